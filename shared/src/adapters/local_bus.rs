@@ -1,0 +1,64 @@
+//! The in-process event bus: routes each event to the subscribers whose rule matches its
+//! detail-type, as the EventBridge rules of the template do.
+
+use std::sync::{Arc, RwLock};
+
+use async_trait::async_trait;
+
+use crate::ports::bus::{BusError, DomainEvent, EventBus};
+
+/// A subscriber: receives the events whose detail-type it asked for.
+pub type Subscriber = Arc<dyn Fn(DomainEvent) + Send + Sync>;
+
+#[derive(Default, Clone)]
+pub struct LocalBus {
+    rules: Arc<RwLock<Vec<(Vec<String>, Subscriber)>>>,
+    /// Every event published, in order (read by tests and `GET /events` style debugging).
+    log: Arc<RwLock<Vec<DomainEvent>>>,
+}
+
+impl std::fmt::Debug for LocalBus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalBus").finish_non_exhaustive()
+    }
+}
+
+impl LocalBus {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Routes events whose detail-type is one of `detail_types` to `subscriber`.
+    pub fn subscribe(&self, detail_types: &[&str], subscriber: Subscriber) {
+        if let Ok(mut rules) = self.rules.write() {
+            rules.push((detail_types.iter().map(|s| (*s).to_owned()).collect(), subscriber));
+        }
+    }
+
+    /// The events published so far.
+    pub fn published(&self) -> Vec<DomainEvent> {
+        self.log.read().map(|l| l.clone()).unwrap_or_default()
+    }
+}
+
+#[async_trait]
+impl EventBus for LocalBus {
+    async fn publish(&self, events: Vec<DomainEvent>) -> Result<(), BusError> {
+        let rules = self
+            .rules
+            .read()
+            .map_err(|_| BusError("bus poisoned".into()))?
+            .clone();
+        for event in events {
+            if let Ok(mut log) = self.log.write() {
+                log.push(event.clone());
+            }
+            for (types, subscriber) in &rules {
+                if types.iter().any(|t| *t == event.detail_type) {
+                    subscriber(event.clone());
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,420 @@
+//! `SqliteStore`: the store port on one SQLite file, with DynamoDB's semantics.
+//!
+//! Items are JSON documents keyed by (PK, SK); each GSI's key attributes are copied into
+//! indexed columns so index queries are range scans of an index, never of the table.
+//! Conditions, transactions and cursors behave as in DynamoDB; a transaction is one SQLite
+//! `BEGIN IMMEDIATE` transaction, durable (WAL, synchronous=FULL) before the call returns.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use rusqlite::{params_from_iter, Connection, OptionalExtension, TransactionBehavior};
+use serde_json::Value;
+
+use crate::ports::capacity::{item_size, CapacityMeter, ReadKind};
+use crate::ports::store::{
+    evaluate, table, Cursor, Index, Item, Key, Page, Query, SkCond,
+    Store, StoreError, Write, MAX_TRANSACTION_ITEMS, PK, SK,
+};
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+    meter: Arc<CapacityMeter>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").finish_non_exhaustive()
+    }
+}
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+impl SqliteStore {
+    /// Opens (and creates if needed) the store in `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let conn = Connection::open(path).map_err(backend)?;
+        Self::init(conn)
+    }
+
+    /// A private in-memory store (tests).
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Self::init(Connection::open_in_memory().map_err(backend)?)
+    }
+
+    fn init(conn: Connection) -> Result<Self, StoreError> {
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;
+             PRAGMA busy_timeout = 5000;",
+        )
+        .map_err(backend)?;
+        let mut columns = String::new();
+        let mut indexes = String::new();
+        for n in 1..=table::GSI_COUNT {
+            columns.push_str(&format!(", gsi{n}pk TEXT, gsi{n}sk TEXT"));
+            indexes.push_str(&format!(
+                "CREATE INDEX IF NOT EXISTS items_gsi{n} ON items (gsi{n}pk, gsi{n}sk, pk, sk) \
+                 WHERE gsi{n}pk IS NOT NULL AND gsi{n}sk IS NOT NULL;\n"
+            ));
+        }
+        conn.execute_batch(&format!(
+            "CREATE TABLE IF NOT EXISTS items (
+                 pk TEXT NOT NULL, sk TEXT NOT NULL, item TEXT NOT NULL,
+                 expires_at INTEGER{columns},
+                 PRIMARY KEY (pk, sk)) WITHOUT ROWID;
+             CREATE INDEX IF NOT EXISTS items_expiry ON items (expires_at)
+                 WHERE expires_at IS NOT NULL;
+             {indexes}"
+        ))
+        .map_err(backend)?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+            meter: Arc::new(CapacityMeter::default()),
+        })
+    }
+
+    async fn with_conn<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection, &CapacityMeter) -> Result<T, StoreError> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        let meter = Arc::clone(&self.meter);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().map_err(|_| backend("connection poisoned"))?;
+            f(&mut guard, &meter)
+        })
+        .await
+        .map_err(backend)?
+    }
+
+    /// Deletes items whose TTL has passed (the local stand-in for DynamoDB's TTL sweeper).
+    pub async fn purge_expired(&self, now_epoch_secs: i64) -> Result<usize, StoreError> {
+        self.with_conn(move |conn, _| {
+            conn.execute(
+                "DELETE FROM items WHERE expires_at IS NOT NULL AND expires_at <= ?1",
+                [now_epoch_secs],
+            )
+            .map_err(backend)
+        })
+        .await
+    }
+}
+
+fn load(conn: &Connection, key: &Key) -> Result<Option<Item>, StoreError> {
+    let text: Option<String> = conn
+        .query_row(
+            "SELECT item FROM items WHERE pk = ?1 AND sk = ?2",
+            [&key.pk, &key.sk],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(backend)?;
+    text.map(|t| parse(&t)).transpose()
+}
+
+fn parse(text: &str) -> Result<Item, StoreError> {
+    match serde_json::from_str(text) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) | Err(_) => Err(StoreError::Corrupt("stored item is not a JSON map".into())),
+    }
+}
+
+fn str_attr(item: &Item, name: &str) -> Option<String> {
+    item.get(name).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn validate_key_attrs(item: &Item) -> Result<Key, StoreError> {
+    let key = Key::of(item).ok_or_else(|| StoreError::Invalid("item needs string PK and SK".into()))?;
+    if key.pk.is_empty() || key.sk.is_empty() {
+        return Err(StoreError::Invalid("PK and SK must not be empty".into()));
+    }
+    for n in 1..=table::GSI_COUNT {
+        for attr in [table::gsi_pk(n), table::gsi_sk(n)] {
+            match item.get(&attr) {
+                None | Some(Value::String(_)) => {}
+                Some(_) => return Err(StoreError::Invalid(format!("{attr} must be a string"))),
+            }
+        }
+    }
+    Ok(key)
+}
+
+fn store_item(conn: &Connection, item: &Item) -> Result<(), StoreError> {
+    let key = validate_key_attrs(item)?;
+    let text = serde_json::to_string(item).map_err(backend)?;
+    let mut names = vec!["pk", "sk", "item", "expires_at"]
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+    let mut values: Vec<rusqlite::types::Value> = vec![
+        key.pk.into(),
+        key.sk.into(),
+        text.into(),
+        item.get(crate::ports::store::EXPIRES_AT)
+            .and_then(Value::as_i64)
+            .map_or(rusqlite::types::Value::Null, Into::into),
+    ];
+    for n in 1..=table::GSI_COUNT {
+        // A GSI holds the item only when both of its key attributes are present.
+        let (p, s) = (str_attr(item, &table::gsi_pk(n)), str_attr(item, &table::gsi_sk(n)));
+        let (p, s) = match (p, s) {
+            (Some(p), Some(s)) => (p.into(), s.into()),
+            _ => (rusqlite::types::Value::Null, rusqlite::types::Value::Null),
+        };
+        names.push(format!("gsi{n}pk"));
+        names.push(format!("gsi{n}sk"));
+        values.push(p);
+        values.push(s);
+    }
+    let placeholders = (1..=names.len()).map(|i| format!("?{i}")).collect::<Vec<_>>();
+    let sql = format!(
+        "INSERT OR REPLACE INTO items ({}) VALUES ({})",
+        names.join(", "),
+        placeholders.join(", ")
+    );
+    conn.execute(&sql, params_from_iter(values)).map_err(backend)?;
+    Ok(())
+}
+
+fn delete_item(conn: &Connection, key: &Key) -> Result<(), StoreError> {
+    conn.execute("DELETE FROM items WHERE pk = ?1 AND sk = ?2", [&key.pk, &key.sk])
+        .map_err(backend)?;
+    Ok(())
+}
+
+/// The image after a write, or `None` for a delete / condition check.
+enum Outcome {
+    Store(Item),
+    Delete,
+    Nothing,
+}
+
+fn plan(write: &Write, current: Option<&Item>) -> Result<Outcome, StoreError> {
+    if let Some(check) = write.check() {
+        if !evaluate(&check.cond, current) {
+            return Err(StoreError::ConditionFailed(check.name));
+        }
+    }
+    Ok(match write {
+        Write::Put { item, .. } => Outcome::Store(item.clone()),
+        Write::Update { key, update, .. } => {
+            let mut image = current.cloned().unwrap_or_else(|| {
+                let mut fresh = Item::new();
+                fresh.insert(PK.into(), key.pk.clone().into());
+                fresh.insert(SK.into(), key.sk.clone().into());
+                fresh
+            });
+            for attr in update.set.iter().map(|(k, _)| k).chain(&update.remove) {
+                if attr == PK || attr == SK {
+                    return Err(StoreError::Invalid("an update cannot change the key".into()));
+                }
+            }
+            update.apply(&mut image);
+            Outcome::Store(image)
+        }
+        Write::Delete { .. } => Outcome::Delete,
+        Write::ConditionCheck { .. } => Outcome::Nothing,
+    })
+}
+
+fn execute(
+    conn: &Connection,
+    write: &Write,
+    meter: &CapacityMeter,
+    transactional: bool,
+) -> Result<(), StoreError> {
+    let key = write
+        .key()
+        .ok_or_else(|| StoreError::Invalid("item needs string PK and SK".into()))?;
+    let current = load(conn, &key)?;
+    match plan(write, current.as_ref())? {
+        Outcome::Store(image) => {
+            validate_key_attrs(&image)?;
+            meter.record_write(current.as_ref(), Some(&image), transactional);
+            store_item(conn, &image)
+        }
+        Outcome::Delete => {
+            meter.record_write(current.as_ref(), None, transactional);
+            delete_item(conn, &key)
+        }
+        Outcome::Nothing => {
+            meter.record_condition_check(current.as_ref());
+            Ok(())
+        }
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        let key = key.clone();
+        self.with_conn(move |conn, meter| {
+            let item = load(conn, &key)?;
+            meter.record_read(item.as_ref().map(item_size).unwrap_or(1), ReadKind::Strong);
+            Ok(item)
+        })
+        .await
+    }
+
+    async fn get_many(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
+        let keys = keys.to_vec();
+        self.with_conn(move |conn, meter| {
+            let mut out = Vec::with_capacity(keys.len());
+            for key in &keys {
+                let item = load(conn, key)?;
+                meter.record_read(item.as_ref().map(item_size).unwrap_or(1), ReadKind::Strong);
+                out.extend(item);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn write(&self, write: Write) -> Result<(), StoreError> {
+        self.with_conn(move |conn, meter| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            execute(&tx, &write, meter, false)?;
+            tx.commit().map_err(backend)
+        })
+        .await
+    }
+
+    async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        if writes.is_empty() || writes.len() > MAX_TRANSACTION_ITEMS {
+            return Err(StoreError::Invalid(format!(
+                "a transaction holds 1 to {MAX_TRANSACTION_ITEMS} items, not {}",
+                writes.len()
+            )));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for w in &writes {
+            let key = w
+                .key()
+                .ok_or_else(|| StoreError::Invalid("item needs string PK and SK".into()))?;
+            if !seen.insert(key) {
+                return Err(StoreError::Invalid(
+                    "a transaction cannot touch one item twice".into(),
+                ));
+            }
+        }
+        self.with_conn(move |conn, meter| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            // Check every condition first (DynamoDB cancels the whole transaction and reports
+            // the failed items), then apply; dropping `tx` on error rolls back.
+            for w in &writes {
+                let key = w.key().ok_or_else(|| StoreError::Invalid("missing key".into()))?;
+                plan(w, load(&tx, &key)?.as_ref())?;
+            }
+            for w in &writes {
+                execute(&tx, w, meter, true)?;
+            }
+            tx.commit().map_err(backend)
+        })
+        .await
+    }
+
+    async fn query(&self, query: &Query) -> Result<Page, StoreError> {
+        let query = query.clone();
+        self.with_conn(move |conn, meter| run_query(conn, &query, meter)).await
+    }
+
+    fn meter(&self) -> &CapacityMeter {
+        &self.meter
+    }
+}
+
+fn run_query(conn: &Connection, q: &Query, meter: &CapacityMeter) -> Result<Page, StoreError> {
+    let (pk_col, sk_col) = match q.index {
+        Index::Primary => ("pk".to_owned(), "sk".to_owned()),
+        Index::Gsi(n) if (1..=table::GSI_COUNT).contains(&n) => {
+            (format!("gsi{n}pk"), format!("gsi{n}sk"))
+        }
+        Index::Gsi(n) => return Err(StoreError::Invalid(format!("no index GSI{n}"))),
+    };
+    let mut sql = format!("SELECT item FROM items WHERE {pk_col} = ?1");
+    let mut args: Vec<String> = vec![q.pk.clone()];
+    let mut arg = |sql: &mut String, clause: &str, value: &str| {
+        args.push(value.to_owned());
+        sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
+    };
+    match &q.sk {
+        SkCond::All => {}
+        SkCond::Eq(v) => arg(&mut sql, &format!(" AND {sk_col} = ?"), v),
+        SkCond::Lt(v) => arg(&mut sql, &format!(" AND {sk_col} < ?"), v),
+        SkCond::Le(v) => arg(&mut sql, &format!(" AND {sk_col} <= ?"), v),
+        SkCond::Gt(v) => arg(&mut sql, &format!(" AND {sk_col} > ?"), v),
+        SkCond::Ge(v) => arg(&mut sql, &format!(" AND {sk_col} >= ?"), v),
+        SkCond::Between(lo, hi) => {
+            arg(&mut sql, &format!(" AND {sk_col} >= ?"), lo);
+            arg(&mut sql, &format!(" AND {sk_col} <= ?"), hi);
+        }
+        SkCond::BeginsWith(p) => {
+            // Byte-order range [p, p + U+10FFFF): every string with prefix p, and no other.
+            arg(&mut sql, &format!(" AND {sk_col} >= ?"), p);
+            arg(&mut sql, &format!(" AND {sk_col} < ?"), &format!("{p}\u{10FFFF}"));
+        }
+    }
+    let op = if q.descending { "<" } else { ">" };
+    if let Some(cursor) = &q.cursor {
+        if !cursor.belongs_to(&q.pk, q.index) {
+            return Err(StoreError::Invalid("cursor does not belong to this query".into()));
+        }
+        match q.index {
+            Index::Primary => arg(&mut sql, &format!(" AND sk {op} ?"), &cursor.sk),
+            Index::Gsi(_) => {
+                let isk = cursor.isk.clone().unwrap_or_default();
+                args.push(isk);
+                args.push(cursor.pk.clone());
+                args.push(cursor.sk.clone());
+                let n = args.len();
+                sql.push_str(&format!(
+                    " AND ({sk_col}, pk, sk) {op} (?{}, ?{}, ?{})",
+                    n - 2,
+                    n - 1,
+                    n
+                ));
+            }
+        }
+    }
+    let dir = if q.descending { "DESC" } else { "ASC" };
+    match q.index {
+        Index::Primary => sql.push_str(&format!(" ORDER BY sk {dir}")),
+        Index::Gsi(_) => sql.push_str(&format!(" ORDER BY {sk_col} {dir}, pk {dir}, sk {dir}")),
+    }
+    sql.push_str(&format!(" LIMIT {}", q.limit.max(1)));
+
+    let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
+    let rows = stmt
+        .query_map(params_from_iter(args.iter()), |row| row.get::<_, String>(0))
+        .map_err(backend)?;
+    let mut evaluated = Vec::new();
+    for row in rows {
+        evaluated.push(parse(&row.map_err(backend)?)?);
+    }
+    let bytes: usize = evaluated.iter().map(item_size).sum();
+    let kind = match q.index {
+        Index::Primary => ReadKind::Strong,
+        Index::Gsi(_) => ReadKind::Eventual,
+    };
+    meter.record_read(bytes, kind);
+    let next = if evaluated.len() as u32 >= q.limit {
+        evaluated.last().and_then(|i| Cursor::at(i, q.index))
+    } else {
+        None
+    };
+    let items = match &q.filter {
+        Some(f) => evaluated.into_iter().filter(|i| evaluate(f, Some(i))).collect(),
+        None => evaluated,
+    };
+    Ok(Page { items, next })
+}

@@ -1,0 +1,292 @@
+//! Leads: the record, its status machine (DESIGN §2.1) and the rules on changing it.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::source::{Source, Touch};
+
+/// Pipeline status of a lead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadStatus {
+    New,
+    Contacted,
+    FollowUp,
+    Booked,
+    Won,
+    Lost,
+}
+
+impl LeadStatus {
+    pub const ALL: [LeadStatus; 6] = [
+        LeadStatus::New,
+        LeadStatus::Contacted,
+        LeadStatus::FollowUp,
+        LeadStatus::Booked,
+        LeadStatus::Won,
+        LeadStatus::Lost,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeadStatus::New => "new",
+            LeadStatus::Contacted => "contacted",
+            LeadStatus::FollowUp => "follow_up",
+            LeadStatus::Booked => "booked",
+            LeadStatus::Won => "won",
+            LeadStatus::Lost => "lost",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<LeadStatus> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// The statuses this one may move to (DESIGN §2.1).
+    pub fn allowed_next(self) -> &'static [LeadStatus] {
+        use LeadStatus::*;
+        match self {
+            New => &[Contacted, FollowUp, Booked, Lost],
+            Contacted => &[FollowUp, Booked, Lost],
+            FollowUp => &[Contacted, Booked, Lost],
+            Booked => &[Won, FollowUp, Lost],
+            Won => &[],
+            Lost => &[Contacted],
+        }
+    }
+
+    pub fn can_move_to(self, to: LeadStatus) -> bool {
+        self.allowed_next().contains(&to)
+    }
+
+    /// Open leads are still being worked: they can go stale.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            LeadStatus::New | LeadStatus::Contacted | LeadStatus::FollowUp
+        )
+    }
+}
+
+impl std::fmt::Display for LeadStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Consent to marketing SMS, as given on the form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consent {
+    pub sms_marketing: bool,
+    /// How it was obtained, e.g. `landing_form`, `manual`.
+    pub method: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A lead. Money is in minor units (cents) to keep sums exact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lead {
+    pub id: String,
+    pub tenant_id: String,
+    pub name: String,
+    /// E.164.
+    pub phone: String,
+    /// As the prospect typed it.
+    pub phone_raw: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    pub status: LeadStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lost_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appointment_at: Option<DateTime<Utc>>,
+    /// Expected value in minor units.
+    #[serde(default)]
+    pub expected_value: i64,
+    pub source: Source,
+    #[serde(default)]
+    pub touch: Touch,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent: Option<Consent>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub converted_booking_id: Option<String>,
+    #[serde(default)]
+    pub stale: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: u64,
+}
+
+/// Why a status change was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    #[error("cannot move a lead from {from} to {to}")]
+    NotAllowed {
+        from: LeadStatus,
+        to: LeadStatus,
+        allowed: Vec<LeadStatus>,
+    },
+    #[error("a lost lead needs a reason")]
+    ReasonRequired,
+}
+
+/// A status change as recorded: an insert-only event beside the lead.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusEvent {
+    pub id: String,
+    pub lead_id: String,
+    pub from: Option<LeadStatus>,
+    pub to: LeadStatus,
+    /// Who changed it: a user's `sub`, or `system`.
+    pub actor: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// Checks a requested status change and returns the lead as it will be after it.
+pub fn transition(
+    lead: &Lead,
+    to: LeadStatus,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Lead, TransitionError> {
+    if !lead.status.can_move_to(to) {
+        return Err(TransitionError::NotAllowed {
+            from: lead.status,
+            to,
+            allowed: lead.status.allowed_next().to_vec(),
+        });
+    }
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    if to == LeadStatus::Lost && reason.is_none() {
+        return Err(TransitionError::ReasonRequired);
+    }
+    let mut next = lead.clone();
+    next.status = to;
+    next.lost_reason = if to == LeadStatus::Lost {
+        reason.map(str::to_owned)
+    } else {
+        None
+    };
+    // A lead that is no longer open cannot be stale; one reopened starts fresh.
+    next.stale = false;
+    next.updated_at = now;
+    next.version = lead.version + 1;
+    Ok(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use LeadStatus::*;
+
+    fn lead(status: LeadStatus) -> Lead {
+        let t = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap_or_default();
+        Lead {
+            id: "01J".into(),
+            tenant_id: "t".into(),
+            name: "Ann".into(),
+            phone: "+353871234567".into(),
+            phone_raw: "087 123 4567".into(),
+            email: None,
+            service: None,
+            message: None,
+            status,
+            lost_reason: None,
+            assignee: None,
+            follow_up_at: None,
+            appointment_at: None,
+            expected_value: 0,
+            source: Source::Website,
+            touch: Touch::default(),
+            consent: None,
+            customer_id: None,
+            converted_booking_id: None,
+            stale: true,
+            created_at: t,
+            updated_at: t,
+            version: 1,
+        }
+    }
+
+    /// Every (from, to) pair: exactly the arrows of DESIGN §2.1 are allowed.
+    #[test]
+    fn the_status_machine_allows_exactly_the_designed_arrows() {
+        let allowed = [
+            (New, Contacted),
+            (New, FollowUp),
+            (New, Booked),
+            (New, Lost),
+            (Contacted, FollowUp),
+            (Contacted, Booked),
+            (Contacted, Lost),
+            (FollowUp, Contacted),
+            (FollowUp, Booked),
+            (FollowUp, Lost),
+            (Booked, Won),
+            (Booked, FollowUp),
+            (Booked, Lost),
+            (Lost, Contacted),
+        ];
+        for from in LeadStatus::ALL {
+            for to in LeadStatus::ALL {
+                let expected = allowed.contains(&(from, to));
+                let got = transition(&lead(from), to, Some("price"), Utc::now());
+                assert_eq!(got.is_ok(), expected, "{from} -> {to}");
+                if let Err(TransitionError::NotAllowed { allowed: list, .. }) = got {
+                    assert_eq!(list, from.allowed_next());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn won_is_terminal() {
+        assert!(Won.allowed_next().is_empty());
+    }
+
+    #[test]
+    fn lost_without_reason_is_refused() {
+        assert_eq!(
+            transition(&lead(New), Lost, None, Utc::now()),
+            Err(TransitionError::ReasonRequired)
+        );
+        assert_eq!(
+            transition(&lead(New), Lost, Some("  "), Utc::now()),
+            Err(TransitionError::ReasonRequired)
+        );
+    }
+
+    #[test]
+    fn a_transition_bumps_the_version_clears_stale_and_keeps_the_reason_only_when_lost() {
+        let lost = transition(&lead(Contacted), Lost, Some("too far"), Utc::now());
+        let lost = lost.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(lost.version, 2);
+        assert!(!lost.stale);
+        assert_eq!(lost.lost_reason.as_deref(), Some("too far"));
+        let reopened = transition(&lost, Contacted, None, Utc::now()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(reopened.lost_reason, None);
+        assert_eq!(reopened.version, 3);
+    }
+
+    #[test]
+    fn status_names_round_trip() {
+        for s in LeadStatus::ALL {
+            assert_eq!(LeadStatus::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(LeadStatus::parse("nope"), None);
+    }
+}

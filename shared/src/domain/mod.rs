@@ -1,0 +1,10 @@
+//! Domain rules: pure functions and types. No adapter, AWS crate, HTTP type or clock here:
+//! time comes in as an argument.
+
+pub mod analytics;
+pub mod capture;
+pub mod lead;
+pub mod phone;
+pub mod source;
+pub mod tenant;
+pub mod validation;

@@ -1,0 +1,167 @@
+//! Field-level validation errors, collected so a 422 names every bad field at once.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub reason: String,
+}
+
+/// Collects field errors while reading an input.
+#[derive(Debug, Default)]
+pub struct Fields {
+    pub errors: Vec<FieldError>,
+}
+
+impl Fields {
+    pub fn error(&mut self, field: &str, reason: impl Into<String>) {
+        self.errors.push(FieldError {
+            field: field.into(),
+            reason: reason.into(),
+        });
+    }
+
+    pub fn finish<T>(self, value: T) -> Result<T, Vec<FieldError>> {
+        if self.errors.is_empty() {
+            Ok(value)
+        } else {
+            Err(self.errors)
+        }
+    }
+
+    /// Fails on any key of `input` not in `known` (strict schemas).
+    pub fn reject_unknown(&mut self, input: &Map<String, Value>, known: &[&str]) {
+        let mut unknown: Vec<&String> = input.keys().filter(|k| !known.contains(&k.as_str())).collect();
+        unknown.sort();
+        for k in unknown {
+            self.error(k, "is not a known field");
+        }
+    }
+
+    /// An optional text field: trimmed, empty → None, at most `max` characters, no control
+    /// characters (newlines allowed when `multiline`).
+    pub fn text(
+        &mut self,
+        input: &Map<String, Value>,
+        field: &str,
+        max: usize,
+        multiline: bool,
+    ) -> Option<String> {
+        let value = input.get(field)?;
+        let text = match value {
+            Value::Null => return None,
+            Value::String(s) => s.trim(),
+            _ => {
+                self.error(field, "must be a string");
+                return None;
+            }
+        };
+        if text.is_empty() {
+            return None;
+        }
+        if text.chars().count() > max {
+            self.error(field, format!("must be at most {max} characters"));
+            return None;
+        }
+        let bad_control = text
+            .chars()
+            .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\r' || c == '\t')));
+        if bad_control {
+            self.error(field, "must not contain control characters");
+            return None;
+        }
+        Some(text.to_owned())
+    }
+
+    /// A required text field.
+    pub fn required_text(
+        &mut self,
+        input: &Map<String, Value>,
+        field: &str,
+        max: usize,
+    ) -> Option<String> {
+        let before = self.errors.len();
+        let value = self.text(input, field, max, false);
+        if value.is_none() && self.errors.len() == before {
+            self.error(field, "is required");
+        }
+        value
+    }
+
+    /// An optional email, lowercased.
+    pub fn email(&mut self, input: &Map<String, Value>, field: &str) -> Option<String> {
+        let text = self.text(input, field, 254, false)?.to_lowercase();
+        if is_plausible_email(&text) {
+            Some(text)
+        } else {
+            self.error(field, "is not an email address");
+            None
+        }
+    }
+
+    /// An optional boolean; forms send `on`, `true`, `1`, `yes`.
+    pub fn flag(&mut self, input: &Map<String, Value>, field: &str) -> Option<bool> {
+        match input.get(field)? {
+            Value::Null => None,
+            Value::Bool(b) => Some(*b),
+            Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+                "on" | "true" | "1" | "yes" => Some(true),
+                "off" | "false" | "0" | "no" | "" => Some(false),
+                _ => {
+                    self.error(field, "must be true or false");
+                    None
+                }
+            },
+            _ => {
+                self.error(field, "must be true or false");
+                None
+            }
+        }
+    }
+}
+
+/// A light check: one `@`, a non-empty local part, a dotted domain, no spaces.
+pub fn is_plausible_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !text.chars().any(char::is_whitespace)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn map(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let input = map(json!({"name": 5, "email": "nope", "x": "1"}));
+        let mut f = Fields::default();
+        f.reject_unknown(&input, &["name", "email", "phone"]);
+        f.text(&input, "name", 10, false);
+        f.email(&input, "email");
+        f.required_text(&input, "phone", 10);
+        let fields: Vec<_> = f.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["x", "name", "email", "phone"]);
+    }
+
+    #[test]
+    fn emails_are_lowercased_and_checked() {
+        let mut f = Fields::default();
+        assert_eq!(f.email(&map(json!({"e": " Ann@Example.IE "})), "e"), Some("ann@example.ie".into()));
+        for bad in ["a@b", "@b.ie", "a b@c.ie", "a@@b.ie"] {
+            assert!(!is_plausible_email(bad), "{bad}");
+        }
+    }
+}

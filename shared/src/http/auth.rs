@@ -1,0 +1,90 @@
+//! Who is calling: the claims the HTTP API JWT authorizer verified (DESIGN §3, §7).
+//!
+//! In Lambda, API Gateway verifies the token and puts its claims in the request context;
+//! locally, crm-local verifies an HS256 token and puts the same claims in the same place, so
+//! handlers read them one way.
+
+use lambda_http::request::RequestContext;
+use lambda_http::{Request, RequestExt};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::tenant::is_valid_tenant_id;
+use crate::http::problem::ApiError;
+
+/// Roles, weakest first: a route needing `Admin` admits `Admin` and `Owner`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Staff,
+    Admin,
+    Owner,
+}
+
+impl Role {
+    pub fn parse(text: &str) -> Option<Role> {
+        match text {
+            "staff" => Some(Role::Staff),
+            "admin" => Some(Role::Admin),
+            "owner" => Some(Role::Owner),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Staff => "staff",
+            Role::Admin => "admin",
+            Role::Owner => "owner",
+        }
+    }
+}
+
+/// The caller of an admin route.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    pub tenant_id: String,
+    pub role: Role,
+    /// The user's id, recorded as the actor of what they do.
+    pub sub: String,
+}
+
+impl Claims {
+    /// Refuses callers below `min`.
+    pub fn require(&self, min: Role) -> Result<(), ApiError> {
+        if self.role >= min {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+}
+
+/// Reads the verified claims from the request context; missing or malformed → 401.
+pub fn claims(request: &Request) -> Result<Claims, ApiError> {
+    let Some(RequestContext::ApiGatewayV2(ctx)) = request.request_context_ref() else {
+        return Err(ApiError::Unauthorized);
+    };
+    let jwt = ctx
+        .authorizer
+        .as_ref()
+        .and_then(|a| a.jwt.as_ref())
+        .ok_or(ApiError::Unauthorized)?;
+    let get = |name: &str| jwt.claims.get(name).map(String::as_str).filter(|s| !s.is_empty());
+    let tenant_id = get("tenant_id").ok_or(ApiError::Unauthorized)?;
+    let role = get("role").and_then(Role::parse).ok_or(ApiError::Unauthorized)?;
+    let sub = get("sub").ok_or(ApiError::Unauthorized)?;
+    if !is_valid_tenant_id(tenant_id) {
+        return Err(ApiError::Unauthorized);
+    }
+    Ok(Claims {
+        tenant_id: tenant_id.to_owned(),
+        role,
+        sub: sub.to_owned(),
+    })
+}
+
+/// Reads the claims and checks the role in one step.
+pub fn authorize(request: &Request, min: Role) -> Result<Claims, ApiError> {
+    let c = claims(request)?;
+    c.require(min)?;
+    Ok(c)
+}

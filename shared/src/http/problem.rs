@@ -1,0 +1,149 @@
+//! API errors: one enum, mapped once to an `application/problem+json` response (RFC 9457).
+
+use http::StatusCode;
+use lambda_http::{Body, Response};
+use serde_json::{json, Value};
+
+use crate::domain::validation::FieldError;
+use crate::ports::store::StoreError;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("missing or invalid bearer token")]
+    Unauthorized,
+    #[error("your role may not do this")]
+    Forbidden,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("request body is invalid")]
+    Validation(Vec<FieldError>),
+    #[error("{detail}")]
+    Conflict { detail: String, extra: Value },
+    #[error("the resource changed since you read it")]
+    PreconditionFailed { current_version: Option<u64> },
+    #[error("request body larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("unsupported content type; send {expected}")]
+    UnsupportedMediaType { expected: &'static str },
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("too many requests")]
+    TooManyRequests,
+    #[error("service temporarily unavailable")]
+    Unavailable(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// One invalid field.
+    pub fn field(field: &str, reason: impl Into<String>) -> Self {
+        ApiError::Validation(vec![FieldError {
+            field: field.into(),
+            reason: reason.into(),
+        }])
+    }
+
+    pub fn conflict(detail: impl Into<String>, extra: Value) -> Self {
+        ApiError::Conflict {
+            detail: detail.into(),
+            extra,
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            ApiError::Unauthorized => "Unauthorized",
+            ApiError::Forbidden => "Forbidden",
+            ApiError::NotFound(_) => "Not Found",
+            ApiError::Validation(_) => "Unprocessable Content",
+            ApiError::Conflict { .. } => "Conflict",
+            ApiError::PreconditionFailed { .. } => "Precondition Failed",
+            ApiError::PayloadTooLarge { .. } => "Content Too Large",
+            ApiError::UnsupportedMediaType { .. } => "Unsupported Media Type",
+            ApiError::BadRequest(_) => "Bad Request",
+            ApiError::TooManyRequests => "Too Many Requests",
+            ApiError::Unavailable(_) => "Service Unavailable",
+            ApiError::Internal(_) => "Internal Server Error",
+        }
+    }
+
+    /// The problem+json document.
+    pub fn body(&self) -> Value {
+        let status = self.status().as_u16();
+        let mut body = json!({
+            "type": "about:blank",
+            "title": self.title(),
+            "status": status,
+            "detail": self.to_string(),
+        });
+        match self {
+            ApiError::Validation(errors) => body["errors"] = json!(errors),
+            ApiError::Conflict { extra, .. } => {
+                if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+                    for (k, v) in e {
+                        b.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            ApiError::PreconditionFailed {
+                current_version: Some(v),
+            } => body["current_version"] = json!(v),
+            _ => {}
+        }
+        body
+    }
+
+    pub fn into_response(self) -> Response<Body> {
+        match &self {
+            ApiError::Internal(cause) => tracing::error!(cause = %cause, "internal error"),
+            ApiError::Unavailable(cause) => tracing::warn!(cause = %cause, "dependency unavailable"),
+            _ => {}
+        }
+        let mut builder = Response::builder()
+            .status(self.status())
+            .header(http::header::CONTENT_TYPE, PROBLEM_JSON);
+        if matches!(self, ApiError::Unauthorized) {
+            builder = builder.header(http::header::WWW_AUTHENTICATE, "Bearer");
+        }
+        builder
+            .body(Body::Text(self.body().to_string()))
+            .unwrap_or_else(|_| Response::new(Body::Empty))
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict | StoreError::Throttled | StoreError::Backend(_) => {
+                ApiError::Unavailable(e.to_string())
+            }
+            // A named condition that reaches here was not handled by the access pattern:
+            // it is still a conflict with the stored state, never a server fault.
+            StoreError::ConditionFailed(name) => {
+                ApiError::conflict(format!("conflicting state: {name}"), json!({"conflict": name}))
+            }
+            StoreError::Invalid(m) => ApiError::BadRequest(m),
+            StoreError::Corrupt(m) => ApiError::Internal(m),
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! The one list of HTTP routes. The local server mounts it, the OpenAPI document describes
+//! it and a test checks the SAM template declares exactly it.
+
+use crate::http::auth::Role;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// No token (rate limited, size limited).
+    Public,
+    /// A verified token with at least this role.
+    Admin(Role),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub method: &'static str,
+    /// API Gateway path syntax: `/leads/{id}`.
+    pub path: &'static str,
+    /// The Lambda function (and handler module) serving it.
+    pub function: &'static str,
+    pub access: Access,
+    pub summary: &'static str,
+}
+
+const fn public(method: &'static str, path: &'static str, function: &'static str, summary: &'static str) -> Route {
+    Route { method, path, function, access: Access::Public, summary }
+}
+
+const fn admin(
+    method: &'static str,
+    path: &'static str,
+    function: &'static str,
+    role: Role,
+    summary: &'static str,
+) -> Route {
+    Route { method, path, function, access: Access::Admin(role), summary }
+}
+
+pub const ROUTES: &[Route] = &[
+    public("POST", "/public/{tenant}/leads", "capture_lead", "Capture a lead from a landing page"),
+    public("GET", "/openapi.json", "openapi", "This API's OpenAPI 3.1 document"),
+    admin("POST", "/leads", "create_lead", Role::Admin, "Create a lead by hand"),
+    admin("GET", "/leads", "list_leads", Role::Staff, "List leads, newest first"),
+    admin("GET", "/leads/board", "lead_board", Role::Staff, "The lead board: one column per status"),
+    admin("GET", "/leads/analytics", "lead_analytics", Role::Staff, "Lead analytics from counters"),
+    admin("GET", "/leads/{id}", "get_lead", Role::Staff, "One lead with its status events and notes"),
+    admin("PATCH", "/leads/{id}", "update_lead", Role::Admin, "Edit a lead (If-Match version)"),
+    admin("POST", "/leads/{id}/status", "change_lead_status", Role::Staff, "Move a lead to another status"),
+    admin("POST", "/leads/{id}/notes", "add_lead_note", Role::Staff, "Add a note to a lead"),
+];
+
+/// Functions that are not HTTP routes: consumers and scheduled jobs.
+pub const WORKERS: &[&str] = &["count_leads"];
+
+/// The route serving `method` + `path` template, if any.
+pub fn find(method: &str, path: &str) -> Option<&'static Route> {
+    ROUTES.iter().find(|r| r.method == method && r.path == path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_route_and_function_is_declared_once() {
+        let mut seen = std::collections::HashSet::new();
+        for r in ROUTES {
+            assert!(seen.insert((r.method, r.path)), "{} {}", r.method, r.path);
+        }
+        let mut functions = std::collections::HashSet::new();
+        for r in ROUTES {
+            assert!(functions.insert(r.function), "{}", r.function);
+        }
+        for w in WORKERS {
+            assert!(functions.insert(w), "{w}");
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! Ports: the traits handlers use. Adapters in `crate::adapters` implement them.
+
+pub mod bus;
+pub mod capacity;
+pub mod clock;
+pub mod store;

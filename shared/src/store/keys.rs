@@ -1,0 +1,87 @@
+//! Key layout of the single table (DESIGN §4), in one place.
+//!
+//! | item | PK | SK | GSI1 (board) | GSI2 (stale due) |
+//! |---|---|---|---|---|
+//! | tenant settings | `T#t` | `SETTINGS` | | |
+//! | tenant registry | `TENANTS` | `t` | | |
+//! | lead | `T#t#LEADS` | lead id (ULID: sorts by creation) | `T#t#LS#status` / id | `STALE#yyyy-mm-ddThh` / `T#t#L#id` while open |
+//! | lead status event / note | `T#t#L#id` | `E#at#ulid` / `N#ulid` | | |
+//! | phone claim (dedupe window) | `T#t#U#phone#+353…` | `U` | | |
+//! | counters | `T#t#STATS` | `ALL` / `BOARD` / `M#yyyy-mm` | | |
+//!
+//! Leads sit in one partition per tenant with the ULID as sort key, so the newest-first list
+//! is a query of the table itself and costs no index write (DESIGN suggested a list GSI; this
+//! keeps the property, O(page) reads, for one index write less per capture).
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::lead::LeadStatus;
+use crate::ports::store::{Index, Key};
+
+/// The board index: leads by status, newest first.
+pub const BOARD_INDEX: Index = Index::Gsi(1);
+/// The stale-due index: open leads by the hour they go stale.
+pub const STALE_INDEX: Index = Index::Gsi(2);
+
+pub fn settings(tenant: &str) -> Key {
+    Key::new(format!("T#{tenant}"), "SETTINGS")
+}
+
+pub const TENANTS_PK: &str = "TENANTS";
+
+pub fn tenant_registry(tenant: &str) -> Key {
+    Key::new(TENANTS_PK, tenant)
+}
+
+pub fn leads_pk(tenant: &str) -> String {
+    format!("T#{tenant}#LEADS")
+}
+
+pub fn lead(tenant: &str, id: &str) -> Key {
+    Key::new(leads_pk(tenant), id)
+}
+
+/// Partition of a lead's status events and notes.
+pub fn lead_children_pk(tenant: &str, id: &str) -> String {
+    format!("T#{tenant}#L#{id}")
+}
+
+pub fn status_event_sk(at: DateTime<Utc>, event_id: &str) -> String {
+    format!("E#{}#{event_id}", at.format("%Y-%m-%dT%H:%M:%S%.3fZ"))
+}
+
+pub fn note_sk(note_id: &str) -> String {
+    format!("N#{note_id}")
+}
+
+pub fn board_pk(tenant: &str, status: LeadStatus) -> String {
+    format!("T#{tenant}#LS#{}", status.as_str())
+}
+
+pub fn stale_bucket(at: DateTime<Utc>) -> String {
+    format!("STALE#{}", at.format("%Y-%m-%dT%H"))
+}
+
+pub fn stale_member(tenant: &str, id: &str) -> String {
+    format!("T#{tenant}#L#{id}")
+}
+
+pub fn phone_claim(tenant: &str, e164: &str) -> Key {
+    Key::new(format!("T#{tenant}#U#phone#{e164}"), "U")
+}
+
+pub fn stats_pk(tenant: &str) -> String {
+    format!("T#{tenant}#STATS")
+}
+
+pub const STATS_ALL: &str = "ALL";
+pub const STATS_BOARD: &str = "BOARD";
+
+pub fn stats_month_sk(month: &str) -> String {
+    format!("M#{month}")
+}
+
+/// `yyyy-mm` of an instant (UTC).
+pub fn month_of(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m").to_string()
+}

@@ -1,0 +1,582 @@
+//! Lead access patterns: capture with its uniqueness claim, reads, lists, the board, edits
+//! and status changes — each multi-item change one conditional transaction (DESIGN §4).
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::domain::lead::{transition, Lead, LeadStatus, StatusEvent, TransitionError};
+use crate::domain::source::Source;
+use crate::ports::store::{
+    from_item, to_item, Check, Cond, Cursor, Index, Item, Key, Page, Query, SkCond, Store,
+    StoreError, Update, Write, PK, SK,
+};
+use crate::store::keys::{self, BOARD_INDEX};
+
+/// How long a claim item outlives its dedupe window before TTL removes it.
+const CLAIM_TTL_GRACE_SECS: i64 = 24 * 3600;
+/// Attempts at a transaction that collided with another before giving up (503).
+const MAX_ATTEMPTS: u32 = 6;
+
+/// Why a lead write did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum LeadWriteError {
+    #[error("lead not found")]
+    NotFound,
+    #[error("the lead changed since it was read (now version {current})")]
+    StaleVersion { current: u64 },
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    #[error("the phone number already belongs to lead {existing_id} captured in the last day")]
+    DuplicatePhone { existing_id: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Backoff before retry `attempt` (1-based) of a transaction that collided.
+async fn backoff(attempt: u32) {
+    let jitter = u64::from(ulid::Ulid::new().random() as u8 % 10);
+    tokio::time::sleep(Duration::from_millis(5 * u64::from(attempt * attempt) + jitter)).await;
+}
+
+/// The stored form of a lead: the record plus its keys and index attributes.
+pub fn lead_item(lead: &Lead, stale_after_hours: u32, initial_value: i64) -> Result<Item, StoreError> {
+    let mut item = to_item(lead)?;
+    let key = keys::lead(&lead.tenant_id, &lead.id);
+    item.insert(PK.into(), key.pk.into());
+    item.insert(SK.into(), key.sk.into());
+    item.insert("GSI1PK".into(), keys::board_pk(&lead.tenant_id, lead.status).into());
+    item.insert("GSI1SK".into(), lead.id.clone().into());
+    if lead.status.is_open() && !lead.stale {
+        let due = lead.created_at + chrono::Duration::hours(i64::from(stale_after_hours));
+        item.insert("GSI2PK".into(), keys::stale_bucket(due).into());
+        item.insert("GSI2SK".into(), keys::stale_member(&lead.tenant_id, &lead.id).into());
+    }
+    item.insert("search".into(), search_text(lead).into());
+    item.insert("initial_value".into(), initial_value.into());
+    item.insert("stale_after_hours".into(), stale_after_hours.into());
+    Ok(item)
+}
+
+/// Lowercased name, email and phone digits: what `q` matches.
+fn search_text(lead: &Lead) -> String {
+    let digits: String = lead.phone.chars().filter(char::is_ascii_digit).collect();
+    let raw_digits: String = lead.phone_raw.chars().filter(char::is_ascii_digit).collect();
+    format!(
+        "{} {} {} {}",
+        lead.name.to_lowercase(),
+        lead.email.as_deref().unwrap_or(""),
+        digits,
+        raw_digits
+    )
+}
+
+fn stored_u32(item: &Item, attr: &str, default: u32) -> u32 {
+    item.get(attr)
+        .and_then(Value::as_u64)
+        .and_then(|v| u32::try_from(v).ok())
+        .unwrap_or(default)
+}
+
+fn stored_i64(item: &Item, attr: &str) -> i64 {
+    item.get(attr).and_then(Value::as_i64).unwrap_or(0)
+}
+
+/// What a capture did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Inserted {
+    Created,
+    /// The phone was claimed within the window by this lead.
+    Duplicate { existing_id: String },
+}
+
+/// Writes a new lead together with the claim on its phone for `window_hours`, in one
+/// conditional transaction. If the phone is already claimed in the window, nothing is
+/// written and the claiming lead's id comes back. Collisions are retried.
+pub async fn insert(
+    store: &dyn Store,
+    lead: &Lead,
+    stale_after_hours: u32,
+    window_hours: u32,
+    now: DateTime<Utc>,
+) -> Result<Inserted, StoreError> {
+    let now_ms = now.timestamp_millis();
+    let window_ends = now_ms + i64::from(window_hours) * 3_600_000;
+    let claim_key = keys::phone_claim(&lead.tenant_id, &lead.phone);
+    let mut claim = Item::new();
+    claim.insert(PK.into(), claim_key.pk.clone().into());
+    claim.insert(SK.into(), claim_key.sk.clone().into());
+    claim.insert("lead_id".into(), lead.id.clone().into());
+    claim.insert("window_ends_ms".into(), window_ends.into());
+    claim.insert(
+        "expires_at".into(),
+        (window_ends / 1000 + CLAIM_TTL_GRACE_SECS).into(),
+    );
+    let lead_item = lead_item(lead, stale_after_hours, lead.expected_value)?;
+    let writes = vec![
+        Write::put(lead_item).with_check(Check::new("lead_id", Cond::NotExists)),
+        Write::put(claim).with_check(Check::new(
+            "phone_claim",
+            Cond::Or(vec![
+                Cond::NotExists,
+                Cond::Lt("window_ends_ms".into(), now_ms.into()),
+            ]),
+        )),
+    ];
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match store.transact(writes.clone()).await {
+            Ok(()) => return Ok(Inserted::Created),
+            Err(StoreError::ConditionFailed("phone_claim")) => {
+                let existing = store.get(&claim_key).await?;
+                match existing
+                    .as_ref()
+                    .and_then(|c| c.get("lead_id"))
+                    .and_then(Value::as_str)
+                {
+                    Some(id) => {
+                        return Ok(Inserted::Duplicate {
+                            existing_id: id.to_owned(),
+                        })
+                    }
+                    // The claim vanished between the two calls: try again.
+                    None if attempt < MAX_ATTEMPTS => backoff(attempt).await,
+                    None => return Err(StoreError::Conflict),
+                }
+            }
+            Err(e) if e.is_retryable() && attempt < MAX_ATTEMPTS => backoff(attempt).await,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+pub async fn get(store: &dyn Store, tenant: &str, id: &str) -> Result<Option<Lead>, StoreError> {
+    if !is_lead_id(id) {
+        return Ok(None);
+    }
+    store
+        .get(&keys::lead(tenant, id))
+        .await?
+        .map(|i| from_item(&i))
+        .transpose()
+}
+
+/// Lead ids are ULIDs; anything else cannot name a lead.
+pub fn is_lead_id(id: &str) -> bool {
+    id.len() == 26 && ulid::Ulid::from_string(id).is_ok()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Note {
+    pub id: String,
+    pub lead_id: String,
+    pub body: String,
+    pub author: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A lead with what hangs off it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LeadDetail {
+    #[serde(flatten)]
+    pub lead: Lead,
+    /// Oldest first.
+    pub events: Vec<StatusEvent>,
+    /// Newest first.
+    pub notes: Vec<Note>,
+}
+
+/// Most events or notes returned with a lead (the rest belong to the timeline's pages).
+const DETAIL_CHILDREN: u32 = 200;
+
+pub async fn detail(store: &dyn Store, tenant: &str, id: &str) -> Result<Option<LeadDetail>, StoreError> {
+    let Some(lead) = get(store, tenant, id).await? else {
+        return Ok(None);
+    };
+    let pk = keys::lead_children_pk(tenant, id);
+    let events = store
+        .query(&Query::new(Index::Primary, &pk).sk(SkCond::BeginsWith("E#".into())).limit(DETAIL_CHILDREN))
+        .await?
+        .typed::<StatusEvent>()?;
+    let notes = store
+        .query(
+            &Query::new(Index::Primary, &pk)
+                .sk(SkCond::BeginsWith("N#".into()))
+                .descending()
+                .limit(DETAIL_CHILDREN),
+        )
+        .await?
+        .typed::<Note>()?;
+    Ok(Some(LeadDetail { lead, events, notes }))
+}
+
+/// Filters of the lead list.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListFilter {
+    pub status: Option<LeadStatus>,
+    pub source: Option<Source>,
+    pub assignee: Option<String>,
+    pub stale: Option<bool>,
+    /// Matched against lowercased name, email and phone digits.
+    pub q: Option<String>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+}
+
+impl ListFilter {
+    /// Which index and partition serve this filter: the board index for one status, the
+    /// lead partition otherwise.
+    pub fn partition(&self, tenant: &str) -> (Index, String) {
+        match self.status {
+            Some(s) => (BOARD_INDEX, keys::board_pk(tenant, s)),
+            None => (Index::Primary, keys::leads_pk(tenant)),
+        }
+    }
+
+    fn sk_range(&self) -> SkCond {
+        let lo = self.created_from.map(|t| ulid_floor(t, false));
+        let hi = self.created_to.map(|t| ulid_floor(t, true));
+        match (lo, hi) {
+            (Some(lo), Some(hi)) => SkCond::Between(lo, hi),
+            (Some(lo), None) => SkCond::Ge(lo),
+            (None, Some(hi)) => SkCond::Le(hi),
+            (None, None) => SkCond::All,
+        }
+    }
+
+    fn residual(&self) -> Option<Cond> {
+        let mut all = Vec::new();
+        if let Some(s) = self.source {
+            all.push(Cond::Eq("source".into(), s.as_str().into()));
+        }
+        if let Some(a) = &self.assignee {
+            all.push(Cond::Eq("assignee".into(), a.clone().into()));
+        }
+        if let Some(stale) = self.stale {
+            all.push(Cond::Eq("stale".into(), stale.into()));
+        }
+        if let Some(q) = &self.q {
+            let q = q.to_lowercase();
+            let digits: String = q.chars().filter(char::is_ascii_digit).collect();
+            let needle = if !digits.is_empty() && q.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) {
+                digits
+            } else {
+                q
+            };
+            all.push(Cond::Contains("search".into(), needle.into()));
+        }
+        match all.len() {
+            0 => None,
+            1 => all.pop(),
+            _ => Some(Cond::And(all)),
+        }
+    }
+}
+
+/// The smallest (or largest) ULID of the millisecond of `t`: bounds of a created range.
+fn ulid_floor(t: DateTime<Utc>, ceiling: bool) -> String {
+    let ms = u64::try_from(t.timestamp_millis()).unwrap_or(0);
+    let random = if ceiling { u128::MAX } else { 0 };
+    ulid::Ulid::from_parts(ms, random).to_string()
+}
+
+/// Most index reads one list page may make while filtering (bounds the cost of a very
+/// selective filter; the page then comes back short with a cursor to continue).
+const MAX_ROUNDS: u32 = 8;
+
+/// One page of leads, newest first. Filters the index cannot serve are applied to what it
+/// returns; a page may be short when a filter is selective, with a cursor to go on.
+pub async fn list(
+    store: &dyn Store,
+    tenant: &str,
+    filter: &ListFilter,
+    limit: u32,
+    cursor: Option<Cursor>,
+) -> Result<(Vec<Lead>, Option<Cursor>), StoreError> {
+    let (index, pk) = filter.partition(tenant);
+    let residual = filter.residual();
+    let mut out: Vec<Item> = Vec::new();
+    let mut cursor = cursor;
+    for _ in 0..MAX_ROUNDS {
+        let want = limit - out.len() as u32;
+        // Read a little more than needed when filtering, to fill pages in fewer rounds.
+        let read = if residual.is_some() { (want * 2).clamp(want, 100) } else { want };
+        let page: Page = store
+            .query(
+                &Query::new(index, &pk)
+                    .sk(filter.sk_range())
+                    .descending()
+                    .limit(read)
+                    .after(cursor.take())
+                    .filter(residual.clone()),
+            )
+            .await?;
+        let mut items = page.items.into_iter();
+        for item in items.by_ref() {
+            out.push(item);
+            if out.len() as u32 == limit {
+                break;
+            }
+        }
+        let more_in_page = items.next().is_some();
+        if out.len() as u32 == limit {
+            // Continue after the last item returned; whatever else this round read is read
+            // again next time, never skipped.
+            let next = if more_in_page || page.next.is_some() {
+                out.last().and_then(|i| Cursor::at(i, index))
+            } else {
+                None
+            };
+            return Ok((typed(&out)?, next));
+        }
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => return Ok((typed(&out)?, None)),
+        }
+    }
+    Ok((typed(&out)?, cursor))
+}
+
+fn typed(items: &[Item]) -> Result<Vec<Lead>, StoreError> {
+    items.iter().map(from_item).collect()
+}
+
+/// Fields staff may edit (DESIGN §2.1). `Some(None)` clears an optional field.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LeadPatch {
+    pub name: Option<String>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<(String, String)>,
+    pub service: Option<Option<String>>,
+    pub assignee: Option<Option<String>>,
+    pub follow_up_at: Option<Option<DateTime<Utc>>>,
+    pub appointment_at: Option<Option<DateTime<Utc>>>,
+    pub expected_value: Option<i64>,
+}
+
+impl LeadPatch {
+    fn apply(&self, lead: &Lead, now: DateTime<Utc>) -> Lead {
+        let mut next = lead.clone();
+        if let Some(v) = &self.name {
+            next.name = v.clone();
+        }
+        if let Some(v) = &self.email {
+            next.email = v.clone();
+        }
+        if let Some((e164, raw)) = &self.phone {
+            next.phone = e164.clone();
+            next.phone_raw = raw.clone();
+        }
+        if let Some(v) = &self.service {
+            next.service = v.clone();
+        }
+        if let Some(v) = &self.assignee {
+            next.assignee = v.clone();
+        }
+        if let Some(v) = self.follow_up_at {
+            next.follow_up_at = v;
+        }
+        if let Some(v) = self.appointment_at {
+            next.appointment_at = v;
+        }
+        if let Some(v) = self.expected_value {
+            next.expected_value = v;
+        }
+        next.updated_at = now;
+        next.version = lead.version + 1;
+        next
+    }
+}
+
+/// The item as stored, with the attributes the lead record does not carry kept.
+async fn load(store: &dyn Store, tenant: &str, id: &str) -> Result<(Lead, Item), LeadWriteError> {
+    if !is_lead_id(id) {
+        return Err(LeadWriteError::NotFound);
+    }
+    let item = store
+        .get(&keys::lead(tenant, id))
+        .await?
+        .ok_or(LeadWriteError::NotFound)?;
+    Ok((from_item(&item)?, item))
+}
+
+fn version_check(version: u64) -> Check {
+    Check::new("version", Cond::Eq("version".into(), version.into()))
+}
+
+fn board_key(tenant: &str) -> Key {
+    Key::new(keys::stats_pk(tenant), keys::STATS_BOARD)
+}
+
+/// Edits a lead. With `expected_version`, a lead changed since then is refused; without,
+/// concurrent edits are retried on the fresh version.
+pub async fn update(
+    store: &dyn Store,
+    tenant: &str,
+    id: &str,
+    patch: &LeadPatch,
+    expected_version: Option<u64>,
+    now: DateTime<Utc>,
+) -> Result<Lead, LeadWriteError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let (lead, stored) = load(store, tenant, id).await?;
+        if expected_version.is_some_and(|v| v != lead.version) {
+            return Err(LeadWriteError::StaleVersion { current: lead.version });
+        }
+        let next = patch.apply(&lead, now);
+        let item = lead_item(
+            &next,
+            stored_u32(&stored, "stale_after_hours", 48),
+            stored_i64(&stored, "initial_value"),
+        )?;
+        let mut writes = vec![Write::put(item).with_check(version_check(lead.version))];
+        let delta = next.expected_value - lead.expected_value;
+        if delta != 0 {
+            writes.push(Write::Update {
+                key: board_key(tenant),
+                update: Update::default().add(format!("v_{}", lead.status.as_str()), delta),
+                check: None,
+            });
+        }
+        match store.transact(writes).await {
+            Ok(()) => return Ok(next),
+            Err(StoreError::ConditionFailed("version")) if expected_version.is_some() => {
+                let current = get(store, tenant, id).await?.map(|l| l.version).unwrap_or(0);
+                return Err(LeadWriteError::StaleVersion { current });
+            }
+            Err(e)
+                if (e.is_retryable() || matches!(e, StoreError::ConditionFailed("version")))
+                    && attempt < MAX_ATTEMPTS =>
+            {
+                backoff(attempt).await
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Moves a lead to `to`, writing the insert-only status event and the board counters in the
+/// same transaction as the lead.
+pub async fn change_status(
+    store: &dyn Store,
+    tenant: &str,
+    id: &str,
+    to: LeadStatus,
+    reason: Option<&str>,
+    actor: &str,
+    expected_version: Option<u64>,
+    now: DateTime<Utc>,
+) -> Result<(Lead, StatusEvent), LeadWriteError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let (lead, stored) = load(store, tenant, id).await?;
+        if expected_version.is_some_and(|v| v != lead.version) {
+            return Err(LeadWriteError::StaleVersion { current: lead.version });
+        }
+        let next = transition(&lead, to, reason, now)?;
+        let event = StatusEvent {
+            id: ulid::Ulid::from_datetime(now.into()).to_string(),
+            lead_id: id.to_owned(),
+            from: Some(lead.status),
+            to,
+            actor: actor.to_owned(),
+            reason: next.lost_reason.clone(),
+            at: now,
+        };
+        let mut event_item = to_item(&event)?;
+        event_item.insert(PK.into(), keys::lead_children_pk(tenant, id).into());
+        event_item.insert(SK.into(), keys::status_event_sk(now, &event.id).into());
+        event_item.insert("type".into(), "status".into());
+        let item = lead_item(
+            &next,
+            stored_u32(&stored, "stale_after_hours", 48),
+            stored_i64(&stored, "initial_value"),
+        )?;
+        let value = lead.expected_value;
+        let mut writes = vec![
+            Write::put(item).with_check(version_check(lead.version)),
+            Write::put(event_item).with_check(Check::new("event_id", Cond::NotExists)),
+            Write::Update {
+                key: board_key(tenant),
+                update: Update::default()
+                    .add(format!("n_{}", lead.status.as_str()), -1)
+                    .add(format!("n_{}", to.as_str()), 1)
+                    .add(format!("v_{}", lead.status.as_str()), -value)
+                    .add(format!("v_{}", to.as_str()), value),
+                check: None,
+            },
+        ];
+        if to == LeadStatus::Won {
+            writes.push(Write::Update {
+                key: Key::new(keys::stats_pk(tenant), keys::stats_month_sk(&keys::month_of(now))),
+                update: Update::default().add("won", 1),
+                check: None,
+            });
+        }
+        match store.transact(writes).await {
+            Ok(()) => return Ok((next, event)),
+            Err(StoreError::ConditionFailed("version")) if expected_version.is_some() => {
+                let current = get(store, tenant, id).await?.map(|l| l.version).unwrap_or(0);
+                return Err(LeadWriteError::StaleVersion { current });
+            }
+            Err(e)
+                if (e.is_retryable()
+                    || matches!(e, StoreError::ConditionFailed("version" | "event_id")))
+                    && attempt < MAX_ATTEMPTS =>
+            {
+                backoff(attempt).await
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Adds a note to an existing lead.
+pub async fn add_note(
+    store: &dyn Store,
+    tenant: &str,
+    lead_id: &str,
+    body: &str,
+    author: &str,
+    now: DateTime<Utc>,
+) -> Result<Note, LeadWriteError> {
+    if !is_lead_id(lead_id) {
+        return Err(LeadWriteError::NotFound);
+    }
+    let note = Note {
+        id: ulid::Ulid::from_datetime(now.into()).to_string(),
+        lead_id: lead_id.to_owned(),
+        body: body.to_owned(),
+        author: author.to_owned(),
+        created_at: now,
+    };
+    let mut item = to_item(&note)?;
+    item.insert(PK.into(), keys::lead_children_pk(tenant, lead_id).into());
+    item.insert(SK.into(), keys::note_sk(&note.id).into());
+    item.insert("type".into(), "note".into());
+    let writes = vec![
+        Write::ConditionCheck {
+            key: keys::lead(tenant, lead_id),
+            check: Check::new("lead", Cond::Exists),
+        },
+        Write::put(item).with_check(Check::new("note_id", Cond::NotExists)),
+    ];
+    match store.transact(writes.clone()).await {
+        Ok(()) => Ok(note),
+        Err(StoreError::ConditionFailed("lead")) => Err(LeadWriteError::NotFound),
+        Err(e) if e.is_retryable() => {
+            backoff(1).await;
+            match store.transact(writes).await {
+                Err(StoreError::ConditionFailed("lead")) => Err(LeadWriteError::NotFound),
+                other => other.map(|()| note).map_err(Into::into),
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,6 @@
+//! Access patterns over the store port, written once for both adapters.
+
+pub mod keys;
+pub mod leads;
+pub mod stats;
+pub mod tenants;

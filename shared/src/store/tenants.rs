@@ -1,0 +1,57 @@
+//! Tenant settings and the registry of tenants (read by jobs that run for every tenant).
+
+use serde_json::Value;
+
+use crate::domain::tenant::TenantSettings;
+use crate::ports::store::{from_item, to_item, Check, Cond, Query, SkCond, Store, StoreError, Write, PK, SK};
+use crate::store::keys;
+
+pub async fn get(store: &dyn Store, tenant: &str) -> Result<Option<TenantSettings>, StoreError> {
+    store
+        .get(&keys::settings(tenant))
+        .await?
+        .map(|item| from_item(&item))
+        .transpose()
+}
+
+/// Creates a tenant; `ConditionFailed("tenant_exists")` when it already does.
+pub async fn create(store: &dyn Store, settings: &TenantSettings) -> Result<(), StoreError> {
+    let key = keys::settings(&settings.tenant_id);
+    let mut item = to_item(settings)?;
+    item.insert(PK.into(), key.pk.into());
+    item.insert(SK.into(), key.sk.into());
+    let reg = keys::tenant_registry(&settings.tenant_id);
+    let mut registry = crate::ports::store::Item::new();
+    registry.insert(PK.into(), reg.pk.into());
+    registry.insert(SK.into(), reg.sk.into());
+    registry.insert("tenant_id".into(), Value::from(settings.tenant_id.clone()));
+    store
+        .transact(vec![
+            Write::put(item).with_check(Check::new("tenant_exists", Cond::NotExists)),
+            Write::put(registry),
+        ])
+        .await
+}
+
+/// Every tenant id, in order (jobs iterate it; one small item per tenant).
+pub async fn all_ids(store: &dyn Store) -> Result<Vec<String>, StoreError> {
+    let mut ids = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store
+            .query(&Query::new(crate::ports::store::Index::Primary, keys::TENANTS_PK)
+                .sk(SkCond::All)
+                .limit(500)
+                .after(cursor))
+            .await?;
+        ids.extend(
+            page.items
+                .iter()
+                .filter_map(|i| i.get("tenant_id").and_then(Value::as_str).map(str::to_owned)),
+        );
+        match page.next {
+            Some(c) => cursor = Some(c),
+            None => return Ok(ids),
+        }
+    }
+}

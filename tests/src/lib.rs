@@ -1,0 +1,1 @@
+//! Cross-crate end-to-end tests: see the files in `tests/tests/`.
