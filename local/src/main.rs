@@ -1,1 +1,76 @@
-fn main() {}
+//! crm-local command line:
+//!   crm-local                      serve on 127.0.0.1:$PORT (default 3000)
+//!   crm-local routes               print the route table, worker list and table definition
+//!   crm-local token --tenant T --role R [--sub S] [--hours H]
+//!                                  print a bearer token the local server accepts
+
+use crm_local::LocalConfig;
+use crm_shared::http::auth::{Claims, Role};
+use crm_shared::http::routes::{Access, ROUTES, WORKERS};
+use crm_shared::ports::store::table;
+use serde_json::json;
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+fn flag(args: &[String], name: &str) -> Option<String> {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+}
+
+fn routes_json() -> serde_json::Value {
+    json!({
+        "routes": ROUTES.iter().map(|r| json!({
+            "method": r.method,
+            "path": r.path,
+            "function": r.function,
+            "access": match r.access { Access::Public => "public", Access::Admin(role) => role.as_str() },
+        })).collect::<Vec<_>>(),
+        "workers": WORKERS,
+        "table": {
+            "name": table::DEFAULT_NAME,
+            "gsis": (1..=table::GSI_COUNT).map(|n| json!({"name": table::gsi_name(n), "pk": table::gsi_pk(n), "sk": table::gsi_sk(n)})).collect::<Vec<_>>(),
+            "ttl": crm_shared::ports::store::EXPIRES_AT,
+        }
+    })
+}
+
+fn token(args: &[String]) -> Result<String, Error> {
+    let tenant = flag(args, "--tenant").unwrap_or_else(|| "demo".into());
+    let role_text = flag(args, "--role").unwrap_or_else(|| "owner".into());
+    let role = Role::parse(&role_text).ok_or_else(|| format!("--role must be owner, admin or staff, not {role_text}"))?;
+    let sub = flag(args, "--sub").unwrap_or_else(|| format!("{}-user", role.as_str()));
+    let hours: i64 = flag(args, "--hours").map(|h| h.parse()).transpose()?.unwrap_or(24 * 30);
+    let config = LocalConfig::from_env()?;
+    let secret = config.jwt_secret()?;
+    let claims = Claims { tenant_id: tenant, role, sub };
+    Ok(crm_shared::http::token::issue(&claims, &secret, chrono::Utc::now().timestamp(), hours * 3600)?)
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("routes") => {
+            println!("{}", serde_json::to_string_pretty(&routes_json())?);
+            Ok(())
+        }
+        Some("token") => {
+            println!("{}", token(&args)?);
+            Ok(())
+        }
+        None | Some("serve") => {
+            tracing_subscriber::fmt()
+                .with_env_filter(
+                    tracing_subscriber::EnvFilter::try_from_default_env()
+                        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                )
+                .init();
+            let server = crm_local::start(LocalConfig::from_env()?).await?;
+            println!("Pipeline CRM on {}  (admin API token: scripts/dev token --tenant demo --role owner)", server.url());
+            crm_local::signal().await;
+            tracing::info!("shutting down: finishing requests in flight");
+            server.shutdown().await?;
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command `{other}`; use serve, routes or token").into()),
+    }
+}

@@ -127,6 +127,55 @@ pub struct Lead {
     pub version: u64,
 }
 
+/// What a new lead starts with, from a form or a person.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NewLead {
+    pub name: String,
+    pub phone: String,
+    pub phone_raw: String,
+    pub email: Option<String>,
+    pub service: Option<String>,
+    pub message: Option<String>,
+    pub source: Option<Source>,
+    pub touch: Touch,
+    pub consent: Option<Consent>,
+    pub assignee: Option<String>,
+    pub expected_value: i64,
+    pub follow_up_at: Option<DateTime<Utc>>,
+    pub appointment_at: Option<DateTime<Utc>>,
+}
+
+impl Lead {
+    /// A lead in status `new`, version 1.
+    pub fn create(tenant_id: &str, id: &str, new: NewLead, now: DateTime<Utc>) -> Lead {
+        Lead {
+            id: id.to_owned(),
+            tenant_id: tenant_id.to_owned(),
+            name: new.name,
+            phone: new.phone,
+            phone_raw: new.phone_raw,
+            email: new.email,
+            service: new.service,
+            message: new.message,
+            status: LeadStatus::New,
+            lost_reason: None,
+            assignee: new.assignee,
+            follow_up_at: new.follow_up_at,
+            appointment_at: new.appointment_at,
+            expected_value: new.expected_value,
+            source: new.source.unwrap_or(Source::Manual),
+            touch: new.touch,
+            consent: new.consent,
+            customer_id: None,
+            converted_booking_id: None,
+            stale: false,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        }
+    }
+}
+
 /// Why a status change was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransitionError {

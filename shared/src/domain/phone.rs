@@ -43,12 +43,12 @@ mod tests {
     #[test]
     fn national_numbers_take_the_tenant_region() {
         assert_eq!(normalize("087 123 4567", "IE"), Ok("+353871234567".into()));
-        assert_eq!(normalize("07700 900123", "GB"), Ok("+447700900123".into()));
+        assert_eq!(normalize("07911 123456", "GB"), Ok("+447911123456".into()));
     }
 
     #[test]
     fn international_numbers_keep_their_country() {
-        assert_eq!(normalize("+44 7700 900123", "IE"), Ok("+447700900123".into()));
+        assert_eq!(normalize("+44 7911 123456", "IE"), Ok("+447911123456".into()));
         assert_eq!(normalize("(415) 555-2671", "US"), Ok("+14155552671".into()));
     }
 

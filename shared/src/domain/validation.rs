@@ -75,15 +75,19 @@ impl Fields {
         Some(text.to_owned())
     }
 
-    /// A required text field.
-    pub fn required_text(
-        &mut self,
-        input: &Map<String, Value>,
-        field: &str,
-        max: usize,
-    ) -> Option<String> {
+    /// A required single-line text field.
+    pub fn required_text(&mut self, input: &Map<String, Value>, field: &str, max: usize) -> Option<String> {
+        self.required(input, field, max, false)
+    }
+
+    /// A required text field that may span lines (notes, messages).
+    pub fn required_paragraph(&mut self, input: &Map<String, Value>, field: &str, max: usize) -> Option<String> {
+        self.required(input, field, max, true)
+    }
+
+    fn required(&mut self, input: &Map<String, Value>, field: &str, max: usize, multiline: bool) -> Option<String> {
         let before = self.errors.len();
-        let value = self.text(input, field, max, false);
+        let value = self.text(input, field, max, multiline);
         if value.is_none() && self.errors.len() == before {
             self.error(field, "is required");
         }

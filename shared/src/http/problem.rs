@@ -147,3 +147,33 @@ impl From<StoreError> for ApiError {
         }
     }
 }
+
+impl From<crate::store::leads::LeadWriteError> for ApiError {
+    fn from(e: crate::store::leads::LeadWriteError) -> Self {
+        use crate::domain::lead::TransitionError;
+        use crate::store::leads::LeadWriteError as E;
+        match e {
+            E::NotFound => ApiError::NotFound("lead"),
+            E::StaleVersion { current } => ApiError::PreconditionFailed {
+                current_version: Some(current),
+            },
+            E::Transition(TransitionError::NotAllowed { from, to, allowed }) => ApiError::conflict(
+                format!("a lead cannot move from {from} to {to}"),
+                serde_json::json!({
+                    "conflict": "status",
+                    "from": from,
+                    "to": to,
+                    "allowed": allowed,
+                }),
+            ),
+            E::Transition(TransitionError::ReasonRequired) => {
+                ApiError::field("reason", "is required when a lead is lost")
+            }
+            E::DuplicatePhone { existing_id } => ApiError::conflict(
+                format!("lead {existing_id} has this phone number and was captured within the dedupe window"),
+                serde_json::json!({"conflict": "phone", "existing_id": existing_id}),
+            ),
+            E::Store(s) => s.into(),
+        }
+    }
+}

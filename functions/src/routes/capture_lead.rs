@@ -1,0 +1,126 @@
+//! `POST /public/{tenant}/leads`: a prospect leaves their details on a landing page.
+
+use crm_shared::domain::capture::{fbc_from_fbclid, read_capture};
+use crm_shared::domain::lead::{Consent, Lead, NewLead};
+use crm_shared::domain::tenant::is_valid_tenant_id;
+use crm_shared::http::problem::ApiError;
+use crm_shared::http::request::{json, object_body, path_param, respond, see_other, BodyKind};
+use crm_shared::ports::bus::DomainEvent;
+use crm_shared::store::{leads, tenants};
+use http::StatusCode;
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde_json::json;
+
+use crate::context::Ctx;
+
+pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
+    respond(capture(ctx, &request).await)
+}
+
+fn header(request: &Request, name: &str) -> Option<String> {
+    request
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.chars().take(500).collect())
+}
+
+fn source_ip(request: &Request) -> Option<String> {
+    match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(c)) => c.http.source_ip.clone(),
+        _ => None,
+    }
+}
+
+async fn capture(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
+    let tenant = path_param(request, "tenant")?;
+    if !is_valid_tenant_id(&tenant) {
+        return Err(ApiError::NotFound("tenant"));
+    }
+    let (input, kind) = object_body(request, true)?;
+    let settings = tenants::get(ctx.store.as_ref(), &tenant)
+        .await?
+        .ok_or(ApiError::NotFound("tenant"))?;
+    let capture = read_capture(&input, &settings.default_region).map_err(ApiError::Validation)?;
+    let now = ctx.clock.now();
+    let id = ulid::Ulid::from_datetime(now.into()).to_string();
+    if capture.is_bot {
+        // Answer exactly as for a person, so the bot learns nothing; keep nothing.
+        tracing::info!(tenant = %tenant, "honeypot filled; submission discarded");
+        return answer(kind, &id, &settings.redirect_url, false);
+    }
+    let mut touch = capture.touch;
+    touch.fbc = touch.fbclid.as_deref().map(|f| fbc_from_fbclid(f, now.timestamp_millis()));
+    touch.user_agent = header(request, "user-agent");
+    touch.ip = source_ip(request);
+    let consent = capture.consent.then(|| Consent {
+        sms_marketing: true,
+        method: "landing_form".into(),
+        at: now,
+    });
+    let lead = Lead::create(
+        &tenant,
+        &id,
+        NewLead {
+            name: capture.name,
+            phone: capture.phone,
+            phone_raw: capture.phone_raw,
+            email: capture.email,
+            service: capture.service,
+            message: capture.message,
+            source: Some(capture.source),
+            touch,
+            consent,
+            ..NewLead::default()
+        },
+        now,
+    );
+    let inserted = leads::insert(
+        ctx.store.as_ref(),
+        &lead,
+        settings.stale_after_hours,
+        settings.dedupe_window_hours,
+        now,
+    )
+    .await?;
+    match inserted {
+        leads::Inserted::Created => {
+            tracing::info!(tenant = %tenant, lead_id = %id, source = %lead.source, "lead captured");
+            ctx.publish(vec![captured_event(&lead)]).await;
+            answer(kind, &id, &settings.redirect_url, false)
+        }
+        leads::Inserted::Duplicate { existing_id } => {
+            tracing::info!(tenant = %tenant, lead_id = %existing_id, "duplicate capture");
+            answer(kind, &existing_id, &settings.redirect_url, true)
+        }
+    }
+}
+
+/// `lead.captured`: ids and attribution, no personal data.
+pub fn captured_event(lead: &Lead) -> DomainEvent {
+    DomainEvent::new(
+        "lead.captured",
+        json!({
+            "event_id": format!("lead.captured:{}", lead.id),
+            "tenant_id": lead.tenant_id,
+            "lead_id": lead.id,
+            "source": lead.source,
+            "created_at": lead.created_at,
+        }),
+    )
+}
+
+fn answer(kind: BodyKind, lead_id: &str, redirect_url: &str, duplicate: bool) -> Result<Response<Body>, ApiError> {
+    match kind {
+        BodyKind::Form => see_other(redirect_url),
+        BodyKind::Json if duplicate => json(
+            StatusCode::OK,
+            &json!({"lead_id": lead_id, "redirect_url": redirect_url, "duplicate": true}),
+        ),
+        BodyKind::Json => json(
+            StatusCode::CREATED,
+            &json!({"lead_id": lead_id, "redirect_url": redirect_url, "duplicate": false}),
+        ),
+    }
+}

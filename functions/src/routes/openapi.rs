@@ -1,0 +1,416 @@
+//! `GET /openapi.json`: the OpenAPI 3.1 document of every route (checked against the route
+//! table by a test, fuzzed by schemathesis in scripts/test).
+
+use crm_shared::domain::capture::FIELDS as CAPTURE_FIELDS;
+use crm_shared::domain::lead::LeadStatus;
+use crm_shared::domain::source::Source;
+use crm_shared::http::request::{json, respond};
+use crm_shared::http::routes::{Access, ROUTES};
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde_json::{json, Map, Value};
+
+use crate::context::Ctx;
+
+pub async fn handle(_ctx: &Ctx, _request: Request) -> Response<Body> {
+    respond(json(StatusCode::OK, &document()))
+}
+
+fn problem(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    })
+}
+
+fn ok(description: &str, schema: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}
+    })
+}
+
+fn json_body(schema: &str) -> Value {
+    json!({
+        "required": true,
+        "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}
+    })
+}
+
+fn param(name: &str, location: &str, schema: Value, description: &str) -> Value {
+    json!({"name": name, "in": location, "required": location == "path", "schema": schema, "description": description})
+}
+
+fn id_param() -> Value {
+    param("id", "path", json!({"type": "string"}), "Lead id (ULID)")
+}
+
+fn if_match() -> Value {
+    param(
+        "If-Match",
+        "header",
+        json!({"type": "string", "pattern": "^(W/)?\"?[0-9]{1,19}\"?$"}),
+        "The version you read (the ETag); a stale one is refused with 412",
+    )
+}
+
+/// The operation object of one route.
+fn operation(function: &str) -> Value {
+    match function {
+        "capture_lead" => json!({
+            "parameters": [param("tenant", "path", json!({"type": "string"}), "Tenant id")],
+            "requestBody": {
+                "required": true,
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/CaptureRequest"}},
+                    "application/x-www-form-urlencoded": {"schema": {"$ref": "#/components/schemas/CaptureRequest"}}
+                }
+            },
+            "responses": {
+                "201": ok("Lead captured", "CaptureResponse"),
+                "200": ok("Same phone within the dedupe window: the existing lead", "CaptureResponse"),
+                "303": {"description": "Form post: see the booking page", "headers": {"Location": {"schema": {"type": "string"}}}},
+                "400": problem("Malformed request"),
+                "404": problem("Unknown tenant"),
+                "413": problem("Body over 16 KB"),
+                "415": problem("Unsupported content type"),
+                "422": problem("Invalid fields, each named")
+            }
+        }),
+        "openapi" => json!({
+            "responses": {"200": {"description": "This document", "content": {"application/json": {"schema": {"type": "object"}}}}}
+        }),
+        "create_lead" => json!({
+            "requestBody": json_body("NewLead"),
+            "responses": {
+                "201": ok("Lead created", "Lead"),
+                "409": problem("The phone belongs to a lead captured within the dedupe window"),
+                "413": problem("Body over 16 KB"),
+                "415": problem("Unsupported content type"),
+                "422": problem("Invalid fields, each named")
+            }
+        }),
+        "list_leads" => json!({
+            "parameters": [
+                param("status", "query", json!({"$ref": "#/components/schemas/LeadStatus"}), "Only this status"),
+                param("source", "query", json!({"$ref": "#/components/schemas/Source"}), "Only this first-touch source"),
+                param("assignee", "query", json!({"type": "string"}), "Only leads assigned to this user"),
+                param("stale", "query", json!({"type": "string", "enum": ["true", "false"]}), "Only stale (or fresh) leads"),
+                param("q", "query", json!({"type": "string", "maxLength": 100}), "Name, email or phone digits contain this"),
+                param("created_from", "query", json!({"type": "string"}), "Created at or after (date or RFC 3339)"),
+                param("created_to", "query", json!({"type": "string"}), "Created at or before (date or RFC 3339)"),
+                param("limit", "query", json!({"type": "integer", "minimum": 1, "maximum": 100}), "Page size (default 25)"),
+                param("cursor", "query", json!({"type": "string"}), "next_cursor of the previous page")
+            ],
+            "responses": {"200": ok("A page of leads, newest first", "LeadPage"), "422": problem("Invalid filter, each named")}
+        }),
+        "lead_board" => json!({
+            "parameters": [param("limit", "query", json!({"type": "integer", "minimum": 1, "maximum": 100}), "Leads per column (default 20)")],
+            "responses": {"200": ok("The board", "Board"), "422": problem("Invalid parameter")}
+        }),
+        "lead_analytics" => json!({
+            "responses": {"200": ok("Lead analytics", "Analytics"), "422": problem("Unknown parameter")}
+        }),
+        "get_lead" => json!({
+            "parameters": [id_param()],
+            "responses": {"200": ok("The lead with its events and notes", "LeadDetail"), "404": problem("No such lead in your tenant")}
+        }),
+        "update_lead" => json!({
+            "parameters": [id_param(), if_match()],
+            "requestBody": json_body("LeadPatch"),
+            "responses": {
+                "200": ok("The edited lead", "Lead"),
+                "404": problem("No such lead in your tenant"),
+                "412": problem("The lead changed since the version in If-Match"),
+                "413": problem("Body over 16 KB"),
+                "415": problem("Unsupported content type"),
+                "422": problem("Invalid fields, each named")
+            }
+        }),
+        "change_lead_status" => json!({
+            "parameters": [id_param(), if_match()],
+            "requestBody": json_body("StatusChange"),
+            "responses": {
+                "200": ok("The lead and the status event written", "StatusChanged"),
+                "404": problem("No such lead in your tenant"),
+                "409": problem("Transition not allowed; `allowed` lists the statuses it may move to"),
+                "412": problem("The lead changed since the version in If-Match"),
+                "413": problem("Body over 16 KB"),
+                "415": problem("Unsupported content type"),
+                "422": problem("Invalid fields (a lost lead needs a reason)")
+            }
+        }),
+        "add_lead_note" => json!({
+            "parameters": [id_param()],
+            "requestBody": json_body("NewNote"),
+            "responses": {
+                "201": ok("The note", "Note"),
+                "404": problem("No such lead in your tenant"),
+                "413": problem("Body over 16 KB"),
+                "415": problem("Unsupported content type"),
+                "422": problem("Invalid fields")
+            }
+        }),
+        _ => json!({"responses": {}}),
+    }
+}
+
+fn schemas() -> Value {
+    let statuses: Vec<&str> = LeadStatus::ALL.iter().map(|s| s.as_str()).collect();
+    let sources: Vec<&str> = Source::ALL.iter().map(|s| s.as_str()).collect();
+    let text = |max: u32| json!({"type": "string", "maxLength": max});
+    let nullable_text = |max: u32| json!({"type": ["string", "null"], "maxLength": max});
+    let date_time = json!({"type": "string", "format": "date-time"});
+    let nullable_date_time = json!({"type": ["string", "null"], "format": "date-time"});
+    let money = json!({"type": "integer", "minimum": 0, "maximum": 10_000_000_000i64});
+    let mut capture = Map::new();
+    for f in CAPTURE_FIELDS {
+        let schema = match *f {
+            "consent" => json!({"type": ["boolean", "string"]}),
+            "source" => json!({"$ref": "#/components/schemas/Source"}),
+            "message" => text(2000),
+            "referrer" | "page_url" => text(2000),
+            "fbclid" | "gclid" => text(500),
+            "phone" => text(32),
+            _ => text(200),
+        };
+        capture.insert((*f).to_owned(), schema);
+    }
+    json!({
+        "Problem": {
+            "type": "object",
+            "required": ["title", "status"],
+            "properties": {
+                "type": {"type": "string"},
+                "title": {"type": "string"},
+                "status": {"type": "integer"},
+                "detail": {"type": "string"},
+                "errors": {"type": "array", "items": {
+                    "type": "object", "required": ["field", "reason"],
+                    "properties": {"field": {"type": "string"}, "reason": {"type": "string"}}
+                }},
+                "allowed": {"type": "array", "items": {"$ref": "#/components/schemas/LeadStatus"}},
+                "existing_id": {"type": "string"},
+                "current_version": {"type": "integer"}
+            }
+        },
+        "LeadStatus": {"type": "string", "enum": statuses},
+        "Source": {"type": "string", "enum": sources},
+        "CaptureRequest": {
+            "type": "object",
+            "required": ["name", "phone"],
+            "additionalProperties": false,
+            "properties": capture
+        },
+        "CaptureResponse": {
+            "type": "object",
+            "required": ["lead_id", "redirect_url", "duplicate"],
+            "properties": {"lead_id": {"type": "string"}, "redirect_url": {"type": "string"}, "duplicate": {"type": "boolean"}}
+        },
+        "NewLead": {
+            "type": "object",
+            "required": ["name", "phone"],
+            "additionalProperties": false,
+            "properties": {
+                "name": text(100), "phone": text(32), "email": {"type": ["string", "null"], "format": "email"},
+                "service": nullable_text(100), "message": text(2000),
+                "source": {"$ref": "#/components/schemas/Source"}, "assignee": nullable_text(100),
+                "expected_value": money, "follow_up_at": nullable_date_time, "appointment_at": nullable_date_time
+            }
+        },
+        "LeadPatch": {
+            "type": "object",
+            "minProperties": 1,
+            "additionalProperties": false,
+            "properties": {
+                "name": text(100), "phone": text(32), "email": {"type": ["string", "null"], "format": "email"},
+                "service": nullable_text(100), "assignee": nullable_text(100),
+                "expected_value": money, "follow_up_at": nullable_date_time, "appointment_at": nullable_date_time
+            }
+        },
+        "StatusChange": {
+            "type": "object",
+            "required": ["status"],
+            "additionalProperties": false,
+            "properties": {"status": {"$ref": "#/components/schemas/LeadStatus"}, "reason": text(500)}
+        },
+        "NewNote": {
+            "type": "object", "required": ["body"], "additionalProperties": false,
+            "properties": {"body": text(5000)}
+        },
+        "Lead": {
+            "type": "object",
+            "required": ["id", "tenant_id", "name", "phone", "phone_raw", "status", "source", "expected_value", "stale", "created_at", "updated_at", "version"],
+            "properties": {
+                "id": {"type": "string"}, "tenant_id": {"type": "string"}, "name": {"type": "string"},
+                "phone": {"type": "string"}, "phone_raw": {"type": "string"}, "email": {"type": "string"},
+                "service": {"type": "string"}, "message": {"type": "string"},
+                "status": {"$ref": "#/components/schemas/LeadStatus"}, "lost_reason": {"type": "string"},
+                "assignee": {"type": "string"}, "follow_up_at": date_time, "appointment_at": date_time,
+                "expected_value": {"type": "integer"}, "source": {"$ref": "#/components/schemas/Source"},
+                "touch": {"type": "object"}, "consent": {"type": "object"},
+                "customer_id": {"type": "string"}, "converted_booking_id": {"type": "string"},
+                "stale": {"type": "boolean"}, "created_at": date_time, "updated_at": date_time,
+                "version": {"type": "integer", "minimum": 1}
+            }
+        },
+        "StatusEvent": {
+            "type": "object",
+            "required": ["id", "lead_id", "from", "to", "actor", "at"],
+            "properties": {
+                "id": {"type": "string"}, "lead_id": {"type": "string"},
+                "from": {"anyOf": [{"$ref": "#/components/schemas/LeadStatus"}, {"type": "null"}]},
+                "to": {"$ref": "#/components/schemas/LeadStatus"}, "actor": {"type": "string"},
+                "reason": {"type": "string"}, "at": date_time
+            }
+        },
+        "Note": {
+            "type": "object",
+            "required": ["id", "lead_id", "body", "author", "created_at"],
+            "properties": {"id": {"type": "string"}, "lead_id": {"type": "string"}, "body": {"type": "string"}, "author": {"type": "string"}, "created_at": date_time}
+        },
+        "LeadDetail": {
+            "allOf": [{"$ref": "#/components/schemas/Lead"}, {
+                "type": "object", "required": ["events", "notes"],
+                "properties": {
+                    "events": {"type": "array", "items": {"$ref": "#/components/schemas/StatusEvent"}},
+                    "notes": {"type": "array", "items": {"$ref": "#/components/schemas/Note"}}
+                }
+            }]
+        },
+        "StatusChanged": {
+            "type": "object", "required": ["lead", "event"],
+            "properties": {"lead": {"$ref": "#/components/schemas/Lead"}, "event": {"$ref": "#/components/schemas/StatusEvent"}}
+        },
+        "LeadPage": {
+            "type": "object", "required": ["items", "next_cursor"],
+            "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Lead"}}, "next_cursor": {"type": ["string", "null"]}}
+        },
+        "Board": {
+            "type": "object", "required": ["columns"],
+            "properties": {"columns": {"type": "array", "items": {
+                "type": "object", "required": ["status", "count", "expected_value", "leads", "next_cursor"],
+                "properties": {
+                    "status": {"$ref": "#/components/schemas/LeadStatus"}, "count": {"type": "integer"},
+                    "expected_value": {"type": "integer"},
+                    "leads": {"type": "array", "items": {"$ref": "#/components/schemas/Lead"}},
+                    "next_cursor": {"type": ["string", "null"]}
+                }
+            }}}
+        },
+        "Analytics": {
+            "type": "object",
+            "required": ["total", "new_this_month", "converted", "conversion_rate", "by_source", "by_status", "growth_pct", "trend"],
+            "properties": {
+                "total": {"type": "integer"}, "new_this_month": {"type": "integer"}, "converted": {"type": "integer"},
+                "conversion_rate": {"type": "number", "minimum": 0},
+                "by_source": {"type": "object", "additionalProperties": {"type": "integer"}},
+                "by_status": {"type": "object", "additionalProperties": {"type": "integer"}},
+                "growth_pct": {"type": ["number", "null"]},
+                "trend": {"type": "array", "items": {
+                    "type": "object", "required": ["month", "leads", "won"],
+                    "properties": {"month": {"type": "string"}, "leads": {"type": "integer"}, "won": {"type": "integer"}}
+                }}
+            }
+        }
+    })
+}
+
+/// The whole document.
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for route in ROUTES {
+        let mut op = operation(route.function);
+        let obj = op.as_object_mut().map(std::mem::take).unwrap_or_default();
+        let mut op = obj;
+        op.insert("operationId".into(), route.function.into());
+        op.insert("summary".into(), route.summary.into());
+        let responses = op
+            .entry("responses")
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .map(std::mem::take)
+            .unwrap_or_default();
+        let mut responses = responses;
+        match route.access {
+            Access::Public => {
+                op.insert("security".into(), json!([]));
+            }
+            Access::Admin(role) => {
+                op.insert("security".into(), json!([{"bearerAuth": []}]));
+                op.insert("x-min-role".into(), role.as_str().into());
+                responses.insert("401".into(), problem("Missing or invalid token"));
+                responses.insert("403".into(), problem("Your role may not do this"));
+                responses.insert("400".into(), problem("Malformed request"));
+            }
+        }
+        responses.insert("503".into(), problem("A dependency is unavailable; retry"));
+        op.insert("responses".into(), Value::Object(responses));
+        let entry = paths
+            .entry(route.path.to_owned())
+            .or_insert_with(|| json!({}));
+        if let Some(e) = entry.as_object_mut() {
+            e.insert(route.method.to_ascii_lowercase(), Value::Object(op));
+        }
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Pipeline CRM API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Lead capture and the admin API of Pipeline CRM. Errors are application/problem+json."
+        },
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+            "schemas": schemas()
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_describes_exactly_the_routes() {
+        let doc = document();
+        let mut described = Vec::new();
+        for (path, ops) in doc["paths"].as_object().into_iter().flatten() {
+            for (method, op) in ops.as_object().into_iter().flatten() {
+                described.push((method.to_ascii_uppercase(), path.clone(), op["operationId"].as_str().unwrap_or("").to_owned()));
+            }
+        }
+        let mut routes: Vec<_> = ROUTES
+            .iter()
+            .map(|r| (r.method.to_owned(), r.path.to_owned(), r.function.to_owned()))
+            .collect();
+        described.sort();
+        routes.sort();
+        assert_eq!(described, routes);
+    }
+
+    #[test]
+    fn every_operation_documents_its_success_and_errors() {
+        let doc = document();
+        for route in ROUTES {
+            let op = &doc["paths"][route.path][route.method.to_ascii_lowercase()];
+            let responses = op["responses"].as_object().cloned().unwrap_or_default();
+            assert!(responses.keys().any(|k| k.starts_with('2')), "{}", route.function);
+            assert!(responses.contains_key("503"), "{}", route.function);
+            if matches!(route.access, Access::Admin(_)) {
+                assert!(responses.contains_key("401") && responses.contains_key("403"), "{}", route.function);
+            }
+        }
+    }
+
+    #[test]
+    fn every_schema_reference_resolves() {
+        let doc = document();
+        let text = doc.to_string();
+        for piece in text.split("\"#/components/schemas/").skip(1) {
+            let name = piece.split('"').next().unwrap_or("");
+            assert!(doc["components"]["schemas"].get(name).is_some(), "missing schema {name}");
+        }
+    }
+}

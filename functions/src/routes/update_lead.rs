@@ -1,0 +1,29 @@
+//! `PATCH /leads/{id}`: edit a lead; with `If-Match: "<version>"` a stale edit is a 412.
+
+use crm_shared::http::auth::{authorize, Role};
+use crm_shared::http::problem::ApiError;
+use crm_shared::http::request::{if_match_version, json_versioned, object_body, path_param, respond};
+use crm_shared::store::{leads, tenants};
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+
+use crate::context::Ctx;
+use crate::routes::lead_fields::read_patch;
+
+pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
+    respond(update(ctx, &request).await)
+}
+
+async fn update(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
+    let claims = authorize(request, Role::Admin)?;
+    let id = path_param(request, "id")?;
+    let expected = if_match_version(request)?;
+    let (input, _) = object_body(request, false)?;
+    let settings = tenants::get(ctx.store.as_ref(), &claims.tenant_id)
+        .await?
+        .ok_or(ApiError::NotFound("tenant"))?;
+    let patch = read_patch(&input, &settings.default_region).map_err(ApiError::Validation)?;
+    let lead = leads::update(ctx.store.as_ref(), &claims.tenant_id, &id, &patch, expected, ctx.clock.now()).await?;
+    tracing::info!(tenant = %claims.tenant_id, lead_id = %id, actor = %claims.sub, version = lead.version, "lead updated");
+    json_versioned(StatusCode::OK, &lead, lead.version)
+}

@@ -1,0 +1,66 @@
+//! Lambda wiring shared by the bins: read config once, build the AWS adapters once (and warm
+//! their connections during init), then serve invocations.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crm_shared::adapters::aws;
+use crm_shared::ports::clock::SystemClock;
+use lambda_http::{service_fn, Body, Request, Response};
+
+use crate::config::Config;
+use crate::context::Ctx;
+
+pub type Error = lambda_http::Error;
+pub type HttpHandler = fn(Ctx, Request) -> Pin<Box<dyn Future<Output = Response<Body>> + Send>>;
+
+pub fn init_tracing() {
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_current_span(false)
+        .with_ansi(false)
+        .without_time()
+        .with_target(false)
+        .init();
+}
+
+/// The AWS adapters behind a `Ctx`.
+pub async fn aws_ctx() -> Result<Ctx, Error> {
+    let config = Config::from_env()?;
+    let (store, bus) = aws::connect(&config.table_name, &config.event_bus_name).await;
+    Ok(Ctx {
+        store: Arc::new(store),
+        bus: Arc::new(bus),
+        clock: Arc::new(SystemClock),
+    })
+}
+
+/// Serves one HTTP route's handler.
+pub async fn serve_http(handler: HttpHandler) -> Result<(), Error> {
+    init_tracing();
+    let ctx = aws_ctx().await?;
+    lambda_http::run(service_fn(move |request: Request| {
+        let ctx = ctx.clone();
+        async move { Ok::<_, Error>(handler(ctx, request).await) }
+    }))
+    .await
+}
+
+/// `main` of an HTTP route's Lambda function: wiring only.
+#[macro_export]
+macro_rules! http_main {
+    ($module:ident) => {
+        #[tokio::main]
+        async fn main() -> Result<(), $crate::runtime::Error> {
+            $crate::runtime::serve_http(|ctx, request| {
+                Box::pin(async move { $crate::routes::$module::handle(&ctx, request).await })
+            })
+            .await
+        }
+    };
+}

@@ -1,0 +1,3 @@
+//! Consumers and scheduled jobs: one module each.
+
+pub mod count_leads;

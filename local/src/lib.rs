@@ -1,0 +1,111 @@
+//! crm-local: the whole product on one machine. Every HTTP handler is mounted at its route
+//! from the one route table; requests become API Gateway v2 events (with the authorizer's
+//! claims, as API Gateway would put them) and go to the very handlers the Lambda bins run.
+
+pub mod config;
+pub mod gateway;
+pub mod seed;
+pub mod workers;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use crm_functions::Ctx;
+use crm_shared::adapters::local_bus::LocalBus;
+use crm_shared::adapters::sqlite::SqliteStore;
+use crm_shared::ports::clock::{Clock, SystemClock};
+use tokio::sync::watch;
+
+pub use config::LocalConfig;
+
+/// A running local server.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub ctx: Ctx,
+    pub bus: LocalBus,
+    pub store: SqliteStore,
+    shutdown: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<Result<(), std::io::Error>>,
+}
+
+impl Server {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting connections, lets requests in flight finish, and waits.
+    pub async fn shutdown(self) -> Result<(), std::io::Error> {
+        let _ = self.shutdown.send(true);
+        self.task.await.map_err(std::io::Error::other)?
+    }
+
+    /// Waits until the server stops (after `shutdown` or a signal).
+    pub async fn wait(self) -> Result<(), std::io::Error> {
+        self.task.await.map_err(std::io::Error::other)?
+    }
+}
+
+/// Opens the store, seeds the demo tenant on first start, wires the bus and workers, and
+/// starts serving on 127.0.0.1.
+pub async fn start(config: LocalConfig) -> Result<Server, Box<dyn std::error::Error + Send + Sync>> {
+    start_with_clock(config, Arc::new(SystemClock)).await
+}
+
+pub async fn start_with_clock(
+    config: LocalConfig,
+    clock: Arc<dyn Clock>,
+) -> Result<Server, Box<dyn std::error::Error + Send + Sync>> {
+    std::fs::create_dir_all(&config.data_dir)?;
+    let store = SqliteStore::open(&config.data_dir.join("crm.sqlite3"))?;
+    let bus = LocalBus::new();
+    let ctx = Ctx {
+        store: Arc::new(store.clone()),
+        bus: Arc::new(bus.clone()),
+        clock,
+    };
+    if config.seed {
+        seed::seed_demo(&ctx).await?;
+    }
+    let (shutdown, mut stop) = watch::channel(false);
+    workers::start(&ctx, &bus, stop.clone());
+    let secret = config.jwt_secret()?;
+    let app = gateway::router(ctx.clone(), Arc::new(secret));
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], config.port))).await?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, data_dir = %config.data_dir.display(), "crm-local listening");
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move { workers::stopped(&mut stop).await })
+            .await
+    });
+    Ok(Server {
+        addr,
+        ctx,
+        bus,
+        store,
+        shutdown,
+        task,
+    })
+}
+
+/// Waits for Ctrl-C or SIGTERM.
+pub async fn signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

@@ -1,0 +1,8 @@
+//! Adapters: the AWS implementations of the ports and the embedded ones that run the whole
+//! product on one machine. Only this module names aws-sdk-* or rusqlite.
+
+pub mod aws;
+pub mod dynamo;
+pub mod eventbridge;
+pub mod local_bus;
+pub mod sqlite;
