@@ -16,7 +16,11 @@ impl Config {
     }
 
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let need = |k: &'static str| get(k).filter(|v| !v.trim().is_empty()).ok_or(ConfigError(k));
+        let need = |k: &'static str| {
+            get(k)
+                .filter(|v| !v.trim().is_empty())
+                .ok_or(ConfigError(k))
+        };
         Ok(Self {
             table_name: need("TABLE_NAME")?,
             event_bus_name: need("EVENT_BUS_NAME")?,

@@ -95,6 +95,9 @@ mod tests {
         assert_eq!(c.data_dir, PathBuf::from(".data"));
         assert!(c.seed);
         let bad = LocalConfig::from_lookup(|k| (k == "PORT").then(|| "http".to_owned()));
-        assert!(matches!(bad, Err(ConfigError::Invalid { name: "PORT", .. })));
+        assert!(matches!(
+            bad,
+            Err(ConfigError::Invalid { name: "PORT", .. })
+        ));
     }
 }

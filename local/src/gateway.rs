@@ -39,7 +39,9 @@ pub fn router(ctx: Ctx, secret: Arc<Vec<u8>>) -> Router {
         let Some(filter) = method_filter(route.method) else {
             continue;
         };
-        let handler = move |State(gw): State<Gateway>, ConnectInfo(peer): ConnectInfo<SocketAddr>, request: AxumRequest| async move {
+        let handler = move |State(gw): State<Gateway>,
+                            ConnectInfo(peer): ConnectInfo<SocketAddr>,
+                            request: AxumRequest| async move {
             invoke(route, gw, peer, request).await
         };
         let entry = by_path.remove(route.path).unwrap_or_default();
@@ -81,11 +83,18 @@ fn path_parameters(template: &str, path: &str) -> Map<String, Value> {
 
 fn bearer_claims(headers: &HeaderMap, secret: &[u8]) -> Option<Claims> {
     let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
-    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))?;
     token::verify(token.trim(), secret).ok()
 }
 
-async fn invoke(route: &'static Route, gw: Gateway, peer: SocketAddr, request: AxumRequest) -> AxumResponse {
+async fn invoke(
+    route: &'static Route,
+    gw: Gateway,
+    peer: SocketAddr,
+    request: AxumRequest,
+) -> AxumResponse {
     let (parts, body) = request.into_parts();
     let claims = match route.access {
         Access::Public => None,
@@ -107,10 +116,23 @@ async fn invoke(route: &'static Route, gw: Gateway, peer: SocketAddr, request: A
         }
     };
     let path = parts.uri.path().to_owned();
-    let event = api_gateway_event(route, &parts.method, &path, parts.uri.query(), &parts.headers, &bytes, peer, claims.as_ref());
+    let event = api_gateway_event(
+        route,
+        &parts.method,
+        &path,
+        parts.uri.query(),
+        &parts.headers,
+        &bytes,
+        peer,
+        claims.as_ref(),
+    );
     let request = match lambda_http::request::from_str(&event.to_string()) {
         Ok(r) => r,
-        Err(e) => return convert(ApiError::BadRequest(format!("unreadable request: {e}")).into_response()),
+        Err(e) => {
+            return convert(
+                ApiError::BadRequest(format!("unreadable request: {e}")).into_response(),
+            )
+        }
     };
     match crm_functions::dispatch(route.function, &gw.ctx, request).await {
         Some(response) => convert(response),

@@ -47,7 +47,9 @@ impl Server {
 
 /// Opens the store, seeds the demo tenant on first start, wires the bus and workers, and
 /// starts serving on 127.0.0.1.
-pub async fn start(config: LocalConfig) -> Result<Server, Box<dyn std::error::Error + Send + Sync>> {
+pub async fn start(
+    config: LocalConfig,
+) -> Result<Server, Box<dyn std::error::Error + Send + Sync>> {
     start_with_clock(config, Arc::new(SystemClock)).await
 }
 
@@ -70,13 +72,17 @@ pub async fn start_with_clock(
     workers::start(&ctx, &bus, stop.clone());
     let secret = config.jwt_secret()?;
     let app = gateway::router(ctx.clone(), Arc::new(secret));
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], config.port))).await?;
+    let listener =
+        tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], config.port))).await?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, data_dir = %config.data_dir.display(), "crm-local listening");
     let task = tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move { workers::stopped(&mut stop).await })
-            .await
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { workers::stopped(&mut stop).await })
+        .await
     });
     Ok(Server {
         addr,

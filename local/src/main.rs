@@ -13,7 +13,10 @@ use serde_json::json;
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
 fn flag(args: &[String], name: &str) -> Option<String> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
 }
 
 fn routes_json() -> serde_json::Value {
@@ -36,13 +39,26 @@ fn routes_json() -> serde_json::Value {
 fn token(args: &[String]) -> Result<String, Error> {
     let tenant = flag(args, "--tenant").unwrap_or_else(|| "demo".into());
     let role_text = flag(args, "--role").unwrap_or_else(|| "owner".into());
-    let role = Role::parse(&role_text).ok_or_else(|| format!("--role must be owner, admin or staff, not {role_text}"))?;
+    let role = Role::parse(&role_text)
+        .ok_or_else(|| format!("--role must be owner, admin or staff, not {role_text}"))?;
     let sub = flag(args, "--sub").unwrap_or_else(|| format!("{}-user", role.as_str()));
-    let hours: i64 = flag(args, "--hours").map(|h| h.parse()).transpose()?.unwrap_or(24 * 30);
+    let hours: i64 = flag(args, "--hours")
+        .map(|h| h.parse())
+        .transpose()?
+        .unwrap_or(24 * 30);
     let config = LocalConfig::from_env()?;
     let secret = config.jwt_secret()?;
-    let claims = Claims { tenant_id: tenant, role, sub };
-    Ok(crm_shared::http::token::issue(&claims, &secret, chrono::Utc::now().timestamp(), hours * 3600)?)
+    let claims = Claims {
+        tenant_id: tenant,
+        role,
+        sub,
+    };
+    Ok(crm_shared::http::token::issue(
+        &claims,
+        &secret,
+        chrono::Utc::now().timestamp(),
+        hours * 3600,
+    )?)
 }
 
 #[tokio::main]

@@ -13,22 +13,128 @@ pub const DEMO_TENANT: &str = "demo";
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
-/// (name, phone, service, source, days ago, path through the pipeline, expected value)
-const LEADS: &[(&str, &str, &str, Source, i64, &[LeadStatus], i64)] = {
+/// One demo lead: who, from where, how long ago, and its way through the pipeline.
+struct DemoLead {
+    name: &'static str,
+    phone: &'static str,
+    service: &'static str,
+    source: Source,
+    days_ago: i64,
+    path: &'static [LeadStatus],
+    value: i64,
+}
+
+const LEADS: &[DemoLead] = {
     use LeadStatus::*;
     &[
-        ("Aoife Byrne", "087 100 2001", "Massage", Source::MetaAd, 0, &[], 6000),
-        ("Ciara Walsh", "087 100 2002", "Facial", Source::Instagram, 1, &[], 7500),
-        ("Sean Kelly", "086 100 2003", "Massage", Source::GoogleAd, 2, &[], 6000),
-        ("Niamh Doyle", "085 100 2004", "Manicure", Source::MetaAd, 3, &[Contacted], 3500),
-        ("Conor Ryan", "083 100 2005", "Spa day", Source::Website, 5, &[Contacted], 15000),
-        ("Emma O'Brien", "087 100 2006", "Facial", Source::Referral, 8, &[Contacted, FollowUp], 7500),
-        ("Liam Murphy", "086 100 2007", "Massage", Source::MetaAd, 12, &[FollowUp], 6000),
-        ("Sarah Nolan", "087 100 2008", "Spa day", Source::GoogleAd, 20, &[Contacted, Booked], 15000),
-        ("Jack Brennan", "085 100 2009", "Facial", Source::WalkIn, 26, &[Booked], 7500),
-        ("Orla Quinn", "087 100 2010", "Massage", Source::MetaAd, 34, &[Contacted, Booked, Won], 6000),
-        ("Darragh Lynch", "086 100 2011", "Spa day", Source::Instagram, 45, &[Booked, Won], 15000),
-        ("Grace Kavanagh", "083 100 2012", "Manicure", Source::Facebook, 52, &[Contacted, Lost], 3500),
+        DemoLead {
+            name: "Aoife Byrne",
+            phone: "087 100 2001",
+            service: "Massage",
+            source: Source::MetaAd,
+            days_ago: 0,
+            path: &[],
+            value: 6000,
+        },
+        DemoLead {
+            name: "Ciara Walsh",
+            phone: "087 100 2002",
+            service: "Facial",
+            source: Source::Instagram,
+            days_ago: 1,
+            path: &[],
+            value: 7500,
+        },
+        DemoLead {
+            name: "Sean Kelly",
+            phone: "086 100 2003",
+            service: "Massage",
+            source: Source::GoogleAd,
+            days_ago: 2,
+            path: &[],
+            value: 6000,
+        },
+        DemoLead {
+            name: "Niamh Doyle",
+            phone: "085 100 2004",
+            service: "Manicure",
+            source: Source::MetaAd,
+            days_ago: 3,
+            path: &[Contacted],
+            value: 3500,
+        },
+        DemoLead {
+            name: "Conor Ryan",
+            phone: "083 100 2005",
+            service: "Spa day",
+            source: Source::Website,
+            days_ago: 5,
+            path: &[Contacted],
+            value: 15000,
+        },
+        DemoLead {
+            name: "Emma O'Brien",
+            phone: "087 100 2006",
+            service: "Facial",
+            source: Source::Referral,
+            days_ago: 8,
+            path: &[Contacted, FollowUp],
+            value: 7500,
+        },
+        DemoLead {
+            name: "Liam Murphy",
+            phone: "086 100 2007",
+            service: "Massage",
+            source: Source::MetaAd,
+            days_ago: 12,
+            path: &[FollowUp],
+            value: 6000,
+        },
+        DemoLead {
+            name: "Sarah Nolan",
+            phone: "087 100 2008",
+            service: "Spa day",
+            source: Source::GoogleAd,
+            days_ago: 20,
+            path: &[Contacted, Booked],
+            value: 15000,
+        },
+        DemoLead {
+            name: "Jack Brennan",
+            phone: "085 100 2009",
+            service: "Facial",
+            source: Source::WalkIn,
+            days_ago: 26,
+            path: &[Booked],
+            value: 7500,
+        },
+        DemoLead {
+            name: "Orla Quinn",
+            phone: "087 100 2010",
+            service: "Massage",
+            source: Source::MetaAd,
+            days_ago: 34,
+            path: &[Contacted, Booked, Won],
+            value: 6000,
+        },
+        DemoLead {
+            name: "Darragh Lynch",
+            phone: "086 100 2011",
+            service: "Spa day",
+            source: Source::Instagram,
+            days_ago: 45,
+            path: &[Booked, Won],
+            value: 15000,
+        },
+        DemoLead {
+            name: "Grace Kavanagh",
+            phone: "083 100 2012",
+            service: "Manicure",
+            source: Source::Facebook,
+            days_ago: 52,
+            path: &[Contacted, Lost],
+            value: 3500,
+        },
     ]
 };
 
@@ -38,36 +144,60 @@ pub async fn seed_demo(ctx: &Ctx) -> Result<(), Error> {
     if tenants::get(store, DEMO_TENANT).await?.is_some() {
         return Ok(());
     }
-    let mut settings = TenantSettings::new(DEMO_TENANT, "Demo Day Spa", "IE", "https://booking.example.com/demo-day-spa");
-    settings.services = ["Massage", "Facial", "Manicure", "Spa day"].map(String::from).to_vec();
+    let mut settings = TenantSettings::new(
+        DEMO_TENANT,
+        "Demo Day Spa",
+        "IE",
+        "https://booking.example.com/demo-day-spa",
+    );
+    settings.services = ["Massage", "Facial", "Manicure", "Spa day"]
+        .map(String::from)
+        .to_vec();
     tenants::create(store, &settings).await?;
     let now = ctx.clock.now();
-    for (i, (name, raw, service, source, days_ago, path, value)) in LEADS.iter().enumerate() {
-        let created = now - Duration::days(*days_ago) - Duration::minutes(i as i64);
+    for (i, demo) in LEADS.iter().enumerate() {
+        let created = now - Duration::days(demo.days_ago) - Duration::minutes(i as i64);
         let id = ulid::Ulid::from_datetime(created.into()).to_string();
         let lead = Lead::create(
             DEMO_TENANT,
             &id,
             NewLead {
-                name: (*name).to_owned(),
-                phone: phone::normalize(raw, "IE")?,
-                phone_raw: (*raw).to_owned(),
-                service: Some((*service).to_owned()),
-                source: Some(*source),
+                name: demo.name.to_owned(),
+                phone: phone::normalize(demo.phone, "IE")?,
+                phone_raw: demo.phone.to_owned(),
+                service: Some(demo.service.to_owned()),
+                source: Some(demo.source),
                 touch: Touch::default(),
-                expected_value: *value,
+                expected_value: demo.value,
                 ..NewLead::default()
             },
             created,
         );
-        leads::insert(store, &lead, settings.stale_after_hours, settings.dedupe_window_hours, created).await?;
+        leads::insert(
+            store,
+            &lead,
+            settings.stale_after_hours,
+            settings.dedupe_window_hours,
+            created,
+        )
+        .await?;
         let mut at = created;
-        for status in path.iter() {
+        for status in demo.path {
             at += Duration::hours(5);
             let reason = (*status == LeadStatus::Lost).then_some("Chose another salon");
-            leads::change_status(store, DEMO_TENANT, &id, *status, reason, "seed", None, at.min(now)).await?;
+            let change = leads::StatusChange {
+                to: *status,
+                reason,
+                actor: "seed",
+                expected_version: None,
+            };
+            leads::change_status(store, DEMO_TENANT, &id, &change, at.min(now)).await?;
         }
     }
-    tracing::info!(tenant = DEMO_TENANT, leads = LEADS.len(), "demo tenant seeded");
+    tracing::info!(
+        tenant = DEMO_TENANT,
+        leads = LEADS.len(),
+        "demo tenant seeded"
+    );
     Ok(())
 }

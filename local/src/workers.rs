@@ -21,7 +21,12 @@ pub fn start(ctx: &Ctx, bus: &LocalBus, stop: watch::Receiver<bool>) {
     bus.subscribe(
         &["lead.captured"],
         std::sync::Arc::new(move |event| {
-            let Some(tenant) = event.detail.get("tenant_id").and_then(|t| t.as_str()).map(str::to_owned) else {
+            let Some(tenant) = event
+                .detail
+                .get("tenant_id")
+                .and_then(|t| t.as_str())
+                .map(str::to_owned)
+            else {
                 return;
             };
             let ctx = on_capture.clone();

@@ -11,7 +11,11 @@ async fn main() -> Result<(), Error> {
     let ctx = aws_ctx().await?;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let ctx = ctx.clone();
-        async move { count_leads::handle(&ctx, event.payload).await.map_err(Error::from) }
+        async move {
+            count_leads::handle(&ctx, event.payload)
+                .await
+                .map_err(Error::from)
+        }
     }))
     .await
 }

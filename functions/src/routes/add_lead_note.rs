@@ -21,7 +21,18 @@ async fn add(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
     let mut f = Fields::default();
     f.reject_unknown(&input, &["body"]);
     let body = f.required_paragraph(&input, "body", 5000);
-    let body = f.finish(body).map_err(ApiError::Validation)?.unwrap_or_default();
-    let note = leads::add_note(ctx.store.as_ref(), &claims.tenant_id, &id, &body, &claims.sub, ctx.clock.now()).await?;
+    let body = f
+        .finish(body)
+        .map_err(ApiError::Validation)?
+        .unwrap_or_default();
+    let note = leads::add_note(
+        ctx.store.as_ref(),
+        &claims.tenant_id,
+        &id,
+        &body,
+        &claims.sub,
+        ctx.clock.now(),
+    )
+    .await?;
     json(StatusCode::CREATED, &note)
 }

@@ -51,7 +51,10 @@ async fn capture(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErro
         return answer(kind, &id, &settings.redirect_url, false);
     }
     let mut touch = capture.touch;
-    touch.fbc = touch.fbclid.as_deref().map(|f| fbc_from_fbclid(f, now.timestamp_millis()));
+    touch.fbc = touch
+        .fbclid
+        .as_deref()
+        .map(|f| fbc_from_fbclid(f, now.timestamp_millis()));
     touch.user_agent = header(request, "user-agent");
     touch.ip = source_ip(request);
     let consent = capture.consent.then(|| Consent {
@@ -111,7 +114,12 @@ pub fn captured_event(lead: &Lead) -> DomainEvent {
     )
 }
 
-fn answer(kind: BodyKind, lead_id: &str, redirect_url: &str, duplicate: bool) -> Result<Response<Body>, ApiError> {
+fn answer(
+    kind: BodyKind,
+    lead_id: &str,
+    redirect_url: &str,
+    duplicate: bool,
+) -> Result<Response<Body>, ApiError> {
     match kind {
         BodyKind::Form => see_other(redirect_url),
         BodyKind::Json if duplicate => json(

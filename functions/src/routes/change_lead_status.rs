@@ -4,7 +4,9 @@ use crm_shared::domain::lead::LeadStatus;
 use crm_shared::domain::validation::Fields;
 use crm_shared::http::auth::{authorize, Role};
 use crm_shared::http::problem::ApiError;
-use crm_shared::http::request::{if_match_version, json_versioned, object_body, path_param, respond};
+use crm_shared::http::request::{
+    if_match_version, json_versioned, object_body, path_param, respond,
+};
 use crm_shared::ports::bus::DomainEvent;
 use crm_shared::store::leads;
 use http::StatusCode;
@@ -32,15 +34,21 @@ async fn change(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError
         parsed
     });
     let reason = f.text(&input, "reason", 500, false);
-    let to = f.finish(to).map_err(ApiError::Validation)?.ok_or(ApiError::field("status", "is required"))?;
+    let to = f
+        .finish(to)
+        .map_err(ApiError::Validation)?
+        .ok_or(ApiError::field("status", "is required"))?;
+    let change = leads::StatusChange {
+        to,
+        reason: reason.as_deref(),
+        actor: &claims.sub,
+        expected_version: expected,
+    };
     let (lead, event) = leads::change_status(
         ctx.store.as_ref(),
         &claims.tenant_id,
         &id,
-        to,
-        reason.as_deref(),
-        &claims.sub,
-        expected,
+        &change,
         ctx.clock.now(),
     )
     .await?;
@@ -58,5 +66,9 @@ async fn change(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError
         }),
     )])
     .await;
-    json_versioned(StatusCode::OK, &json!({"lead": lead, "event": event}), lead.version)
+    json_versioned(
+        StatusCode::OK,
+        &json!({"lead": lead, "event": event}),
+        lead.version,
+    )
 }

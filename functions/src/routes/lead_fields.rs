@@ -29,7 +29,10 @@ fn date(f: &mut Fields, input: &Map<String, Value>, field: &str) -> Option<Optio
         Value::String(s) => match DateTime::parse_from_rfc3339(s.trim()) {
             Ok(t) => Some(Some(t.with_timezone(&Utc))),
             Err(_) => {
-                f.error(field, "must be an RFC 3339 date-time, e.g. 2026-11-23T15:00:00Z");
+                f.error(
+                    field,
+                    "must be an RFC 3339 date-time, e.g. 2026-11-23T15:00:00Z",
+                );
                 None
             }
         },
@@ -47,7 +50,10 @@ pub fn money(f: &mut Fields, input: &Map<String, Value>, field: &str) -> Option<
         Value::Number(n) => match n.as_i64() {
             Some(v) if (0..=MAX_VALUE).contains(&v) => Some(v),
             _ => {
-                f.error(field, format!("must be a whole number of cents from 0 to {MAX_VALUE}"));
+                f.error(
+                    field,
+                    format!("must be a whole number of cents from 0 to {MAX_VALUE}"),
+                );
                 None
             }
         },
@@ -59,7 +65,12 @@ pub fn money(f: &mut Fields, input: &Map<String, Value>, field: &str) -> Option<
 }
 
 /// An optional text that JSON null clears.
-fn clearable(f: &mut Fields, input: &Map<String, Value>, field: &str, max: usize) -> Option<Option<String>> {
+fn clearable(
+    f: &mut Fields,
+    input: &Map<String, Value>,
+    field: &str,
+    max: usize,
+) -> Option<Option<String>> {
     match input.get(field)? {
         Value::Null => Some(None),
         _ => {
@@ -89,11 +100,13 @@ pub fn read_patch(input: &Map<String, Value>, region: &str) -> Result<LeadPatch,
     };
     let phone = match input.get("phone") {
         None => None,
-        Some(_) => f.required_text(input, "phone", 32).and_then(|raw| match phone::normalize(&raw, region) {
-            Ok(e164) => Some((e164, raw)),
-            Err(e) => {
-                f.error("phone", e.to_string());
-                None
+        Some(_) => f.required_text(input, "phone", 32).and_then(|raw| {
+            match phone::normalize(&raw, region) {
+                Ok(e164) => Some((e164, raw)),
+                Err(e) => {
+                    f.error("phone", e.to_string());
+                    None
+                }
             }
         }),
     };
@@ -108,7 +121,10 @@ pub fn read_patch(input: &Map<String, Value>, region: &str) -> Result<LeadPatch,
         expected_value: money(&mut f, input, "expected_value"),
     };
     if patch == LeadPatch::default() && f.errors.is_empty() {
-        f.error("body", format!("must change at least one of {}", PATCH_FIELDS.join(", ")));
+        f.error(
+            "body",
+            format!("must change at least one of {}", PATCH_FIELDS.join(", ")),
+        );
     }
     f.finish(patch)
 }
@@ -124,7 +140,9 @@ mod tests {
 
     #[test]
     fn null_clears_and_values_set() {
-        let p = read(json!({"assignee": null, "expected_value": 4500, "follow_up_at": "2026-11-24T09:00:00Z"}));
+        let p = read(
+            json!({"assignee": null, "expected_value": 4500, "follow_up_at": "2026-11-24T09:00:00Z"}),
+        );
         let p = p.unwrap_or_default();
         assert_eq!(p.assignee, Some(None));
         assert_eq!(p.expected_value, Some(4500));
@@ -133,11 +151,16 @@ mod tests {
 
     #[test]
     fn bad_fields_are_each_named() {
-        let errors = read(json!({"expected_value": -1, "follow_up_at": "soon", "phone": "x", "status": "won"}))
-            .err()
-            .unwrap_or_default();
+        let errors = read(
+            json!({"expected_value": -1, "follow_up_at": "soon", "phone": "x", "status": "won"}),
+        )
+        .err()
+        .unwrap_or_default();
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["status", "phone", "follow_up_at", "expected_value"]);
+        assert_eq!(
+            fields,
+            ["status", "phone", "follow_up_at", "expected_value"]
+        );
     }
 
     #[test]
@@ -151,8 +174,12 @@ mod tests {
 pub fn read_new(input: &Map<String, Value>, region: &str) -> Result<NewLead, Vec<FieldError>> {
     let mut f = Fields::default();
     let mut editable = input.clone();
-    let message = editable.remove("message").map(|m| Map::from_iter([("message".to_owned(), m)]));
-    let source = editable.remove("source").map(|s| Map::from_iter([("source".to_owned(), s)]));
+    let message = editable
+        .remove("message")
+        .map(|m| Map::from_iter([("message".to_owned(), m)]));
+    let source = editable
+        .remove("source")
+        .map(|s| Map::from_iter([("source".to_owned(), s)]));
     let message = message.and_then(|m| f.text(&m, "message", 2000, true));
     let source = source.and_then(|s| {
         let text = f.text(&s, "source", 40, false)?;
@@ -170,7 +197,8 @@ pub fn read_new(input: &Map<String, Value>, region: &str) -> Result<NewLead, Vec
     let patch = match read_patch(&editable, region) {
         Ok(p) => Some(p),
         Err(errors) => {
-            f.errors.extend(errors.into_iter().filter(|e| e.field != "body"));
+            f.errors
+                .extend(errors.into_iter().filter(|e| e.field != "body"));
             None
         }
     };
@@ -201,13 +229,26 @@ mod new_lead_tests {
 
     #[test]
     fn a_new_lead_needs_name_and_phone_and_defaults_to_manual() {
-        let ok = read_new(json!({"name": "Walk In", "phone": "0871112222", "expected_value": 4500}).as_object().unwrap_or(&Map::new()), "IE");
+        let ok = read_new(
+            json!({"name": "Walk In", "phone": "0871112222", "expected_value": 4500})
+                .as_object()
+                .unwrap_or(&Map::new()),
+            "IE",
+        );
         let ok = ok.unwrap_or_default();
         assert_eq!(ok.phone, "+353871112222");
         assert_eq!(ok.source, Some(Source::Manual));
         assert_eq!(ok.expected_value, 4500);
-        let missing = read_new(json!({"source": "tv"}).as_object().unwrap_or(&Map::new()), "IE");
-        let fields: Vec<_> = missing.err().unwrap_or_default().into_iter().map(|e| e.field).collect();
+        let missing = read_new(
+            json!({"source": "tv"}).as_object().unwrap_or(&Map::new()),
+            "IE",
+        );
+        let fields: Vec<_> = missing
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
         assert_eq!(fields, ["source", "name", "phone"]);
     }
 }

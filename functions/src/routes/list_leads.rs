@@ -6,7 +6,9 @@ use crm_shared::domain::source::Source;
 use crm_shared::domain::validation::Fields;
 use crm_shared::http::auth::{authorize, Role};
 use crm_shared::http::problem::ApiError;
-use crm_shared::http::request::{cursor_param, json, page_limit, query_param, reject_unknown_params, respond};
+use crm_shared::http::request::{
+    cursor_param, json, page_limit, query_param, reject_unknown_params, respond,
+};
 use crm_shared::store::leads::{self, ListFilter};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -31,7 +33,12 @@ pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
 }
 
 /// A date (`2026-11-01`, start of day) or date-time (RFC 3339).
-fn instant(f: &mut Fields, request: &Request, name: &str, end_of_day: bool) -> Option<DateTime<Utc>> {
+fn instant(
+    f: &mut Fields,
+    request: &Request,
+    name: &str,
+    end_of_day: bool,
+) -> Option<DateTime<Utc>> {
     let text = query_param(request, name)?;
     if let Ok(t) = DateTime::parse_from_rfc3339(&text) {
         return Some(t.with_timezone(&Utc));
@@ -106,7 +113,14 @@ async fn list(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> 
     let limit = page_limit(request, 25, 100)?;
     let (index, pk) = filter.partition(&claims.tenant_id);
     let cursor = cursor_param(request, &pk, index)?;
-    let (items, next) = leads::list(ctx.store.as_ref(), &claims.tenant_id, &filter, limit, cursor).await?;
+    let (items, next) = leads::list(
+        ctx.store.as_ref(),
+        &claims.tenant_id,
+        &filter,
+        limit,
+        cursor,
+    )
+    .await?;
     json(
         StatusCode::OK,
         &json!({"items": items, "next_cursor": next.map(|c| c.encode())}),

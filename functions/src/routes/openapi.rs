@@ -378,12 +378,22 @@ mod tests {
         let mut described = Vec::new();
         for (path, ops) in doc["paths"].as_object().into_iter().flatten() {
             for (method, op) in ops.as_object().into_iter().flatten() {
-                described.push((method.to_ascii_uppercase(), path.clone(), op["operationId"].as_str().unwrap_or("").to_owned()));
+                described.push((
+                    method.to_ascii_uppercase(),
+                    path.clone(),
+                    op["operationId"].as_str().unwrap_or("").to_owned(),
+                ));
             }
         }
         let mut routes: Vec<_> = ROUTES
             .iter()
-            .map(|r| (r.method.to_owned(), r.path.to_owned(), r.function.to_owned()))
+            .map(|r| {
+                (
+                    r.method.to_owned(),
+                    r.path.to_owned(),
+                    r.function.to_owned(),
+                )
+            })
             .collect();
         described.sort();
         routes.sort();
@@ -396,10 +406,18 @@ mod tests {
         for route in ROUTES {
             let op = &doc["paths"][route.path][route.method.to_ascii_lowercase()];
             let responses = op["responses"].as_object().cloned().unwrap_or_default();
-            assert!(responses.keys().any(|k| k.starts_with('2')), "{}", route.function);
+            assert!(
+                responses.keys().any(|k| k.starts_with('2')),
+                "{}",
+                route.function
+            );
             assert!(responses.contains_key("503"), "{}", route.function);
             if matches!(route.access, Access::Admin(_)) {
-                assert!(responses.contains_key("401") && responses.contains_key("403"), "{}", route.function);
+                assert!(
+                    responses.contains_key("401") && responses.contains_key("403"),
+                    "{}",
+                    route.function
+                );
             }
         }
     }
@@ -410,7 +428,10 @@ mod tests {
         let text = doc.to_string();
         for piece in text.split("\"#/components/schemas/").skip(1) {
             let name = piece.split('"').next().unwrap_or("");
-            assert!(doc["components"]["schemas"].get(name).is_some(), "missing schema {name}");
+            assert!(
+                doc["components"]["schemas"].get(name).is_some(),
+                "missing schema {name}"
+            );
         }
     }
 }

@@ -2,7 +2,9 @@
 
 use crm_shared::http::auth::{authorize, Role};
 use crm_shared::http::problem::ApiError;
-use crm_shared::http::request::{if_match_version, json_versioned, object_body, path_param, respond};
+use crm_shared::http::request::{
+    if_match_version, json_versioned, object_body, path_param, respond,
+};
 use crm_shared::store::{leads, tenants};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -23,7 +25,15 @@ async fn update(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError
         .await?
         .ok_or(ApiError::NotFound("tenant"))?;
     let patch = read_patch(&input, &settings.default_region).map_err(ApiError::Validation)?;
-    let lead = leads::update(ctx.store.as_ref(), &claims.tenant_id, &id, &patch, expected, ctx.clock.now()).await?;
+    let lead = leads::update(
+        ctx.store.as_ref(),
+        &claims.tenant_id,
+        &id,
+        &patch,
+        expected,
+        ctx.clock.now(),
+    )
+    .await?;
     tracing::info!(tenant = %claims.tenant_id, lead_id = %id, actor = %claims.sub, version = lead.version, "lead updated");
     json_versioned(StatusCode::OK, &lead, lead.version)
 }

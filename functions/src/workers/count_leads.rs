@@ -11,7 +11,10 @@ use serde_json::Value;
 use crate::context::Ctx;
 
 /// Counts new leads of one tenant.
-pub async fn count_tenant(ctx: &Ctx, tenant: &str) -> Result<usize, crm_shared::ports::store::StoreError> {
+pub async fn count_tenant(
+    ctx: &Ctx,
+    tenant: &str,
+) -> Result<usize, crm_shared::ports::store::StoreError> {
     let n = stats::count_new_leads(ctx.store.as_ref(), tenant, ctx.clock.now()).await?;
     if n > 0 {
         tracing::info!(tenant = %tenant, counted = n, "leads counted");
@@ -22,7 +25,10 @@ pub async fn count_tenant(ctx: &Ctx, tenant: &str) -> Result<usize, crm_shared::
 /// The tenant named by a queued EventBridge envelope (`detail.tenant_id`).
 fn tenant_of(body: &str) -> Option<String> {
     let v: Value = serde_json::from_str(body).ok()?;
-    v.get("detail")?.get("tenant_id")?.as_str().map(str::to_owned)
+    v.get("detail")?
+        .get("tenant_id")?
+        .as_str()
+        .map(str::to_owned)
 }
 
 /// An SQS batch: one count per distinct tenant; records of a tenant whose count failed are
@@ -33,7 +39,9 @@ pub async fn handle_queue(ctx: &Ctx, event: SqsEvent) -> SqsBatchResponse {
         let id = record.message_id.clone().unwrap_or_default();
         match record.body.as_deref().and_then(tenant_of) {
             Some(t) => by_tenant.entry(t).or_default().push(id),
-            None => tracing::warn!(message_id = %id, "count_leads: message without detail.tenant_id dropped"),
+            None => {
+                tracing::warn!(message_id = %id, "count_leads: message without detail.tenant_id dropped")
+            }
         }
     }
     let mut response = SqsBatchResponse::default();
@@ -70,7 +78,10 @@ pub async fn handle_schedule(ctx: &Ctx) -> Result<usize, crm_shared::ports::stor
 }
 
 /// Either trigger, told apart by shape: SQS events carry `Records`.
-pub async fn handle(ctx: &Ctx, event: Value) -> Result<Value, crm_shared::ports::store::StoreError> {
+pub async fn handle(
+    ctx: &Ctx,
+    event: Value,
+) -> Result<Value, crm_shared::ports::store::StoreError> {
     if event.get("Records").is_some() {
         let sqs: SqsEvent = serde_json::from_value(event)
             .map_err(|e| crm_shared::ports::store::StoreError::Invalid(e.to_string()))?;

@@ -12,7 +12,10 @@ use crate::ports::store::{Key, Store};
 pub async fn connect(table_name: &str, event_bus_name: &str) -> (DynamoStore, EventBridgeBus) {
     let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table_name.to_owned());
-    let bus = EventBridgeBus::new(aws_sdk_eventbridge::Client::new(&sdk), event_bus_name.to_owned());
+    let bus = EventBridgeBus::new(
+        aws_sdk_eventbridge::Client::new(&sdk),
+        event_bus_name.to_owned(),
+    );
     if let Err(e) = store.get(&Key::new("WARMUP", "WARMUP")).await {
         tracing::warn!(error = %e, "store warm-up read failed");
     }

@@ -10,9 +10,15 @@ use crate::ports::bus::{BusError, DomainEvent, EventBus};
 /// A subscriber: receives the events whose detail-type it asked for.
 pub type Subscriber = Arc<dyn Fn(DomainEvent) + Send + Sync>;
 
+/// A rule: the detail-types it matches and where they go.
+type Rule = (Vec<String>, Subscriber);
+
+/// Most events kept in the published log (tests and debugging read it).
+const LOG_LIMIT: usize = 10_000;
+
 #[derive(Default, Clone)]
 pub struct LocalBus {
-    rules: Arc<RwLock<Vec<(Vec<String>, Subscriber)>>>,
+    rules: Arc<RwLock<Vec<Rule>>>,
     /// Every event published, in order (read by tests and `GET /events` style debugging).
     log: Arc<RwLock<Vec<DomainEvent>>>,
 }
@@ -31,7 +37,10 @@ impl LocalBus {
     /// Routes events whose detail-type is one of `detail_types` to `subscriber`.
     pub fn subscribe(&self, detail_types: &[&str], subscriber: Subscriber) {
         if let Ok(mut rules) = self.rules.write() {
-            rules.push((detail_types.iter().map(|s| (*s).to_owned()).collect(), subscriber));
+            rules.push((
+                detail_types.iter().map(|s| (*s).to_owned()).collect(),
+                subscriber,
+            ));
         }
     }
 
@@ -51,10 +60,13 @@ impl EventBus for LocalBus {
             .clone();
         for event in events {
             if let Ok(mut log) = self.log.write() {
+                if log.len() >= LOG_LIMIT {
+                    log.drain(..LOG_LIMIT / 2);
+                }
                 log.push(event.clone());
             }
             for (types, subscriber) in &rules {
-                if types.iter().any(|t| *t == event.detail_type) {
+                if types.contains(&event.detail_type) {
                     subscriber(event.clone());
                 }
             }

@@ -14,8 +14,8 @@ use serde_json::Value;
 
 use crate::ports::capacity::{item_size, CapacityMeter, ReadKind};
 use crate::ports::store::{
-    evaluate, table, Cursor, Index, Item, Key, Page, Query, SkCond,
-    Store, StoreError, Write, MAX_TRANSACTION_ITEMS, PK, SK,
+    evaluate, table, Cursor, Index, Item, Key, Page, Query, SkCond, Store, StoreError, Write,
+    MAX_TRANSACTION_ITEMS, PK, SK,
 };
 
 #[derive(Clone)]
@@ -130,7 +130,8 @@ fn str_attr(item: &Item, name: &str) -> Option<String> {
 }
 
 fn validate_key_attrs(item: &Item) -> Result<Key, StoreError> {
-    let key = Key::of(item).ok_or_else(|| StoreError::Invalid("item needs string PK and SK".into()))?;
+    let key =
+        Key::of(item).ok_or_else(|| StoreError::Invalid("item needs string PK and SK".into()))?;
     if key.pk.is_empty() || key.sk.is_empty() {
         return Err(StoreError::Invalid("PK and SK must not be empty".into()));
     }
@@ -162,7 +163,10 @@ fn store_item(conn: &Connection, item: &Item) -> Result<(), StoreError> {
     ];
     for n in 1..=table::GSI_COUNT {
         // A GSI holds the item only when both of its key attributes are present.
-        let (p, s) = (str_attr(item, &table::gsi_pk(n)), str_attr(item, &table::gsi_sk(n)));
+        let (p, s) = (
+            str_attr(item, &table::gsi_pk(n)),
+            str_attr(item, &table::gsi_sk(n)),
+        );
         let (p, s) = match (p, s) {
             (Some(p), Some(s)) => (p.into(), s.into()),
             _ => (rusqlite::types::Value::Null, rusqlite::types::Value::Null),
@@ -172,19 +176,25 @@ fn store_item(conn: &Connection, item: &Item) -> Result<(), StoreError> {
         values.push(p);
         values.push(s);
     }
-    let placeholders = (1..=names.len()).map(|i| format!("?{i}")).collect::<Vec<_>>();
+    let placeholders = (1..=names.len())
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>();
     let sql = format!(
         "INSERT OR REPLACE INTO items ({}) VALUES ({})",
         names.join(", "),
         placeholders.join(", ")
     );
-    conn.execute(&sql, params_from_iter(values)).map_err(backend)?;
+    conn.execute(&sql, params_from_iter(values))
+        .map_err(backend)?;
     Ok(())
 }
 
 fn delete_item(conn: &Connection, key: &Key) -> Result<(), StoreError> {
-    conn.execute("DELETE FROM items WHERE pk = ?1 AND sk = ?2", [&key.pk, &key.sk])
-        .map_err(backend)?;
+    conn.execute(
+        "DELETE FROM items WHERE pk = ?1 AND sk = ?2",
+        [&key.pk, &key.sk],
+    )
+    .map_err(backend)?;
     Ok(())
 }
 
@@ -212,7 +222,9 @@ fn plan(write: &Write, current: Option<&Item>) -> Result<Outcome, StoreError> {
             });
             for attr in update.set.iter().map(|(k, _)| k).chain(&update.remove) {
                 if attr == PK || attr == SK {
-                    return Err(StoreError::Invalid("an update cannot change the key".into()));
+                    return Err(StoreError::Invalid(
+                        "an update cannot change the key".into(),
+                    ));
                 }
             }
             update.apply(&mut image);
@@ -312,7 +324,9 @@ impl Store for SqliteStore {
             // Check every condition first (DynamoDB cancels the whole transaction and reports
             // the failed items), then apply; dropping `tx` on error rolls back.
             for w in &writes {
-                let key = w.key().ok_or_else(|| StoreError::Invalid("missing key".into()))?;
+                let key = w
+                    .key()
+                    .ok_or_else(|| StoreError::Invalid("missing key".into()))?;
                 plan(w, load(&tx, &key)?.as_ref())?;
             }
             for w in &writes {
@@ -325,7 +339,8 @@ impl Store for SqliteStore {
 
     async fn query(&self, query: &Query) -> Result<Page, StoreError> {
         let query = query.clone();
-        self.with_conn(move |conn, meter| run_query(conn, &query, meter)).await
+        self.with_conn(move |conn, meter| run_query(conn, &query, meter))
+            .await
     }
 
     fn meter(&self) -> &CapacityMeter {
@@ -361,13 +376,19 @@ fn run_query(conn: &Connection, q: &Query, meter: &CapacityMeter) -> Result<Page
         SkCond::BeginsWith(p) => {
             // Byte-order range [p, p + U+10FFFF): every string with prefix p, and no other.
             arg(&mut sql, &format!(" AND {sk_col} >= ?"), p);
-            arg(&mut sql, &format!(" AND {sk_col} < ?"), &format!("{p}\u{10FFFF}"));
+            arg(
+                &mut sql,
+                &format!(" AND {sk_col} < ?"),
+                &format!("{p}\u{10FFFF}"),
+            );
         }
     }
     let op = if q.descending { "<" } else { ">" };
     if let Some(cursor) = &q.cursor {
         if !cursor.belongs_to(&q.pk, q.index) {
-            return Err(StoreError::Invalid("cursor does not belong to this query".into()));
+            return Err(StoreError::Invalid(
+                "cursor does not belong to this query".into(),
+            ));
         }
         match q.index {
             Index::Primary => arg(&mut sql, &format!(" AND sk {op} ?"), &cursor.sk),
@@ -413,7 +434,10 @@ fn run_query(conn: &Connection, q: &Query, meter: &CapacityMeter) -> Result<Page
         None
     };
     let items = match &q.filter {
-        Some(f) => evaluated.into_iter().filter(|i| evaluate(f, Some(i))).collect(),
+        Some(f) => evaluated
+            .into_iter()
+            .filter(|i| evaluate(f, Some(i)))
+            .collect(),
         None => evaluated,
     };
     Ok(Page { items, next })

@@ -113,7 +113,12 @@ pub fn summarize(
         by_source: all_time.by_source.clone(),
         by_status: LeadStatus::ALL
             .iter()
-            .map(|s| (s.as_str().to_owned(), board.get(s).map(|c| c.count).unwrap_or(0)))
+            .map(|s| {
+                (
+                    s.as_str().to_owned(),
+                    board.get(s).map(|c| c.count).unwrap_or(0),
+                )
+            })
             .collect(),
         growth_pct,
         trend,
@@ -136,9 +141,27 @@ mod tests {
     fn growth_and_conversion_come_from_the_counters() {
         let labels = last_12_months(2026, 11);
         let mut months = BTreeMap::new();
-        months.insert("2026-10".to_owned(), LeadCounts { leads: 4, won: 1, ..Default::default() });
-        months.insert("2026-11".to_owned(), LeadCounts { leads: 6, won: 0, ..Default::default() });
-        let all = LeadCounts { leads: 10, won: 1, by_source: [("meta_ad".to_owned(), 7)].into() };
+        months.insert(
+            "2026-10".to_owned(),
+            LeadCounts {
+                leads: 4,
+                won: 1,
+                ..Default::default()
+            },
+        );
+        months.insert(
+            "2026-11".to_owned(),
+            LeadCounts {
+                leads: 6,
+                won: 0,
+                ..Default::default()
+            },
+        );
+        let all = LeadCounts {
+            leads: 10,
+            won: 1,
+            by_source: [("meta_ad".to_owned(), 7)].into(),
+        };
         let board = [(LeadStatus::Won, ColumnTotals { count: 2, value: 0 })].into();
         let a = summarize(&all, &board, &months, &labels);
         assert_eq!(a.total, 10);
@@ -154,7 +177,12 @@ mod tests {
     #[test]
     fn no_leads_last_month_means_no_growth_figure() {
         let labels = last_12_months(2026, 11);
-        let a = summarize(&LeadCounts::default(), &BTreeMap::new(), &BTreeMap::new(), &labels);
+        let a = summarize(
+            &LeadCounts::default(),
+            &BTreeMap::new(),
+            &BTreeMap::new(),
+            &labels,
+        );
         assert_eq!(a.growth_pct, None);
         assert_eq!(a.conversion_rate, 0.0);
     }

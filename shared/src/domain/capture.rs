@@ -48,18 +48,23 @@ pub struct CaptureInput {
 
 /// Reads a capture from its fields (JSON object or decoded form), normalising the phone
 /// in `region`. Every invalid field is reported.
-pub fn read_capture(input: &Map<String, Value>, region: &str) -> Result<CaptureInput, Vec<FieldError>> {
+pub fn read_capture(
+    input: &Map<String, Value>,
+    region: &str,
+) -> Result<CaptureInput, Vec<FieldError>> {
     let mut f = Fields::default();
     f.reject_unknown(input, FIELDS);
     let name = f.required_text(input, "name", 100);
     let phone_raw = f.required_text(input, "phone", 32);
-    let phone = phone_raw.as_deref().and_then(|raw| match phone::normalize(raw, region) {
-        Ok(p) => Some(p),
-        Err(e) => {
-            f.error("phone", e.to_string());
-            None
-        }
-    });
+    let phone = phone_raw
+        .as_deref()
+        .and_then(|raw| match phone::normalize(raw, region) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                f.error("phone", e.to_string());
+                None
+            }
+        });
     let email = f.email(input, "email");
     let service = f.text(input, "service", 100, false);
     let message = f.text(input, "message", 2000, true);
@@ -126,7 +131,9 @@ mod tests {
 
     #[test]
     fn a_good_capture_is_normalised_and_attributed() {
-        let c = read(json!({"name": " Ann ", "phone": "087 123 4567", "fbclid": "x1", "consent": "on"}));
+        let c = read(
+            json!({"name": " Ann ", "phone": "087 123 4567", "fbclid": "x1", "consent": "on"}),
+        );
         let c = c.unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(c.name, "Ann");
         assert_eq!(c.phone, "+353871234567");
@@ -153,7 +160,8 @@ mod tests {
 
     #[test]
     fn a_stated_source_wins_over_derivation() {
-        let c = read(json!({"name": "B", "phone": "0871234567", "source": "referral", "gclid": "g"}));
+        let c =
+            read(json!({"name": "B", "phone": "0871234567", "source": "referral", "gclid": "g"}));
         assert_eq!(c.map(|c| c.source).ok(), Some(Source::Referral));
     }
 }

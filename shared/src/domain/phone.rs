@@ -33,7 +33,11 @@ pub fn normalize(raw: &str, region: &str) -> Result<String, PhoneError> {
 
 /// Whether a region code is one `normalize` accepts.
 pub fn is_known_region(region: &str) -> bool {
-    region.trim().to_ascii_uppercase().parse::<country::Id>().is_ok()
+    region
+        .trim()
+        .to_ascii_uppercase()
+        .parse::<country::Id>()
+        .is_ok()
 }
 
 #[cfg(test)]
@@ -48,7 +52,10 @@ mod tests {
 
     #[test]
     fn international_numbers_keep_their_country() {
-        assert_eq!(normalize("+44 7911 123456", "IE"), Ok("+447911123456".into()));
+        assert_eq!(
+            normalize("+44 7911 123456", "IE"),
+            Ok("+447911123456".into())
+        );
         assert_eq!(normalize("(415) 555-2671", "US"), Ok("+14155552671".into()));
     }
 
@@ -61,7 +68,10 @@ mod tests {
 
     #[test]
     fn unknown_regions_are_reported() {
-        assert!(matches!(normalize("0871234567", "XX"), Err(PhoneError::UnknownRegion(_))));
+        assert!(matches!(
+            normalize("0871234567", "XX"),
+            Err(PhoneError::UnknownRegion(_))
+        ));
         assert!(is_known_region("ie"));
     }
 }

@@ -150,7 +150,10 @@ pub fn derive_source(touch: &Touch) -> Source {
         Source::Facebook
     } else if host.ends_with("whatsapp.com") || host == "wa.me" {
         Source::Whatsapp
-    } else if host.contains("google.") || host.ends_with("bing.com") || host.ends_with("duckduckgo.com") {
+    } else if host.contains("google.")
+        || host.ends_with("bing.com")
+        || host.ends_with("duckduckgo.com")
+    {
         Source::Organic
     } else {
         Source::Referral
@@ -177,7 +180,10 @@ mod tests {
 
     #[test]
     fn fbclid_means_a_meta_ad() {
-        assert_eq!(derive_source(&touch(|t| t.fbclid = Some("abc".into()))), Source::MetaAd);
+        assert_eq!(
+            derive_source(&touch(|t| t.fbclid = Some("abc".into()))),
+            Source::MetaAd
+        );
     }
 
     #[test]
@@ -190,7 +196,10 @@ mod tests {
 
     #[test]
     fn gclid_means_a_google_ad() {
-        assert_eq!(derive_source(&touch(|t| t.gclid = Some("g".into()))), Source::GoogleAd);
+        assert_eq!(
+            derive_source(&touch(|t| t.gclid = Some("g".into()))),
+            Source::GoogleAd
+        );
     }
 
     #[test]
@@ -200,7 +209,10 @@ mod tests {
             t.utm_medium = Some("cpc".into());
         });
         assert_eq!(derive_source(&paid), Source::GoogleAd);
-        assert_eq!(derive_source(&touch(|t| t.utm_source = Some("google".into()))), Source::Organic);
+        assert_eq!(
+            derive_source(&touch(|t| t.utm_source = Some("google".into()))),
+            Source::Organic
+        );
     }
 
     #[test]
@@ -213,7 +225,11 @@ mod tests {
             ("https://blog.example.org/post", Source::Referral),
         ];
         for (r, s) in cases {
-            assert_eq!(derive_source(&touch(|t| t.referrer = Some(r.into()))), s, "{r}");
+            assert_eq!(
+                derive_source(&touch(|t| t.referrer = Some(r.into()))),
+                s,
+                "{r}"
+            );
         }
     }
 

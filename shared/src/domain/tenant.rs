@@ -41,7 +41,12 @@ fn default_currency() -> String {
 }
 
 impl TenantSettings {
-    pub fn new(tenant_id: &str, business_name: &str, default_region: &str, redirect_url: &str) -> Self {
+    pub fn new(
+        tenant_id: &str,
+        business_name: &str,
+        default_region: &str,
+        redirect_url: &str,
+    ) -> Self {
         Self {
             tenant_id: tenant_id.into(),
             business_name: business_name.into(),

@@ -33,7 +33,10 @@ impl Fields {
 
     /// Fails on any key of `input` not in `known` (strict schemas).
     pub fn reject_unknown(&mut self, input: &Map<String, Value>, known: &[&str]) {
-        let mut unknown: Vec<&String> = input.keys().filter(|k| !known.contains(&k.as_str())).collect();
+        let mut unknown: Vec<&String> = input
+            .keys()
+            .filter(|k| !known.contains(&k.as_str()))
+            .collect();
         unknown.sort();
         for k in unknown {
             self.error(k, "is not a known field");
@@ -76,16 +79,32 @@ impl Fields {
     }
 
     /// A required single-line text field.
-    pub fn required_text(&mut self, input: &Map<String, Value>, field: &str, max: usize) -> Option<String> {
+    pub fn required_text(
+        &mut self,
+        input: &Map<String, Value>,
+        field: &str,
+        max: usize,
+    ) -> Option<String> {
         self.required(input, field, max, false)
     }
 
     /// A required text field that may span lines (notes, messages).
-    pub fn required_paragraph(&mut self, input: &Map<String, Value>, field: &str, max: usize) -> Option<String> {
+    pub fn required_paragraph(
+        &mut self,
+        input: &Map<String, Value>,
+        field: &str,
+        max: usize,
+    ) -> Option<String> {
         self.required(input, field, max, true)
     }
 
-    fn required(&mut self, input: &Map<String, Value>, field: &str, max: usize, multiline: bool) -> Option<String> {
+    fn required(
+        &mut self,
+        input: &Map<String, Value>,
+        field: &str,
+        max: usize,
+        multiline: bool,
+    ) -> Option<String> {
         let before = self.errors.len();
         let value = self.text(input, field, max, multiline);
         if value.is_none() && self.errors.len() == before {
@@ -163,7 +182,10 @@ mod tests {
     #[test]
     fn emails_are_lowercased_and_checked() {
         let mut f = Fields::default();
-        assert_eq!(f.email(&map(json!({"e": " Ann@Example.IE "})), "e"), Some("ann@example.ie".into()));
+        assert_eq!(
+            f.email(&map(json!({"e": " Ann@Example.IE "})), "e"),
+            Some("ann@example.ie".into())
+        );
         for bad in ["a@b", "@b.ie", "a b@c.ie", "a@@b.ie"] {
             assert!(!is_plausible_email(bad), "{bad}");
         }

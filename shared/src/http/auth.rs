@@ -68,9 +68,16 @@ pub fn claims(request: &Request) -> Result<Claims, ApiError> {
         .as_ref()
         .and_then(|a| a.jwt.as_ref())
         .ok_or(ApiError::Unauthorized)?;
-    let get = |name: &str| jwt.claims.get(name).map(String::as_str).filter(|s| !s.is_empty());
+    let get = |name: &str| {
+        jwt.claims
+            .get(name)
+            .map(String::as_str)
+            .filter(|s| !s.is_empty())
+    };
     let tenant_id = get("tenant_id").ok_or(ApiError::Unauthorized)?;
-    let role = get("role").and_then(Role::parse).ok_or(ApiError::Unauthorized)?;
+    let role = get("role")
+        .and_then(Role::parse)
+        .ok_or(ApiError::Unauthorized)?;
     let sub = get("sub").ok_or(ApiError::Unauthorized)?;
     if !is_valid_tenant_id(tenant_id) {
         return Err(ApiError::Unauthorized);

@@ -116,7 +116,9 @@ impl ApiError {
     pub fn into_response(self) -> Response<Body> {
         match &self {
             ApiError::Internal(cause) => tracing::error!(cause = %cause, "internal error"),
-            ApiError::Unavailable(cause) => tracing::warn!(cause = %cause, "dependency unavailable"),
+            ApiError::Unavailable(cause) => {
+                tracing::warn!(cause = %cause, "dependency unavailable")
+            }
             _ => {}
         }
         let mut builder = Response::builder()
@@ -139,9 +141,10 @@ impl From<StoreError> for ApiError {
             }
             // A named condition that reaches here was not handled by the access pattern:
             // it is still a conflict with the stored state, never a server fault.
-            StoreError::ConditionFailed(name) => {
-                ApiError::conflict(format!("conflicting state: {name}"), json!({"conflict": name}))
-            }
+            StoreError::ConditionFailed(name) => ApiError::conflict(
+                format!("conflicting state: {name}"),
+                json!({"conflict": name}),
+            ),
             StoreError::Invalid(m) => ApiError::BadRequest(m),
             StoreError::Corrupt(m) => ApiError::Internal(m),
         }

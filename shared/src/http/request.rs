@@ -32,12 +32,21 @@ fn content_type(request: &Request) -> String {
         .headers()
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
         .unwrap_or_default()
 }
 
 /// Reads a JSON object body (or a form when `allow_form`), at most `MAX_BODY` bytes.
-pub fn object_body(request: &Request, allow_form: bool) -> Result<(Map<String, Value>, BodyKind), ApiError> {
+pub fn object_body(
+    request: &Request,
+    allow_form: bool,
+) -> Result<(Map<String, Value>, BodyKind), ApiError> {
     let bytes = body_bytes(request);
     if bytes.len() > MAX_BODY {
         return Err(ApiError::PayloadTooLarge { limit: MAX_BODY });
@@ -126,7 +135,10 @@ pub fn page_limit(request: &Request, default: u32, max: u32) -> Result<u32, ApiE
         None => Ok(default),
         Some(text) => match text.parse::<u32>() {
             Ok(n) if (1..=max).contains(&n) => Ok(n),
-            _ => Err(ApiError::field("limit", format!("must be a whole number from 1 to {max}"))),
+            _ => Err(ApiError::field(
+                "limit",
+                format!("must be a whole number from 1 to {max}"),
+            )),
         },
     }
 }
@@ -165,7 +177,11 @@ pub fn json<T: Serialize>(status: StatusCode, body: &T) -> Result<Response<Body>
 }
 
 /// A JSON response carrying the item's version as its ETag.
-pub fn json_versioned<T: Serialize>(status: StatusCode, body: &T, version: u64) -> Result<Response<Body>, ApiError> {
+pub fn json_versioned<T: Serialize>(
+    status: StatusCode,
+    body: &T,
+    version: u64,
+) -> Result<Response<Body>, ApiError> {
     let mut response = json(status, body)?;
     if let Ok(v) = http::HeaderValue::from_str(&format!("\"{version}\"")) {
         response.headers_mut().insert(http::header::ETAG, v);

@@ -22,8 +22,19 @@ pub struct Route {
     pub summary: &'static str,
 }
 
-const fn public(method: &'static str, path: &'static str, function: &'static str, summary: &'static str) -> Route {
-    Route { method, path, function, access: Access::Public, summary }
+const fn public(
+    method: &'static str,
+    path: &'static str,
+    function: &'static str,
+    summary: &'static str,
+) -> Route {
+    Route {
+        method,
+        path,
+        function,
+        access: Access::Public,
+        summary,
+    }
 }
 
 const fn admin(
@@ -33,20 +44,84 @@ const fn admin(
     role: Role,
     summary: &'static str,
 ) -> Route {
-    Route { method, path, function, access: Access::Admin(role), summary }
+    Route {
+        method,
+        path,
+        function,
+        access: Access::Admin(role),
+        summary,
+    }
 }
 
 pub const ROUTES: &[Route] = &[
-    public("POST", "/public/{tenant}/leads", "capture_lead", "Capture a lead from a landing page"),
-    public("GET", "/openapi.json", "openapi", "This API's OpenAPI 3.1 document"),
-    admin("POST", "/leads", "create_lead", Role::Admin, "Create a lead by hand"),
-    admin("GET", "/leads", "list_leads", Role::Staff, "List leads, newest first"),
-    admin("GET", "/leads/board", "lead_board", Role::Staff, "The lead board: one column per status"),
-    admin("GET", "/leads/analytics", "lead_analytics", Role::Staff, "Lead analytics from counters"),
-    admin("GET", "/leads/{id}", "get_lead", Role::Staff, "One lead with its status events and notes"),
-    admin("PATCH", "/leads/{id}", "update_lead", Role::Admin, "Edit a lead (If-Match version)"),
-    admin("POST", "/leads/{id}/status", "change_lead_status", Role::Staff, "Move a lead to another status"),
-    admin("POST", "/leads/{id}/notes", "add_lead_note", Role::Staff, "Add a note to a lead"),
+    public(
+        "POST",
+        "/public/{tenant}/leads",
+        "capture_lead",
+        "Capture a lead from a landing page",
+    ),
+    public(
+        "GET",
+        "/openapi.json",
+        "openapi",
+        "This API's OpenAPI 3.1 document",
+    ),
+    admin(
+        "POST",
+        "/leads",
+        "create_lead",
+        Role::Admin,
+        "Create a lead by hand",
+    ),
+    admin(
+        "GET",
+        "/leads",
+        "list_leads",
+        Role::Staff,
+        "List leads, newest first",
+    ),
+    admin(
+        "GET",
+        "/leads/board",
+        "lead_board",
+        Role::Staff,
+        "The lead board: one column per status",
+    ),
+    admin(
+        "GET",
+        "/leads/analytics",
+        "lead_analytics",
+        Role::Staff,
+        "Lead analytics from counters",
+    ),
+    admin(
+        "GET",
+        "/leads/{id}",
+        "get_lead",
+        Role::Staff,
+        "One lead with its status events and notes",
+    ),
+    admin(
+        "PATCH",
+        "/leads/{id}",
+        "update_lead",
+        Role::Admin,
+        "Edit a lead (If-Match version)",
+    ),
+    admin(
+        "POST",
+        "/leads/{id}/status",
+        "change_lead_status",
+        Role::Staff,
+        "Move a lead to another status",
+    ),
+    admin(
+        "POST",
+        "/leads/{id}/notes",
+        "add_lead_note",
+        Role::Staff,
+        "Add a note to a lead",
+    ),
 ];
 
 /// Functions that are not HTTP routes: consumers and scheduled jobs.

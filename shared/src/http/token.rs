@@ -25,7 +25,12 @@ struct TokenClaims {
 pub struct TokenError(String);
 
 /// Issues a token for `claims`, valid for `ttl_secs` from `now_epoch`.
-pub fn issue(claims: &Claims, secret: &[u8], now_epoch: i64, ttl_secs: i64) -> Result<String, TokenError> {
+pub fn issue(
+    claims: &Claims,
+    secret: &[u8],
+    now_epoch: i64,
+    ttl_secs: i64,
+) -> Result<String, TokenError> {
     let body = TokenClaims {
         sub: claims.sub.clone(),
         tenant_id: claims.tenant_id.clone(),
@@ -35,8 +40,12 @@ pub fn issue(claims: &Claims, secret: &[u8], now_epoch: i64, ttl_secs: i64) -> R
         exp: now_epoch + ttl_secs,
         iat: now_epoch,
     };
-    encode(&Header::new(Algorithm::HS256), &body, &EncodingKey::from_secret(secret))
-        .map_err(|e| TokenError(e.to_string()))
+    encode(
+        &Header::new(Algorithm::HS256),
+        &body,
+        &EncodingKey::from_secret(secret),
+    )
+    .map_err(|e| TokenError(e.to_string()))
 }
 
 /// Verifies signature, issuer, audience and expiry; returns the claims.
@@ -60,7 +69,11 @@ mod tests {
     use super::*;
 
     fn owner() -> Claims {
-        Claims { tenant_id: "demo".into(), role: Role::Owner, sub: "u1".into() }
+        Claims {
+            tenant_id: "demo".into(),
+            role: Role::Owner,
+            sub: "u1".into(),
+        }
     }
 
     #[test]

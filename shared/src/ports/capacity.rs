@@ -133,7 +133,12 @@ fn value_size(value: &Value) -> usize {
             digits.div_ceil(2) + 1
         }
         Value::Array(list) => 3 + list.iter().map(|v| value_size(v) + 1).sum::<usize>(),
-        Value::Object(map) => 3 + map.iter().map(|(k, v)| k.len() + value_size(v) + 1).sum::<usize>(),
+        Value::Object(map) => {
+            3 + map
+                .iter()
+                .map(|(k, v)| k.len() + value_size(v) + 1)
+                .sum::<usize>()
+        }
     }
 }
 

@@ -196,17 +196,17 @@ impl Write {
     }
     pub fn check(&self) -> Option<&Check> {
         match self {
-            Write::Put { check, .. } | Write::Update { check, .. } | Write::Delete { check, .. } => {
-                check.as_ref()
-            }
+            Write::Put { check, .. }
+            | Write::Update { check, .. }
+            | Write::Delete { check, .. } => check.as_ref(),
             Write::ConditionCheck { check, .. } => Some(check),
         }
     }
     pub fn with_check(mut self, new: Check) -> Self {
         match &mut self {
-            Write::Put { check, .. } | Write::Update { check, .. } | Write::Delete { check, .. } => {
-                *check = Some(new)
-            }
+            Write::Put { check, .. }
+            | Write::Update { check, .. }
+            | Write::Delete { check, .. } => *check = Some(new),
             Write::ConditionCheck { check, .. } => *check = new,
         }
         self

@@ -38,21 +38,34 @@ pub enum LeadWriteError {
 /// Backoff before retry `attempt` (1-based) of a transaction that collided.
 async fn backoff(attempt: u32) {
     let jitter = u64::from(ulid::Ulid::new().random() as u8 % 10);
-    tokio::time::sleep(Duration::from_millis(5 * u64::from(attempt * attempt) + jitter)).await;
+    tokio::time::sleep(Duration::from_millis(
+        5 * u64::from(attempt * attempt) + jitter,
+    ))
+    .await;
 }
 
 /// The stored form of a lead: the record plus its keys and index attributes.
-pub fn lead_item(lead: &Lead, stale_after_hours: u32, initial_value: i64) -> Result<Item, StoreError> {
+pub fn lead_item(
+    lead: &Lead,
+    stale_after_hours: u32,
+    initial_value: i64,
+) -> Result<Item, StoreError> {
     let mut item = to_item(lead)?;
     let key = keys::lead(&lead.tenant_id, &lead.id);
     item.insert(PK.into(), key.pk.into());
     item.insert(SK.into(), key.sk.into());
-    item.insert("GSI1PK".into(), keys::board_pk(&lead.tenant_id, lead.status).into());
+    item.insert(
+        "GSI1PK".into(),
+        keys::board_pk(&lead.tenant_id, lead.status).into(),
+    );
     item.insert("GSI1SK".into(), lead.id.clone().into());
     if lead.status.is_open() && !lead.stale {
         let due = lead.created_at + chrono::Duration::hours(i64::from(stale_after_hours));
         item.insert("GSI2PK".into(), keys::stale_bucket(due).into());
-        item.insert("GSI2SK".into(), keys::stale_member(&lead.tenant_id, &lead.id).into());
+        item.insert(
+            "GSI2SK".into(),
+            keys::stale_member(&lead.tenant_id, &lead.id).into(),
+        );
     }
     item.insert("search".into(), search_text(lead).into());
     item.insert("initial_value".into(), initial_value.into());
@@ -63,7 +76,11 @@ pub fn lead_item(lead: &Lead, stale_after_hours: u32, initial_value: i64) -> Res
 /// Lowercased name, email and phone digits: what `q` matches.
 fn search_text(lead: &Lead) -> String {
     let digits: String = lead.phone.chars().filter(char::is_ascii_digit).collect();
-    let raw_digits: String = lead.phone_raw.chars().filter(char::is_ascii_digit).collect();
+    let raw_digits: String = lead
+        .phone_raw
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
     format!(
         "{} {} {} {}",
         lead.name.to_lowercase(),
@@ -89,7 +106,9 @@ fn stored_i64(item: &Item, attr: &str) -> i64 {
 pub enum Inserted {
     Created,
     /// The phone was claimed within the window by this lead.
-    Duplicate { existing_id: String },
+    Duplicate {
+        existing_id: String,
+    },
 }
 
 /// Writes a new lead together with the claim on its phone for `window_hours`, in one
@@ -192,13 +211,21 @@ pub struct LeadDetail {
 /// Most events or notes returned with a lead (the rest belong to the timeline's pages).
 const DETAIL_CHILDREN: u32 = 200;
 
-pub async fn detail(store: &dyn Store, tenant: &str, id: &str) -> Result<Option<LeadDetail>, StoreError> {
+pub async fn detail(
+    store: &dyn Store,
+    tenant: &str,
+    id: &str,
+) -> Result<Option<LeadDetail>, StoreError> {
     let Some(lead) = get(store, tenant, id).await? else {
         return Ok(None);
     };
     let pk = keys::lead_children_pk(tenant, id);
     let events = store
-        .query(&Query::new(Index::Primary, &pk).sk(SkCond::BeginsWith("E#".into())).limit(DETAIL_CHILDREN))
+        .query(
+            &Query::new(Index::Primary, &pk)
+                .sk(SkCond::BeginsWith("E#".into()))
+                .limit(DETAIL_CHILDREN),
+        )
         .await?
         .typed::<StatusEvent>()?;
     let notes = store
@@ -210,7 +237,11 @@ pub async fn detail(store: &dyn Store, tenant: &str, id: &str) -> Result<Option<
         )
         .await?
         .typed::<Note>()?;
-    Ok(Some(LeadDetail { lead, events, notes }))
+    Ok(Some(LeadDetail {
+        lead,
+        events,
+        notes,
+    }))
 }
 
 /// Filters of the lead list.
@@ -261,7 +292,9 @@ impl ListFilter {
         if let Some(q) = &self.q {
             let q = q.to_lowercase();
             let digits: String = q.chars().filter(char::is_ascii_digit).collect();
-            let needle = if !digits.is_empty() && q.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) {
+            let needle = if !digits.is_empty()
+                && q.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
+            {
                 digits
             } else {
                 q
@@ -303,7 +336,11 @@ pub async fn list(
     for _ in 0..MAX_ROUNDS {
         let want = limit - out.len() as u32;
         // Read a little more than needed when filtering, to fill pages in fewer rounds.
-        let read = if residual.is_some() { (want * 2).clamp(want, 100) } else { want };
+        let read = if residual.is_some() {
+            (want * 2).clamp(want, 100)
+        } else {
+            want
+        };
         let page: Page = store
             .query(
                 &Query::new(index, &pk)
@@ -426,7 +463,9 @@ pub async fn update(
         attempt += 1;
         let (lead, stored) = load(store, tenant, id).await?;
         if expected_version.is_some_and(|v| v != lead.version) {
-            return Err(LeadWriteError::StaleVersion { current: lead.version });
+            return Err(LeadWriteError::StaleVersion {
+                current: lead.version,
+            });
         }
         let next = patch.apply(&lead, now);
         let item = lead_item(
@@ -446,7 +485,10 @@ pub async fn update(
         match store.transact(writes).await {
             Ok(()) => return Ok(next),
             Err(StoreError::ConditionFailed("version")) if expected_version.is_some() => {
-                let current = get(store, tenant, id).await?.map(|l| l.version).unwrap_or(0);
+                let current = get(store, tenant, id)
+                    .await?
+                    .map(|l| l.version)
+                    .unwrap_or(0);
                 return Err(LeadWriteError::StaleVersion { current });
             }
             Err(e)
@@ -460,24 +502,40 @@ pub async fn update(
     }
 }
 
-/// Moves a lead to `to`, writing the insert-only status event and the board counters in the
-/// same transaction as the lead.
+/// A requested status change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusChange<'a> {
+    pub to: LeadStatus,
+    pub reason: Option<&'a str>,
+    /// Who asks: a user's `sub`, or `system`.
+    pub actor: &'a str,
+    /// The version the caller read (`If-Match`), if it insists on it.
+    pub expected_version: Option<u64>,
+}
+
+/// Moves a lead along the pipeline, writing the insert-only status event and the board
+/// counters in the same transaction as the lead.
 pub async fn change_status(
     store: &dyn Store,
     tenant: &str,
     id: &str,
-    to: LeadStatus,
-    reason: Option<&str>,
-    actor: &str,
-    expected_version: Option<u64>,
+    change: &StatusChange<'_>,
     now: DateTime<Utc>,
 ) -> Result<(Lead, StatusEvent), LeadWriteError> {
+    let StatusChange {
+        to,
+        reason,
+        actor,
+        expected_version,
+    } = *change;
     let mut attempt = 0;
     loop {
         attempt += 1;
         let (lead, stored) = load(store, tenant, id).await?;
         if expected_version.is_some_and(|v| v != lead.version) {
-            return Err(LeadWriteError::StaleVersion { current: lead.version });
+            return Err(LeadWriteError::StaleVersion {
+                current: lead.version,
+            });
         }
         let next = transition(&lead, to, reason, now)?;
         let event = StatusEvent {
@@ -514,7 +572,10 @@ pub async fn change_status(
         ];
         if to == LeadStatus::Won {
             writes.push(Write::Update {
-                key: Key::new(keys::stats_pk(tenant), keys::stats_month_sk(&keys::month_of(now))),
+                key: Key::new(
+                    keys::stats_pk(tenant),
+                    keys::stats_month_sk(&keys::month_of(now)),
+                ),
                 update: Update::default().add("won", 1),
                 check: None,
             });
@@ -522,7 +583,10 @@ pub async fn change_status(
         match store.transact(writes).await {
             Ok(()) => return Ok((next, event)),
             Err(StoreError::ConditionFailed("version")) if expected_version.is_some() => {
-                let current = get(store, tenant, id).await?.map(|l| l.version).unwrap_or(0);
+                let current = get(store, tenant, id)
+                    .await?
+                    .map(|l| l.version)
+                    .unwrap_or(0);
                 return Err(LeadWriteError::StaleVersion { current });
             }
             Err(e)

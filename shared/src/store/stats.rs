@@ -59,7 +59,12 @@ async fn leads_after(
         (None, None) => SkCond::All,
     };
     let page = store
-        .query(&Query::new(Index::Primary, keys::leads_pk(tenant)).sk(sk).limit(limit).after(cursor))
+        .query(
+            &Query::new(Index::Primary, keys::leads_pk(tenant))
+                .sk(sk)
+                .limit(limit)
+                .after(cursor),
+        )
         .await?;
     let leads = page
         .items
@@ -120,7 +125,11 @@ fn counts_from(item: &Item) -> LeadCounts {
 
 /// Counts the leads captured since the last run (at least `COUNT_LAG` old). Returns how
 /// many were counted. Safe to run concurrently, repeatedly, or after a crash.
-pub async fn count_new_leads(store: &dyn Store, tenant: &str, now: DateTime<Utc>) -> Result<usize, StoreError> {
+pub async fn count_new_leads(
+    store: &dyn Store,
+    tenant: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
     let bound_ms = u64::try_from((now - COUNT_LAG).timestamp_millis()).unwrap_or(0);
     let upto = ulid::Ulid::from_parts(bound_ms, u128::MAX).to_string();
     let mut counted = 0;
@@ -128,7 +137,15 @@ pub async fn count_new_leads(store: &dyn Store, tenant: &str, now: DateTime<Utc>
     loop {
         let all = store.get(&all_key(tenant)).await?;
         let watermark = watermark_of(all.as_ref());
-        let (leads, _) = leads_after(store, tenant, watermark.as_deref(), Some(upto.clone()), COUNT_BATCH, None).await?;
+        let (leads, _) = leads_after(
+            store,
+            tenant,
+            watermark.as_deref(),
+            Some(upto.clone()),
+            COUNT_BATCH,
+            None,
+        )
+        .await?;
         let Some((last, _)) = leads.last() else {
             return Ok(counted);
         };
@@ -165,7 +182,9 @@ pub async fn count_new_leads(store: &dyn Store, tenant: &str, now: DateTime<Utc>
         match store.transact(writes).await {
             Ok(()) => counted += leads.len(),
             // Another run moved the watermark, or collided with us: start from the new one.
-            Err(StoreError::ConditionFailed("watermark")) | Err(StoreError::Conflict) if conflicts < 10 => {
+            Err(StoreError::ConditionFailed("watermark")) | Err(StoreError::Conflict)
+                if conflicts < 10 =>
+            {
                 conflicts += 1;
             }
             Err(e) => return Err(e),
@@ -180,27 +199,48 @@ struct Snapshot {
     months: BTreeMap<String, LeadCounts>,
 }
 
-async fn snapshot(store: &dyn Store, tenant: &str, months_from: &str) -> Result<Snapshot, StoreError> {
+async fn snapshot(
+    store: &dyn Store,
+    tenant: &str,
+    months_from: &str,
+) -> Result<Snapshot, StoreError> {
     let pk = keys::stats_pk(tenant);
     let items = store
         .get_many(&[all_key(tenant), Key::new(pk.clone(), keys::STATS_BOARD)])
         .await?;
-    let find = |sk: &str| items.iter().find(|i| i.get("SK").and_then(Value::as_str) == Some(sk));
+    let find = |sk: &str| {
+        items
+            .iter()
+            .find(|i| i.get("SK").and_then(Value::as_str) == Some(sk))
+    };
     let all_item = find(keys::STATS_ALL);
     let mut all = all_item.map(counts_from).unwrap_or_default();
     let mut board: BTreeMap<LeadStatus, ColumnTotals> = LeadStatus::ALL
         .iter()
         .map(|s| {
             let b = find(keys::STATS_BOARD);
-            let n = b.and_then(|i| i.get(&format!("n_{}", s.as_str()))).and_then(Value::as_i64);
-            let v = b.and_then(|i| i.get(&format!("v_{}", s.as_str()))).and_then(Value::as_i64);
-            (*s, ColumnTotals { count: n.unwrap_or(0), value: v.unwrap_or(0) })
+            let n = b
+                .and_then(|i| i.get(&format!("n_{}", s.as_str())))
+                .and_then(Value::as_i64);
+            let v = b
+                .and_then(|i| i.get(&format!("v_{}", s.as_str())))
+                .and_then(Value::as_i64);
+            (
+                *s,
+                ColumnTotals {
+                    count: n.unwrap_or(0),
+                    value: v.unwrap_or(0),
+                },
+            )
         })
         .collect();
     let month_items = store
         .query(
             &Query::new(Index::Primary, &pk)
-                .sk(SkCond::Between(keys::stats_month_sk(months_from), keys::stats_month_sk("9999-99")))
+                .sk(SkCond::Between(
+                    keys::stats_month_sk(months_from),
+                    keys::stats_month_sk("9999-99"),
+                ))
                 .limit(100),
         )
         .await?;
@@ -216,7 +256,8 @@ async fn snapshot(store: &dyn Store, tenant: &str, months_from: &str) -> Result<
     let watermark = watermark_of(all_item);
     let mut cursor = None;
     loop {
-        let (leads, next) = leads_after(store, tenant, watermark.as_deref(), None, 500, cursor).await?;
+        let (leads, next) =
+            leads_after(store, tenant, watermark.as_deref(), None, 500, cursor).await?;
         let mut tally = Tally::default();
         for (lead, initial) in &leads {
             tally.add(lead, *initial);
@@ -237,15 +278,27 @@ async fn snapshot(store: &dyn Store, tenant: &str, months_from: &str) -> Result<
 }
 
 /// Count and value of each board column.
-pub async fn board_totals(store: &dyn Store, tenant: &str) -> Result<BTreeMap<LeadStatus, ColumnTotals>, StoreError> {
+pub async fn board_totals(
+    store: &dyn Store,
+    tenant: &str,
+) -> Result<BTreeMap<LeadStatus, ColumnTotals>, StoreError> {
     // Months are not needed for the board; ask for none.
     Ok(snapshot(store, tenant, "9999-99").await?.board)
 }
 
 /// The analytics answer, from counters (O(months) reads plus the uncounted tail).
-pub async fn analytics(store: &dyn Store, tenant: &str, now: DateTime<Utc>) -> Result<LeadAnalytics, StoreError> {
+pub async fn analytics(
+    store: &dyn Store,
+    tenant: &str,
+    now: DateTime<Utc>,
+) -> Result<LeadAnalytics, StoreError> {
     let labels = analytics::last_12_months(now.year(), now.month());
     let from = labels.first().cloned().unwrap_or_default();
     let snap = snapshot(store, tenant, &from).await?;
-    Ok(analytics::summarize(&snap.all, &snap.board, &snap.months, &labels))
+    Ok(analytics::summarize(
+        &snap.all,
+        &snap.board,
+        &snap.months,
+        &labels,
+    ))
 }

@@ -3,7 +3,9 @@
 use serde_json::Value;
 
 use crate::domain::tenant::TenantSettings;
-use crate::ports::store::{from_item, to_item, Check, Cond, Query, SkCond, Store, StoreError, Write, PK, SK};
+use crate::ports::store::{
+    from_item, to_item, Check, Cond, Query, SkCond, Store, StoreError, Write, PK, SK,
+};
 use crate::store::keys;
 
 pub async fn get(store: &dyn Store, tenant: &str) -> Result<Option<TenantSettings>, StoreError> {
@@ -39,16 +41,18 @@ pub async fn all_ids(store: &dyn Store) -> Result<Vec<String>, StoreError> {
     let mut cursor = None;
     loop {
         let page = store
-            .query(&Query::new(crate::ports::store::Index::Primary, keys::TENANTS_PK)
-                .sk(SkCond::All)
-                .limit(500)
-                .after(cursor))
+            .query(
+                &Query::new(crate::ports::store::Index::Primary, keys::TENANTS_PK)
+                    .sk(SkCond::All)
+                    .limit(500)
+                    .after(cursor),
+            )
             .await?;
-        ids.extend(
-            page.items
-                .iter()
-                .filter_map(|i| i.get("tenant_id").and_then(Value::as_str).map(str::to_owned)),
-        );
+        ids.extend(page.items.iter().filter_map(|i| {
+            i.get("tenant_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        }));
         match page.next {
             Some(c) => cursor = Some(c),
             None => return Ok(ids),
