@@ -59,13 +59,7 @@ contract!(
 );
 
 async fn dynamo_store(case: &str) -> DynamoStore {
-    let config = support::sdk_config().await;
-    let store = DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(&config),
-        support::unique_name(&format!("contract-{case}")),
-    );
-    store.create_table().await.expect("create table on moto");
-    store
+    support::dynamo_store(&format!("contract-{case}")).await
 }
 
 fn item(value: Value) -> Item {

@@ -1,7 +1,7 @@
 //! Test support: a moto server for the AWS adapters' tests.
 //!
 //! `AWS_ENDPOINT_URL` wins when set (scripts/test starts moto and exports it). Otherwise the
-//! first test that needs moto starts `.venv/bin/moto_server` on a free loopback port, once per
+//! first test that needs moto starts moto (`tests/python/moto_atomic.py`) on a free loopback port, once per
 //! test binary; the server is stopped when the test binary exits. Without either, the tests
 //! fail loudly: a DynamoDB contract that silently did not run would prove nothing.
 
@@ -49,7 +49,9 @@ pub fn unique_name(prefix: &str) -> String {
 
 fn start_moto() -> String {
     let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let moto = manifest_dir.join("../.venv/bin/moto_server");
+    // moto with DynamoDB calls made atomic (see tests/python/moto_atomic.py).
+    let moto = manifest_dir.join("../.venv/bin/python");
+    let wrapper = manifest_dir.join("../tests/python/moto_atomic.py");
     assert!(
         moto.exists(),
         "moto is needed for these tests: set AWS_ENDPOINT_URL to a running moto server, or \
@@ -61,7 +63,7 @@ fn start_moto() -> String {
     // The shell keeps moto tied to this process: it kills moto when its stdin (a pipe this
     // process holds open until it exits) reaches end of file, and exits itself when moto dies.
     let script = r#"exec 3<&0
-"$0" -H 127.0.0.1 -p "$1" >/dev/null 2>&1 3<&- &
+"$0" "$2" -H 127.0.0.1 -p "$1" >/dev/null 2>&1 3<&- &
 moto=$!
 { read -r _ <&3; kill "$moto"; } &
 wait "$moto""#;
@@ -70,6 +72,7 @@ wait "$moto""#;
         .arg(script)
         .arg(&moto)
         .arg(port.to_string())
+        .arg(&wrapper)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
@@ -100,4 +103,15 @@ fn free_port() -> u16 {
         .and_then(|listener| listener.local_addr())
         .map(|addr| addr.port())
         .unwrap_or_else(|e| panic!("no free loopback port: {e}"))
+}
+
+/// A `DynamoStore` on a fresh, uniquely named table on moto.
+pub async fn dynamo_store(prefix: &str) -> crm_shared::adapters::dynamo::DynamoStore {
+    let config = sdk_config().await;
+    let store = crm_shared::adapters::dynamo::DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(&config),
+        unique_name(prefix),
+    );
+    store.create_table().await.expect("create table on moto");
+    store
 }
