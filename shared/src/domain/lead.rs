@@ -240,10 +240,14 @@ mod tests {
     use super::*;
     use LeadStatus::*;
 
-    fn lead(status: LeadStatus) -> Lead {
-        let t = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+    fn at() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
             .map(|d| d.with_timezone(&Utc))
-            .unwrap_or_default();
+            .unwrap_or_default()
+    }
+
+    fn lead(status: LeadStatus) -> Lead {
+        let t = at();
         Lead {
             id: "01J".into(),
             tenant_id: "t".into(),
@@ -293,7 +297,7 @@ mod tests {
         for from in LeadStatus::ALL {
             for to in LeadStatus::ALL {
                 let expected = allowed.contains(&(from, to));
-                let got = transition(&lead(from), to, Some("price"), Utc::now());
+                let got = transition(&lead(from), to, Some("price"), at());
                 assert_eq!(got.is_ok(), expected, "{from} -> {to}");
                 if let Err(TransitionError::NotAllowed { allowed: list, .. }) = got {
                     assert_eq!(list, from.allowed_next());
@@ -310,24 +314,24 @@ mod tests {
     #[test]
     fn lost_without_reason_is_refused() {
         assert_eq!(
-            transition(&lead(New), Lost, None, Utc::now()),
+            transition(&lead(New), Lost, None, at()),
             Err(TransitionError::ReasonRequired)
         );
         assert_eq!(
-            transition(&lead(New), Lost, Some("  "), Utc::now()),
+            transition(&lead(New), Lost, Some("  "), at()),
             Err(TransitionError::ReasonRequired)
         );
     }
 
     #[test]
     fn a_transition_bumps_the_version_clears_stale_and_keeps_the_reason_only_when_lost() {
-        let lost = transition(&lead(Contacted), Lost, Some("too far"), Utc::now());
+        let lost = transition(&lead(Contacted), Lost, Some("too far"), at());
         let lost = lost.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(lost.version, 2);
         assert!(!lost.stale);
         assert_eq!(lost.lost_reason.as_deref(), Some("too far"));
         let reopened =
-            transition(&lost, Contacted, None, Utc::now()).unwrap_or_else(|e| panic!("{e}"));
+            transition(&lost, Contacted, None, at()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(reopened.lost_reason, None);
         assert_eq!(reopened.version, 3);
     }
