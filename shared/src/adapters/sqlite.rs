@@ -2,10 +2,12 @@
 //!
 //! Items are JSON documents keyed by (PK, SK); each GSI's key attributes are copied into
 //! indexed columns so index queries are range scans of an index, never of the table.
-//! Conditions, transactions and cursors behave as in DynamoDB; a transaction is one SQLite
-//! `BEGIN IMMEDIATE` transaction, durable (WAL, synchronous=FULL) before the call returns.
+//! Conditions, transactions and cursors behave as in DynamoDB. One writer thread applies
+//! writes, each in its own savepoint, and commits whatever is waiting together (group
+//! commit): every write is durable (WAL, synchronous=FULL) before its call returns, and
+//! concurrent writers share the fsync. Reads use their own connections.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -18,15 +20,54 @@ use crate::ports::store::{
     MAX_TRANSACTION_ITEMS, PK, SK,
 };
 
+/// Most writes committed together by one fsync.
+const MAX_GROUP: usize = 256;
+
 #[derive(Clone)]
 pub struct SqliteStore {
-    conn: Arc<Mutex<Connection>>,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// Writes go to the one writer thread, which commits them in groups.
+    writer: Mutex<std::sync::mpsc::Sender<Job>>,
+    /// Read connections (WAL lets them read while the writer writes).
+    readers: Mutex<Vec<Connection>>,
+    path: PathBuf,
     meter: Arc<CapacityMeter>,
+    /// A scratch store (`in_memory`): its files are removed when it is dropped.
+    scratch: bool,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if self.scratch {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = self.path.clone().into_os_string();
+                p.push(suffix);
+                let _ = std::fs::remove_file(p);
+            }
+        }
+    }
+}
+
+/// One unit of work for the writer: all or nothing, answered after it is durable.
+enum Work {
+    Write(Write),
+    Transact(Vec<Write>),
+    Purge(i64),
+}
+
+struct Job {
+    work: Work,
+    reply: tokio::sync::oneshot::Sender<Result<usize, StoreError>>,
 }
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteStore").finish_non_exhaustive()
+        f.debug_struct("SqliteStore")
+            .field("path", &self.inner.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -35,59 +76,78 @@ fn backend(e: impl std::fmt::Display) -> StoreError {
 }
 
 impl SqliteStore {
-    /// Opens (and creates if needed) the store in `path`.
+    /// Opens (and creates if needed) the store in `path`. Every acknowledged write is on disk
+    /// (WAL, synchronous=FULL).
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let conn = Connection::open(path).map_err(backend)?;
-        Self::init(conn)
+        Self::start(path.to_path_buf(), true, false)
     }
 
-    /// A private in-memory store (tests).
+    /// A private scratch store for tests and benchmarks: a temporary file without fsync,
+    /// removed when the last clone is dropped.
     pub fn in_memory() -> Result<Self, StoreError> {
-        Self::init(Connection::open_in_memory().map_err(backend)?)
+        let path = std::env::temp_dir().join(format!("crm-scratch-{}.sqlite3", ulid::Ulid::new()));
+        Self::start(path, false, true)
     }
 
-    fn init(conn: Connection) -> Result<Self, StoreError> {
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = FULL;
-             PRAGMA busy_timeout = 5000;",
-        )
-        .map_err(backend)?;
-        let mut columns = String::new();
-        let mut indexes = String::new();
-        for n in 1..=table::GSI_COUNT {
-            columns.push_str(&format!(", gsi{n}pk TEXT, gsi{n}sk TEXT"));
-            indexes.push_str(&format!(
-                "CREATE INDEX IF NOT EXISTS items_gsi{n} ON items (gsi{n}pk, gsi{n}sk, pk, sk) \
-                 WHERE gsi{n}pk IS NOT NULL AND gsi{n}sk IS NOT NULL;\n"
-            ));
-        }
+    fn start(path: PathBuf, durable: bool, scratch: bool) -> Result<Self, StoreError> {
+        let conn = Connection::open(&path).map_err(backend)?;
         conn.execute_batch(&format!(
-            "CREATE TABLE IF NOT EXISTS items (
-                 pk TEXT NOT NULL, sk TEXT NOT NULL, item TEXT NOT NULL,
-                 expires_at INTEGER{columns},
-                 PRIMARY KEY (pk, sk)) WITHOUT ROWID;
-             CREATE INDEX IF NOT EXISTS items_expiry ON items (expires_at)
-                 WHERE expires_at IS NOT NULL;
-             {indexes}"
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = {}; PRAGMA busy_timeout = 5000;",
+            if durable { "FULL" } else { "OFF" }
         ))
         .map_err(backend)?;
+        create_schema(&conn)?;
+        let meter = Arc::new(CapacityMeter::default());
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let writer_meter = Arc::clone(&meter);
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || writer_loop(conn, &rx, &writer_meter))
+            .map_err(backend)?;
         Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
-            meter: Arc::new(CapacityMeter::default()),
+            inner: Arc::new(Inner {
+                writer: Mutex::new(tx),
+                readers: Mutex::new(Vec::new()),
+                path,
+                meter,
+                scratch,
+            }),
         })
     }
 
-    async fn with_conn<T, F>(&self, f: F) -> Result<T, StoreError>
+    async fn submit(&self, work: Work) -> Result<usize, StoreError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.inner
+            .writer
+            .lock()
+            .map_err(|_| backend("writer poisoned"))?
+            .send(Job { work, reply })
+            .map_err(|_| backend("writer stopped"))?;
+        answer.await.map_err(|_| backend("writer stopped"))?
+    }
+
+    async fn with_reader<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Connection, &CapacityMeter) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&Connection, &CapacityMeter) -> Result<T, StoreError> + Send + 'static,
     {
-        let conn = Arc::clone(&self.conn);
-        let meter = Arc::clone(&self.meter);
+        let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().map_err(|_| backend("connection poisoned"))?;
-            f(&mut guard, &meter)
+            let pooled = inner.readers.lock().map_err(|_| backend("readers poisoned"))?.pop();
+            let conn = match pooled {
+                Some(c) => c,
+                None => {
+                    let c = Connection::open(&inner.path).map_err(backend)?;
+                    c.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = 1;")
+                        .map_err(backend)?;
+                    c
+                }
+            };
+            let result = f(&conn, &inner.meter);
+            if let Ok(mut pool) = inner.readers.lock() {
+                pool.push(conn);
+            }
+            result
         })
         .await
         .map_err(backend)?
@@ -95,25 +155,108 @@ impl SqliteStore {
 
     /// Deletes items whose TTL has passed (the local stand-in for DynamoDB's TTL sweeper).
     pub async fn purge_expired(&self, now_epoch_secs: i64) -> Result<usize, StoreError> {
-        self.with_conn(move |conn, _| {
-            conn.execute(
+        self.submit(Work::Purge(now_epoch_secs)).await
+    }
+}
+
+fn create_schema(conn: &Connection) -> Result<(), StoreError> {
+    let mut columns = String::new();
+    let mut indexes = String::new();
+    for n in 1..=table::GSI_COUNT {
+        columns.push_str(&format!(", gsi{n}pk TEXT, gsi{n}sk TEXT"));
+        indexes.push_str(&format!(
+            "CREATE INDEX IF NOT EXISTS items_gsi{n} ON items (gsi{n}pk, gsi{n}sk, pk, sk) \
+             WHERE gsi{n}pk IS NOT NULL AND gsi{n}sk IS NOT NULL;\n"
+        ));
+    }
+    conn.execute_batch(&format!(
+        "CREATE TABLE IF NOT EXISTS items (
+             pk TEXT NOT NULL, sk TEXT NOT NULL, item TEXT NOT NULL,
+             expires_at INTEGER{columns},
+             PRIMARY KEY (pk, sk)) WITHOUT ROWID;
+         CREATE INDEX IF NOT EXISTS items_expiry ON items (expires_at)
+             WHERE expires_at IS NOT NULL;
+         {indexes}"
+    ))
+    .map_err(backend)
+}
+
+/// The writer: takes every job waiting, runs each in its own savepoint (so one failing
+/// condition undoes only its own job), commits the group with one fsync, then answers each.
+/// Group commit keeps a durable capture's cost near one fsync shared by all concurrent ones.
+fn writer_loop(mut conn: Connection, jobs: &std::sync::mpsc::Receiver<Job>, meter: &CapacityMeter) {
+    while let Ok(first) = jobs.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match jobs.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        let results = run_group(&mut conn, &group, meter);
+        for (job, result) in group.into_iter().zip(results) {
+            let _ = job.reply.send(result);
+        }
+    }
+}
+
+fn run_group(conn: &mut Connection, group: &[Job], meter: &CapacityMeter) -> Vec<Result<usize, StoreError>> {
+    let fail_all = |e: &str| group.iter().map(|_| Err(backend(e))).collect();
+    let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(e) => return fail_all(&e.to_string()),
+    };
+    let mut results = Vec::with_capacity(group.len());
+    for job in group {
+        let result = match tx.savepoint() {
+            Ok(mut sp) => {
+                let r = run_job(&sp, &job.work, meter);
+                if r.is_ok() {
+                    sp.commit().map_err(backend).and(r)
+                } else {
+                    // Dropping the savepoint rolls back this job alone.
+                    sp.set_drop_behavior(rusqlite::DropBehavior::Rollback);
+                    r
+                }
+            }
+            Err(e) => Err(backend(e)),
+        };
+        results.push(result);
+    }
+    match tx.commit() {
+        Ok(()) => results,
+        Err(e) => fail_all(&e.to_string()),
+    }
+}
+
+fn run_job(conn: &Connection, work: &Work, meter: &CapacityMeter) -> Result<usize, StoreError> {
+    match work {
+        Work::Write(w) => execute(conn, w, meter, false).map(|()| 1),
+        Work::Transact(writes) => {
+            // Check every condition first (DynamoDB cancels the whole transaction and reports
+            // the failed item), then apply.
+            for w in writes {
+                let key = w.key().ok_or_else(|| StoreError::Invalid("missing key".into()))?;
+                plan(w, load(conn, &key)?.as_ref())?;
+            }
+            for w in writes {
+                execute(conn, w, meter, true)?;
+            }
+            Ok(writes.len())
+        }
+        Work::Purge(now) => conn
+            .execute(
                 "DELETE FROM items WHERE expires_at IS NOT NULL AND expires_at <= ?1",
-                [now_epoch_secs],
+                [now],
             )
-            .map_err(backend)
-        })
-        .await
+            .map_err(backend),
     }
 }
 
 fn load(conn: &Connection, key: &Key) -> Result<Option<Item>, StoreError> {
     let text: Option<String> = conn
-        .query_row(
-            "SELECT item FROM items WHERE pk = ?1 AND sk = ?2",
-            [&key.pk, &key.sk],
-            |row| row.get(0),
-        )
-        .optional()
+        .prepare_cached("SELECT item FROM items WHERE pk = ?1 AND sk = ?2")
+        .and_then(|mut stmt| stmt.query_row([&key.pk, &key.sk], |row| row.get(0)).optional())
         .map_err(backend)?;
     text.map(|t| parse(&t)).transpose()
 }
@@ -266,7 +409,7 @@ fn execute(
 impl Store for SqliteStore {
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
         let key = key.clone();
-        self.with_conn(move |conn, meter| {
+        self.with_reader(move |conn, meter| {
             let item = load(conn, &key)?;
             meter.record_read(item.as_ref().map(item_size).unwrap_or(1), ReadKind::Strong);
             Ok(item)
@@ -276,7 +419,7 @@ impl Store for SqliteStore {
 
     async fn get_many(&self, keys: &[Key]) -> Result<Vec<Item>, StoreError> {
         let keys = keys.to_vec();
-        self.with_conn(move |conn, meter| {
+        self.with_reader(move |conn, meter| {
             let mut out = Vec::with_capacity(keys.len());
             for key in &keys {
                 let item = load(conn, key)?;
@@ -289,14 +432,7 @@ impl Store for SqliteStore {
     }
 
     async fn write(&self, write: Write) -> Result<(), StoreError> {
-        self.with_conn(move |conn, meter| {
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(backend)?;
-            execute(&tx, &write, meter, false)?;
-            tx.commit().map_err(backend)
-        })
-        .await
+        self.submit(Work::Write(write)).await.map(|_| ())
     }
 
     async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError> {
@@ -317,34 +453,17 @@ impl Store for SqliteStore {
                 ));
             }
         }
-        self.with_conn(move |conn, meter| {
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(backend)?;
-            // Check every condition first (DynamoDB cancels the whole transaction and reports
-            // the failed items), then apply; dropping `tx` on error rolls back.
-            for w in &writes {
-                let key = w
-                    .key()
-                    .ok_or_else(|| StoreError::Invalid("missing key".into()))?;
-                plan(w, load(&tx, &key)?.as_ref())?;
-            }
-            for w in &writes {
-                execute(&tx, w, meter, true)?;
-            }
-            tx.commit().map_err(backend)
-        })
-        .await
+        self.submit(Work::Transact(writes)).await.map(|_| ())
     }
 
     async fn query(&self, query: &Query) -> Result<Page, StoreError> {
         let query = query.clone();
-        self.with_conn(move |conn, meter| run_query(conn, &query, meter))
+        self.with_reader(move |conn, meter| run_query(conn, &query, meter))
             .await
     }
 
     fn meter(&self) -> &CapacityMeter {
-        &self.meter
+        &self.inner.meter
     }
 }
 
@@ -441,4 +560,54 @@ fn run_query(conn: &Connection, q: &Query, meter: &CapacityMeter) -> Result<Page
         None => evaluated,
     };
     Ok(Page { items, next })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ports::store::{Check, Cond};
+
+    fn item(pk: &str, who: usize) -> Item {
+        let mut i = Item::new();
+        i.insert(PK.into(), pk.into());
+        i.insert(SK.into(), "U".into());
+        i.insert("who".into(), who.into());
+        i
+    }
+
+    /// Writes committed in one group stay independent: a failed condition undoes only its
+    /// own write, and everything acknowledged survives reopening the file.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn group_commit_isolates_failures_and_keeps_acknowledged_writes() {
+        let path = std::env::temp_dir().join(format!("crm-group-{}.sqlite3", ulid::Ulid::new()));
+        let store = SqliteStore::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        let mut tasks = Vec::new();
+        for who in 0..60 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let put = Write::put(item(&format!("claim#{}", who % 12), who))
+                    .with_check(Check::new("claim", Cond::NotExists));
+                (who, store.write(put).await)
+            }));
+        }
+        let mut winners = Vec::new();
+        for t in tasks {
+            match t.await.unwrap_or_else(|e| panic!("{e}")) {
+                (who, Ok(())) => winners.push(who),
+                (_, Err(StoreError::ConditionFailed("claim"))) => {}
+                (_, Err(e)) => panic!("unexpected {e}"),
+            }
+        }
+        assert_eq!(winners.len(), 12, "one winner per key");
+        drop(store);
+        let reopened = SqliteStore::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        for who in winners {
+            let key = Key::new(format!("claim#{}", who % 12), "U");
+            let got = reopened.get(&key).await.unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(got.and_then(|i| i.get("who").and_then(Value::as_u64)), Some(who as u64));
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
 }
