@@ -29,10 +29,12 @@ pub fn init_tracing() {
         .init();
 }
 
+pub use crm_shared::adapters::aws::WarmUp;
+
 /// The AWS adapters behind a `Ctx`.
-pub async fn aws_ctx() -> Result<Ctx, Error> {
+pub async fn aws_ctx(warm_up: WarmUp) -> Result<Ctx, Error> {
     let config = Config::from_env()?;
-    let (store, bus) = aws::connect(&config.table_name, &config.event_bus_name).await;
+    let (store, bus) = aws::connect(&config.table_name, &config.event_bus_name, warm_up).await;
     Ok(Ctx {
         store: Arc::new(store),
         bus: Arc::new(bus),
@@ -41,9 +43,9 @@ pub async fn aws_ctx() -> Result<Ctx, Error> {
 }
 
 /// Serves one HTTP route's handler.
-pub async fn serve_http(handler: HttpHandler) -> Result<(), Error> {
+pub async fn serve_http(handler: HttpHandler, warm_up: WarmUp) -> Result<(), Error> {
     init_tracing();
-    let ctx = aws_ctx().await?;
+    let ctx = aws_ctx(warm_up).await?;
     lambda_http::run(service_fn(move |request: Request| {
         let ctx = ctx.clone();
         async move { Ok::<_, Error>(handler(ctx, request).await) }
@@ -52,14 +54,25 @@ pub async fn serve_http(handler: HttpHandler) -> Result<(), Error> {
 }
 
 /// `main` of an HTTP route's Lambda function: wiring only.
+/// `http_main!(capture_lead)` for a route that uses the table;
+/// `http_main!(openapi, WarmUp::No)` for one that never does.
 #[macro_export]
 macro_rules! http_main {
     ($module:ident) => {
+        $crate::http_main!($module, Table);
+    };
+    ($module:ident, WarmUp::$warm:ident) => {
+        $crate::http_main!($module, $warm);
+    };
+    ($module:ident, $warm:ident) => {
         #[tokio::main]
         async fn main() -> Result<(), $crate::runtime::Error> {
-            $crate::runtime::serve_http(|ctx, request| {
-                Box::pin(async move { $crate::routes::$module::handle(&ctx, request).await })
-            })
+            $crate::runtime::serve_http(
+                |ctx, request| {
+                    Box::pin(async move { $crate::routes::$module::handle(&ctx, request).await })
+                },
+                $crate::runtime::WarmUp::$warm,
+            )
             .await
         }
     };

@@ -1,3 +1,4 @@
 //! Lambda function `openapi`: wiring only (see `crm_functions::routes::openapi`).
 
-crm_functions::http_main!(openapi);
+// Serves a static document: no table access, so no warm-up read (its IAM role has none).
+crm_functions::http_main!(openapi, WarmUp::No);

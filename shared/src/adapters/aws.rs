@@ -6,18 +6,32 @@ use crate::adapters::dynamo::DynamoStore;
 use crate::adapters::eventbridge::EventBridgeBus;
 use crate::ports::store::{Key, Store};
 
+/// Whether to open the connection to DynamoDB during init.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WarmUp {
+    /// A cheap read warms the TLS connection, so the first invocation does not pay for the
+    /// handshake (functions that use the table).
+    Table,
+    /// Functions that never touch the table (and may not read it) skip it.
+    No,
+}
+
 /// Loads the SDK configuration from the Lambda environment and builds the store and bus.
-/// A cheap read warms the TLS connection to DynamoDB during init, so the first invocation
-/// does not pay for the handshake.
-pub async fn connect(table_name: &str, event_bus_name: &str) -> (DynamoStore, EventBridgeBus) {
+pub async fn connect(
+    table_name: &str,
+    event_bus_name: &str,
+    warm_up: WarmUp,
+) -> (DynamoStore, EventBridgeBus) {
     let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table_name.to_owned());
     let bus = EventBridgeBus::new(
         aws_sdk_eventbridge::Client::new(&sdk),
         event_bus_name.to_owned(),
     );
-    if let Err(e) = store.get(&Key::new("WARMUP", "WARMUP")).await {
-        tracing::warn!(error = %e, "store warm-up read failed");
+    if warm_up == WarmUp::Table {
+        if let Err(e) = store.get(&Key::new("WARMUP", "WARMUP")).await {
+            tracing::warn!(error = %e, "store warm-up read failed");
+        }
     }
     (store, bus)
 }

@@ -1,0 +1,495 @@
+"""Checks of infra/template.yaml and events/ against the route table (DESIGN §4-§7).
+
+- the template lints clean (cfn-lint) and validates offline (sam validate --lint);
+- its HTTP API routes, auth and functions are exactly the route table of
+  shared/src/http/routes.rs (via `crm-local routes`), no more, no less;
+- its table is the store's table (keys, GSIs, TTL, PITR, retained);
+- every function's IAM is least privilege: named DynamoDB actions on the table only, no
+  scans, writes only where the route writes, events only where it publishes;
+- the lead counter pipeline (bus rule -> delayed queue -> count_leads, DLQ, alarm, backstop);
+- events/ has one realistic sample event per route and per worker trigger.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+import pytest
+
+from conftest import (
+    EVENTS,
+    ROOT,
+    TEMPLATE,
+    logical_id,
+    offline_aws_env,
+    path_params,
+    tool,
+)
+
+AUTHORIZER = "JwtAuthorizer"
+
+READ_ACTIONS = {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"}
+WRITE_ACTIONS = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"}
+DELETE_ACTIONS = {"dynamodb:DeleteItem"}
+# Functions that publish domain events to the bus (DESIGN §5: lead.captured,
+# lead.status_changed; update_lead publishes nothing). Granting PutEvents is a decision: add
+# the function here on purpose.
+PUBLISHERS = {"capture_lead", "create_lead", "change_lead_status"}
+# Functions allowed to delete items: none yet (nothing calls Write::Delete). Same rule.
+DELETERS: set[str] = set()
+# Functions that touch neither table nor bus.
+NO_DATA_ACCESS = {"openapi"}
+
+TABLE_RESOURCES = {"Table.Arn", "${Table.Arn}/index/*"}
+BUS_RESOURCES = {"EventBus.Arn"}
+
+
+def plain(value):
+    """cfn-lint's node classes -> plain dicts/lists/str for comparisons and messages."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def resource_name(value) -> str:
+    """`!GetAtt Table.Arn` -> "Table.Arn", `!Sub "..."` -> the string, else its JSON."""
+    value = plain(value)
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        att = value["Fn::GetAtt"]
+        return ".".join(att) if isinstance(att, list) else att
+    if isinstance(value, dict) and "Fn::Sub" in value and isinstance(value["Fn::Sub"], str):
+        return value["Fn::Sub"]
+    if isinstance(value, dict) and "Ref" in value:
+        return f"Ref:{value['Ref']}"
+    return json.dumps(value)
+
+
+def function_setting(template, props, name):
+    """A function property, falling back to Globals.Function."""
+    if name in props:
+        return props[name]
+    return template.get("Globals", {}).get("Function", {}).get(name)
+
+
+def http_events(props):
+    return {
+        name: ev
+        for name, ev in (props.get("Events") or {}).items()
+        if ev.get("Type") == "HttpApi"
+    }
+
+
+def schedule_input(props) -> dict:
+    """The JSON the backstop schedule sends, pseudo parameters filled with sample values."""
+    (event,) = [ev for ev in props["Events"].values() if ev["Type"] == "ScheduleV2"]
+    raw = event["Properties"]["Input"]
+    raw = raw["Fn::Sub"] if isinstance(raw, dict) else raw
+    raw = raw.replace("${AWS::AccountId}", "123456789012").replace("${AWS::Region}", "eu-west-1")
+    return json.loads(raw)
+
+
+# --------------------------------------------------------------------------- tools
+
+
+def test_cfn_lint_passes():
+    done = subprocess.run(
+        [tool("cfn-lint"), str(TEMPLATE.relative_to(ROOT))],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=offline_aws_env(),
+        timeout=300,
+    )
+    assert done.returncode == 0, f"cfn-lint exit {done.returncode}:\n{done.stdout}{done.stderr}"
+
+
+def test_sam_validate_lint_passes_offline():
+    done = subprocess.run(
+        [tool("sam"), "validate", "--lint", "--template", str(TEMPLATE.relative_to(ROOT))],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=offline_aws_env(),
+        timeout=300,
+    )
+    out = done.stdout + done.stderr
+    assert done.returncode == 0, f"sam validate exit {done.returncode}:\n{out}"
+    assert "is a valid SAM Template" in out, out
+
+
+# --------------------------------------------------------------------------- routes and functions
+
+
+def test_http_routes_are_exactly_the_route_table(route_table, functions):
+    expected = {(r["method"], r["path"]): logical_id(r["function"]) for r in route_table["routes"]}
+    declared: dict[tuple[str, str], list[str]] = {}
+    for lid, res in functions.items():
+        for name, ev in http_events(res["Properties"]).items():
+            p = ev["Properties"]
+            assert plain(p.get("ApiId")) == {"Ref": "HttpApi"}, f"{lid}.{name}: ApiId must be HttpApi"
+            key = (str(p["Method"]).upper(), p["Path"])
+            declared.setdefault(key, []).append(lid)
+    dupes = {k: v for k, v in declared.items() if len(v) > 1}
+    assert not dupes, f"routes declared more than once: {dupes}"
+    actual = {k: v[0] for k, v in declared.items()}
+    missing = {f"{m} {p}": f for (m, p), f in expected.items() if (m, p) not in actual}
+    extra = {f"{m} {p}": f for (m, p), f in actual.items() if (m, p) not in expected}
+    wrong = {
+        f"{m} {p}": (actual[(m, p)], f)
+        for (m, p), f in expected.items()
+        if (m, p) in actual and actual[(m, p)] != f
+    }
+    assert not missing, f"routes missing from the template: {missing}"
+    assert not extra, f"routes in the template but not in routes.rs: {extra}"
+    assert not wrong, f"routes served by the wrong function (template, expected): {wrong}"
+
+
+def test_route_auth_matches_access(route_table, functions, resources):
+    api_auth = resources["HttpApi"]["Properties"]["Auth"]
+    default = api_auth.get("DefaultAuthorizer")
+    by_key = {}
+    for lid, res in functions.items():
+        for ev in http_events(res["Properties"]).values():
+            p = ev["Properties"]
+            by_key[(str(p["Method"]).upper(), p["Path"])] = (p.get("Auth") or {}).get("Authorizer")
+    for r in route_table["routes"]:
+        key = (r["method"], r["path"])
+        assert key in by_key, f"{key} not in template"
+        effective = by_key[key] or default
+        if r["access"] == "public":
+            assert by_key[key] == "NONE", f"public route {key} must set Auth.Authorizer: NONE"
+        else:
+            assert effective == AUTHORIZER, f"{r['access']} route {key} must use {AUTHORIZER}, not {effective}"
+
+
+def test_jwt_authorizer_is_the_default(resources, template):
+    api = resources["HttpApi"]
+    assert api["Type"] == "AWS::Serverless::HttpApi"
+    auth = api["Properties"]["Auth"]
+    assert auth["DefaultAuthorizer"] == AUTHORIZER
+    jwt = auth["Authorizers"][AUTHORIZER]
+    assert jwt["IdentitySource"] == "$request.header.Authorization"
+    assert plain(jwt["JwtConfiguration"]["issuer"]) == {"Ref": "JwtIssuer"}
+    audience = plain(jwt["JwtConfiguration"]["audience"])
+    assert audience in ({"Ref": "JwtAudience"}, [{"Ref": "JwtAudience"}]), audience
+    params = template["Parameters"]
+    assert {"JwtIssuer", "JwtAudience", "StageName", "LogRetentionDays"} <= set(params)
+    assert params["StageName"].get("Default") == "prod"
+    assert plain(api["Properties"]["StageName"]) == {"Ref": "StageName"}
+
+
+def test_cors_allows_the_admin_spa(resources):
+    cors = resources["HttpApi"]["Properties"]["CorsConfiguration"]
+    assert {"GET", "POST", "PATCH", "DELETE"} <= set(cors["AllowMethods"])
+    assert {"authorization", "content-type", "if-match"} <= {h.lower() for h in cors["AllowHeaders"]}
+    assert cors["AllowOrigins"], "no origins allowed"
+
+
+def test_one_function_per_route_and_worker(route_table, functions):
+    wanted = [r["function"] for r in route_table["routes"]] + list(route_table["workers"])
+    assert len(wanted) == len(set(wanted)), f"a function is listed twice: {wanted}"
+    expected = {logical_id(f): f for f in wanted}
+    missing = sorted(set(expected) - set(functions))
+    extra = sorted(set(functions) - set(expected))
+    assert not missing, f"no function resource for: {missing}"
+    assert not extra, f"function resources not in the route table or workers: {extra}"
+    for lid, fn in expected.items():
+        meta = functions[lid].get("Metadata") or {}
+        assert meta.get("BuildMethod") == "rust-cargolambda", f"{lid}: BuildMethod"
+        binary = (meta.get("BuildProperties") or {}).get("Binary")
+        assert binary == fn, f"{lid} builds bin {binary!r}, expected {fn!r}"
+    workers = {logical_id(w) for w in route_table["workers"]}
+    for lid in workers:
+        assert not http_events(functions[lid]["Properties"]), f"worker {lid} must not be an HTTP route"
+
+
+def test_function_runtime_and_environment(template, functions):
+    for lid, res in functions.items():
+        props = res["Properties"]
+        assert function_setting(template, props, "Runtime") == "provided.al2023", lid
+        assert list(function_setting(template, props, "Architectures")) == ["arm64"], lid
+        assert function_setting(template, props, "Handler") == "bootstrap", lid
+        code = function_setting(template, props, "CodeUri")
+        assert (TEMPLATE.parent / code / "Cargo.toml").exists(), f"{lid}: CodeUri {code} has no Cargo.toml"
+        assert "Role" not in props, f"{lid}: an explicit Role bypasses the per-function policy"
+        env = dict(plain(template["Globals"]["Function"]["Environment"]["Variables"]))
+        env.update(plain((props.get("Environment") or {}).get("Variables") or {}))
+        assert env.get("TABLE_NAME") == {"Ref": "Table"}, lid
+        assert env.get("EVENT_BUS_NAME") == {"Ref": "EventBus"}, lid
+        assert env.get("RUST_LOG") == "info", lid
+
+
+# --------------------------------------------------------------------------- table
+
+
+def test_table_matches_the_store(route_table, resources):
+    spec = route_table["table"]
+    table = resources["Table"]
+    assert table["Type"] == "AWS::DynamoDB::Table"
+    assert table.get("DeletionPolicy") == "Retain"
+    assert table.get("UpdateReplacePolicy") == "Retain"
+    p = plain(table["Properties"])
+    assert p["BillingMode"] == "PAY_PER_REQUEST"
+    assert p["KeySchema"] == [
+        {"AttributeName": "PK", "KeyType": "HASH"},
+        {"AttributeName": "SK", "KeyType": "RANGE"},
+    ]
+    key_attrs = {"PK", "SK"} | {g[k] for g in spec["gsis"] for k in ("pk", "sk")}
+    defined = {a["AttributeName"]: a["AttributeType"] for a in p["AttributeDefinitions"]}
+    assert defined == {a: "S" for a in key_attrs}, defined
+
+    gsis = {g["IndexName"]: g for g in p.get("GlobalSecondaryIndexes", [])}
+    assert set(gsis) == {g["name"] for g in spec["gsis"]}, f"GSIs {sorted(gsis)} vs {spec['gsis']}"
+    for g in spec["gsis"]:
+        index = gsis[g["name"]]
+        assert index["KeySchema"] == [
+            {"AttributeName": g["pk"], "KeyType": "HASH"},
+            {"AttributeName": g["sk"], "KeyType": "RANGE"},
+        ], g["name"]
+        assert index["Projection"] == {"ProjectionType": "ALL"}, g["name"]
+        assert "ProvisionedThroughput" not in index, g["name"]
+    assert not p.get("LocalSecondaryIndexes")
+
+    assert p["TimeToLiveSpecification"] == {"AttributeName": spec["ttl"], "Enabled": True}
+    assert p["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+
+
+# --------------------------------------------------------------------------- IAM
+
+
+def function_statements(lid, props):
+    statements = []
+    for policy in props.get("Policies") or []:
+        policy = plain(policy)
+        assert isinstance(policy, dict) and "Statement" in policy, (
+            f"{lid}: only inline policy documents are allowed (no managed policies or SAM policy "
+            f"templates, which grant more than the function needs): {policy}"
+        )
+        statements += as_list(policy["Statement"])
+    return statements
+
+
+def granted(lid, props) -> dict[str, set[str]]:
+    """Action -> resources granted by the function's own policies; fails on anything broad."""
+    out: dict[str, set[str]] = {}
+    for st in function_statements(lid, props):
+        assert st.get("Effect") == "Allow", f"{lid}: unexpected statement {st}"
+        assert "NotAction" not in st and "NotResource" not in st, f"{lid}: {st}"
+        actions = [a for a in as_list(st["Action"])]
+        res = {resource_name(r) for r in as_list(st["Resource"])}
+        for a in actions:
+            assert "*" not in a, f"{lid}: wildcard action {a}"
+            assert "*" not in res, f"{lid}: wildcard resource for {a}"
+            out.setdefault(a, set()).update(res)
+    return out
+
+
+def test_policies_are_least_privilege(route_table, functions):
+    allowed = READ_ACTIONS | WRITE_ACTIONS | DELETE_ACTIONS
+    names = [r["function"] for r in route_table["routes"]] + list(route_table["workers"])
+    problems = []
+    for fn in names:
+        lid = logical_id(fn)
+        grants = granted(lid, functions[lid]["Properties"])
+        for action, res in grants.items():
+            if action.startswith("dynamodb:"):
+                if action == "dynamodb:Scan":
+                    problems.append(f"{lid}: Scan (DESIGN §4: no request and no job scans)")
+                elif action not in allowed:
+                    problems.append(f"{lid}: unexpected DynamoDB action {action}")
+                if not res <= TABLE_RESOURCES:
+                    problems.append(f"{lid}: {action} on {sorted(res - TABLE_RESOURCES)}")
+            elif action == "events:PutEvents":
+                if res != BUS_RESOURCES:
+                    problems.append(f"{lid}: PutEvents on {sorted(res)}, not only the bus")
+            else:
+                problems.append(f"{lid}: unexpected action {action}")
+        if fn in NO_DATA_ACCESS and grants:
+            problems.append(f"{lid}: needs no data access but is granted {sorted(grants)}")
+        if fn not in NO_DATA_ACCESS and not READ_ACTIONS & set(grants):
+            problems.append(f"{lid}: grants no table access at all")
+    assert not problems, "\n".join(problems)
+
+
+def test_reads_do_not_write_and_only_publishers_publish(route_table, functions):
+    problems = []
+    for r in route_table["routes"]:
+        fn = r["function"]
+        grants = set(granted(logical_id(fn), functions[logical_id(fn)]["Properties"]))
+        if r["method"] == "GET" and grants & (WRITE_ACTIONS | DELETE_ACTIONS):
+            problems.append(f"{fn} (GET) may write: {sorted(grants & (WRITE_ACTIONS | DELETE_ACTIONS))}")
+        if r["method"] != "GET" and fn not in NO_DATA_ACCESS and not grants & WRITE_ACTIONS:
+            problems.append(f"{fn} ({r['method']}) cannot write")
+    for fn in [r["function"] for r in route_table["routes"]] + list(route_table["workers"]):
+        grants = set(granted(logical_id(fn), functions[logical_id(fn)]["Properties"]))
+        if ("events:PutEvents" in grants) != (fn in PUBLISHERS):
+            problems.append(f"{fn}: PutEvents granted={'events:PutEvents' in grants}, publisher={fn in PUBLISHERS}")
+        if ("dynamodb:DeleteItem" in grants) != (fn in DELETERS):
+            problems.append(f"{fn}: DeleteItem granted={'dynamodb:DeleteItem' in grants}, expected={fn in DELETERS}")
+    assert not problems, "\n".join(problems)
+
+
+# --------------------------------------------------------------------------- async pipeline
+
+
+def test_lead_counter_pipeline(template, resources, functions):
+    r = {k: plain(v) for k, v in resources.items()}
+    assert r["EventBus"]["Type"] == "AWS::Events::EventBus"
+
+    rule = r["LeadCapturedRule"]["Properties"]
+    assert rule["EventBusName"] == {"Ref": "EventBus"}
+    assert rule["EventPattern"] == {"source": ["pipeline.crm"], "detail-type": ["lead.captured"]}
+    assert [t["Arn"] for t in rule["Targets"]] == [{"Fn::GetAtt": ["LeadCounterQueue", "Arn"]}]
+
+    queue = r["LeadCounterQueue"]["Properties"]
+    assert queue["DelaySeconds"] == 90
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["LeadCounterDLQ", "Arn"]},
+        "maxReceiveCount": 5,
+    }
+    counter = functions["CountLeadsFunction"]["Properties"]
+    timeout = function_setting(template, counter, "Timeout")
+    assert queue["VisibilityTimeout"] >= 6 * timeout, (queue["VisibilityTimeout"], timeout)
+
+    policy = r["LeadCounterQueuePolicy"]["Properties"]
+    assert {"Ref": "LeadCounterQueue"} in policy["Queues"]
+    (send,) = policy["PolicyDocument"]["Statement"]
+    assert send["Principal"] == {"Service": "events.amazonaws.com"}
+    assert send["Action"] == "sqs:SendMessage"
+    assert send["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["LeadCapturedRule", "Arn"]}}}
+
+    events = {ev["Type"]: ev["Properties"] for ev in plain(counter["Events"]).values()}
+    assert set(events) == {"SQS", "ScheduleV2"}, events
+    assert events["SQS"]["Queue"] == {"Fn::GetAtt": ["LeadCounterQueue", "Arn"]}
+    assert events["SQS"]["BatchSize"] == 10
+    assert events["SQS"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert events["ScheduleV2"]["ScheduleExpression"] == "rate(5 minutes)"
+
+    alarm = r["LeadCounterDLQAlarm"]["Properties"]
+    assert alarm["Namespace"] == "AWS/SQS"
+    assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["LeadCounterDLQ", "QueueName"]}}
+    ]
+    assert alarm["ComparisonOperator"] == "GreaterThanThreshold" and alarm["Threshold"] == 0
+
+
+def test_queue_delay_outlasts_the_count_lag(resources):
+    """The queue wakes count_leads only after the lead it carries is countable."""
+    stats = ROOT / "shared" / "src" / "store" / "stats.rs"
+    found = re.search(
+        r"COUNT_LAG\s*:\s*chrono::Duration\s*=\s*chrono::Duration::seconds\((\d+)\)",
+        stats.read_text() if stats.exists() else "",
+    )
+    if not found:
+        pytest.skip("COUNT_LAG not found in shared/src/store/stats.rs")
+    delay = resources["LeadCounterQueue"]["Properties"]["DelaySeconds"]
+    assert delay > int(found.group(1)), (delay, int(found.group(1)))
+
+
+def test_outputs(template):
+    assert {"ApiUrl", "TableName", "EventBusName"} <= set(template["Outputs"])
+    assert plain(template["Outputs"]["TableName"]["Value"]) == {"Ref": "Table"}
+    assert plain(template["Outputs"]["EventBusName"]["Value"]) == {"Ref": "EventBus"}
+
+
+# --------------------------------------------------------------------------- sample events
+
+
+def load_event(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        pytest.fail(f"{path.relative_to(ROOT)} is not JSON: {e}")
+
+
+def test_every_event_file_is_json():
+    files = sorted(EVENTS.rglob("*.json"))
+    assert files, "no sample events"
+    for f in files:
+        assert isinstance(load_event(f), dict), f
+
+
+def test_one_http_event_per_route(route_table, template):
+    stage = template["Parameters"]["StageName"]["Default"]
+    routes = {r["function"]: r for r in route_table["routes"]}
+    files = {f.stem: f for f in (EVENTS / "http").glob("*.json")}
+    assert set(files) == set(routes), (
+        f"missing: {sorted(set(routes) - set(files))}, extra: {sorted(set(files) - set(routes))}"
+    )
+    for fn, r in routes.items():
+        ev = load_event(files[fn])
+        where = f"events/http/{fn}.json"
+        key = f"{r['method']} {r['path']}"
+        ctx = ev["requestContext"]
+        assert ev["version"] == "2.0", where
+        assert ev["routeKey"] == key and ctx["routeKey"] == key, where
+        assert ctx["http"]["method"] == r["method"], where
+        assert ctx["stage"] == stage, where
+
+        params = ev.get("pathParameters") or {}
+        assert set(params) == set(path_params(r["path"])), where
+        concrete = re.sub(r"\{(\w+)\}", lambda m: params[m.group(1)], r["path"])
+        assert ev["rawPath"] == f"/{stage}{concrete}" == ctx["http"]["path"], where
+        if "tenant" in params:
+            assert params["tenant"] == "demo", where
+
+        query = ev.get("queryStringParameters") or {}
+        assert dict(parse_qsl(ev.get("rawQueryString", ""))) == query, where
+
+        headers = ev["headers"]
+        assert all(h == h.lower() for h in headers), f"{where}: HTTP API lowercases header names"
+        if r["method"] in {"POST", "PATCH", "PUT"}:
+            assert isinstance(json.loads(ev["body"]), dict), f"{where}: body must be a JSON object"
+            assert headers.get("content-type") == "application/json", where
+            assert ev["isBase64Encoded"] is False, where
+        else:
+            assert ev.get("body") is None, f"{where}: {r['method']} carries no body"
+
+        if r["access"] == "public":
+            assert "authorizer" not in ctx, f"{where}: public routes have no authorizer context"
+            assert "authorization" not in headers, where
+        else:
+            jwt = ctx["authorizer"]["jwt"]
+            assert jwt["claims"] == {"tenant_id": "demo", "role": "owner", "sub": "user-1"}, where
+            assert jwt["scopes"] is None, where
+            assert headers.get("authorization", "").startswith("Bearer "), where
+
+
+def test_route_specific_event_details():
+    def ev(fn):
+        return load_event(EVENTS / "http" / f"{fn}.json")
+
+    assert json.loads(ev("capture_lead")["body"]) == {
+        "name": "Ann Murphy", "phone": "087 123 4567", "service": "Massage", "utm_source": "facebook",
+    }
+    assert ev("update_lead")["headers"]["if-match"] == '"1"'
+    assert ev("list_leads")["rawQueryString"] == "status=new&limit=10"
+    assert json.loads(ev("change_lead_status")["body"]) == {"status": "contacted"}
+
+
+def test_count_leads_sqs_event_carries_lead_captured():
+    ev = load_event(EVENTS / "sqs" / "count_leads.json")
+    assert ev["Records"], "no records"
+    for rec in ev["Records"]:
+        assert rec["eventSource"] == "aws:sqs"
+        assert "LeadCounterQueue" in rec["eventSourceARN"]
+        envelope = json.loads(rec["body"])
+        assert envelope["source"] == "pipeline.crm"
+        assert envelope["detail-type"] == "lead.captured"
+        assert {"tenant_id", "lead_id", "event_id"} <= set(envelope["detail"])
+        assert {"version", "id", "account", "time", "region", "resources"} <= set(envelope)
+
+
+def test_schedule_event_is_what_the_schedule_sends(functions):
+    sample = load_event(EVENTS / "schedule" / "count_leads.json")
+    sent = schedule_input(functions["CountLeadsFunction"]["Properties"])
+    assert set(sample) == set(sent), (sorted(sample), sorted(sent))
+    for k in ("version", "detail-type", "source", "detail"):
+        assert sample[k] == sent[k], k
