@@ -51,8 +51,12 @@ pub fn router(ctx: Ctx, secret: Arc<Vec<u8>>) -> Router {
     for (path, methods) in by_path {
         router = router.route(path, methods);
     }
+    // API Gateway answers an unknown route, or a known path with another method, with 404.
     router
         .fallback(|| async { convert(ApiError::NotFound("route").into_response()) })
+        .method_not_allowed_fallback(|| async {
+            convert(ApiError::NotFound("route").into_response())
+        })
         .with_state(Gateway { ctx, secret })
 }
 

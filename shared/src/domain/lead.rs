@@ -330,8 +330,7 @@ mod tests {
         assert_eq!(lost.version, 2);
         assert!(!lost.stale);
         assert_eq!(lost.lost_reason.as_deref(), Some("too far"));
-        let reopened =
-            transition(&lost, Contacted, None, at()).unwrap_or_else(|e| panic!("{e}"));
+        let reopened = transition(&lost, Contacted, None, at()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(reopened.lost_reason, None);
         assert_eq!(reopened.version, 3);
     }

@@ -75,6 +75,10 @@ impl Fields {
             self.error(field, "must not contain control characters");
             return None;
         }
+        if contains_markup(text) {
+            self.error(field, "must not contain HTML tags");
+            return None;
+        }
         Some(text.to_owned())
     }
 
@@ -145,6 +149,14 @@ impl Fields {
     }
 }
 
+/// Whether text holds something a browser would read as markup: `<` before a letter, `/`,
+/// `!` or `?` (a tag, comment or declaration). "5 < 6" and "<3" stay allowed.
+pub fn contains_markup(text: &str) -> bool {
+    text.as_bytes()
+        .windows(2)
+        .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || matches!(w[1], b'/' | b'!' | b'?')))
+}
+
 /// A light check: one `@`, a non-empty local part, a dotted domain, no spaces.
 pub fn is_plausible_email(text: &str) -> bool {
     let Some((local, domain)) = text.split_once('@') else {
@@ -177,6 +189,28 @@ mod tests {
         f.required_text(&input, "phone", 10);
         let fields: Vec<_> = f.errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["x", "name", "email", "phone"]);
+    }
+
+    #[test]
+    fn markup_is_refused_but_angle_brackets_in_prose_are_not() {
+        for bad in [
+            "<script>x</script>",
+            "Ann <b>",
+            "a</p>",
+            "<!-- x -->",
+            "<?php",
+        ] {
+            assert!(contains_markup(bad), "{bad}");
+        }
+        for ok in ["5 < 6", "I <3 spas", "a > b", "<", ""] {
+            assert!(!contains_markup(ok), "{ok}");
+        }
+        let mut f = Fields::default();
+        assert_eq!(
+            f.text(&map(json!({"n": "<img src=x>"})), "n", 100, false),
+            None
+        );
+        assert_eq!(f.errors.len(), 1);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! | tenant settings | `T#t` | `SETTINGS` | | |
 //! | tenant registry | `TENANTS` | `t` | | |
 //! | lead | `T#t#LEADS` | lead id (ULID: sorts by creation) | `T#t#LS#status` / id | `STALE#yyyy-mm-ddThh` / `T#t#L#id` while open |
-//! | lead status event / note | `T#t#L#id` | `E#at#ulid` / `N#ulid` | | |
+//! | lead status event / note | `T#t#L#id` | `E#<version, 20 digits>` / `N#ulid` | | |
 //! | phone claim (dedupe window) | `T#t#U#phone#+353…` | `U` | | |
 //! | counters | `T#t#STATS` | `ALL` / `BOARD` / `M#yyyy-mm` | | |
 //!
@@ -46,8 +46,25 @@ pub fn lead_children_pk(tenant: &str, id: &str) -> String {
     format!("T#{tenant}#L#{id}")
 }
 
-pub fn status_event_sk(at: DateTime<Utc>, event_id: &str) -> String {
-    format!("E#{}#{event_id}", at.format("%Y-%m-%dT%H:%M:%S%.3fZ"))
+/// Status events sort by the lead version they created: unique (the same transaction checks
+/// the version) and in the order the changes were applied, whatever the clocks said.
+pub fn status_event_sk(version: u64) -> String {
+    format!("E#{version:020}")
+}
+
+/// A ULID for `at` that sorts after every id this process made before, even within one
+/// millisecond (notes written in a burst stay in order).
+pub fn sequential_id(at: DateTime<Utc>) -> String {
+    static GENERATOR: std::sync::Mutex<Option<ulid::Generator>> = std::sync::Mutex::new(None);
+    let fallback = || ulid::Ulid::from_datetime(at.into()).to_string();
+    let Ok(mut guard) = GENERATOR.lock() else {
+        return fallback();
+    };
+    guard
+        .get_or_insert_with(ulid::Generator::new)
+        .generate_from_datetime(at.into())
+        .map(|u| u.to_string())
+        .unwrap_or_else(|_| fallback())
 }
 
 pub fn note_sk(note_id: &str) -> String {

@@ -549,7 +549,7 @@ pub async fn change_status(
         };
         let mut event_item = to_item(&event)?;
         event_item.insert(PK.into(), keys::lead_children_pk(tenant, id).into());
-        event_item.insert(SK.into(), keys::status_event_sk(now, &event.id).into());
+        event_item.insert(SK.into(), keys::status_event_sk(next.version).into());
         event_item.insert("type".into(), "status".into());
         let item = lead_item(
             &next,
@@ -614,7 +614,7 @@ pub async fn add_note(
         return Err(LeadWriteError::NotFound);
     }
     let note = Note {
-        id: ulid::Ulid::from_datetime(now.into()).to_string(),
+        id: keys::sequential_id(now),
         lead_id: lead_id.to_owned(),
         body: body.to_owned(),
         author: author.to_owned(),
