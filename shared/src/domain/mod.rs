@@ -2,6 +2,7 @@
 //! time comes in as an argument.
 
 pub mod analytics;
+pub mod booking;
 pub mod capture;
 pub mod lead;
 pub mod phone;
