@@ -4,6 +4,7 @@
 pub mod analytics;
 pub mod booking;
 pub mod capture;
+pub mod customer;
 pub mod lead;
 pub mod phone;
 pub mod source;
