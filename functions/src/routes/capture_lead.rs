@@ -1,6 +1,6 @@
 //! `POST /public/{tenant}/leads`: a prospect leaves their details on a landing page.
 
-use crm_shared::domain::capture::{fbc_from_fbclid, read_capture};
+use crm_shared::domain::capture::read_capture;
 use crm_shared::domain::lead::{Consent, Lead, NewLead};
 use crm_shared::domain::tenant::is_valid_tenant_id;
 use crm_shared::http::problem::ApiError;
@@ -51,10 +51,6 @@ async fn capture(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErro
         return answer(kind, &id, &settings.redirect_url, false);
     }
     let mut touch = capture.touch;
-    touch.fbc = touch
-        .fbclid
-        .as_deref()
-        .map(|f| fbc_from_fbclid(f, now.timestamp_millis()));
     touch.user_agent = header(request, "user-agent");
     touch.ip = source_ip(request);
     let consent = capture.consent.then(|| Consent {

@@ -76,14 +76,13 @@ pub fn read_capture(
         }
         parsed
     });
-    let touch = Touch {
+    let mut touch = Touch {
         utm_source: f.text(input, "utm_source", 200, false),
         utm_medium: f.text(input, "utm_medium", 200, false),
         utm_campaign: f.text(input, "utm_campaign", 200, false),
         utm_term: f.text(input, "utm_term", 200, false),
         utm_content: f.text(input, "utm_content", 200, false),
         fbclid: f.text(input, "fbclid", 500, false),
-        fbc: None,
         fbp: f.text(input, "fbp", 200, false),
         gclid: f.text(input, "gclid", 500, false),
         referrer: f.text(input, "referrer", 2000, false),
@@ -97,6 +96,7 @@ pub fn read_capture(
         Some(Value::Null) | None => false,
         Some(_) => true,
     };
+    touch.absorb_page_url_params();
     let source = stated_source.unwrap_or_else(|| derive_source(&touch));
     match (name, phone, phone_raw) {
         (Some(name), Some(phone), Some(phone_raw)) => f.finish(CaptureInput {
@@ -113,11 +113,6 @@ pub fn read_capture(
         }),
         _ => Err(f.errors),
     }
-}
-
-/// Meta's click id parameter as the `_fbc` cookie would hold it (`fb.1.<ms>.<fbclid>`).
-pub fn fbc_from_fbclid(fbclid: &str, created_ms: i64) -> String {
-    format!("fb.1.{created_ms}.{fbclid}")
 }
 
 #[cfg(test)]

@@ -84,9 +84,6 @@ pub struct Touch {
     pub utm_content: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fbclid: Option<String>,
-    /// Meta click id cookie value built from fbclid: `fb.1.<ms>.<fbclid>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fbc: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fbp: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -99,6 +96,72 @@ pub struct Touch {
     pub user_agent: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
+}
+
+impl Touch {
+    /// Meta's click id as the `_fbc` cookie holds it (`fb.1.<ms>.<fbclid>`), derived rather
+    /// than stored: it repeats the fbclid, and each stored byte is billed on every write.
+    pub fn fbc(&self, created_ms: i64) -> Option<String> {
+        self.fbclid
+            .as_deref()
+            .map(|f| format!("fb.1.{created_ms}.{f}"))
+    }
+
+    /// Fills campaign fields the form did not send from the landing URL's query, then drops
+    /// those parameters from the stored URL (they are kept once, in their own fields).
+    pub fn absorb_page_url_params(&mut self) {
+        let Some(url) = self.page_url.take() else {
+            return;
+        };
+        let (base, query) = match url.split_once('?') {
+            Some((b, q)) => (b.to_owned(), q.to_owned()),
+            None => {
+                self.page_url = Some(url);
+                return;
+            }
+        };
+        let (query, fragment) = match query.split_once('#') {
+            Some((q, f)) => (q.to_owned(), Some(f.to_owned())),
+            None => (query, None),
+        };
+        let mut kept = Vec::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let value = || {
+                serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("v={v}"))
+                    .ok()
+                    .and_then(|mut p| p.pop())
+                    .map(|(_, v)| v)
+                    .filter(|v| !v.is_empty() && v.chars().count() <= 500)
+            };
+            let slot = match k {
+                "utm_source" => &mut self.utm_source,
+                "utm_medium" => &mut self.utm_medium,
+                "utm_campaign" => &mut self.utm_campaign,
+                "utm_term" => &mut self.utm_term,
+                "utm_content" => &mut self.utm_content,
+                "fbclid" => &mut self.fbclid,
+                "gclid" => &mut self.gclid,
+                _ => {
+                    kept.push(pair.to_owned());
+                    continue;
+                }
+            };
+            if slot.is_none() {
+                *slot = value();
+            }
+        }
+        let mut url = base;
+        if !kept.is_empty() {
+            url.push('?');
+            url.push_str(&kept.join("&"));
+        }
+        if let Some(f) = fragment {
+            url.push('#');
+            url.push_str(&f);
+        }
+        self.page_url = Some(url);
+    }
 }
 
 /// The first-touch source of a visit that did not state one, from its click ids, campaign
@@ -231,6 +294,30 @@ mod tests {
                 "{r}"
             );
         }
+    }
+
+    #[test]
+    fn campaign_parameters_move_from_the_page_url_into_their_fields() {
+        let mut t = touch(|t| {
+            t.utm_source = Some("facebook".into());
+            t.page_url = Some("https://x.ie/p/demo/book?utm_source=ig&utm_campaign=autumn%20offer&fbclid=F1&lang=en#form".into());
+        });
+        t.absorb_page_url_params();
+        assert_eq!(
+            t.page_url.as_deref(),
+            Some("https://x.ie/p/demo/book?lang=en#form")
+        );
+        assert_eq!(
+            t.utm_source.as_deref(),
+            Some("facebook"),
+            "the form's value wins"
+        );
+        assert_eq!(t.utm_campaign.as_deref(), Some("autumn offer"));
+        assert_eq!(t.fbclid.as_deref(), Some("F1"));
+        assert_eq!(
+            t.fbc(1_700_000_000_000).as_deref(),
+            Some("fb.1.1700000000000.F1")
+        );
     }
 
     #[test]

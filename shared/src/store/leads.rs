@@ -44,13 +44,21 @@ async fn backoff(attempt: u32) {
     .await;
 }
 
-/// The stored form of a lead: the record plus its keys and index attributes.
-pub fn lead_item(
-    lead: &Lead,
-    stale_after_hours: u32,
-    initial_value: i64,
-) -> Result<Item, StoreError> {
+/// When an open lead goes stale: its bucket in the stale-due index.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StaleDue {
+    /// A new lead: due `hours` after it was created.
+    After(u32),
+    /// An existing lead: keep the bucket it has (if any) while it stays open.
+    Keep(Option<String>),
+}
+
+/// The stored form of a lead: the record plus its keys and index attributes. Attributes the
+/// keys already hold (`id`, `tenant_id`) are not stored again, and neither are zero initial
+/// values: a lead item is billed per started KiB on every write, so every byte counts.
+pub fn lead_item(lead: &Lead, stale: StaleDue, initial_value: i64) -> Result<Item, StoreError> {
     let mut item = to_item(lead)?;
+    compact(&mut item);
     let key = keys::lead(&lead.tenant_id, &lead.id);
     item.insert(PK.into(), key.pk.into());
     item.insert(SK.into(), key.sk.into());
@@ -60,20 +68,78 @@ pub fn lead_item(
     );
     item.insert("GSI1SK".into(), lead.id.clone().into());
     if lead.status.is_open() && !lead.stale {
-        let due = lead.created_at + chrono::Duration::hours(i64::from(stale_after_hours));
-        item.insert("GSI2PK".into(), keys::stale_bucket(due).into());
-        item.insert(
-            "GSI2SK".into(),
-            keys::stale_member(&lead.tenant_id, &lead.id).into(),
-        );
+        let bucket = match stale {
+            StaleDue::After(hours) => Some(keys::stale_bucket(
+                lead.created_at + chrono::Duration::hours(i64::from(hours)),
+            )),
+            StaleDue::Keep(bucket) => bucket,
+        };
+        if let Some(bucket) = bucket {
+            item.insert("GSI2PK".into(), bucket.into());
+            item.insert(
+                "GSI2SK".into(),
+                keys::stale_member(&lead.tenant_id, &lead.id).into(),
+            );
+        }
     }
     item.insert("search".into(), search_text(lead).into());
-    item.insert("initial_value".into(), initial_value.into());
-    item.insert("stale_after_hours".into(), stale_after_hours.into());
+    if initial_value != 0 {
+        item.insert("initial_value".into(), initial_value.into());
+    }
     Ok(item)
 }
 
-/// Lowercased name, email and phone digits: what `q` matches.
+/// Leaves out of a stored lead what its keys hold (`id`, `tenant_id`) and what is the default
+/// (no expected value, not stale, never updated, consent given at capture); `restore` puts
+/// them back. A lead item is billed per started KiB on every write: with a campaign's touch
+/// data this keeps a typical ad lead within one.
+fn compact(item: &mut Item) {
+    item.remove("id");
+    item.remove("tenant_id");
+    if item.get("expected_value").and_then(Value::as_i64) == Some(0) {
+        item.remove("expected_value");
+    }
+    if item.get("stale") == Some(&Value::Bool(false)) {
+        item.remove("stale");
+    }
+    let created = item.get("created_at").cloned();
+    if created.is_some() && item.get("updated_at") == created.as_ref() {
+        item.remove("updated_at");
+    }
+    if let Some(Value::Object(consent)) = item.get_mut("consent") {
+        if created.is_some() && consent.get("at") == created.as_ref() {
+            consent.remove("at");
+        }
+    }
+}
+
+fn restore(item: &mut Item) {
+    let created = item.get("created_at").cloned().unwrap_or(Value::Null);
+    item.entry("expected_value").or_insert(Value::from(0));
+    item.entry("stale").or_insert(Value::Bool(false));
+    item.entry("updated_at").or_insert_with(|| created.clone());
+    if let Some(Value::Object(consent)) = item.get_mut("consent") {
+        consent.entry("at").or_insert(created);
+    }
+}
+
+/// A lead read back from its item (restoring what `compact` left out).
+pub fn lead_from_item(item: &Item) -> Result<Lead, StoreError> {
+    let mut full = item.clone();
+    restore(&mut full);
+    let key = Key::of(item).ok_or_else(|| StoreError::Corrupt("lead item without keys".into()))?;
+    let tenant = key
+        .pk
+        .strip_prefix("T#")
+        .and_then(|rest| rest.strip_suffix("#LEADS"))
+        .ok_or_else(|| StoreError::Corrupt(format!("not a lead key: {}", key.pk)))?;
+    full.insert("tenant_id".into(), tenant.into());
+    full.insert("id".into(), key.sk.into());
+    from_item(&full)
+}
+
+/// Lowercased name and the phone's digits (international and as typed): what `q` matches
+/// besides the email.
 fn search_text(lead: &Lead) -> String {
     let digits: String = lead.phone.chars().filter(char::is_ascii_digit).collect();
     let raw_digits: String = lead
@@ -81,20 +147,20 @@ fn search_text(lead: &Lead) -> String {
         .chars()
         .filter(char::is_ascii_digit)
         .collect();
-    format!(
-        "{} {} {} {}",
-        lead.name.to_lowercase(),
-        lead.email.as_deref().unwrap_or(""),
-        digits,
-        raw_digits
-    )
+    if raw_digits == digits {
+        format!("{} {digits}", lead.name.to_lowercase())
+    } else {
+        format!("{} {digits} {raw_digits}", lead.name.to_lowercase())
+    }
 }
 
-fn stored_u32(item: &Item, attr: &str, default: u32) -> u32 {
-    item.get(attr)
-        .and_then(Value::as_u64)
-        .and_then(|v| u32::try_from(v).ok())
-        .unwrap_or(default)
+fn stale_kept(stored: &Item) -> StaleDue {
+    StaleDue::Keep(
+        stored
+            .get("GSI2PK")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+    )
 }
 
 fn stored_i64(item: &Item, attr: &str) -> i64 {
@@ -133,7 +199,11 @@ pub async fn insert(
         "expires_at".into(),
         (window_ends / 1000 + CLAIM_TTL_GRACE_SECS).into(),
     );
-    let lead_item = lead_item(lead, stale_after_hours, lead.expected_value)?;
+    let lead_item = lead_item(
+        lead,
+        StaleDue::After(stale_after_hours),
+        lead.expected_value,
+    )?;
     let writes = vec![
         Write::put(lead_item).with_check(Check::new("lead_id", Cond::NotExists)),
         Write::put(claim).with_check(Check::new(
@@ -179,7 +249,7 @@ pub async fn get(store: &dyn Store, tenant: &str, id: &str) -> Result<Option<Lea
     store
         .get(&keys::lead(tenant, id))
         .await?
-        .map(|i| from_item(&i))
+        .map(|i| lead_from_item(&i))
         .transpose()
 }
 
@@ -286,8 +356,11 @@ impl ListFilter {
         if let Some(a) = &self.assignee {
             all.push(Cond::Eq("assignee".into(), a.clone().into()));
         }
-        if let Some(stale) = self.stale {
-            all.push(Cond::Eq("stale".into(), stale.into()));
+        match self.stale {
+            Some(true) => all.push(Cond::Eq("stale".into(), true.into())),
+            // Fresh leads are stored without the flag (see `compact`).
+            Some(false) => all.push(Cond::Not(Box::new(Cond::Eq("stale".into(), true.into())))),
+            None => {}
         }
         if let Some(q) = &self.q {
             let q = q.to_lowercase();
@@ -299,7 +372,10 @@ impl ListFilter {
             } else {
                 q
             };
-            all.push(Cond::Contains("search".into(), needle.into()));
+            all.push(Cond::Or(vec![
+                Cond::Contains("search".into(), needle.clone().into()),
+                Cond::Contains("email".into(), needle.into()),
+            ]));
         }
         match all.len() {
             0 => None,
@@ -378,7 +454,7 @@ pub async fn list(
 }
 
 fn typed(items: &[Item]) -> Result<Vec<Lead>, StoreError> {
-    items.iter().map(from_item).collect()
+    items.iter().map(lead_from_item).collect()
 }
 
 /// Fields staff may edit (DESIGN §2.1). `Some(None)` clears an optional field.
@@ -437,7 +513,7 @@ async fn load(store: &dyn Store, tenant: &str, id: &str) -> Result<(Lead, Item),
         .get(&keys::lead(tenant, id))
         .await?
         .ok_or(LeadWriteError::NotFound)?;
-    Ok((from_item(&item)?, item))
+    Ok((lead_from_item(&item)?, item))
 }
 
 fn version_check(version: u64) -> Check {
@@ -470,7 +546,7 @@ pub async fn update(
         let next = patch.apply(&lead, now);
         let item = lead_item(
             &next,
-            stored_u32(&stored, "stale_after_hours", 48),
+            stale_kept(&stored),
             stored_i64(&stored, "initial_value"),
         )?;
         let mut writes = vec![Write::put(item).with_check(version_check(lead.version))];
@@ -553,7 +629,7 @@ pub async fn change_status(
         event_item.insert("type".into(), "status".into());
         let item = lead_item(
             &next,
-            stored_u32(&stored, "stale_after_hours", 48),
+            stale_kept(&stored),
             stored_i64(&stored, "initial_value"),
         )?;
         let value = lead.expected_value;

@@ -19,7 +19,7 @@ use serde_json::Value;
 use crate::domain::analytics::{self, ColumnTotals, LeadAnalytics, LeadCounts};
 use crate::domain::lead::{Lead, LeadStatus};
 use crate::ports::store::{
-    from_item, Check, Cond, Index, Item, Key, Query, SkCond, Store, StoreError, Update, Write,
+    Check, Cond, Index, Item, Key, Query, SkCond, Store, StoreError, Update, Write,
 };
 use crate::store::keys;
 
@@ -71,7 +71,7 @@ async fn leads_after(
         .iter()
         .map(|i| {
             let initial = i.get("initial_value").and_then(Value::as_i64).unwrap_or(0);
-            from_item::<Lead>(i).map(|l| (l, initial))
+            crate::store::leads::lead_from_item(i).map(|l| (l, initial))
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok((leads, page.next))
