@@ -24,8 +24,8 @@ use serde_json::Value;
 
 use crate::ports::capacity::{item_size, CapacityMeter, ReadKind};
 use crate::ports::store::{
-    table, Check, Cond, Cursor, Index, Item, Key, Page, Query, SkCond, Store, StoreError, Update,
-    Write, EXPIRES_AT, MAX_TRANSACTION_ITEMS, PK, SK,
+    table, validate_transaction, Check, Cond, Cursor, Index, Item, Key, Page, Query, SkCond, Store,
+    StoreError, Update, Write, EXPIRES_AT, PK, SK,
 };
 
 /// A DynamoDB item as the SDK holds it.
@@ -403,23 +403,7 @@ impl Store for DynamoStore {
     }
 
     async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError> {
-        if writes.is_empty() || writes.len() > MAX_TRANSACTION_ITEMS {
-            return Err(StoreError::Invalid(format!(
-                "a transaction holds 1 to {MAX_TRANSACTION_ITEMS} items, not {}",
-                writes.len()
-            )));
-        }
-        let mut seen = HashSet::new();
-        for w in &writes {
-            let key = w
-                .key()
-                .ok_or_else(|| StoreError::Invalid("item needs string PK and SK".into()))?;
-            if !seen.insert(key) {
-                return Err(StoreError::Invalid(
-                    "a transaction cannot touch one item twice".into(),
-                ));
-            }
-        }
+        validate_transaction(&writes)?;
         let items = writes
             .iter()
             .map(|w| self.transact_item(w))

@@ -16,8 +16,8 @@ use serde_json::Value;
 
 use crate::ports::capacity::{item_size, CapacityMeter, ReadKind};
 use crate::ports::store::{
-    evaluate, table, Cursor, Index, Item, Key, Page, Query, SkCond, Store, StoreError, Write,
-    MAX_TRANSACTION_ITEMS, PK, SK,
+    evaluate, table, validate_transaction, Cursor, Index, Item, Key, Page, Query, SkCond, Store,
+    StoreError, Write, PK, SK,
 };
 
 /// Most writes committed together by one fsync.
@@ -133,7 +133,11 @@ impl SqliteStore {
     {
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || {
-            let pooled = inner.readers.lock().map_err(|_| backend("readers poisoned"))?.pop();
+            let pooled = inner
+                .readers
+                .lock()
+                .map_err(|_| backend("readers poisoned"))?
+                .pop();
             let conn = match pooled {
                 Some(c) => c,
                 None => {
@@ -200,7 +204,11 @@ fn writer_loop(mut conn: Connection, jobs: &std::sync::mpsc::Receiver<Job>, mete
     }
 }
 
-fn run_group(conn: &mut Connection, group: &[Job], meter: &CapacityMeter) -> Vec<Result<usize, StoreError>> {
+fn run_group(
+    conn: &mut Connection,
+    group: &[Job],
+    meter: &CapacityMeter,
+) -> Vec<Result<usize, StoreError>> {
     let fail_all = |e: &str| group.iter().map(|_| Err(backend(e))).collect();
     let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(tx) => tx,
@@ -236,7 +244,9 @@ fn run_job(conn: &Connection, work: &Work, meter: &CapacityMeter) -> Result<usiz
             // Check every condition first (DynamoDB cancels the whole transaction and reports
             // the failed item), then apply.
             for w in writes {
-                let key = w.key().ok_or_else(|| StoreError::Invalid("missing key".into()))?;
+                let key = w
+                    .key()
+                    .ok_or_else(|| StoreError::Invalid("missing key".into()))?;
                 plan(w, load(conn, &key)?.as_ref())?;
             }
             for w in writes {
@@ -256,7 +266,10 @@ fn run_job(conn: &Connection, work: &Work, meter: &CapacityMeter) -> Result<usiz
 fn load(conn: &Connection, key: &Key) -> Result<Option<Item>, StoreError> {
     let text: Option<String> = conn
         .prepare_cached("SELECT item FROM items WHERE pk = ?1 AND sk = ?2")
-        .and_then(|mut stmt| stmt.query_row([&key.pk, &key.sk], |row| row.get(0)).optional())
+        .and_then(|mut stmt| {
+            stmt.query_row([&key.pk, &key.sk], |row| row.get(0))
+                .optional()
+        })
         .map_err(backend)?;
     text.map(|t| parse(&t)).transpose()
 }
@@ -436,23 +449,7 @@ impl Store for SqliteStore {
     }
 
     async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError> {
-        if writes.is_empty() || writes.len() > MAX_TRANSACTION_ITEMS {
-            return Err(StoreError::Invalid(format!(
-                "a transaction holds 1 to {MAX_TRANSACTION_ITEMS} items, not {}",
-                writes.len()
-            )));
-        }
-        let mut seen = std::collections::HashSet::new();
-        for w in &writes {
-            let key = w
-                .key()
-                .ok_or_else(|| StoreError::Invalid("item needs string PK and SK".into()))?;
-            if !seen.insert(key) {
-                return Err(StoreError::Invalid(
-                    "a transaction cannot touch one item twice".into(),
-                ));
-            }
-        }
+        validate_transaction(&writes)?;
         self.submit(Work::Transact(writes)).await.map(|_| ())
     }
 
@@ -604,7 +601,10 @@ mod tests {
         for who in winners {
             let key = Key::new(format!("claim#{}", who % 12), "U");
             let got = reopened.get(&key).await.unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!(got.and_then(|i| i.get("who").and_then(Value::as_u64)), Some(who as u64));
+            assert_eq!(
+                got.and_then(|i| i.get("who").and_then(Value::as_u64)),
+                Some(who as u64)
+            );
         }
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));

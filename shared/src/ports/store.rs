@@ -391,6 +391,29 @@ pub fn from_item<T: DeserializeOwned>(item: &Item) -> Result<T, StoreError> {
 /// Most items a transaction may hold (DynamoDB's limit).
 pub const MAX_TRANSACTION_ITEMS: usize = 100;
 
+/// The shape DynamoDB requires of a transaction, checked the same way by every adapter:
+/// 1 to 100 writes, each naming an item, no item twice.
+pub fn validate_transaction(writes: &[Write]) -> Result<(), StoreError> {
+    if writes.is_empty() || writes.len() > MAX_TRANSACTION_ITEMS {
+        return Err(StoreError::Invalid(format!(
+            "a transaction holds 1 to {MAX_TRANSACTION_ITEMS} items, not {}",
+            writes.len()
+        )));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for w in writes {
+        let key = w
+            .key()
+            .ok_or_else(|| StoreError::Invalid("item needs string PK and SK".into()))?;
+        if !seen.insert(key) {
+            return Err(StoreError::Invalid(
+                "a transaction cannot touch one item twice".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The table port. Both adapters give these calls DynamoDB's semantics: reads are strongly
 /// consistent on the primary key, index queries are eventually consistent on DynamoDB (and
 /// immediately consistent on SQLite), conditions are evaluated atomically with the write.

@@ -524,6 +524,38 @@ fn board_key(tenant: &str) -> Key {
     Key::new(keys::stats_pk(tenant), keys::STATS_BOARD)
 }
 
+/// Commits a write guarded by the lead's version (check `version`). `Ok(true)`: committed;
+/// `Ok(false)`: it collided (another change, or a transaction conflict) and should be retried
+/// on a fresh read; a caller that insisted on its version gets `StaleVersion` instead.
+async fn commit_versioned(
+    store: &dyn Store,
+    tenant: &str,
+    id: &str,
+    writes: Vec<Write>,
+    insisted: bool,
+    attempt: u32,
+) -> Result<bool, LeadWriteError> {
+    match store.transact(writes).await {
+        Ok(()) => Ok(true),
+        Err(StoreError::ConditionFailed("version")) if insisted => {
+            let current = get(store, tenant, id)
+                .await?
+                .map(|l| l.version)
+                .unwrap_or(0);
+            Err(LeadWriteError::StaleVersion { current })
+        }
+        Err(e)
+            if (e.is_retryable()
+                || matches!(e, StoreError::ConditionFailed("version" | "event_id")))
+                && attempt < MAX_ATTEMPTS =>
+        {
+            backoff(attempt).await;
+            Ok(false)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Edits a lead. With `expected_version`, a lead changed since then is refused; without,
 /// concurrent edits are retried on the fresh version.
 pub async fn update(
@@ -558,22 +590,17 @@ pub async fn update(
                 check: None,
             });
         }
-        match store.transact(writes).await {
-            Ok(()) => return Ok(next),
-            Err(StoreError::ConditionFailed("version")) if expected_version.is_some() => {
-                let current = get(store, tenant, id)
-                    .await?
-                    .map(|l| l.version)
-                    .unwrap_or(0);
-                return Err(LeadWriteError::StaleVersion { current });
-            }
-            Err(e)
-                if (e.is_retryable() || matches!(e, StoreError::ConditionFailed("version")))
-                    && attempt < MAX_ATTEMPTS =>
-            {
-                backoff(attempt).await
-            }
-            Err(e) => return Err(e.into()),
+        if commit_versioned(
+            store,
+            tenant,
+            id,
+            writes,
+            expected_version.is_some(),
+            attempt,
+        )
+        .await?
+        {
+            return Ok(next);
         }
     }
 }
@@ -656,23 +683,17 @@ pub async fn change_status(
                 check: None,
             });
         }
-        match store.transact(writes).await {
-            Ok(()) => return Ok((next, event)),
-            Err(StoreError::ConditionFailed("version")) if expected_version.is_some() => {
-                let current = get(store, tenant, id)
-                    .await?
-                    .map(|l| l.version)
-                    .unwrap_or(0);
-                return Err(LeadWriteError::StaleVersion { current });
-            }
-            Err(e)
-                if (e.is_retryable()
-                    || matches!(e, StoreError::ConditionFailed("version" | "event_id")))
-                    && attempt < MAX_ATTEMPTS =>
-            {
-                backoff(attempt).await
-            }
-            Err(e) => return Err(e.into()),
+        if commit_versioned(
+            store,
+            tenant,
+            id,
+            writes,
+            expected_version.is_some(),
+            attempt,
+        )
+        .await?
+        {
+            return Ok((next, event));
         }
     }
 }
