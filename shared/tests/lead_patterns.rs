@@ -45,6 +45,7 @@ on_both_stores!(
     stale_version_and_refused_transitions_write_nothing,
     counting_is_exact_before_and_after_the_job_and_never_twice,
     concurrent_counting_runs_count_each_lead_once,
+    a_count_run_costs_one_plain_write_per_month,
     list_pages_newest_first_and_filters,
     a_note_needs_an_existing_lead,
 );
@@ -426,4 +427,20 @@ async fn a_note_needs_an_existing_lead(shared: Arc<dyn Store>) {
         .expect("detail")
         .expect("found");
     assert_eq!(detail.notes, vec![note]);
+}
+
+async fn a_count_run_costs_one_plain_write_per_month(shared: Arc<dyn Store>) {
+    let store = shared.as_ref();
+    let at = t0();
+    insert(store, &lead_at("+353871000500", Source::MetaAd, at, 0), at).await;
+    let before = store.meter().snapshot();
+    let counted = stats::count_new_leads(store, T, at + Duration::minutes(5))
+        .await
+        .expect("count");
+    assert_eq!(counted, 1);
+    let spent = store.meter().snapshot() - before;
+    assert_eq!(
+        spent.write, 1.0,
+        "one non-transactional update of a small month item"
+    );
 }

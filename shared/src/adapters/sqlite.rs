@@ -242,15 +242,19 @@ fn run_job(conn: &Connection, work: &Work, meter: &CapacityMeter) -> Result<usiz
         Work::Write(w) => execute(conn, w, meter, false).map(|()| 1),
         Work::Transact(writes) => {
             // Check every condition first (DynamoDB cancels the whole transaction and reports
-            // the failed item), then apply.
+            // the failed item), then apply; each item is read once (a transaction touches an
+            // item at most once, so the images stay current).
+            let mut images = Vec::with_capacity(writes.len());
             for w in writes {
                 let key = w
                     .key()
                     .ok_or_else(|| StoreError::Invalid("missing key".into()))?;
-                plan(w, load(conn, &key)?.as_ref())?;
+                let current = load(conn, &key)?;
+                plan(w, current.as_ref())?;
+                images.push((key, current));
             }
-            for w in writes {
-                execute(conn, w, meter, true)?;
+            for (w, (key, current)) in writes.iter().zip(images) {
+                apply(conn, w, &key, current, meter, true)?;
             }
             Ok(writes.len())
         }
@@ -401,6 +405,18 @@ fn execute(
         .key()
         .ok_or_else(|| StoreError::Invalid("item needs string PK and SK".into()))?;
     let current = load(conn, &key)?;
+    apply(conn, write, &key, current, meter, transactional)
+}
+
+/// Writes the outcome of `write` given the item's current image (already loaded).
+fn apply(
+    conn: &Connection,
+    write: &Write,
+    key: &Key,
+    current: Option<Item>,
+    meter: &CapacityMeter,
+    transactional: bool,
+) -> Result<(), StoreError> {
     match plan(write, current.as_ref())? {
         Outcome::Store(image) => {
             validate_key_attrs(&image)?;
@@ -409,7 +425,7 @@ fn execute(
         }
         Outcome::Delete => {
             meter.record_write(current.as_ref(), None, transactional);
-            delete_item(conn, &key)
+            delete_item(conn, key)
         }
         Outcome::Nothing => {
             meter.record_condition_check(current.as_ref());

@@ -7,7 +7,7 @@
 //! | lead | `T#t#LEADS` | lead id (ULID: sorts by creation) | `T#t#LS#status` / id | `STALE#yyyy-mm-ddThh` / `T#t#L#id` while open |
 //! | lead status event / note | `T#t#L#id` | `E#<version, 20 digits>` / `N#ulid` | | |
 //! | phone claim (dedupe window) | `T#t#U#phone#+353…` | `U` | | |
-//! | counters | `T#t#STATS` | `ALL` / `BOARD` / `M#yyyy-mm` | | |
+//! | counters | `T#t#STATS` | `M#yyyy-mm` (counted leads, watermark) / `BOARD` (status deltas) | | |
 //!
 //! Leads sit in one partition per tenant with the ULID as sort key, so the newest-first list
 //! is a query of the table itself and costs no index write (DESIGN suggested a list GSI; this
@@ -91,7 +91,6 @@ pub fn stats_pk(tenant: &str) -> String {
     format!("T#{tenant}#STATS")
 }
 
-pub const STATS_ALL: &str = "ALL";
 pub const STATS_BOARD: &str = "BOARD";
 
 pub fn stats_month_sk(month: &str) -> String {

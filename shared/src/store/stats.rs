@@ -2,11 +2,17 @@
 //!
 //! Captures never touch a counter: one hot item in every capture transaction would make
 //! concurrent captures collide. Instead the lead partition is ordered by ULID (creation
-//! time), and `count_new_leads` advances a watermark over it: it reads the leads created
-//! after the watermark (and at least `COUNT_LAG` ago), adds them to the counters, and moves
-//! the watermark, all in one transaction conditioned on the watermark it started from. A
-//! retried, concurrent or crashed run therefore counts each lead exactly once. Readers add
-//! the few leads past the watermark themselves, so answers are exact before the job runs.
+//! time), and `count_new_leads` advances a watermark over it. Counters live in one item per
+//! month (`M#yyyy-mm`: leads, leads by source, the expected value they arrived with, won
+//! leads, and the month's watermark: the last lead of the month counted). A run reads the
+//! leads after the newest watermark (and at least `COUNT_LAG` old), and adds each month's
+//! share to its item with one conditional update guarded by that month's watermark: a
+//! retried, concurrent or crashed run counts each lead exactly once, and a run costs one
+//! plain (non-transactional) write per month it touches. Readers add the leads past the
+//! watermark themselves, so answers are exact before the job runs.
+//!
+//! Status changes and edits keep their deltas in the `BOARD` item, inside their own
+//! transactions (people, not ad traffic, make those).
 //!
 //! `COUNT_LAG` covers the time between a lead's id being minted and its transaction
 //! committing: `leads::insert` gives up retrying long before it (see `MAX_ATTEMPTS`).
@@ -25,16 +31,55 @@ use crate::store::keys;
 
 /// Leads younger than this are left for the next run (see the module docs).
 pub const COUNT_LAG: chrono::Duration = chrono::Duration::seconds(60);
-/// Leads read per counting transaction.
+/// Leads read per counting step.
 const COUNT_BATCH: u32 = 200;
 
-fn all_key(tenant: &str) -> Key {
-    Key::new(keys::stats_pk(tenant), keys::STATS_ALL)
+fn month_key(tenant: &str, month: &str) -> Key {
+    Key::new(keys::stats_pk(tenant), keys::stats_month_sk(month))
 }
 
-fn watermark_of(item: Option<&Item>) -> Option<String> {
-    item.and_then(|i| i.get("watermark"))
-        .and_then(Value::as_str)
+fn watermark_of(item: &Item) -> Option<&str> {
+    item.get("watermark").and_then(Value::as_str)
+}
+
+/// Every month item of a tenant, by `yyyy-mm` (one query: O(months)).
+async fn month_items(
+    store: &dyn Store,
+    tenant: &str,
+) -> Result<BTreeMap<String, Item>, StoreError> {
+    let mut out = BTreeMap::new();
+    let mut cursor = None;
+    loop {
+        let page = store
+            .query(
+                &Query::new(Index::Primary, keys::stats_pk(tenant))
+                    .sk(SkCond::BeginsWith("M#".into()))
+                    .limit(500)
+                    .after(cursor),
+            )
+            .await?;
+        for item in page.items {
+            if let Some(month) = item
+                .get("SK")
+                .and_then(Value::as_str)
+                .and_then(|sk| sk.strip_prefix("M#"))
+            {
+                out.insert(month.to_owned(), item.clone());
+            }
+        }
+        match page.next {
+            Some(c) => cursor = Some(c),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// The newest watermark of all months: every lead up to it is counted.
+fn global_watermark(months: &BTreeMap<String, Item>) -> Option<String> {
+    months
+        .values()
+        .filter_map(watermark_of)
+        .max()
         .map(str::to_owned)
 }
 
@@ -133,10 +178,10 @@ pub async fn count_new_leads(
     let bound_ms = u64::try_from((now - COUNT_LAG).timestamp_millis()).unwrap_or(0);
     let upto = ulid::Ulid::from_parts(bound_ms, u128::MAX).to_string();
     let mut counted = 0;
-    let mut conflicts = 0;
-    loop {
-        let all = store.get(&all_key(tenant)).await?;
-        let watermark = watermark_of(all.as_ref());
+    let mut collisions = 0;
+    'runs: loop {
+        let months = month_items(store, tenant).await?;
+        let watermark = global_watermark(&months);
         let (leads, _) = leads_after(
             store,
             tenant,
@@ -146,48 +191,51 @@ pub async fn count_new_leads(
             None,
         )
         .await?;
-        let Some((last, _)) = leads.last() else {
+        if leads.is_empty() {
             return Ok(counted);
-        };
-        let mut tally = Tally::default();
+        }
+        let caught_up = leads.len() < COUNT_BATCH as usize;
+        // Oldest month first: a crash between months leaves the newest watermark on the
+        // last month fully counted, where the next run carries on.
+        let mut by_month: BTreeMap<String, (Tally, String)> = BTreeMap::new();
         for (lead, initial) in &leads {
-            tally.add(lead, *initial);
+            let entry = by_month
+                .entry(keys::month_of(lead.created_at))
+                .or_insert_with(|| (Tally::default(), String::new()));
+            entry.0.add(lead, *initial);
+            entry.1.clone_from(&lead.id);
         }
-        let watermark_check = Check::new(
-            "watermark",
-            match &watermark {
-                Some(w) => Cond::Eq("watermark".into(), w.clone().into()),
-                None => Cond::AttrNotExists("watermark".into()),
-            },
-        );
-        let mut writes = vec![Write::Update {
-            key: all_key(tenant),
-            update: counts_update(&tally.all).set("watermark", last.id.clone()),
-            check: Some(watermark_check),
-        }];
-        writes.push(Write::Update {
-            key: Key::new(keys::stats_pk(tenant), keys::STATS_BOARD),
-            update: Update::default()
-                .add(format!("n_{}", LeadStatus::New.as_str()), tally.all.leads)
-                .add(format!("v_{}", LeadStatus::New.as_str()), tally.new_value),
-            check: None,
-        });
-        for (month, counts) in &tally.months {
-            writes.push(Write::Update {
-                key: Key::new(keys::stats_pk(tenant), keys::stats_month_sk(month)),
-                update: counts_update(counts),
-                check: None,
-            });
-        }
-        match store.transact(writes).await {
-            Ok(()) => counted += leads.len(),
-            // Another run moved the watermark, or collided with us: start from the new one.
-            Err(StoreError::ConditionFailed("watermark")) | Err(StoreError::Conflict)
-                if conflicts < 10 =>
-            {
-                conflicts += 1;
+        for (month, (tally, last)) in by_month {
+            let previous = months.get(&month).and_then(watermark_of).map(str::to_owned);
+            let check = Check::new(
+                "watermark",
+                match previous {
+                    Some(w) => Cond::Eq("watermark".into(), w.into()),
+                    None => Cond::AttrNotExists("watermark".into()),
+                },
+            );
+            let write = Write::Update {
+                key: month_key(tenant, &month),
+                update: counts_update(&tally.all)
+                    .add("new_value", tally.new_value)
+                    .set("watermark", last),
+                check: Some(check),
+            };
+            match store.write(write).await {
+                Ok(()) => counted += usize::try_from(tally.all.leads).unwrap_or(0),
+                // Another run moved this month on, or collided with us: start again from
+                // the watermarks as they are now.
+                Err(StoreError::ConditionFailed("watermark") | StoreError::Conflict)
+                    if collisions < 10 =>
+                {
+                    collisions += 1;
+                    continue 'runs;
+                }
+                Err(e) => return Err(e),
             }
-            Err(e) => return Err(e),
+        }
+        if caught_up {
+            return Ok(counted);
         }
     }
 }
@@ -199,81 +247,67 @@ struct Snapshot {
     months: BTreeMap<String, LeadCounts>,
 }
 
-async fn snapshot(
-    store: &dyn Store,
-    tenant: &str,
-    months_from: &str,
-) -> Result<Snapshot, StoreError> {
-    let pk = keys::stats_pk(tenant);
-    let items = store
-        .get_many(&[all_key(tenant), Key::new(pk.clone(), keys::STATS_BOARD)])
+async fn snapshot(store: &dyn Store, tenant: &str) -> Result<Snapshot, StoreError> {
+    let month_items = month_items(store, tenant).await?;
+    let board_item = store
+        .get(&Key::new(keys::stats_pk(tenant), keys::STATS_BOARD))
         .await?;
-    let find = |sk: &str| {
-        items
-            .iter()
-            .find(|i| i.get("SK").and_then(Value::as_str) == Some(sk))
+    let delta = |prefix: &str, status: LeadStatus| {
+        board_item
+            .as_ref()
+            .and_then(|i| i.get(&format!("{prefix}_{}", status.as_str())))
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
     };
-    let all_item = find(keys::STATS_ALL);
-    let mut all = all_item.map(counts_from).unwrap_or_default();
     let mut board: BTreeMap<LeadStatus, ColumnTotals> = LeadStatus::ALL
         .iter()
         .map(|s| {
-            let b = find(keys::STATS_BOARD);
-            let n = b
-                .and_then(|i| i.get(&format!("n_{}", s.as_str())))
-                .and_then(Value::as_i64);
-            let v = b
-                .and_then(|i| i.get(&format!("v_{}", s.as_str())))
-                .and_then(Value::as_i64);
             (
                 *s,
                 ColumnTotals {
-                    count: n.unwrap_or(0),
-                    value: v.unwrap_or(0),
+                    count: delta("n", *s),
+                    value: delta("v", *s),
                 },
             )
         })
         .collect();
-    let month_items = store
-        .query(
-            &Query::new(Index::Primary, &pk)
-                .sk(SkCond::Between(
-                    keys::stats_month_sk(months_from),
-                    keys::stats_month_sk("9999-99"),
-                ))
-                .limit(100),
-        )
-        .await?;
-    let mut months: BTreeMap<String, LeadCounts> = month_items
-        .items
-        .iter()
-        .filter_map(|i| {
-            let sk = i.get("SK")?.as_str()?;
-            Some((sk.strip_prefix("M#")?.to_owned(), counts_from(i)))
-        })
-        .collect();
+    let mut all = LeadCounts::default();
+    let mut months = BTreeMap::new();
+    let mut new_column = ColumnTotals::default();
+    for (month, item) in &month_items {
+        let counts = counts_from(item);
+        all.add(&counts);
+        new_column.count += counts.leads;
+        new_column.value += item.get("new_value").and_then(Value::as_i64).unwrap_or(0);
+        months.insert(month.clone(), counts);
+    }
     // The tail: leads not yet counted. Bounded by how often the counting job runs.
-    let watermark = watermark_of(all_item);
+    let watermark = global_watermark(&month_items);
     let mut cursor = None;
     loop {
         let (leads, next) =
             leads_after(store, tenant, watermark.as_deref(), None, 500, cursor).await?;
-        let mut tally = Tally::default();
         for (lead, initial) in &leads {
+            let mut tally = Tally::default();
             tally.add(lead, *initial);
+            all.add(&tally.all);
+            for (m, c) in tally.months {
+                months.entry(m).or_default().add(&c);
+            }
+            new_column.count += 1;
+            new_column.value += tally.new_value;
         }
-        all.add(&tally.all);
-        for (m, c) in tally.months {
-            months.entry(m).or_default().add(&c);
-        }
-        let column = board.entry(LeadStatus::New).or_default();
-        column.count += tally.all.leads;
-        column.value += tally.new_value;
         match next {
             Some(c) => cursor = Some(c),
             None => break,
         }
     }
+    // Every lead enters the board as new; status changes moved it on (BOARD deltas).
+    let column = board.entry(LeadStatus::New).or_default();
+    column.count += new_column.count;
+    column.value += new_column.value;
+    // Won leads are counted by month when they are won; the all-time figure is their sum.
+    all.won = months.values().map(|c| c.won).sum();
     Ok(Snapshot { all, board, months })
 }
 
@@ -282,8 +316,7 @@ pub async fn board_totals(
     store: &dyn Store,
     tenant: &str,
 ) -> Result<BTreeMap<LeadStatus, ColumnTotals>, StoreError> {
-    // Months are not needed for the board; ask for none.
-    Ok(snapshot(store, tenant, "9999-99").await?.board)
+    Ok(snapshot(store, tenant).await?.board)
 }
 
 /// The analytics answer, from counters (O(months) reads plus the uncounted tail).
@@ -293,8 +326,7 @@ pub async fn analytics(
     now: DateTime<Utc>,
 ) -> Result<LeadAnalytics, StoreError> {
     let labels = analytics::last_12_months(now.year(), now.month());
-    let from = labels.first().cloned().unwrap_or_default();
-    let snap = snapshot(store, tenant, &from).await?;
+    let snap = snapshot(store, tenant).await?;
     Ok(analytics::summarize(
         &snap.all,
         &snap.board,

@@ -1,0 +1,77 @@
+//! The capture_lead function's init, phase by phase: the same steps as
+//! `crm_functions::runtime::serve_http` and `crm_shared::adapters::aws::connect`, each followed
+//! by a `BENCH_PHASE <name> <epoch µs>` line on stderr, so `crm-bench capture` can say where
+//! the init time goes. With `BENCH_SKIP_WARMUP=1` the warm-up read is left out, to show what
+//! it costs during init and saves on the first invocation; with `BENCH_PRELOAD_PHONE=1` the
+//! phone-number metadata is loaded during init (one normalisation), to show what its lazy
+//! load adds to the first invocation.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use aws_config::BehaviorVersion;
+use crm_functions::config::Config;
+use crm_functions::runtime::{init_tracing, Error};
+use crm_functions::Ctx;
+use crm_shared::adapters::dynamo::DynamoStore;
+use crm_shared::adapters::eventbridge::EventBridgeBus;
+use crm_shared::ports::clock::SystemClock;
+use crm_shared::ports::store::{Key, Store};
+use lambda_http::{service_fn, Request};
+
+fn mark(name: &str) {
+    let us = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_micros();
+    eprintln!("BENCH_PHASE {name} {us}");
+}
+
+fn main() -> Result<(), Error> {
+    mark("0_main");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    mark("1_tokio_runtime");
+    runtime.block_on(serve())
+}
+
+async fn serve() -> Result<(), Error> {
+    init_tracing();
+    mark("2_tracing");
+    let config = Config::from_env()?;
+    let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    mark("3_sdk_config_load");
+    let store = DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(&sdk),
+        config.table_name.clone(),
+    );
+    let bus = EventBridgeBus::new(
+        aws_sdk_eventbridge::Client::new(&sdk),
+        config.event_bus_name.clone(),
+    );
+    mark("4_clients_built");
+    if std::env::var("BENCH_SKIP_WARMUP").as_deref() != Ok("1") {
+        if let Err(e) = store.get(&Key::new("WARMUP", "WARMUP")).await {
+            tracing::warn!(error = %e, "store warm-up read failed");
+        }
+        mark("5_warmup_getitem");
+    }
+    if std::env::var("BENCH_PRELOAD_PHONE").as_deref() == Ok("1") {
+        let _ = crm_shared::domain::phone::normalize("087 123 4567", "IE");
+        mark("5b_phone_metadata");
+    }
+    let ctx = Ctx {
+        store: Arc::new(store),
+        bus: Arc::new(bus),
+        clock: Arc::new(SystemClock),
+    };
+    mark("6_runtime_start");
+    lambda_http::run(service_fn(move |request: Request| {
+        let ctx = ctx.clone();
+        async move {
+            Ok::<_, Error>(crm_functions::routes::capture_lead::handle(&ctx, request).await)
+        }
+    }))
+    .await
+}

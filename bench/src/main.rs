@@ -1,0 +1,220 @@
+//! crm-bench: Pipeline CRM benchmarks, run by `scripts/bench`.
+//!
+//!   crm-bench capture [--secs S] [--threads T] [--connections C] [--cold-runs N]
+//!                     [--captures N] [--out FILE] [--moto PATH] [--capture-bin PATH]
+//!
+//! `capture` measures, each beside a baseline measured in the same run:
+//!   (a) capacity units and dollars per captured lead (capacity meter, list prices);
+//!   (b) captures per second of the local server under wrk, every 201 durable on disk;
+//!   (c) cold start of the capture_lead Lambda binary against a Runtime API stub.
+//! Other subcommands (`customers`, `jobs`) are to come.
+
+mod cold;
+mod common;
+mod load;
+mod moto;
+mod report;
+mod units;
+
+use std::path::PathBuf;
+
+use common::{Payload, Result};
+
+struct Options {
+    secs: u32,
+    threads: u32,
+    connections: u32,
+    cold_runs: usize,
+    captures: usize,
+    out: PathBuf,
+    moto: PathBuf,
+    capture_bin: PathBuf,
+    /// Parts to run: any of `a`, `b`, `c` (all by default).
+    only: String,
+}
+
+fn flag(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+}
+
+fn options(args: &[String]) -> Result<Options> {
+    let num = |name: &str, default: u64| -> Result<u64> {
+        match flag(args, name) {
+            Some(v) => v
+                .parse()
+                .map_err(|_| format!("{name} takes a number, not `{v}`").into()),
+            None => Ok(default),
+        }
+    };
+    let path = |name: &str, default: &str| {
+        PathBuf::from(flag(args, name).unwrap_or_else(|| default.to_owned()))
+    };
+    Ok(Options {
+        secs: num("--secs", 10)? as u32,
+        threads: num("--threads", 2)? as u32,
+        connections: num("--connections", 32)? as u32,
+        cold_runs: num("--cold-runs", 7)? as usize,
+        captures: num("--captures", 200)? as usize,
+        out: path("--out", "bench-results/capture.txt"),
+        moto: path("--moto", ".venv/bin/moto_server"),
+        capture_bin: path("--capture-bin", "target/release/capture_lead"),
+        only: flag(args, "--only").unwrap_or_else(|| "abc".into()),
+    })
+}
+
+/// A binary built beside this one (same profile).
+fn sibling(name: &str) -> Result<PathBuf> {
+    let me = std::env::current_exe()?;
+    let path = me.with_file_name(name);
+    if !path.exists() {
+        return Err(format!("{} is missing: build the crm-bench package", path.display()).into());
+    }
+    Ok(path)
+}
+
+fn progress(text: &str) {
+    eprintln!("crm-bench: {text}");
+}
+
+async fn capture(o: Options) -> Result<()> {
+    let (part_a, part_b, part_c) = (
+        o.only.contains('a'),
+        o.only.contains('b'),
+        o.only.contains('c'),
+    );
+    if part_a || part_c {
+        for (what, p) in [
+            ("moto_server", &o.moto),
+            ("capture_lead binary", &o.capture_bin),
+        ] {
+            if !p.exists() {
+                return Err(format!("{what} not found at {}", p.display()).into());
+            }
+        }
+    }
+
+    let mut unit_reports = Vec::new();
+    if part_a {
+        progress("(a) capacity units per lead (SQLite store's capacity meter)");
+        for payload in [Payload::MetaAd, Payload::Minimal] {
+            unit_reports.push(units::measure(payload, o.captures, &[1, 10]).await?);
+        }
+    }
+
+    let mut times = None;
+    let mut load = None;
+    let mut cold = Vec::new();
+    let moto = if part_a || part_c {
+        progress("starting moto for the AWS adapters");
+        Some(moto::Moto::start(&o.moto).await?)
+    } else {
+        None
+    };
+    let result = async {
+        if let (true, Some(moto)) = (part_a, &moto) {
+            progress("(a) handler durations through the AWS adapters on moto");
+            times = Some(moto::time_handlers(moto, Payload::MetaAd, 100).await?);
+        }
+        if part_b {
+            progress(&format!(
+                "(b) local server under wrk: {} s, {} threads, {} connections, then the baseline",
+                o.secs, o.threads, o.connections
+            ));
+            load = Some(load::measure(o.secs, o.threads, o.connections).await?);
+        }
+        if let (true, Some(moto)) = (part_c, &moto) {
+            progress(&format!("(c) cold starts, {} of each binary", o.cold_runs));
+            cold = cold::measure(&cold_targets(&o, moto)?, o.cold_runs, cold::event_for).await?;
+        }
+        Ok::<_, common::Error>(())
+    }
+    .await;
+    if let Some(moto) = moto {
+        moto.stop().await;
+    }
+    result?;
+
+    let binary_bytes = std::fs::metadata(&o.capture_bin)
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let text = report::render(&report::Input {
+        units: &unit_reports,
+        times,
+        load,
+        cold: &cold,
+        capture_binary_bytes: binary_bytes,
+    });
+    print!("{text}");
+    if let Some(dir) = o.out.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&o.out, &text)?;
+    progress(&format!("results written to {}", o.out.display()));
+    Ok(())
+}
+
+/// The binaries of part (c): the baseline, the function as built, and its init phase by phase
+/// with and without the warm-up read and with the trust store read from the bundle only.
+fn cold_targets(o: &Options, moto: &moto::Moto) -> Result<Vec<cold::Target>> {
+    let hello = sibling("hello_lambda")?;
+    let phases = sibling("capture_phases")?;
+    let env = cold::capture_env(&moto.endpoint(), moto::TABLE, moto::BUS);
+    let with = |extra: &[(&str, &str)]| {
+        let mut e = env.clone();
+        e.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        e
+    };
+    Ok(vec![
+        cold::Target {
+            label: cold::HELLO.into(),
+            binary: hello,
+            env: Vec::new(),
+        },
+        cold::Target {
+            label: cold::CAPTURE.into(),
+            binary: o.capture_bin.clone(),
+            env: env.clone(),
+        },
+        cold::Target {
+            label: cold::PHASES.into(),
+            binary: phases.clone(),
+            env: env.clone(),
+        },
+        cold::Target {
+            label: cold::NO_WARMUP.into(),
+            binary: phases.clone(),
+            env: with(&[("BENCH_SKIP_WARMUP", "1")]),
+        },
+        cold::Target {
+            label: cold::NO_CERT_DIR.into(),
+            binary: phases.clone(),
+            env: with(&[("SSL_CERT_DIR", "/nonexistent/crm-bench")]),
+        },
+        cold::Target {
+            label: cold::PRELOAD_PHONE.into(),
+            binary: phases,
+            env: with(&[("BENCH_PRELOAD_PHONE", "1")]),
+        },
+    ])
+}
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    match args.first().map(String::as_str) {
+        Some("capture") => runtime.block_on(capture(options(&args[1..])?)),
+        Some(other @ ("customers" | "jobs")) => {
+            Err(format!("`{other}` is not written yet; try `capture`").into())
+        }
+        _ => Err("usage: crm-bench capture [--secs S] [--threads T] [--connections C] [--cold-runs N] [--captures N] [--out FILE]".into()),
+    }
+}
