@@ -58,7 +58,10 @@ fn if_match() -> Value {
 fn operation(function: &str) -> Value {
     match function {
         "capture_lead" => json!({
-            "parameters": [param("tenant", "path", json!({"type": "string"}), "Tenant id")],
+            "parameters": [{
+                "name": "tenant", "in": "path", "required": true, "example": "demo",
+                "schema": {"type": "string", "examples": ["demo"]}, "description": "Tenant id"
+            }],
             "requestBody": {
                 "required": true,
                 "content": {
@@ -200,7 +203,8 @@ fn schemas() -> Value {
             "type": "object",
             "required": ["name", "phone"],
             "additionalProperties": false,
-            "properties": capture
+            "properties": capture,
+            "examples": [{"name": "Ann Murphy", "phone": "087 123 4567", "service": "Massage", "utm_source": "facebook"}]
         },
         "CaptureResponse": {
             "type": "object",
@@ -211,6 +215,7 @@ fn schemas() -> Value {
             "type": "object",
             "required": ["name", "phone"],
             "additionalProperties": false,
+            "examples": [{"name": "Walk In", "phone": "0871112222", "service": "Facial", "expected_value": 4500}],
             "properties": {
                 "name": text(100), "phone": text(32), "email": {"type": ["string", "null"], "format": "email"},
                 "service": nullable_text(100), "message": text(2000),
