@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use crm_shared::domain::capture::read_capture;
-use crm_shared::domain::lead::{Consent, Lead, NewLead};
+use crm_shared::domain::lead::{Consent, Lead};
 use crm_shared::ports::capacity::item_size;
 use crm_shared::store::leads::{lead_from_item, lead_item, StaleDue};
 use serde_json::json;
@@ -28,28 +28,18 @@ fn meta_ad_lead(now: DateTime<Utc>) -> Lead {
         "referrer": "https://l.facebook.com/",
     });
     let c = read_capture(body.as_object().expect("object"), "IE").expect("valid capture");
-    let mut touch = c.touch;
-    touch.user_agent = Some("Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/22B83 [FBAN/FBIOS;FBAV/490.0.0.52.107;]".into());
-    touch.ip = Some("203.0.113.7".into());
+    let mut new = c.lead;
+    new.touch.user_agent = Some("Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/22B83 [FBAN/FBIOS;FBAV/490.0.0.52.107;]".into());
+    new.touch.ip = Some("203.0.113.7".into());
+    new.consent = Some(Consent {
+        sms_marketing: true,
+        method: "landing_form".into(),
+        at: now,
+    });
     Lead::create(
         "demo",
         &ulid::Ulid::from_datetime(now.into()).to_string(),
-        NewLead {
-            name: c.name,
-            phone: c.phone,
-            phone_raw: c.phone_raw,
-            email: c.email,
-            service: c.service,
-            message: c.message,
-            source: Some(c.source),
-            touch,
-            consent: Some(Consent {
-                sms_marketing: true,
-                method: "landing_form".into(),
-                at: now,
-            }),
-            ..NewLead::default()
-        },
+        new,
         now,
     )
 }

@@ -1,7 +1,7 @@
 //! `POST /public/{tenant}/leads`: a prospect leaves their details on a landing page.
 
 use crm_shared::domain::capture::read_capture;
-use crm_shared::domain::lead::{Consent, Lead, NewLead};
+use crm_shared::domain::lead::{Consent, Lead};
 use crm_shared::domain::tenant::is_valid_tenant_id;
 use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{json, object_body, path_param, respond, see_other, BodyKind};
@@ -50,31 +50,15 @@ async fn capture(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErro
         tracing::info!(tenant = %tenant, "honeypot filled; submission discarded");
         return answer(kind, &id, &settings.redirect_url, false);
     }
-    let mut touch = capture.touch;
-    touch.user_agent = header(request, "user-agent");
-    touch.ip = source_ip(request);
-    let consent = capture.consent.then(|| Consent {
+    let mut new = capture.lead;
+    new.touch.user_agent = header(request, "user-agent");
+    new.touch.ip = source_ip(request);
+    new.consent = capture.consented.then(|| Consent {
         sms_marketing: true,
         method: "landing_form".into(),
         at: now,
     });
-    let lead = Lead::create(
-        &tenant,
-        &id,
-        NewLead {
-            name: capture.name,
-            phone: capture.phone,
-            phone_raw: capture.phone_raw,
-            email: capture.email,
-            service: capture.service,
-            message: capture.message,
-            source: Some(capture.source),
-            touch,
-            consent,
-            ..NewLead::default()
-        },
-        now,
-    );
+    let lead = Lead::create(&tenant, &id, new, now);
     let inserted = leads::insert(
         ctx.store.as_ref(),
         &lead,

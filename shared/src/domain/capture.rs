@@ -2,6 +2,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::domain::lead::NewLead;
 use crate::domain::phone;
 use crate::domain::source::{derive_source, Source, Touch};
 use crate::domain::validation::{FieldError, Fields};
@@ -30,18 +31,13 @@ pub const FIELDS: &[&str] = &[
     HONEYPOT_FIELD,
 ];
 
-/// A capture that passed validation.
+/// A capture that passed validation: the lead it makes, and what the form said about it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaptureInput {
-    pub name: String,
-    pub phone: String,
-    pub phone_raw: String,
-    pub email: Option<String>,
-    pub service: Option<String>,
-    pub message: Option<String>,
-    pub consent: bool,
-    pub source: Source,
-    pub touch: Touch,
+    /// Source always set (stated or derived); consent left for the caller, who knows when.
+    pub lead: NewLead,
+    /// The prospect ticked the SMS marketing consent box.
+    pub consented: bool,
     /// True when the honeypot was filled: answer as usual, store nothing.
     pub is_bot: bool,
 }
@@ -100,15 +96,18 @@ pub fn read_capture(
     let source = stated_source.unwrap_or_else(|| derive_source(&touch));
     match (name, phone, phone_raw) {
         (Some(name), Some(phone), Some(phone_raw)) => f.finish(CaptureInput {
-            name,
-            phone,
-            phone_raw,
-            email,
-            service,
-            message,
-            consent,
-            source,
-            touch,
+            lead: NewLead {
+                name,
+                phone,
+                phone_raw,
+                email,
+                service,
+                message,
+                source: Some(source),
+                touch,
+                ..NewLead::default()
+            },
+            consented: consent,
             is_bot,
         }),
         _ => Err(f.errors),
@@ -130,11 +129,11 @@ mod tests {
             json!({"name": " Ann ", "phone": "087 123 4567", "fbclid": "x1", "consent": "on"}),
         );
         let c = c.unwrap_or_else(|e| panic!("{e:?}"));
-        assert_eq!(c.name, "Ann");
-        assert_eq!(c.phone, "+353871234567");
-        assert_eq!(c.phone_raw, "087 123 4567");
-        assert_eq!(c.source, Source::MetaAd);
-        assert!(c.consent);
+        assert_eq!(c.lead.name, "Ann");
+        assert_eq!(c.lead.phone, "+353871234567");
+        assert_eq!(c.lead.phone_raw, "087 123 4567");
+        assert_eq!(c.lead.source, Some(Source::MetaAd));
+        assert!(c.consented);
         assert!(!c.is_bot);
     }
 
@@ -157,6 +156,6 @@ mod tests {
     fn a_stated_source_wins_over_derivation() {
         let c =
             read(json!({"name": "B", "phone": "0871234567", "source": "referral", "gclid": "g"}));
-        assert_eq!(c.map(|c| c.source).ok(), Some(Source::Referral));
+        assert_eq!(c.map(|c| c.lead.source).ok(), Some(Some(Source::Referral)));
     }
 }
