@@ -1,6 +1,8 @@
 //! In-process workers: what the queues and schedules trigger in AWS, triggered here by the
 //! local bus and by timers, running the same worker functions.
 
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crm_functions::workers::count_leads;
@@ -18,9 +20,12 @@ pub fn start(ctx: &Ctx, bus: &LocalBus, stop: watch::Receiver<bool>) {
     let delay = COUNT_LAG.to_std().unwrap_or(Duration::from_secs(60)) + Duration::from_secs(1);
     let on_capture = ctx.clone();
     let stop_capture = stop.clone();
+    // One pending count per tenant: a burst of captures schedules one run, not one each
+    // (the AWS queue batches the same way).
+    let pending: Arc<Mutex<HashSet<String>>> = Arc::default();
     bus.subscribe(
         &["lead.captured"],
-        std::sync::Arc::new(move |event| {
+        Arc::new(move |event| {
             let Some(tenant) = event
                 .detail
                 .get("tenant_id")
@@ -29,11 +34,22 @@ pub fn start(ctx: &Ctx, bus: &LocalBus, stop: watch::Receiver<bool>) {
             else {
                 return;
             };
+            let newly_pending = pending
+                .lock()
+                .map(|mut p| p.insert(tenant.clone()))
+                .unwrap_or(false);
+            if !newly_pending {
+                return;
+            }
             let ctx = on_capture.clone();
+            let pending = Arc::clone(&pending);
             let mut stop = stop_capture.clone();
             tokio::spawn(async move {
                 tokio::select! {
                     () = tokio::time::sleep(delay) => {
+                        if let Ok(mut p) = pending.lock() {
+                            p.remove(&tenant);
+                        }
                         if let Err(e) = count_leads::count_tenant(&ctx, &tenant).await {
                             tracing::error!(tenant = %tenant, error = %e, "counting failed");
                         }
