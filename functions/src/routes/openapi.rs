@@ -326,37 +326,22 @@ pub fn document() -> Value {
     let mut paths = Map::new();
     for route in ROUTES {
         let mut op = operation(route.function);
-        let obj = op.as_object_mut().map(std::mem::take).unwrap_or_default();
-        let mut op = obj;
-        op.insert("operationId".into(), route.function.into());
-        op.insert("summary".into(), route.summary.into());
-        let responses = op
-            .entry("responses")
-            .or_insert_with(|| json!({}))
-            .as_object_mut()
-            .map(std::mem::take)
-            .unwrap_or_default();
-        let mut responses = responses;
+        op["operationId"] = route.function.into();
+        op["summary"] = route.summary.into();
         match route.access {
-            Access::Public => {
-                op.insert("security".into(), json!([]));
-            }
+            Access::Public => op["security"] = json!([]),
             Access::Admin(role) => {
-                op.insert("security".into(), json!([{"bearerAuth": []}]));
-                op.insert("x-min-role".into(), role.as_str().into());
-                responses.insert("401".into(), problem("Missing or invalid token"));
-                responses.insert("403".into(), problem("Your role may not do this"));
-                responses.insert("400".into(), problem("Malformed request"));
+                op["security"] = json!([{"bearerAuth": []}]);
+                op["x-min-role"] = role.as_str().into();
+                op["responses"]["400"] = problem("Malformed request");
+                op["responses"]["401"] = problem("Missing or invalid token");
+                op["responses"]["403"] = problem("Your role may not do this");
             }
         }
-        responses.insert("503".into(), problem("A dependency is unavailable; retry"));
-        op.insert("responses".into(), Value::Object(responses));
-        let entry = paths
+        op["responses"]["503"] = problem("A dependency is unavailable; retry");
+        paths
             .entry(route.path.to_owned())
-            .or_insert_with(|| json!({}));
-        if let Some(e) = entry.as_object_mut() {
-            e.insert(route.method.to_ascii_lowercase(), Value::Object(op));
-        }
+            .or_insert_with(|| json!({}))[route.method.to_ascii_lowercase()] = op;
     }
     json!({
         "openapi": "3.1.0",
