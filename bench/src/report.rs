@@ -26,10 +26,6 @@ pub mod price {
     pub const HTTP_API_PER_M: f64 = 1.00;
     /// EventBridge custom events, $ per million (64 KB chunks).
     pub const EVENTS_PER_M: f64 = 1.00;
-    /// SQS standard queue, $ per million requests (64 KB chunks).
-    pub const SQS_PER_M: f64 = 0.40;
-    /// SQS batch size of the counting queue's event source (infra/template.yaml).
-    pub const COUNT_QUEUE_BATCH: f64 = 10.0;
 }
 
 pub struct Input<'a> {
@@ -54,7 +50,8 @@ struct CountModel {
     label: String,
     /// Units of count runs per lead.
     count_units: Units,
-    /// count_leads invocations (SQS batches) per lead.
+    /// count_leads runs per lead (charged as if each run served this tenant alone: in AWS one
+    /// scheduled invocation serves every tenant, so this over-counts).
     invocations: f64,
     /// Of those, runs that count nothing (their leads were counted by an earlier run).
     empty_runs: f64,
@@ -83,9 +80,6 @@ fn dollars(u: &UnitsReport, times: &AdapterTimes, m: &CountModel, empty_units: U
             write: empty_units.write * m.empty_runs,
         },
     );
-    // SQS: EventBridge's SendMessage to the queue for every event, then one ReceiveMessage
-    // and one DeleteMessageBatch per batch the consumer takes.
-    let sqs_requests = u.events_per_capture + 2.0 * m.invocations;
     Dollars {
         lines: vec![
             ("API Gateway HTTP API request", price::HTTP_API_PER_M),
@@ -97,10 +91,6 @@ fn dollars(u: &UnitsReport, times: &AdapterTimes, m: &CountModel, empty_units: U
             (
                 "EventBridge PutEvents (lead.captured)",
                 u.events_per_capture * price::EVENTS_PER_M,
-            ),
-            (
-                "SQS send + receive + delete",
-                sqs_requests * price::SQS_PER_M,
             ),
             (
                 "Lambda count_leads requests",
@@ -131,7 +121,6 @@ fn floor_dollars(u: &UnitsReport) -> Dollars {
             ("Lambda capture_lead request", price::LAMBDA_REQ_PER_M),
             ("Lambda capture_lead duration", lambda_duration_per_m(1.0)),
             ("EventBridge PutEvents (lead.captured)", 0.0),
-            ("SQS send + receive + delete", 0.0),
             ("Lambda count_leads requests", 0.0),
             ("Lambda count_leads duration", 0.0),
             (
@@ -336,13 +325,12 @@ fn render_dollars(w: &mut String, main: &UnitsReport, t: &AdapterTimes) {
         ms(main.first_capture)
     );
     let n = main.captures as f64;
-    let b = price::COUNT_QUEUE_BATCH;
     let models = [
         CountModel {
             label: format!("1 run/{} leads", main.captures),
             count_units: main.counting[0].per_lead,
-            invocations: 1.0 / b,
-            empty_runs: (1.0 / b - 1.0 / n).max(0.0),
+            invocations: 1.0 / n,
+            empty_runs: 0.0,
             // The timed run on moto counted `count_all_leads` leads.
             count_ms: billed_ms(t.count_all.p50) / t.count_all_leads.max(1) as f64,
         },
@@ -413,15 +401,15 @@ fn render_dollars(w: &mut String, main: &UnitsReport, t: &AdapterTimes) {
     );
     let _ = writeln!(
         w,
-        "  captures, then one count run; SQS batches of {b} each wake count_leads, all but one find"
+        "  captures, then one count run). \"runs of 10\": a busy tenant, ten leads per 5-minute run."
     );
     let _ = writeln!(
         w,
-        "  nothing new). \"runs of 10\": a busy tenant whose batches are full. \"1 run per lead\": a"
+        "  \"1 run per lead\": a quiet tenant, one lead per run, each run charged as a whole Lambda"
     );
     let _ = writeln!(
         w,
-        "  quiet tenant (each lead.captured arrives alone after the queue's 90 s delay). BASELINE"
+        "  invocation although one scheduled invocation serves every tenant. BASELINE"
     );
     let _ = writeln!(
         w,
@@ -457,16 +445,11 @@ fn render_dollars(w: &mut String, main: &UnitsReport, t: &AdapterTimes) {
     );
     let _ = writeln!(
         w,
-        "    SQS standard          ${:.2} per million requests",
-        price::SQS_PER_M
+        "  not included: CloudWatch Logs ingestion, X-Ray traces (Tracing: Active), the schedule's"
     );
     let _ = writeln!(
         w,
-        "  not included: CloudWatch Logs ingestion, X-Ray traces (Tracing: Active), the Lambda SQS"
-    );
-    let _ = writeln!(
-        w,
-        "  poller's empty long polls (a fixed monthly cost, not per lead), free tiers."
+        "  runs that find nothing (a fixed cost per tenant, ~2 RCU per 5 minutes), free tiers."
     );
 }
 

@@ -2,7 +2,7 @@
 //!
 //! Captures go through the real handler (`crm_functions::dispatch("capture_lead", …)`) on a
 //! `SqliteStore`, whose meter counts units by DynamoDB's sizing rules (DESIGN §4). The
-//! counting job the capture causes (`stats::count_new_leads`, run by the queue consumer) is
+//! counting job the capture causes (`stats::count_new_leads`, run by the 5-minute schedule) is
 //! run afterwards with the clock moved past `COUNT_LAG`, and its units are shared among the
 //! leads it counted. The baseline is one plain PutItem of the same lead item: no
 //! transaction, no phone claim, no index attributes.

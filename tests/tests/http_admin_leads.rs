@@ -1304,7 +1304,7 @@ async fn analytics_are_exact_before_and_after_counting_and_nothing_is_counted_tw
     assert_eq!(app.board(&tok).await, board, "counting changed the board");
 
     // The scheduled run over every tenant counts nothing again either.
-    let n = crm_functions::workers::count_leads::handle_schedule(&app.server.ctx)
+    let n = crm_functions::workers::count_leads::count_all(&app.server.ctx)
         .await
         .unwrap_or_else(|e| panic!("schedule: {e}"));
     assert_eq!(n, 0);
