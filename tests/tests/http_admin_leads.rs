@@ -315,15 +315,7 @@ async fn list_filters_select_by_status_source_q_assignee_created_range_and_stale
     app.add_tenant("filters").await;
     let tok = admin("filters");
     let t0 = app.now();
-    let l1 = app
-        .create_lead(
-            &tok,
-            &json!({"name": "Aoife Walsh", "phone": phone(), "email": "aoife@example.ie", "assignee": "sam"}),
-        )
-        .await["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let l1 = app.create_lead_id(&tok, &json!({"name": "Aoife Walsh", "phone": phone(), "email": "aoife@example.ie", "assignee": "sam"})).await;
     app.advance(days(2));
     let l2_phone = phone();
     let mut body = capture_body("Brian Kelly", &l2_phone);
@@ -336,14 +328,11 @@ async fn list_filters_select_by_status_source_q_assignee_created_range_and_stale
     app.move_to(&tok, &l3, "contacted").await;
     app.advance(minutes(1));
     let l4 = app
-        .create_lead(
+        .create_lead_id(
             &tok,
             &json!({"name": "Dara Nolan", "phone": phone(), "source": "walk_in"}),
         )
-        .await["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+        .await;
     app.move_to(&tok, &l4, "lost").await;
 
     let day = |d: i64| (t0 + days(d)).format("%Y-%m-%d").to_string();
@@ -532,23 +521,17 @@ async fn the_board_has_six_columns_in_order_with_counts_and_values_matching_the_
 
     // Leads added and moved by hand and by capture keep it exact.
     let a = app
-        .create_lead(
+        .create_lead_id(
             &tok,
             &json!({"name": "Board A", "phone": phone(), "expected_value": 1234}),
         )
-        .await["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+        .await;
     let b = app
-        .create_lead(
+        .create_lead_id(
             &tok,
             &json!({"name": "Board B", "phone": phone(), "expected_value": 99}),
         )
-        .await["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+        .await;
     app.capture_ok(DEMO, &capture_body("Board C", &phone()))
         .await;
     app.move_to(&tok, &a, "booked").await;
@@ -667,11 +650,8 @@ async fn a_patch_with_a_stale_if_match_is_412_with_the_current_version() {
     let app = App::start(true).await;
     let tok = admin(DEMO);
     let id = app
-        .create_lead(&tok, &json!({"name": "Race", "phone": phone()}))
-        .await["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+        .create_lead_id(&tok, &json!({"name": "Race", "phone": phone()}))
+        .await;
     let first = patch(
         &app,
         &tok,
@@ -717,11 +697,8 @@ async fn a_malformed_if_match_is_422() {
     let app = App::start(true).await;
     let tok = admin(DEMO);
     let id = app
-        .create_lead(&tok, &json!({"name": "Header", "phone": phone()}))
-        .await["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+        .create_lead_id(&tok, &json!({"name": "Header", "phone": phone()}))
+        .await;
     for bad in ["abc", "\"v1\"", "-1", "1.5", "\"\""] {
         let r = patch(&app, &tok, &id, Some(bad), &json!({"service": "Facial"})).await;
         r.assert_fields(&["If-Match"]);
@@ -734,11 +711,8 @@ async fn an_empty_or_invalid_patch_is_422() {
     let app = App::start(true).await;
     let tok = admin(DEMO);
     let id = app
-        .create_lead(&tok, &json!({"name": "Empty", "phone": phone()}))
-        .await["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+        .create_lead_id(&tok, &json!({"name": "Empty", "phone": phone()}))
+        .await;
     let cases: Vec<(Value, Vec<&str>)> = vec![
         (json!({}), vec!["body"]),
         (json!({"status": "won"}), vec!["status"]),
@@ -774,23 +748,17 @@ async fn changing_the_expected_value_moves_the_board_column_sum() {
     app.add_tenant("money").await;
     let tok = admin("money");
     let id = app
-        .create_lead(
+        .create_lead_id(
             &tok,
             &json!({"name": "Money", "phone": phone(), "expected_value": 1000}),
         )
-        .await["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+        .await;
     let other = app
-        .create_lead(
+        .create_lead_id(
             &tok,
             &json!({"name": "Other", "phone": phone(), "expected_value": 50}),
         )
-        .await["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+        .await;
     let value = |board: &Value, status: &str| column(board, status)["expected_value"].as_i64();
     assert_eq!(value(&app.board(&tok).await, "new"), Some(1050));
 
@@ -850,14 +818,11 @@ async fn every_status_transition_is_allowed_or_refused_exactly_as_designed() {
         let path = path_to(from);
         for to in STATUSES {
             let id = app
-                .create_lead(
+                .create_lead_id(
                     &maker,
                     &json!({"name": format!("{from} to {to}"), "phone": phone()}),
                 )
-                .await["id"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
+                .await;
             for step in &path {
                 app.advance(chrono::Duration::seconds(1));
                 app.move_to(&actor, &id, step).await;
@@ -986,11 +951,8 @@ async fn won_is_terminal() {
     let app = App::start(true).await;
     let tok = admin(DEMO);
     let id = app
-        .create_lead(&tok, &json!({"name": "Winner", "phone": phone()}))
-        .await["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+        .create_lead_id(&tok, &json!({"name": "Winner", "phone": phone()}))
+        .await;
     app.move_to(&tok, &id, "booked").await;
     app.move_to(&tok, &id, "won").await;
     for to in STATUSES {
@@ -1353,14 +1315,11 @@ async fn status_events_stay_in_the_order_they_happened_when_changes_share_a_mill
     ];
     for attempt in 0..3 {
         let id = app
-            .create_lead(
+            .create_lead_id(
                 &tok,
                 &json!({"name": format!("Quick {attempt}"), "phone": phone()}),
             )
-            .await["id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
+            .await;
         for to in path {
             app.move_to(&tok, &id, to).await;
         }
@@ -1520,11 +1479,8 @@ async fn concurrent_edits_with_the_same_if_match_let_exactly_one_win() {
     let app = App::start(true).await;
     let tok = admin(DEMO);
     let id = app
-        .create_lead(&tok, &json!({"name": "Edited", "phone": phone()}))
-        .await["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+        .create_lead_id(&tok, &json!({"name": "Edited", "phone": phone()}))
+        .await;
     let mut tasks = Vec::new();
     for i in 0..10 {
         let http = app.http.clone();
@@ -1608,11 +1564,8 @@ async fn a_body_over_16_kb_is_413_on_admin_routes_too() {
     let app = App::start(true).await;
     let tok = admin(DEMO);
     let id = app
-        .create_lead(&tok, &json!({"name": "Sized", "phone": phone()}))
-        .await["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+        .create_lead_id(&tok, &json!({"name": "Sized", "phone": phone()}))
+        .await;
     let big = "é".repeat(9 * 1024); // 18 KB of UTF-8
     app.post(
         "/leads",

@@ -212,6 +212,14 @@ impl App {
         r.body
     }
 
+    /// Creates a lead by hand and returns its id.
+    pub async fn create_lead_id(&self, token: &str, body: &Value) -> String {
+        self.create_lead(token, body).await["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     pub async fn set_status(&self, token: &str, id: &str, to: &str, reason: Option<&str>) -> Resp {
         let mut body = json!({ "status": to });
         if let Some(r) = reason {
