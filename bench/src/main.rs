@@ -205,6 +205,11 @@ fn cold_targets(o: &Options, moto: &moto::Moto) -> Result<Vec<cold::Target>> {
     ])
 }
 
+/// The same allocator as the crm-local binary, whose server this process hosts for part (b)
+/// (the baseline server shares it, so the ratio compares like with like).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let runtime = tokio::runtime::Builder::new_multi_thread()

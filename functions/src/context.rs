@@ -3,18 +3,40 @@
 
 use std::sync::Arc;
 
+use crm_shared::domain::tenant::TenantSettings;
+use crm_shared::http::problem::ApiError;
 use crm_shared::ports::bus::{DomainEvent, EventBus};
 use crm_shared::ports::clock::Clock;
 use crm_shared::ports::store::Store;
+use crm_shared::store::tenants::SettingsCache;
 
 #[derive(Clone)]
 pub struct Ctx {
     pub store: Arc<dyn Store>,
     pub bus: Arc<dyn EventBus>,
     pub clock: Arc<dyn Clock>,
+    /// Tenant settings this process read recently.
+    pub settings: Arc<SettingsCache>,
 }
 
 impl Ctx {
+    pub fn new(store: Arc<dyn Store>, bus: Arc<dyn EventBus>, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            store,
+            bus,
+            clock,
+            settings: Arc::default(),
+        }
+    }
+
+    /// The caller's tenant settings (cached for a few seconds), or 404 when it has none.
+    pub async fn tenant_settings(&self, tenant: &str) -> Result<TenantSettings, ApiError> {
+        self.settings
+            .get(self.store.as_ref(), tenant)
+            .await?
+            .ok_or(ApiError::NotFound("tenant"))
+    }
+
     /// Publishes events after the state they describe is durable. A failure is logged, not
     /// returned: the write it follows already happened, and consumers that must see every
     /// change (counters) do not depend on the event arriving.

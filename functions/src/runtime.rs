@@ -35,11 +35,11 @@ pub use crm_shared::adapters::aws::WarmUp;
 pub async fn aws_ctx(warm_up: WarmUp) -> Result<Ctx, Error> {
     let config = Config::from_env()?;
     let (store, bus) = aws::connect(&config.table_name, &config.event_bus_name, warm_up).await;
-    Ok(Ctx {
-        store: Arc::new(store),
-        bus: Arc::new(bus),
-        clock: Arc::new(SystemClock),
-    })
+    Ok(Ctx::new(
+        Arc::new(store),
+        Arc::new(bus),
+        Arc::new(SystemClock),
+    ))
 }
 
 /// Serves one HTTP route's handler.

@@ -45,11 +45,11 @@ async fn demo_ctx() -> Ctx {
     leads::insert(&store, &lead, 48, 24, now)
         .await
         .expect("lead");
-    Ctx {
-        store: Arc::new(store),
-        bus: Arc::new(LocalBus::new()),
-        clock: Arc::new(SystemClock),
-    }
+    Ctx::new(
+        Arc::new(store),
+        Arc::new(LocalBus::new()),
+        Arc::new(SystemClock),
+    )
 }
 
 fn expected_status(function: &str) -> u16 {

@@ -60,11 +60,7 @@ pub async fn start_with_clock(
     std::fs::create_dir_all(&config.data_dir)?;
     let store = SqliteStore::open(&config.data_dir.join("crm.sqlite3"))?;
     let bus = LocalBus::new();
-    let ctx = Ctx {
-        store: Arc::new(store.clone()),
-        bus: Arc::new(bus.clone()),
-        clock,
-    };
+    let ctx = Ctx::new(Arc::new(store.clone()), Arc::new(bus.clone()), clock);
     if config.seed {
         seed::seed_demo(&ctx).await?;
     }

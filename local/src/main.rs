@@ -12,6 +12,11 @@ use serde_json::json;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
+/// mimalloc: the server allocates per request (JSON events, items); glibc malloc took about
+/// 15 % of its CPU under load (scripts/bench capture, perf).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn flag(args: &[String], name: &str) -> Option<String> {
     args.iter()
         .position(|a| a == name)

@@ -61,11 +61,7 @@ async fn serve() -> Result<(), Error> {
         let _ = crm_shared::domain::phone::normalize("087 123 4567", "IE");
         mark("5b_phone_metadata");
     }
-    let ctx = Ctx {
-        store: Arc::new(store),
-        bus: Arc::new(bus),
-        clock: Arc::new(SystemClock),
-    };
+    let ctx = Ctx::new(Arc::new(store), Arc::new(bus), Arc::new(SystemClock));
     mark("6_runtime_start");
     lambda_http::run(service_fn(move |request: Request| {
         let ctx = ctx.clone();

@@ -6,7 +6,7 @@ use crm_shared::domain::tenant::is_valid_tenant_id;
 use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{json, object_body, path_param, respond, see_other, BodyKind};
 use crm_shared::ports::bus::DomainEvent;
-use crm_shared::store::{leads, tenants};
+use crm_shared::store::leads;
 use http::StatusCode;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -39,9 +39,7 @@ async fn capture(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErro
         return Err(ApiError::NotFound("tenant"));
     }
     let (input, kind) = object_body(request, true)?;
-    let settings = tenants::get(ctx.store.as_ref(), &tenant)
-        .await?
-        .ok_or(ApiError::NotFound("tenant"))?;
+    let settings = ctx.tenant_settings(&tenant).await?;
     let capture = read_capture(&input, &settings.default_region).map_err(ApiError::Validation)?;
     let now = ctx.clock.now();
     let id = ulid::Ulid::from_datetime(now.into()).to_string();

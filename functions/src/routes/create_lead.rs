@@ -5,7 +5,6 @@ use crm_shared::http::auth::{authorize, Role};
 use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{json_versioned, object_body, respond};
 use crm_shared::store::leads::{self, LeadWriteError};
-use crm_shared::store::tenants;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
@@ -20,9 +19,7 @@ pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
 async fn create(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
     let claims = authorize(request, Role::Admin)?;
     let (input, _) = object_body(request, false)?;
-    let settings = tenants::get(ctx.store.as_ref(), &claims.tenant_id)
-        .await?
-        .ok_or(ApiError::NotFound("tenant"))?;
+    let settings = ctx.tenant_settings(&claims.tenant_id).await?;
     let new = read_new(&input, &settings.default_region).map_err(ApiError::Validation)?;
     let now = ctx.clock.now();
     let id = ulid::Ulid::from_datetime(now.into()).to_string();

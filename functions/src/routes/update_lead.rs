@@ -5,7 +5,7 @@ use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{
     if_match_version, json_versioned, object_body, path_param, respond,
 };
-use crm_shared::store::{leads, tenants};
+use crm_shared::store::leads;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
@@ -21,9 +21,7 @@ async fn update(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError
     let id = path_param(request, "id")?;
     let expected = if_match_version(request)?;
     let (input, _) = object_body(request, false)?;
-    let settings = tenants::get(ctx.store.as_ref(), &claims.tenant_id)
-        .await?
-        .ok_or(ApiError::NotFound("tenant"))?;
+    let settings = ctx.tenant_settings(&claims.tenant_id).await?;
     let patch = read_patch(&input, &settings.default_region).map_err(ApiError::Validation)?;
     let lead = leads::update(
         ctx.store.as_ref(),

@@ -1,5 +1,9 @@
 //! Tenant settings and the registry of tenants (read by jobs that run for every tenant).
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
 use serde_json::Value;
 
 use crate::domain::tenant::TenantSettings;
@@ -7,6 +11,38 @@ use crate::ports::store::{
     from_item, to_item, Check, Cond, Query, SkCond, Store, StoreError, Write, PK, SK,
 };
 use crate::store::keys;
+
+/// How long a process trusts settings it read (DESIGN §6: handlers keep cached settings).
+pub const SETTINGS_TTL: Duration = Duration::from_secs(5);
+
+/// Settings read recently by this process: a capture then costs no settings read.
+#[derive(Debug, Default)]
+pub struct SettingsCache {
+    entries: Mutex<HashMap<String, (TenantSettings, Instant)>>,
+}
+
+impl SettingsCache {
+    /// The tenant's settings, from the cache when read less than `SETTINGS_TTL` ago. Unknown
+    /// tenants are not cached, so a tenant created a moment ago is found at once.
+    pub async fn get(
+        &self,
+        store: &dyn Store,
+        tenant: &str,
+    ) -> Result<Option<TenantSettings>, StoreError> {
+        if let Ok(entries) = self.entries.lock() {
+            if let Some((settings, at)) = entries.get(tenant) {
+                if at.elapsed() < SETTINGS_TTL {
+                    return Ok(Some(settings.clone()));
+                }
+            }
+        }
+        let fresh = get(store, tenant).await?;
+        if let (Some(settings), Ok(mut entries)) = (&fresh, self.entries.lock()) {
+            entries.insert(tenant.to_owned(), (settings.clone(), Instant::now()));
+        }
+        Ok(fresh)
+    }
+}
 
 pub async fn get(store: &dyn Store, tenant: &str) -> Result<Option<TenantSettings>, StoreError> {
     store
