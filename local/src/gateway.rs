@@ -18,9 +18,16 @@ use crm_shared::http::problem::ApiError;
 use crm_shared::http::routes::{Access, Route, ROUTES};
 use crm_shared::http::token;
 use http::HeaderMap;
+use lambda_http::aws_lambda_events::apigw::{
+    ApiGatewayRequestAuthorizer, ApiGatewayRequestAuthorizerJwtDescription,
+    ApiGatewayV2httpRequest, ApiGatewayV2httpRequestContext,
+    ApiGatewayV2httpRequestContextHttpDescription,
+};
+use lambda_http::request::LambdaRequest;
 use lambda_http::Body;
 use percent_encoding::percent_decode_str;
-use serde_json::{json, Map, Value};
+use serde_json::Value;
+use std::collections::HashMap;
 
 /// Bodies larger than this are refused before reaching a handler (handlers refuse above
 /// 16 KB themselves, with the API's own 413).
@@ -73,14 +80,14 @@ fn method_filter(method: &str) -> Option<MethodFilter> {
 
 /// `{name}` segments of `template` matched against the request path, percent-decoded as
 /// API Gateway passes them.
-fn path_parameters(template: &str, path: &str) -> Map<String, Value> {
+fn path_parameters(template: &str, path: &str) -> HashMap<String, String> {
     template
         .split('/')
         .zip(path.split('/'))
         .filter_map(|(t, p)| {
             let name = t.strip_prefix('{')?.strip_suffix('}')?;
             let value = percent_decode_str(p).decode_utf8_lossy().into_owned();
-            Some((name.to_owned(), Value::String(value)))
+            Some((name.to_owned(), value))
         })
         .collect()
 }
@@ -120,7 +127,9 @@ async fn invoke(
         }
     };
     let path = parts.uri.path().to_owned();
-    let event = api_gateway_event(
+    // The request goes to the handler as API Gateway would hand it over, built directly
+    // (no JSON round trip: the same types lambda_http deserializes in Lambda).
+    let api_request = api_gateway_request(
         route,
         &parts.method,
         &path,
@@ -130,21 +139,93 @@ async fn invoke(
         peer,
         claims.as_ref(),
     );
-    let request = match lambda_http::request::from_str(&event.to_string()) {
-        Ok(r) => r,
-        Err(e) => {
-            return convert(
-                ApiError::BadRequest(format!("unreadable request: {e}")).into_response(),
-            )
-        }
-    };
+    let request: lambda_http::Request = LambdaRequest::ApiGatewayV2(api_request).into();
     match crm_functions::dispatch(route.function, &gw.ctx, request).await {
         Some(response) => convert(response),
         None => convert(ApiError::NotFound("route").into_response()),
     }
 }
 
-/// The API Gateway HTTP API (payload 2.0) event for a request.
+/// The API Gateway HTTP API (payload 2.0) request for an HTTP request: what API Gateway
+/// hands the function, the authorizer's claims included.
+#[allow(clippy::too_many_arguments)]
+pub fn api_gateway_request(
+    route: &Route,
+    method: &http::Method,
+    path: &str,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: &[u8],
+    peer: SocketAddr,
+    claims: Option<&Claims>,
+) -> ApiGatewayV2httpRequest {
+    let mut cookies = Vec::new();
+    let mut forwarded = HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        if name == http::header::COOKIE {
+            if let Ok(text) = value.to_str() {
+                cookies.extend(text.split(';').map(|c| c.trim().to_owned()));
+            }
+        } else {
+            forwarded.append(name.clone(), value.clone());
+        }
+    }
+    let now = chrono::Utc::now();
+    let route_key = format!("{} {}", route.method, route.path);
+    let mut http_description = ApiGatewayV2httpRequestContextHttpDescription::default();
+    http_description.method = method.clone();
+    http_description.path = Some(path.to_owned());
+    http_description.protocol = Some("HTTP/1.1".into());
+    http_description.source_ip = Some(peer.ip().to_string());
+    http_description.user_agent = headers
+        .get(http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let mut context = ApiGatewayV2httpRequestContext::default();
+    context.route_key = Some(route_key.clone());
+    context.account_id = Some("local".into());
+    context.stage = Some("$default".into());
+    context.request_id = Some(ulid::Ulid::new().to_string());
+    context.apiid = Some("local".into());
+    context.domain_name = Some("127.0.0.1".into());
+    context.domain_prefix = Some("local".into());
+    context.time = Some(now.format("%d/%b/%Y:%H:%M:%S %z").to_string());
+    context.time_epoch = now.timestamp_millis();
+    context.http = http_description;
+    if let Some(c) = claims {
+        let mut jwt = ApiGatewayRequestAuthorizerJwtDescription::default();
+        jwt.claims = HashMap::from([
+            ("tenant_id".to_owned(), c.tenant_id.clone()),
+            ("role".to_owned(), c.role.as_str().to_owned()),
+            ("sub".to_owned(), c.sub.clone()),
+        ]);
+        let mut authorizer = ApiGatewayRequestAuthorizer::default();
+        authorizer.jwt = Some(jwt);
+        context.authorizer = Some(authorizer);
+    }
+    let (body, is_base64) = match std::str::from_utf8(body) {
+        _ if body.is_empty() => (None, false),
+        Ok(text) => (Some(text.to_owned()), false),
+        Err(_) => (
+            Some(base64::engine::general_purpose::STANDARD.encode(body)),
+            true,
+        ),
+    };
+    let mut request = ApiGatewayV2httpRequest::default();
+    request.version = Some("2.0".into());
+    request.route_key = Some(route_key);
+    request.raw_path = Some(path.to_owned());
+    request.raw_query_string = Some(query.unwrap_or("").to_owned());
+    request.cookies = (!cookies.is_empty()).then_some(cookies);
+    request.headers = forwarded;
+    request.path_parameters = path_parameters(route.path, path);
+    request.request_context = context;
+    request.body = body;
+    request.is_base64_encoded = is_base64;
+    request
+}
+
+/// The same request as the JSON event API Gateway sends (sample events, the Lambda stub).
 #[allow(clippy::too_many_arguments)]
 pub fn api_gateway_event(
     route: &Route,
@@ -156,74 +237,8 @@ pub fn api_gateway_event(
     peer: SocketAddr,
     claims: Option<&Claims>,
 ) -> Value {
-    let mut header_map = Map::new();
-    let mut cookies = Vec::new();
-    for (name, value) in headers {
-        let Ok(text) = value.to_str() else { continue };
-        if name == http::header::COOKIE {
-            cookies.extend(text.split(';').map(|c| Value::String(c.trim().to_owned())));
-            continue;
-        }
-        let key = name.as_str().to_ascii_lowercase();
-        match header_map.get_mut(&key) {
-            Some(Value::String(existing)) => {
-                existing.push(',');
-                existing.push_str(text);
-            }
-            _ => {
-                header_map.insert(key, Value::String(text.to_owned()));
-            }
-        }
-    }
-    let (body_text, is_base64) = match std::str::from_utf8(body) {
-        Ok(text) => (text.to_owned(), false),
-        Err(_) => (base64::engine::general_purpose::STANDARD.encode(body), true),
-    };
-    let now = chrono::Utc::now();
-    let route_key = format!("{} {}", route.method, route.path);
-    let mut context = json!({
-        "accountId": "local",
-        "apiId": "local",
-        "domainName": "127.0.0.1",
-        "domainPrefix": "local",
-        "http": {
-            "method": method.as_str(),
-            "path": path,
-            "protocol": "HTTP/1.1",
-            "sourceIp": peer.ip().to_string(),
-            "userAgent": headers.get(http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or(""),
-        },
-        "requestId": ulid::Ulid::new().to_string(),
-        "routeKey": route_key,
-        "stage": "$default",
-        "time": now.format("%d/%b/%Y:%H:%M:%S %z").to_string(),
-        "timeEpoch": now.timestamp_millis(),
-    });
-    if let Some(c) = claims {
-        context["authorizer"] = json!({
-            "jwt": {
-                "claims": {"tenant_id": c.tenant_id, "role": c.role.as_str(), "sub": c.sub},
-                "scopes": null
-            }
-        });
-    }
-    let mut event = json!({
-        "version": "2.0",
-        "routeKey": route_key,
-        "rawPath": path,
-        "rawQueryString": query.unwrap_or(""),
-        "headers": header_map,
-        "pathParameters": path_parameters(route.path, path),
-        "requestContext": context,
-        "isBase64Encoded": is_base64,
-    });
-    if !cookies.is_empty() {
-        event["cookies"] = Value::Array(cookies);
-    }
-    if !body.is_empty() {
-        event["body"] = Value::String(body_text);
-    }
-    event
+    let request = api_gateway_request(route, method, path, query, headers, body, peer, claims);
+    serde_json::to_value(request).unwrap_or(Value::Null)
 }
 
 /// A handler's response as axum's.
