@@ -29,9 +29,11 @@ use percent_encoding::percent_decode_str;
 use serde_json::Value;
 use std::collections::HashMap;
 
-/// Bodies larger than this are refused before reaching a handler (handlers refuse above
-/// 16 KB themselves, with the API's own 413).
-const MAX_GATEWAY_BODY: usize = 1024 * 1024;
+/// API Gateway's own payload limit (10 MB): larger bodies are refused before any handler.
+/// Anything up to it is read whole and handed over, so handlers answer their own 413 above
+/// 16 KB on a connection the client can still read the answer from (refusing mid-body would
+/// reset it under the client's feet).
+const MAX_GATEWAY_BODY: usize = 10 * 1024 * 1024;
 
 #[derive(Clone)]
 struct Gateway {
