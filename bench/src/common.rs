@@ -104,7 +104,7 @@ pub fn capture_event(body: &str) -> Value {
         http::HeaderValue::from_static(IPHONE_UA),
     );
     let peer = SocketAddr::from(([198, 51, 100, 23], 443));
-    crm_local::gateway::api_gateway_event(
+    let request = crm_local::gateway::api_gateway_request(
         capture_route(),
         &http::Method::POST,
         &format!("/public/{TENANT}/leads"),
@@ -113,7 +113,8 @@ pub fn capture_event(body: &str) -> Value {
         body.as_bytes(),
         peer,
         None,
-    )
+    );
+    serde_json::to_value(request).unwrap_or(Value::Null)
 }
 
 /// A lambda_http request for a capture, parsed from its API Gateway event.

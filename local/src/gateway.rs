@@ -26,7 +26,6 @@ use lambda_http::aws_lambda_events::apigw::{
 use lambda_http::request::LambdaRequest;
 use lambda_http::Body;
 use percent_encoding::percent_decode_str;
-use serde_json::Value;
 use std::collections::HashMap;
 
 /// API Gateway's own payload limit (10 MB): larger bodies are refused before any handler.
@@ -149,7 +148,8 @@ async fn invoke(
 }
 
 /// The API Gateway HTTP API (payload 2.0) request for an HTTP request: what API Gateway
-/// hands the function, the authorizer's claims included.
+/// hands the function, the authorizer's claims included. Serialized, it is the JSON event
+/// (the benchmark's Lambda stub sends it so).
 #[allow(clippy::too_many_arguments)]
 pub fn api_gateway_request(
     route: &Route,
@@ -225,22 +225,6 @@ pub fn api_gateway_request(
     request.body = body;
     request.is_base64_encoded = is_base64;
     request
-}
-
-/// The same request as the JSON event API Gateway sends (sample events, the Lambda stub).
-#[allow(clippy::too_many_arguments)]
-pub fn api_gateway_event(
-    route: &Route,
-    method: &http::Method,
-    path: &str,
-    query: Option<&str>,
-    headers: &HeaderMap,
-    body: &[u8],
-    peer: SocketAddr,
-    claims: Option<&Claims>,
-) -> Value {
-    let request = api_gateway_request(route, method, path, query, headers, body, peer, claims);
-    serde_json::to_value(request).unwrap_or(Value::Null)
 }
 
 /// A handler's response as axum's.
