@@ -10,8 +10,8 @@ use serde_json::Value;
 use crate::domain::lead::{transition, Lead, LeadStatus, StatusEvent, TransitionError};
 use crate::domain::source::Source;
 use crate::ports::store::{
-    from_item, to_item, Check, Cond, Cursor, Index, Item, Key, Page, Query, SkCond, Store,
-    StoreError, Update, Write, PK, SK,
+    to_item, Check, Cond, Cursor, Index, Item, Key, Page, Query, SkCond, Store, StoreError, Update,
+    Write, PK, SK,
 };
 use crate::store::keys::{self, BOARD_INDEX};
 
@@ -134,8 +134,10 @@ pub fn lead_from_item(item: &Item) -> Result<Lead, StoreError> {
         .and_then(|rest| rest.strip_suffix("#LEADS"))
         .ok_or_else(|| StoreError::Corrupt(format!("not a lead key: {}", key.pk)))?;
     full.insert("tenant_id".into(), tenant.into());
-    full.insert("id".into(), key.sk.into());
-    from_item(&full)
+    full.insert("id".into(), key.sk.clone().into());
+    // The restored copy is ours: deserialize it as it is (`from_item` would copy it again).
+    serde_json::from_value(Value::Object(full))
+        .map_err(|e| StoreError::Corrupt(format!("{}/{}: {e}", key.pk, key.sk)))
 }
 
 /// Lowercased name and the phone's digits (international and as typed): what `q` matches
