@@ -26,8 +26,8 @@ use crate::common::{self, Child, Result, Scratch, Stats};
 pub const HELLO: &str = "hello-world lambda_runtime (baseline)";
 pub const CAPTURE: &str = "capture_lead";
 pub const PHASES: &str = "capture_lead init, phase by phase";
-pub const NO_WARMUP: &str = "same, without the warm-up GetItem";
-pub const NO_CERT_DIR: &str = "same, SSL_CERT_DIR not scanned";
+pub const AWAIT_WARMUP: &str = "same, init awaiting the warm-up GetItem";
+pub const SCAN_CERT_DIR: &str = "same, no SSL_CERT_FILE (scans cert dir)";
 pub const PRELOAD_PHONE: &str = "same, phone metadata loaded in init";
 
 const REQUEST_ID: &str = "8476a536-e9f4-11e8-9739-2dfe598c3fcd";
@@ -316,8 +316,20 @@ pub async fn measure(
         .collect())
 }
 
+/// The CA bundle file the template's `SSL_CERT_FILE` names on Amazon Linux 2023, or this
+/// machine's equivalent (Debian's).
+pub fn ca_bundle() -> Option<&'static str> {
+    [
+        "/etc/pki/tls/certs/ca-bundle.crt",
+        "/etc/ssl/certs/ca-certificates.crt",
+    ]
+    .into_iter()
+    .find(|p| Path::new(p).is_file())
+}
+
 /// The environment the capture function gets in AWS, pointed at moto.
 pub fn capture_env(moto_endpoint: &str, table: &str, bus: &str) -> Vec<(String, String)> {
+    let bundle = ca_bundle().map(|b| ("SSL_CERT_FILE", b));
     [
         ("TABLE_NAME", table),
         ("EVENT_BUS_NAME", bus),
@@ -335,6 +347,7 @@ pub fn capture_env(moto_endpoint: &str, table: &str, bus: &str) -> Vec<(String, 
         ),
     ]
     .into_iter()
+    .chain(bundle)
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect()
 }

@@ -1,6 +1,6 @@
 //! crm-bench: Pipeline CRM benchmarks, run by `scripts/bench`.
 //!
-//!   crm-bench capture [--secs S] [--threads T] [--connections C] [--cold-runs N]
+//!   crm-bench capture [--secs S] [--threads T] [--connections C,C…] [--rounds R] [--cold-runs N]
 //!                     [--captures N] [--out FILE] [--moto PATH] [--capture-bin PATH]
 //!
 //! `capture` measures, each beside a baseline measured in the same run:
@@ -23,7 +23,9 @@ use common::{Payload, Result};
 struct Options {
     secs: u32,
     threads: u32,
-    connections: u32,
+    /// Connection levels of part (b); the last is the saturation level the target is read at.
+    connections: Vec<u32>,
+    rounds: u32,
     cold_runs: usize,
     captures: usize,
     out: PathBuf,
@@ -55,7 +57,16 @@ fn options(args: &[String]) -> Result<Options> {
     Ok(Options {
         secs: num("--secs", 10)? as u32,
         threads: num("--threads", 2)? as u32,
-        connections: num("--connections", 32)? as u32,
+        connections: flag(args, "--connections")
+            .unwrap_or_else(|| "32,256".into())
+            .split(',')
+            .map(|c| {
+                c.trim()
+                    .parse::<u32>()
+                    .map_err(|_| format!("--connections takes numbers like 32,256, not `{c}`"))
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()?,
+        rounds: num("--rounds", 3)? as u32,
         cold_runs: num("--cold-runs", 7)? as usize,
         captures: num("--captures", 200)? as usize,
         out: path("--out", "bench-results/capture.txt"),
@@ -119,11 +130,8 @@ async fn capture(o: Options) -> Result<()> {
             times = Some(moto::time_handlers(moto, Payload::MetaAd, 100).await?);
         }
         if part_b {
-            progress(&format!(
-                "(b) local server under wrk: {} s, {} threads, {} connections, then the baseline",
-                o.secs, o.threads, o.connections
-            ));
-            load = Some(load::measure(o.secs, o.threads, o.connections).await?);
+            load =
+                Some(load::measure(o.secs, o.threads, &o.connections, o.rounds, progress).await?);
         }
         if let (true, Some(moto)) = (part_c, &moto) {
             progress(&format!("(c) cold starts, {} of each binary", o.cold_runs));
@@ -157,7 +165,8 @@ async fn capture(o: Options) -> Result<()> {
 }
 
 /// The binaries of part (c): the baseline, the function as built, and its init phase by phase
-/// with and without the warm-up read and with the trust store read from the bundle only.
+/// with init awaiting the warm-up read, and with the trust store found by scanning the
+/// certificate directory instead of read from the bundle file the template names.
 fn cold_targets(o: &Options, moto: &moto::Moto) -> Result<Vec<cold::Target>> {
     let hello = sibling("hello_lambda")?;
     let phases = sibling("capture_phases")?;
@@ -188,14 +197,18 @@ fn cold_targets(o: &Options, moto: &moto::Moto) -> Result<Vec<cold::Target>> {
             env: env.clone(),
         },
         cold::Target {
-            label: cold::NO_WARMUP.into(),
+            label: cold::AWAIT_WARMUP.into(),
             binary: phases.clone(),
-            env: with(&[("BENCH_SKIP_WARMUP", "1")]),
+            env: with(&[("BENCH_AWAIT_WARMUP", "1")]),
         },
         cold::Target {
-            label: cold::NO_CERT_DIR.into(),
+            label: cold::SCAN_CERT_DIR.into(),
             binary: phases.clone(),
-            env: with(&[("SSL_CERT_DIR", "/nonexistent/crm-bench")]),
+            env: env
+                .iter()
+                .filter(|(k, _)| k != "SSL_CERT_FILE")
+                .cloned()
+                .collect(),
         },
         cold::Target {
             label: cold::PRELOAD_PHONE.into(),

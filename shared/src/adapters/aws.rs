@@ -9,14 +9,18 @@ use crate::ports::store::{Key, Store};
 /// Whether to open the connection to DynamoDB during init.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WarmUp {
-    /// A cheap read warms the TLS connection, so the first invocation does not pay for the
-    /// handshake (functions that use the table).
+    /// A cheap read, started in the background, opens the TLS connection while the runtime
+    /// asks for the first event and the handler does its CPU work (parsing, validation, the
+    /// phone-number metadata), so the first invocation rarely waits for the handshake and init
+    /// does not wait for it either (functions that use the table).
     Table,
     /// Functions that never touch the table (and may not read it) skip it.
     No,
 }
 
 /// Loads the SDK configuration from the Lambda environment and builds the store and bus.
+/// The trust store comes from `SSL_CERT_FILE` when set (the template points it at the CA
+/// bundle file, sparing init a scan of the certificate directory).
 pub async fn connect(
     table_name: &str,
     event_bus_name: &str,
@@ -29,9 +33,12 @@ pub async fn connect(
         event_bus_name.to_owned(),
     );
     if warm_up == WarmUp::Table {
-        if let Err(e) = store.get(&Key::new("WARMUP", "WARMUP")).await {
-            tracing::warn!(error = %e, "store warm-up read failed");
-        }
+        let store = store.clone();
+        tokio::spawn(async move {
+            if let Err(e) = store.get(&Key::new("WARMUP", "WARMUP")).await {
+                tracing::warn!(error = %e, "store warm-up read failed");
+            }
+        });
     }
     (store, bus)
 }

@@ -3,9 +3,11 @@
 //! Items are JSON documents keyed by (PK, SK); each GSI's key attributes are copied into
 //! indexed columns so index queries are range scans of an index, never of the table.
 //! Conditions, transactions and cursors behave as in DynamoDB. One writer thread applies
-//! writes, each in its own savepoint, and commits whatever is waiting together (group
-//! commit): every write is durable (WAL, synchronous=FULL) before its call returns, and
-//! concurrent writers share the fsync. Reads use their own connections.
+//! whatever writes are waiting and commits them together (group commit); a second thread
+//! makes each committed group durable (one `fdatasync` of the WAL shared by every write in
+//! it, and by every group committed meanwhile) and only then answers its writes. So every
+//! acknowledged write is on disk, and the writer builds the next group while the previous
+//! one is being flushed. Reads use their own connections.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -58,10 +60,15 @@ enum Work {
     Purge(i64),
 }
 
+type Reply = tokio::sync::oneshot::Sender<Result<usize, StoreError>>;
+
 struct Job {
     work: Work,
-    reply: tokio::sync::oneshot::Sender<Result<usize, StoreError>>,
+    reply: Reply,
 }
+
+/// A committed group's answers, held until the group is durable.
+type Answers = Vec<(Reply, Result<usize, StoreError>)>;
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -77,7 +84,7 @@ fn backend(e: impl std::fmt::Display) -> StoreError {
 
 impl SqliteStore {
     /// Opens (and creates if needed) the store in `path`. Every acknowledged write is on disk
-    /// (WAL, synchronous=FULL).
+    /// (its WAL frames flushed by `fdatasync` before the write is answered).
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         Self::start(path.to_path_buf(), true, false)
     }
@@ -91,21 +98,39 @@ impl SqliteStore {
 
     fn start(path: PathBuf, durable: bool, scratch: bool) -> Result<Self, StoreError> {
         let conn = Connection::open(&path).map_err(backend)?;
-        conn.execute_batch(&format!(
-            // Checkpoints run on the writer thread, each with an fsync: every 10,000 pages
-            // (~40 MB of WAL) rather than SQLite's 1,000 keeps them off the capture path.
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = {}; PRAGMA busy_timeout = 5000;
-             PRAGMA wal_autocheckpoint = 10000;",
-            if durable { "FULL" } else { "OFF" }
-        ))
+        conn.execute_batch(
+            // Commits do not sync (synchronous=NORMAL): the durability thread flushes the WAL
+            // before any write is answered. Checkpoints (which sync the WAL and the database
+            // themselves) run on the writer every 10,000 pages (~40 MB of WAL) rather than
+            // SQLite's 1,000, which keeps them off most captures' path.
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;
+             PRAGMA wal_autocheckpoint = 10000; PRAGMA temp_store = MEMORY;",
+        )
         .map_err(backend)?;
         create_schema(&conn)?;
         let meter = Arc::new(CapacityMeter::default());
         let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let answer: Box<dyn Fn(Answers) + Send> = if durable {
+            let (done_tx, done_rx) = std::sync::mpsc::channel::<Answers>();
+            let wal = wal_path(&path);
+            std::thread::Builder::new()
+                .name("sqlite-sync".into())
+                .spawn(move || sync_loop(&wal, &done_rx))
+                .map_err(backend)?;
+            Box::new(move |answers| {
+                if let Err(std::sync::mpsc::SendError(answers)) = done_tx.send(answers) {
+                    for (reply, _) in answers {
+                        let _ = reply.send(Err(backend("durability thread stopped")));
+                    }
+                }
+            })
+        } else {
+            Box::new(send_answers)
+        };
         let writer_meter = Arc::clone(&meter);
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || writer_loop(conn, &rx, &writer_meter))
+            .spawn(move || writer_loop(conn, &rx, &writer_meter, answer.as_ref()))
             .map_err(backend)?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -188,10 +213,28 @@ fn create_schema(conn: &Connection) -> Result<(), StoreError> {
     .map_err(backend)
 }
 
-/// The writer: takes every job waiting, runs each in its own savepoint (so one failing
-/// condition undoes only its own job), commits the group with one fsync, then answers each.
-/// Group commit keeps a durable capture's cost near one fsync shared by all concurrent ones.
-fn writer_loop(mut conn: Connection, jobs: &std::sync::mpsc::Receiver<Job>, meter: &CapacityMeter) {
+fn wal_path(db: &Path) -> PathBuf {
+    let mut p = db.as_os_str().to_owned();
+    p.push("-wal");
+    PathBuf::from(p)
+}
+
+fn send_answers(answers: Answers) {
+    for (reply, result) in answers {
+        let _ = reply.send(result);
+    }
+}
+
+/// The writer: takes every job waiting, runs them in one transaction, commits the group and
+/// hands its answers to `answer` (the durability thread, or straight back for a scratch
+/// store). Group commit keeps a durable capture's cost near one fsync shared by all
+/// concurrent ones.
+fn writer_loop(
+    mut conn: Connection,
+    jobs: &std::sync::mpsc::Receiver<Job>,
+    meter: &CapacityMeter,
+    answer: &(dyn Fn(Answers) + Send),
+) {
     while let Ok(first) = jobs.recv() {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
@@ -200,67 +243,118 @@ fn writer_loop(mut conn: Connection, jobs: &std::sync::mpsc::Receiver<Job>, mete
                 Err(_) => break,
             }
         }
-        let results = run_group(&mut conn, &group, meter);
-        for (job, result) in group.into_iter().zip(results) {
-            let _ = job.reply.send(result);
+        let works: Vec<&Work> = group.iter().map(|j| &j.work).collect();
+        let results = run_group(&mut conn, &works, meter);
+        answer(group.into_iter().map(|j| j.reply).zip(results).collect());
+    }
+}
+
+/// The durability thread: flushes the WAL once for every group committed since its last
+/// flush, then answers their writes. Failed writes (a condition that did not hold) wait too:
+/// the item that failed them may belong to a group still being flushed, and an answer such
+/// as "duplicate of lead X" must not name a lead a power cut could still take back.
+fn sync_loop(wal: &Path, done: &std::sync::mpsc::Receiver<Answers>) {
+    let mut file: Option<std::fs::File> = None;
+    while let Ok(mut answers) = done.recv() {
+        while let Ok(more) = done.try_recv() {
+            answers.extend(more);
+        }
+        let synced = match &file {
+            Some(f) => f.sync_data(),
+            None => std::fs::File::open(wal).and_then(|f| {
+                let r = f.sync_data();
+                file = Some(f);
+                r
+            }),
+        };
+        match synced {
+            Ok(()) => send_answers(answers),
+            Err(e) => {
+                // The writes are committed but maybe not on disk: say so rather than claim
+                // them durable (a retried capture then finds its lead as a duplicate).
+                tracing::error!(error = %e, wal = %wal.display(), "WAL flush failed");
+                for (reply, result) in answers {
+                    let _ = reply.send(result.and_then(|_| Err(backend(&e))));
+                }
+            }
         }
     }
 }
 
+fn control(conn: &Connection, sql: &str) -> Result<usize, StoreError> {
+    // Transaction control through cached statements: parsed once, not once per group.
+    conn.prepare_cached(sql)
+        .and_then(|mut stmt| stmt.execute([]))
+        .map_err(backend)
+}
+
+/// Runs a group in one transaction. A job that fails a condition (or is invalid) fails
+/// before it writes anything (`run_job` checks everything first), so it needs no savepoint
+/// and the group's other writes stand. A backend error may strike mid-job: then the whole
+/// group is rolled back and each job runs again in a transaction of its own.
 fn run_group(
     conn: &mut Connection,
-    group: &[Job],
+    group: &[&Work],
     meter: &CapacityMeter,
 ) -> Vec<Result<usize, StoreError>> {
-    // Transaction control through cached statements: parsed once, not once per write.
-    let control = |sql: &str| {
-        conn.prepare_cached(sql)
-            .and_then(|mut stmt| stmt.execute([]))
-            .map_err(backend)
-    };
-    if let Err(e) = control("BEGIN IMMEDIATE") {
+    if let Err(e) = control(conn, "BEGIN IMMEDIATE") {
         return group.iter().map(|_| Err(backend(&e))).collect();
     }
     let mut results = Vec::with_capacity(group.len());
-    for job in group {
-        let result = control("SAVEPOINT job").and_then(|_| {
-            let r = run_job(conn, &job.work, meter);
-            if r.is_err() {
-                // Undo this job alone; the group's other writes stand.
-                control("ROLLBACK TO job")?;
+    for work in group {
+        match run_job(conn, work, meter) {
+            Err(StoreError::Backend(e)) if group.len() > 1 => {
+                tracing::warn!(error = %e, jobs = group.len(), "group failed; running its jobs one by one");
+                let _ = control(conn, "ROLLBACK");
+                return group
+                    .iter()
+                    .map(|work| run_group(conn, &[work], meter).remove(0))
+                    .collect();
             }
-            control("RELEASE job")?;
-            r
-        });
-        results.push(result);
+            r => results.push(r),
+        }
     }
-    match control("COMMIT") {
+    let failed_mid_job = results
+        .iter()
+        .any(|r| matches!(r, Err(StoreError::Backend(_))));
+    let end = if failed_mid_job { "ROLLBACK" } else { "COMMIT" };
+    match control(conn, end) {
         Ok(_) => results,
         Err(e) => {
-            let _ = control("ROLLBACK");
+            let _ = control(conn, "ROLLBACK");
             group.iter().map(|_| Err(backend(&e))).collect()
         }
     }
 }
 
+/// Runs one job. Everything that can refuse it (a condition, an invalid image, a corrupt
+/// item) is decided before its first write, so a refused job has written nothing.
 fn run_job(conn: &Connection, work: &Work, meter: &CapacityMeter) -> Result<usize, StoreError> {
     match work {
-        Work::Write(w) => execute(conn, w, meter, false).map(|()| 1),
+        Work::Write(w) => {
+            let key = w
+                .key()
+                .ok_or_else(|| StoreError::Invalid("item needs string PK and SK".into()))?;
+            let current = load(conn, &key)?;
+            let outcome = plan(w, current.as_ref())?;
+            apply(conn, &key, current.as_ref(), outcome, meter, false)?;
+            Ok(1)
+        }
         Work::Transact(writes) => {
             // Check every condition first (DynamoDB cancels the whole transaction and reports
             // the failed item), then apply; each item is read once (a transaction touches an
             // item at most once, so the images stay current).
-            let mut images = Vec::with_capacity(writes.len());
+            let mut planned = Vec::with_capacity(writes.len());
             for w in writes {
                 let key = w
                     .key()
                     .ok_or_else(|| StoreError::Invalid("missing key".into()))?;
                 let current = load(conn, &key)?;
-                plan(w, current.as_ref())?;
-                images.push((key, current));
+                let outcome = plan(w, current.as_ref())?;
+                planned.push((key, current, outcome));
             }
-            for (w, (key, current)) in writes.iter().zip(images) {
-                apply(conn, w, &key, current, meter, true)?;
+            for (key, current, outcome) in planned {
+                apply(conn, &key, current.as_ref(), outcome, meter, true)?;
             }
             Ok(writes.len())
         }
@@ -291,10 +385,6 @@ fn parse(text: &str) -> Result<Item, StoreError> {
     }
 }
 
-fn str_attr(item: &Item, name: &str) -> Option<String> {
-    item.get(name).and_then(Value::as_str).map(str::to_owned)
-}
-
 fn validate_key_attrs(item: &Item) -> Result<Key, StoreError> {
     let key =
         Key::of(item).ok_or_else(|| StoreError::Invalid("item needs string PK and SK".into()))?;
@@ -312,55 +402,74 @@ fn validate_key_attrs(item: &Item) -> Result<Key, StoreError> {
     Ok(key)
 }
 
-fn store_item(conn: &Connection, item: &Item) -> Result<(), StoreError> {
-    let key = validate_key_attrs(item)?;
+/// The upsert of an item and its index columns, written once for `GSI_COUNT` indexes.
+fn upsert_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        let mut names = vec![
+            "pk".to_owned(),
+            "sk".into(),
+            "item".into(),
+            "expires_at".into(),
+        ];
+        for n in 1..=table::GSI_COUNT {
+            names.push(format!("gsi{n}pk"));
+            names.push(format!("gsi{n}sk"));
+        }
+        let placeholders = (1..=names.len())
+            .map(|i| format!("?{i}"))
+            .collect::<Vec<_>>();
+        format!(
+            "INSERT OR REPLACE INTO items ({}) VALUES ({})",
+            names.join(", "),
+            placeholders.join(", ")
+        )
+    })
+}
+
+/// Stores an image `plan` validated (string PK and SK equal to `key`, string GSI keys).
+fn store_item(conn: &Connection, key: &Key, item: &Item) -> Result<(), StoreError> {
+    use rusqlite::types::{ToSqlOutput, ValueRef};
     let text = serde_json::to_string(item).map_err(backend)?;
-    let mut names = vec!["pk", "sk", "item", "expires_at"]
-        .into_iter()
-        .map(str::to_owned)
-        .collect::<Vec<_>>();
-    let mut values: Vec<rusqlite::types::Value> = vec![
-        key.pk.into(),
-        key.sk.into(),
-        text.into(),
-        item.get(crate::ports::store::EXPIRES_AT)
-            .and_then(Value::as_i64)
-            .map_or(rusqlite::types::Value::Null, Into::into),
-    ];
+    let expires = item
+        .get(crate::ports::store::EXPIRES_AT)
+        .and_then(Value::as_i64);
+    fn text_value(s: &str) -> ToSqlOutput<'_> {
+        ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes()))
+    }
+    let mut values: Vec<ToSqlOutput<'_>> =
+        Vec::with_capacity(4 + 2 * usize::from(table::GSI_COUNT));
+    values.push(text_value(&key.pk));
+    values.push(text_value(&key.sk));
+    values.push(text_value(&text));
+    values.push(match expires {
+        Some(t) => ToSqlOutput::Owned(t.into()),
+        None => ToSqlOutput::Borrowed(ValueRef::Null),
+    });
     for n in 1..=table::GSI_COUNT {
         // A GSI holds the item only when both of its key attributes are present.
-        let (p, s) = (
-            str_attr(item, &table::gsi_pk(n)),
-            str_attr(item, &table::gsi_sk(n)),
-        );
-        let (p, s) = match (p, s) {
-            (Some(p), Some(s)) => (p.into(), s.into()),
-            _ => (rusqlite::types::Value::Null, rusqlite::types::Value::Null),
-        };
-        names.push(format!("gsi{n}pk"));
-        names.push(format!("gsi{n}sk"));
-        values.push(p);
-        values.push(s);
+        let attr = |name: String| item.get(&name).and_then(Value::as_str);
+        match (attr(table::gsi_pk(n)), attr(table::gsi_sk(n))) {
+            (Some(p), Some(s)) => {
+                values.push(text_value(p));
+                values.push(text_value(s));
+            }
+            _ => {
+                values.push(ToSqlOutput::Borrowed(ValueRef::Null));
+                values.push(ToSqlOutput::Borrowed(ValueRef::Null));
+            }
+        }
     }
-    let placeholders = (1..=names.len())
-        .map(|i| format!("?{i}"))
-        .collect::<Vec<_>>();
-    let sql = format!(
-        "INSERT OR REPLACE INTO items ({}) VALUES ({})",
-        names.join(", "),
-        placeholders.join(", ")
-    );
-    conn.execute(&sql, params_from_iter(values))
+    conn.prepare_cached(upsert_sql())
+        .and_then(|mut stmt| stmt.execute(params_from_iter(values)))
         .map_err(backend)?;
     Ok(())
 }
 
 fn delete_item(conn: &Connection, key: &Key) -> Result<(), StoreError> {
-    conn.execute(
-        "DELETE FROM items WHERE pk = ?1 AND sk = ?2",
-        [&key.pk, &key.sk],
-    )
-    .map_err(backend)?;
+    conn.prepare_cached("DELETE FROM items WHERE pk = ?1 AND sk = ?2")
+        .and_then(|mut stmt| stmt.execute([&key.pk, &key.sk]))
+        .map_err(backend)?;
     Ok(())
 }
 
@@ -378,7 +487,10 @@ fn plan(write: &Write, current: Option<&Item>) -> Result<Outcome, StoreError> {
         }
     }
     Ok(match write {
-        Write::Put { item, .. } => Outcome::Store(item.clone()),
+        Write::Put { item, .. } => {
+            validate_key_attrs(item)?;
+            Outcome::Store(item.clone())
+        }
         Write::Update { key, update, .. } => {
             let mut image = current.cloned().unwrap_or_else(|| {
                 let mut fresh = Item::new();
@@ -394,6 +506,7 @@ fn plan(write: &Write, current: Option<&Item>) -> Result<Outcome, StoreError> {
                 }
             }
             update.apply(&mut image);
+            validate_key_attrs(&image)?;
             Outcome::Store(image)
         }
         Write::Delete { .. } => Outcome::Delete,
@@ -401,43 +514,27 @@ fn plan(write: &Write, current: Option<&Item>) -> Result<Outcome, StoreError> {
     })
 }
 
-fn execute(
-    conn: &Connection,
-    write: &Write,
-    meter: &CapacityMeter,
-    transactional: bool,
-) -> Result<(), StoreError> {
-    let key = write
-        .key()
-        .ok_or_else(|| StoreError::Invalid("item needs string PK and SK".into()))?;
-    let current = load(conn, &key)?;
-    apply(conn, write, &key, current, meter, transactional)
-}
-
-/// Writes the outcome of `write` given the item's current image (already loaded).
+/// Writes a planned outcome (conditions and images already checked by `plan`).
 fn apply(
     conn: &Connection,
-    write: &Write,
     key: &Key,
-    current: Option<Item>,
+    current: Option<&Item>,
+    outcome: Outcome,
     meter: &CapacityMeter,
     transactional: bool,
 ) -> Result<(), StoreError> {
-    match plan(write, current.as_ref())? {
+    match outcome {
         Outcome::Store(image) => {
-            validate_key_attrs(&image)?;
-            meter.record_write(current.as_ref(), Some(&image), transactional);
-            store_item(conn, &image)
+            store_item(conn, key, &image)?;
+            meter.record_write(current, Some(&image), transactional);
         }
         Outcome::Delete => {
-            meter.record_write(current.as_ref(), None, transactional);
-            delete_item(conn, key)
+            delete_item(conn, key)?;
+            meter.record_write(current, None, transactional);
         }
-        Outcome::Nothing => {
-            meter.record_condition_check(current.as_ref());
-            Ok(())
-        }
+        Outcome::Nothing => meter.record_condition_check(current),
     }
+    Ok(())
 }
 
 #[async_trait]
@@ -630,6 +727,53 @@ mod tests {
         }
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+
+    /// Without savepoints, a job must be refused before it writes: a transaction whose second
+    /// write is invalid (a GSI key that is not a string) leaves its first write out, while
+    /// the jobs committed in the same group stand.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_refused_transaction_writes_nothing_while_its_group_commits() {
+        use crate::ports::store::Update;
+        let store = SqliteStore::in_memory().unwrap_or_else(|e| panic!("{e}"));
+        let mut tasks = Vec::new();
+        for who in 0..40 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let first = Write::put(item(&format!("first#{who}"), who));
+                let result = if who % 2 == 0 {
+                    store.write(first).await
+                } else {
+                    let bad = Write::Update {
+                        key: Key::new(format!("second#{who}"), "U"),
+                        update: Update::default().set(table::gsi_pk(1), 5),
+                        check: None,
+                    };
+                    store.transact(vec![first, bad]).await
+                };
+                (who, result)
+            }));
+        }
+        for t in tasks {
+            let (who, result) = t.await.unwrap_or_else(|e| panic!("{e}"));
+            let stored = store
+                .get(&Key::new(format!("first#{who}"), "U"))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            if who % 2 == 0 {
+                assert!(result.is_ok(), "{who}: {result:?}");
+                assert!(stored.is_some(), "{who}'s write was lost");
+            } else {
+                assert!(
+                    matches!(result, Err(StoreError::Invalid(_))),
+                    "{who}: {result:?}"
+                );
+                assert!(
+                    stored.is_none(),
+                    "{who}'s refused transaction left its first write"
+                );
+            }
         }
     }
 }

@@ -210,6 +210,167 @@ impl BookingTotals {
     }
 }
 
+/// Who a booking is for, as the booking system reports it (phone E.164, email lowercased).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Contact {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// The fields a booking fact may carry on the wire (webhook body, EventBridge detail).
+pub const FACT_FIELDS: &[&str] = &[
+    "type",
+    "booking_id",
+    "version",
+    "start",
+    "service",
+    "staff",
+    "amount",
+    "currency",
+    "paid",
+    "lead_id",
+    "customer",
+    "tenant_id",
+];
+
+/// Reads a booking fact: `type` (or the EventBridge detail-type as `kind`), `booking_id`,
+/// `version` ≥ 1, `start` (RFC 3339), optional `service`, `staff`, `amount` (minor units),
+/// `currency`, `paid`, `lead_id`, and `customer` `{name, phone, email}` (phone read in
+/// `region`). Every bad field is named.
+pub fn read_fact(
+    input: &serde_json::Map<String, serde_json::Value>,
+    kind: Option<BookingKind>,
+    region: &str,
+) -> Result<(BookingFact, Contact), Vec<crate::domain::validation::FieldError>> {
+    use serde_json::Value;
+    let mut f = crate::domain::validation::Fields::default();
+    f.reject_unknown(input, FACT_FIELDS);
+    let kind = match (kind, f.text(input, "type", 40, false)) {
+        (Some(k), _) => Some(k),
+        (None, Some(t)) => {
+            let k = BookingKind::parse(&t);
+            if k.is_none() {
+                f.error("type", "is not one of BookingCreated, BookingRescheduled, BookingCompleted, BookingCancelled, BookingNoShow");
+            }
+            k
+        }
+        (None, None) => {
+            f.error("type", "is required");
+            None
+        }
+    };
+    let booking_id = f.required_text(input, "booking_id", 100);
+    if booking_id.as_deref().is_some_and(|b| b.contains('#')) {
+        f.error("booking_id", "must not contain #");
+    }
+    let version = match input.get("version") {
+        Some(Value::Number(n)) => match n.as_u64() {
+            Some(v) if v >= 1 => Some(v),
+            _ => {
+                f.error("version", "must be a whole number ≥ 1");
+                None
+            }
+        },
+        None | Some(Value::Null) => {
+            f.error("version", "is required");
+            None
+        }
+        Some(_) => {
+            f.error("version", "must be a whole number ≥ 1");
+            None
+        }
+    };
+    let start = match f.required_text(input, "start", 40) {
+        Some(t) => match DateTime::parse_from_rfc3339(&t) {
+            Ok(d) => Some(d.with_timezone(&Utc)),
+            Err(_) => {
+                f.error("start", "must be an RFC 3339 date-time");
+                None
+            }
+        },
+        None => None,
+    };
+    let service = f.text(input, "service", 100, false);
+    let staff = f.text(input, "staff", 100, false);
+    let amount = match input.get("amount") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) => match n.as_i64() {
+            Some(a) if a >= 0 => Some(a),
+            _ => {
+                f.error("amount", "must be a whole number of minor units ≥ 0");
+                None
+            }
+        },
+        Some(_) => {
+            f.error("amount", "must be a whole number of minor units ≥ 0");
+            None
+        }
+    };
+    let currency = f
+        .text(input, "currency", 3, false)
+        .map(|c| c.to_ascii_uppercase());
+    if currency
+        .as_deref()
+        .is_some_and(|c| c.len() != 3 || !c.bytes().all(|b| b.is_ascii_alphabetic()))
+    {
+        f.error("currency", "must be an ISO 4217 code such as EUR");
+    }
+    let paid = f.flag(input, "paid");
+    let lead_id = f.text(input, "lead_id", 40, false);
+    let contact = match input.get("customer") {
+        None | Some(Value::Null) => Contact::default(),
+        Some(Value::Object(c)) => {
+            let mut inner = crate::domain::validation::Fields::default();
+            inner.reject_unknown(c, &["name", "phone", "email"]);
+            let name = inner.text(c, "name", 200, false);
+            let email = inner.email(c, "email");
+            let phone = inner.text(c, "phone", 32, false).and_then(|raw| {
+                match crate::domain::phone::normalize(&raw, region) {
+                    Ok(p) => Some(p),
+                    Err(e) => {
+                        inner.error("phone", e.to_string());
+                        None
+                    }
+                }
+            });
+            for e in inner.errors {
+                f.error(&format!("customer.{}", e.field), e.reason);
+            }
+            Contact { name, phone, email }
+        }
+        Some(_) => {
+            f.error("customer", "must be an object with name, phone, email");
+            Contact::default()
+        }
+    };
+    if lead_id.is_none()
+        && contact.phone.is_none()
+        && contact.email.is_none()
+        && f.errors.is_empty()
+    {
+        f.error("customer", "needs a phone or an email (or give lead_id)");
+    }
+    match (kind, booking_id, version, start) {
+        (Some(kind), Some(booking_id), Some(version), Some(start)) => f.finish((
+            BookingFact {
+                kind,
+                booking_id,
+                version,
+                start,
+                service,
+                staff,
+                amount,
+                currency,
+                paid,
+                lead_id,
+            },
+            contact,
+        )),
+        _ => Err(f.errors),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::customer::Thresholds;
+
 /// Settings of one business (DESIGN §3 `GET/PATCH /settings`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TenantSettings {
@@ -25,6 +27,12 @@ pub struct TenantSettings {
     pub currency: String,
     #[serde(default)]
     pub services: Vec<String>,
+    /// Customer classification thresholds (segments, tags, tiers, points).
+    #[serde(default)]
+    pub thresholds: Thresholds,
+    /// Key of the HMAC signatures on this tenant's webhooks; none → webhooks refused (401).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_secret: Option<String>,
 }
 
 fn default_time_zone() -> String {
@@ -57,6 +65,8 @@ impl TenantSettings {
             dedupe_window_hours: default_dedupe_window_hours(),
             currency: default_currency(),
             services: Vec::new(),
+            thresholds: Thresholds::default(),
+            webhook_secret: None,
         }
     }
 }

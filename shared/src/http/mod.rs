@@ -4,4 +4,5 @@ pub mod auth;
 pub mod problem;
 pub mod request;
 pub mod routes;
+pub mod signature;
 pub mod token;

@@ -6,7 +6,10 @@
 //! | tenant registry | `TENANTS` | `t` | | |
 //! | lead | `T#t#LEADS` | lead id (ULID: sorts by creation) | `T#t#LS#status` / id | `STALE#yyyy-mm-ddThh` / `T#t#L#id` while open |
 //! | lead status event / note | `T#t#L#id` | `E#<version, 20 digits>` / `N#ulid` | | |
-//! | phone claim (dedupe window) | `T#t#U#phone#+353…` | `U` | | |
+//! | phone claim (dedupe window; then the latest lead with the phone) | `T#t#U#phone#+353…` | `U` | | |
+//! | customer | `T#t#C#id` | `C` | | |
+//! | booking / timeline entry | `T#t#C#id` | `B#booking id` / `TL#ulid` | | |
+//! | owner of a booking id, customer phone, customer email | `T#t#U#booking#…` / `T#t#U#cphone#…` / `T#t#U#cemail#…` | `U` | | |
 //! | counters | `T#t#STATS` | `M#yyyy-mm` (counted leads, watermark) / `BOARD` (status deltas) | | |
 //!
 //! Leads sit in one partition per tenant with the ULID as sort key, so the newest-first list

@@ -15,8 +15,6 @@ use crate::ports::store::{
 };
 use crate::store::keys::{self, BOARD_INDEX};
 
-/// How long a claim item outlives its dedupe window before TTL removes it.
-const CLAIM_TTL_GRACE_SECS: i64 = 24 * 3600;
 /// Attempts at a transaction that collided with another before giving up (503).
 const MAX_ATTEMPTS: u32 = 6;
 
@@ -192,34 +190,35 @@ pub async fn insert(
     let now_ms = now.timestamp_millis();
     let window_ends = now_ms + i64::from(window_hours) * 3_600_000;
     let claim_key = keys::phone_claim(&lead.tenant_id, &lead.phone);
-    let mut claim = Item::new();
-    claim.insert(PK.into(), claim_key.pk.clone().into());
-    claim.insert(SK.into(), claim_key.sk.clone().into());
-    claim.insert("lead_id".into(), lead.id.clone().into());
-    claim.insert("window_ends_ms".into(), window_ends.into());
-    claim.insert(
-        "expires_at".into(),
-        (window_ends / 1000 + CLAIM_TTL_GRACE_SECS).into(),
-    );
-    let lead_item = lead_item(
-        lead,
-        StaleDue::After(stale_after_hours),
-        lead.expected_value,
-    )?;
-    let writes = vec![
-        Write::put(lead_item).with_check(Check::new("lead_id", Cond::NotExists)),
-        Write::put(claim).with_check(Check::new(
-            "phone_claim",
-            Cond::Or(vec![
-                Cond::NotExists,
-                Cond::Lt("window_ends_ms".into(), now_ms.into()),
-            ]),
-        )),
-    ];
+    // Built for each attempt rather than cloned: a retry is rare, a capture is not.
+    let writes = || -> Result<Vec<Write>, StoreError> {
+        let mut claim = Item::new();
+        claim.insert(PK.into(), claim_key.pk.clone().into());
+        claim.insert(SK.into(), claim_key.sk.clone().into());
+        claim.insert("lead_id".into(), lead.id.clone().into());
+        // No TTL: after its window the claim still names the latest lead with this phone,
+        // which is how a booking finds the lead it converts (customers::ingest).
+        claim.insert("window_ends_ms".into(), window_ends.into());
+        let lead_item = lead_item(
+            lead,
+            StaleDue::After(stale_after_hours),
+            lead.expected_value,
+        )?;
+        Ok(vec![
+            Write::put(lead_item).with_check(Check::new("lead_id", Cond::NotExists)),
+            Write::put(claim).with_check(Check::new(
+                "phone_claim",
+                Cond::Or(vec![
+                    Cond::NotExists,
+                    Cond::Lt("window_ends_ms".into(), now_ms.into()),
+                ]),
+            )),
+        ])
+    };
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match store.transact(writes.clone()).await {
+        match store.transact(writes()?).await {
             Ok(()) => return Ok(Inserted::Created),
             Err(StoreError::ConditionFailed("phone_claim")) => {
                 let existing = store.get(&claim_key).await?;
@@ -602,6 +601,42 @@ pub async fn update(
         )
         .await?
         {
+            return Ok(next);
+        }
+    }
+}
+
+/// Records the customer a lead became and the booking that converted it (the first booking
+/// to do so keeps the role). Returns the lead as it now stands.
+pub async fn link_customer(
+    store: &dyn Store,
+    tenant: &str,
+    id: &str,
+    customer_id: &str,
+    booking_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Lead, LeadWriteError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let (lead, stored) = load(store, tenant, id).await?;
+        if lead.customer_id.as_deref() == Some(customer_id) && lead.converted_booking_id.is_some() {
+            return Ok(lead);
+        }
+        let mut next = lead.clone();
+        next.customer_id = Some(customer_id.to_owned());
+        if next.converted_booking_id.is_none() {
+            next.converted_booking_id = Some(booking_id.to_owned());
+        }
+        next.updated_at = now;
+        next.version = lead.version + 1;
+        let item = lead_item(
+            &next,
+            stale_kept(&stored),
+            stored_i64(&stored, "initial_value"),
+        )?;
+        let writes = vec![Write::put(item).with_check(version_check(lead.version))];
+        if commit_versioned(store, tenant, id, writes, false, attempt).await? {
             return Ok(next);
         }
     }

@@ -1,0 +1,678 @@
+//! Customers and the booking facts that make them (DESIGN §2.2, §2.3, §4).
+//!
+//! One function, [`ingest`], takes a booking fact from either entrance (the EventBridge
+//! consumer or the signed webhook): it finds or creates the customer, applies the fact to the
+//! booking's state (idempotent per booking id and version, in any order), moves the KPIs by
+//! the booking's change of contribution, classifies the customer again and awards milestones
+//! — all in one transaction guarded by the customer's version — and then moves the lead the
+//! booking converts along the pipeline.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use crate::domain::booking::Contact;
+use crate::domain::booking::{
+    apply_fact, Applied, BookingFact, BookingState, BookingStatus, BookingTotals,
+};
+use crate::domain::customer::{
+    classify, reached, Facts, JourneyStage, Milestone, Segment, Thresholds, Tier,
+};
+use crate::domain::lead::{Lead, LeadStatus};
+use crate::domain::source::Source;
+use crate::ports::store::{
+    from_item, to_item, Check, Cond, Item, Key, Query, SkCond, Store, StoreError, Write, PK, SK,
+};
+use crate::store::keys;
+use crate::store::leads::{self, StatusChange};
+
+const MAX_ATTEMPTS: u32 = 8;
+
+/// A journey stage and when the customer entered it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageChange {
+    pub stage: JourneyStage,
+    pub at: DateTime<Utc>,
+}
+
+/// A customer: profile, KPIs and classifications, kept current by every booking fact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Customer {
+    pub id: String,
+    pub tenant_id: String,
+    pub name: String,
+    /// E.164; the first is the primary.
+    #[serde(default)]
+    pub phones: Vec<String>,
+    /// Lowercased; the first is the primary.
+    #[serde(default)]
+    pub emails: Vec<String>,
+    /// First-touch source, from the lead that became this customer; never overwritten.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+    #[serde(default)]
+    pub lead_ids: Vec<String>,
+    /// Tags staff set by hand: never touched by classification.
+    #[serde(default)]
+    pub tags: BTreeSet<String>,
+    #[serde(default)]
+    pub auto_tags: BTreeSet<String>,
+    #[serde(default)]
+    pub totals: BookingTotals,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_visit: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_booking: Option<DateTime<Utc>>,
+    /// Scheduled bookings and their start: the next booking is the earliest still ahead.
+    #[serde(default)]
+    pub upcoming: BTreeMap<String, DateTime<Utc>>,
+    pub segment: Segment,
+    #[serde(default)]
+    pub points: i64,
+    pub tier: Tier,
+    pub stage: JourneyStage,
+    #[serde(default)]
+    pub stage_history: Vec<StageChange>,
+    #[serde(default)]
+    pub at_risk: bool,
+    #[serde(default)]
+    pub milestones: BTreeSet<Milestone>,
+    /// When a classification next changes by time alone (the daily job's due date).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_change: Option<DateTime<Utc>>,
+    pub member_since: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: u64,
+}
+
+impl Customer {
+    fn new(tenant: &str, contact: &Contact, lead: Option<&Lead>, now: DateTime<Utc>) -> Self {
+        let name = contact
+            .name
+            .clone()
+            .or_else(|| lead.map(|l| l.name.clone()))
+            .unwrap_or_default();
+        let phones: Vec<String> = contact
+            .phone
+            .clone()
+            .or_else(|| lead.map(|l| l.phone.clone()))
+            .into_iter()
+            .collect();
+        let emails: Vec<String> = contact
+            .email
+            .clone()
+            .or_else(|| lead.and_then(|l| l.email.clone()).map(|e| e.to_lowercase()))
+            .into_iter()
+            .collect();
+        Customer {
+            id: keys::sequential_id(now),
+            tenant_id: tenant.to_owned(),
+            name,
+            phones,
+            emails,
+            source: lead.map(|l| l.source),
+            lead_ids: lead.map(|l| l.id.clone()).into_iter().collect(),
+            tags: BTreeSet::new(),
+            auto_tags: BTreeSet::new(),
+            totals: BookingTotals::default(),
+            last_visit: None,
+            last_booking: None,
+            upcoming: BTreeMap::new(),
+            segment: Segment::Lead,
+            points: 0,
+            tier: Tier::Bronze,
+            stage: JourneyStage::Discovery,
+            stage_history: vec![StageChange {
+                stage: JourneyStage::Discovery,
+                at: now,
+            }],
+            at_risk: false,
+            milestones: BTreeSet::new(),
+            next_change: None,
+            member_since: now,
+            created_at: now,
+            updated_at: now,
+            version: 0,
+        }
+    }
+
+    /// The earliest scheduled booking at or after `now`.
+    pub fn next_booking(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.upcoming.values().filter(|s| **s >= now).min().copied()
+    }
+}
+
+/// One entry of a customer's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub id: String,
+    /// `booking`, `milestone`, `segment`, `stage`, …
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    pub text: String,
+    #[serde(default)]
+    pub data: Value,
+}
+
+/// What an ingested fact did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ingested {
+    /// The customer after the fact, with the milestones it awarded.
+    Applied {
+        customer: Box<Customer>,
+        booking: BookingState,
+        milestones: Vec<Milestone>,
+        /// The lead the booking converts and the status it moved to, if it moved.
+        lead: Option<(String, LeadStatus)>,
+    },
+    /// A version already held (or older): nothing changed.
+    AlreadyApplied { customer_id: String },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("a booking fact needs a phone, an email or a lead id to find its customer")]
+    NoContact,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub fn customer_key(tenant: &str, id: &str) -> Key {
+    Key::new(customer_pk(tenant, id), "C")
+}
+
+pub fn customer_pk(tenant: &str, id: &str) -> String {
+    format!("T#{tenant}#C#{id}")
+}
+
+fn booking_key(tenant: &str, customer: &str, booking: &str) -> Key {
+    Key::new(customer_pk(tenant, customer), format!("B#{booking}"))
+}
+
+/// Which customer a booking id belongs to (written with the booking's first fact).
+fn booking_owner_key(tenant: &str, booking: &str) -> Key {
+    Key::new(format!("T#{tenant}#U#booking#{booking}"), "U")
+}
+
+pub fn phone_owner_key(tenant: &str, e164: &str) -> Key {
+    Key::new(format!("T#{tenant}#U#cphone#{e164}"), "U")
+}
+
+pub fn email_owner_key(tenant: &str, email: &str) -> Key {
+    Key::new(format!("T#{tenant}#U#cemail#{email}"), "U")
+}
+
+fn owner_item(key: &Key, customer_id: &str) -> Item {
+    let mut item = Item::new();
+    item.insert(PK.into(), key.pk.clone().into());
+    item.insert(SK.into(), key.sk.clone().into());
+    item.insert("customer_id".into(), customer_id.into());
+    item
+}
+
+async fn owner(store: &dyn Store, key: &Key) -> Result<Option<String>, StoreError> {
+    Ok(store.get(key).await?.and_then(|i| {
+        i.get("customer_id")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    }))
+}
+
+pub async fn get(
+    store: &dyn Store,
+    tenant: &str,
+    id: &str,
+) -> Result<Option<Customer>, StoreError> {
+    if id.is_empty() || id.contains('#') {
+        return Ok(None);
+    }
+    store
+        .get(&customer_key(tenant, id))
+        .await?
+        .map(|i| from_item(&i))
+        .transpose()
+}
+
+/// The customer's bookings, newest start first.
+pub async fn bookings(
+    store: &dyn Store,
+    tenant: &str,
+    id: &str,
+) -> Result<Vec<BookingState>, StoreError> {
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store
+            .query(
+                &Query::new(crate::ports::store::Index::Primary, customer_pk(tenant, id))
+                    .sk(SkCond::BeginsWith("B#".into()))
+                    .limit(100)
+                    .after(cursor),
+            )
+            .await?;
+        for item in &page.items {
+            out.push(from_item::<BookingState>(item)?);
+        }
+        match page.next {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    out.sort_by_key(|b| std::cmp::Reverse(b.start));
+    Ok(out)
+}
+
+/// The customer's timeline, newest first.
+pub async fn timeline(
+    store: &dyn Store,
+    tenant: &str,
+    id: &str,
+    limit: u32,
+) -> Result<Vec<TimelineEntry>, StoreError> {
+    let page = store
+        .query(
+            &Query::new(crate::ports::store::Index::Primary, customer_pk(tenant, id))
+                .sk(SkCond::BeginsWith("TL#".into()))
+                .descending()
+                .limit(limit),
+        )
+        .await?;
+    page.items.iter().map(from_item).collect()
+}
+
+/// Where a fact leads: the customer it belongs to (if one exists), and the lead it converts.
+struct Resolved {
+    customer: Option<Customer>,
+    lead: Option<Lead>,
+    /// The booking-owner item must be written (the booking's first fact).
+    new_owner: bool,
+}
+
+async fn resolve(
+    store: &dyn Store,
+    tenant: &str,
+    fact: &BookingFact,
+    contact: &Contact,
+) -> Result<Resolved, IngestError> {
+    let lead = match &fact.lead_id {
+        Some(id) => leads::get(store, tenant, id).await?,
+        None => match &contact.phone {
+            // The phone claim names the latest lead captured with this phone.
+            Some(phone) => match store.get(&keys::phone_claim(tenant, phone)).await? {
+                Some(claim) => match claim.get("lead_id").and_then(Value::as_str) {
+                    Some(id) => leads::get(store, tenant, id).await?,
+                    None => None,
+                },
+                None => None,
+            },
+            None => None,
+        },
+    };
+    if let Some(id) = owner(store, &booking_owner_key(tenant, &fact.booking_id)).await? {
+        return Ok(Resolved {
+            customer: get(store, tenant, &id).await?,
+            lead,
+            new_owner: false,
+        });
+    }
+    let mut customer_id = lead.as_ref().and_then(|l| l.customer_id.clone());
+    if customer_id.is_none() {
+        if let Some(phone) = contact.phone.as_ref().or(lead.as_ref().map(|l| &l.phone)) {
+            customer_id = owner(store, &phone_owner_key(tenant, phone)).await?;
+        }
+    }
+    if customer_id.is_none() {
+        if let Some(email) = &contact.email {
+            customer_id = owner(store, &email_owner_key(tenant, email)).await?;
+        }
+    }
+    if customer_id.is_none() && lead.is_none() && contact.phone.is_none() && contact.email.is_none()
+    {
+        return Err(IngestError::NoContact);
+    }
+    let customer = match customer_id {
+        Some(id) => get(store, tenant, &id).await?,
+        None => None,
+    };
+    Ok(Resolved {
+        customer,
+        lead,
+        new_owner: true,
+    })
+}
+
+fn timeline_write(
+    tenant: &str,
+    customer: &str,
+    kind: &str,
+    text: String,
+    data: Value,
+    now: DateTime<Utc>,
+) -> Result<(Write, TimelineEntry), StoreError> {
+    let entry = TimelineEntry {
+        id: keys::sequential_id(now),
+        kind: kind.to_owned(),
+        at: now,
+        text,
+        data,
+    };
+    let mut item = to_item(&entry)?;
+    item.insert(PK.into(), customer_pk(tenant, customer).into());
+    item.insert(SK.into(), format!("TL#{}", entry.id).into());
+    Ok((Write::put(item), entry))
+}
+
+/// The status a lead moves to because of its converting booking, if the machine allows it.
+fn lead_target(lead: &Lead, booking: &BookingState, converting: bool) -> Option<LeadStatus> {
+    let target = match booking.status {
+        BookingStatus::Scheduled => LeadStatus::Booked,
+        BookingStatus::Completed if booking.paid_amount > 0 => LeadStatus::Won,
+        BookingStatus::Completed => LeadStatus::Booked,
+        BookingStatus::Cancelled | BookingStatus::NoShow if converting => LeadStatus::FollowUp,
+        BookingStatus::Cancelled | BookingStatus::NoShow => return None,
+    };
+    (lead.status != target).then_some(target)
+}
+
+/// Applies one booking fact. Safe to call again with the same fact, and with facts in any
+/// order: the KPIs always equal a recomputation over the bookings' latest versions.
+pub async fn ingest(
+    store: &dyn Store,
+    tenant: &str,
+    thresholds: &Thresholds,
+    fact: &BookingFact,
+    contact: &Contact,
+    now: DateTime<Utc>,
+) -> Result<Ingested, IngestError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let resolved = resolve(store, tenant, fact, contact).await?;
+        let is_new = resolved.customer.is_none();
+        let mut customer = resolved
+            .customer
+            .clone()
+            .unwrap_or_else(|| Customer::new(tenant, contact, resolved.lead.as_ref(), now));
+        let bkey = booking_key(tenant, &customer.id, &fact.booking_id);
+        let current: Option<BookingState> =
+            store.get(&bkey).await?.map(|i| from_item(&i)).transpose()?;
+        let booking = match apply_fact(current.as_ref(), fact) {
+            Applied::Ignored => {
+                return Ok(Ingested::AlreadyApplied {
+                    customer_id: customer.id,
+                })
+            }
+            Applied::Changed(b) => b,
+        };
+        let before = customer.clone();
+        customer.totals.replace(current.as_ref(), &booking);
+        track_dates(store, tenant, &mut customer, current.as_ref(), &booking).await?;
+        if let Some(lead) = &resolved.lead {
+            if customer.source.is_none() {
+                customer.source = Some(lead.source);
+            }
+            if !customer.lead_ids.contains(&lead.id) {
+                customer.lead_ids.push(lead.id.clone());
+            }
+        }
+        if let Some(phone) = &contact.phone {
+            if !customer.phones.contains(phone) {
+                customer.phones.push(phone.clone());
+            }
+        }
+        if let Some(email) = &contact.email {
+            if !customer.emails.contains(email) {
+                customer.emails.push(email.clone());
+            }
+        }
+        if customer.name.is_empty() {
+            customer.name = contact.name.clone().unwrap_or_default();
+        }
+        let class = classify(
+            &Facts {
+                totals: &customer.totals,
+                last_booking: customer.last_booking,
+                last_visit: customer.last_visit,
+                has_upcoming: customer.next_booking(now).is_some(),
+            },
+            thresholds,
+            now,
+        );
+        customer.segment = class.segment;
+        customer.points = class.points;
+        customer.tier = class.tier;
+        customer.auto_tags = class.auto_tags;
+        customer.at_risk = class.at_risk;
+        customer.next_change = class.next_change;
+        if class.stage != customer.stage {
+            customer.stage = class.stage;
+            customer.stage_history.push(StageChange {
+                stage: class.stage,
+                at: now,
+            });
+        }
+        let awarded: Vec<Milestone> = reached(&customer.totals)
+            .into_iter()
+            .filter(|m| !customer.milestones.contains(m))
+            .collect();
+        customer.milestones.extend(awarded.iter().copied());
+        customer.updated_at = now;
+        customer.version = before.version + 1;
+
+        let mut writes = Vec::new();
+        let mut customer_item = to_item(&customer)?;
+        customer_item.insert(PK.into(), customer_pk(tenant, &customer.id).into());
+        customer_item.insert(SK.into(), "C".into());
+        writes.push(Write::put(customer_item).with_check(Check::new(
+            "customer_version",
+            if is_new {
+                Cond::NotExists
+            } else {
+                Cond::Eq("version".into(), before.version.into())
+            },
+        )));
+        let mut booking_item = to_item(&booking)?;
+        booking_item.insert(PK.into(), bkey.pk.clone().into());
+        booking_item.insert(SK.into(), bkey.sk.clone().into());
+        booking_item.insert("customer_id".into(), customer.id.clone().into());
+        writes.push(Write::put(booking_item).with_check(Check::new(
+            "booking_version",
+            match &current {
+                None => Cond::NotExists,
+                Some(c) => Cond::Eq("version".into(), c.version.into()),
+            },
+        )));
+        if resolved.new_owner {
+            let key = booking_owner_key(tenant, &fact.booking_id);
+            writes.push(
+                Write::put(owner_item(&key, &customer.id))
+                    .with_check(Check::new("booking_owner", Cond::NotExists)),
+            );
+        }
+        if is_new {
+            for phone in &customer.phones {
+                let key = phone_owner_key(tenant, phone);
+                writes.push(
+                    Write::put(owner_item(&key, &customer.id))
+                        .with_check(Check::new("customer_phone", Cond::NotExists)),
+                );
+            }
+            for email in &customer.emails {
+                let key = email_owner_key(tenant, email);
+                writes.push(
+                    Write::put(owner_item(&key, &customer.id))
+                        .with_check(Check::new("customer_email", Cond::NotExists)),
+                );
+            }
+        }
+        let mut entries = vec![(
+            "booking",
+            format!(
+                "{} {}",
+                fact.kind.as_str(),
+                booking.service.as_deref().unwrap_or("booking")
+            ),
+            serde_json::json!({
+                "booking_id": booking.booking_id,
+                "version": booking.version,
+                "status": booking.status,
+                "start": booking.start,
+                "paid_amount": booking.paid_amount,
+            }),
+        )];
+        for m in &awarded {
+            entries.push((
+                "milestone",
+                format!("Milestone reached: {}", m.as_str()),
+                serde_json::json!({"milestone": m}),
+            ));
+        }
+        if before.segment != customer.segment && !is_new {
+            entries.push((
+                "segment",
+                format!("Segment {:?} → {:?}", before.segment, customer.segment),
+                serde_json::json!({"from": before.segment, "to": customer.segment}),
+            ));
+        }
+        if before.stage != customer.stage {
+            entries.push((
+                "stage",
+                format!("Stage {:?} → {:?}", before.stage, customer.stage),
+                serde_json::json!({"from": before.stage, "to": customer.stage}),
+            ));
+        }
+        for (kind, text, data) in entries {
+            writes.push(timeline_write(tenant, &customer.id, kind, text, data, now)?.0);
+        }
+        match store.transact(writes).await {
+            Ok(()) => {}
+            Err(StoreError::ConditionFailed(
+                "customer_version" | "booking_version" | "booking_owner" | "customer_phone"
+                | "customer_email",
+            )) if attempt < MAX_ATTEMPTS => continue,
+            Err(e) if e.is_retryable() && attempt < MAX_ATTEMPTS => continue,
+            Err(e) => return Err(e.into()),
+        }
+        let lead = match &resolved.lead {
+            Some(lead) => convert_lead(store, tenant, lead, &customer, &booking, fact, now).await?,
+            None => None,
+        };
+        return Ok(Ingested::Applied {
+            customer: Box::new(customer),
+            booking,
+            milestones: awarded,
+            lead,
+        });
+    }
+}
+
+/// Keeps last visit, last booking and the upcoming bookings in step with the booking's change.
+/// A change that could lower a maximum (a completed visit undone, a booking moved earlier)
+/// reads the customer's own bookings once; every other fact is O(1).
+async fn track_dates(
+    store: &dyn Store,
+    tenant: &str,
+    customer: &mut Customer,
+    old: Option<&BookingState>,
+    new: &BookingState,
+) -> Result<(), StoreError> {
+    if new.status == BookingStatus::Scheduled {
+        customer.upcoming.insert(new.booking_id.clone(), new.start);
+    } else {
+        customer.upcoming.remove(&new.booking_id);
+    }
+    let lowers = old.is_some_and(|o| {
+        (Some(o.start) == customer.last_booking && new.start < o.start)
+            || (o.status == BookingStatus::Completed
+                && Some(o.start) == customer.last_visit
+                && (new.status != BookingStatus::Completed || new.start < o.start))
+    });
+    if lowers {
+        let mut all = bookings(store, tenant, &customer.id).await?;
+        all.retain(|b| b.booking_id != new.booking_id);
+        all.push(new.clone());
+        customer.last_booking = all.iter().map(|b| b.start).max();
+        customer.last_visit = all
+            .iter()
+            .filter(|b| b.status == BookingStatus::Completed)
+            .map(|b| b.start)
+            .max();
+    } else {
+        customer.last_booking = customer.last_booking.max(Some(new.start));
+        if new.status == BookingStatus::Completed {
+            customer.last_visit = customer.last_visit.max(Some(new.start));
+        }
+    }
+    Ok(())
+}
+
+/// Links the lead to the customer and booking and moves it: booked, won when the visit is
+/// completed and paid, back to follow-up when its converting booking is cancelled.
+async fn convert_lead(
+    store: &dyn Store,
+    tenant: &str,
+    lead: &Lead,
+    customer: &Customer,
+    booking: &BookingState,
+    fact: &BookingFact,
+    now: DateTime<Utc>,
+) -> Result<Option<(String, LeadStatus)>, IngestError> {
+    let converting = lead
+        .converted_booking_id
+        .as_deref()
+        .is_none_or(|b| b == booking.booking_id);
+    if !converting && fact.lead_id.is_none() {
+        // Another booking already converted this lead: this one is the customer's own.
+        return Ok(None);
+    }
+    if matches!(lead.status, LeadStatus::Won | LeadStatus::Lost)
+        && booking.status != BookingStatus::Completed
+    {
+        return Ok(None);
+    }
+    let linked = leads::link_customer(
+        store,
+        tenant,
+        &lead.id,
+        &customer.id,
+        &booking.booking_id,
+        now,
+    )
+    .await
+    .map_err(|e| match e {
+        leads::LeadWriteError::Store(s) => IngestError::Store(s),
+        other => IngestError::Store(StoreError::Backend(other.to_string())),
+    })?;
+    let Some(target) = lead_target(&linked, booking, converting) else {
+        return Ok(None);
+    };
+    // Won is reached through booked (the machine has no shortcut).
+    let mut path = Vec::new();
+    if target == LeadStatus::Won && linked.status != LeadStatus::Booked {
+        path.push(LeadStatus::Booked);
+    }
+    path.push(target);
+    let mut moved = None;
+    for to in path {
+        let change = StatusChange {
+            to,
+            reason: None,
+            actor: "system",
+            expected_version: None,
+        };
+        match leads::change_status(store, tenant, &lead.id, &change, now).await {
+            Ok(_) => moved = Some((lead.id.clone(), to)),
+            Err(leads::LeadWriteError::Store(s)) => return Err(IngestError::Store(s)),
+            // A transition the machine refuses (the lead moved on by hand): leave it.
+            Err(e) => {
+                tracing::info!(lead_id = %lead.id, to = to.as_str(), error = %e, "lead not moved by booking");
+                break;
+            }
+        }
+    }
+    Ok(moved)
+}
