@@ -25,6 +25,8 @@ pub async fn dispatch(function: &str, ctx: &Ctx, request: Request) -> Option<Res
         "update_lead" => update_lead::handle(ctx, request).await,
         "change_lead_status" => change_lead_status::handle(ctx, request).await,
         "add_lead_note" => add_lead_note::handle(ctx, request).await,
+        "booking_webhook" => booking_webhook::handle(ctx, request).await,
+        "get_customer" => get_customer::handle(ctx, request).await,
         _ => return None,
     })
 }

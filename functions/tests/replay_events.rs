@@ -4,31 +4,41 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crm_functions::workers::count_leads;
+use crm_functions::workers::{count_leads, ingest_booking};
 use crm_functions::Ctx;
 use crm_shared::adapters::local_bus::LocalBus;
 use crm_shared::adapters::sqlite::SqliteStore;
+use crm_shared::domain::booking::{BookingFact, BookingKind, Contact};
 use crm_shared::domain::lead::{Lead, NewLead};
 use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::http::routes::{ROUTES, WORKERS};
-use crm_shared::ports::clock::SystemClock;
-use crm_shared::store::{leads, tenants};
+use crm_shared::ports::clock::{Clock, FixedClock, SystemClock};
+use crm_shared::store::{customers, leads, tenants};
 use serde_json::Value;
 
 const SAMPLE_LEAD: &str = "01JDEMEVNT0000000000000001";
+/// The customer id in events/http/get_customer.json, replaced by the one the replay creates.
+const SAMPLE_CUSTOMER: &str = "01JDEMCUST0000000000000001";
+/// The demo tenant's webhook secret the sample webhook is signed with.
+const WEBHOOK_SECRET: &str = "demo-webhook-secret";
 
 fn events_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")
 }
 
 async fn demo_ctx() -> Ctx {
+    demo_ctx_at(Arc::new(SystemClock)).await
+}
+
+async fn demo_ctx_at(clock: Arc<dyn Clock>) -> Ctx {
     let store = SqliteStore::in_memory().expect("store");
-    let settings = TenantSettings::new(
+    let mut settings = TenantSettings::new(
         "demo",
         "Demo Day Spa",
         "IE",
         "https://booking.example.com/demo",
     );
+    settings.webhook_secret = Some(WEBHOOK_SECRET.into());
     tenants::create(&store, &settings).await.expect("tenant");
     let now = chrono::Utc::now();
     let lead = Lead::create(
@@ -45,11 +55,42 @@ async fn demo_ctx() -> Ctx {
     leads::insert(&store, &lead, 48, 24, now)
         .await
         .expect("lead");
-    Ctx::new(
-        Arc::new(store),
-        Arc::new(LocalBus::new()),
-        Arc::new(SystemClock),
+    Ctx::new(Arc::new(store), Arc::new(LocalBus::new()), clock)
+}
+
+/// A customer of the demo tenant, made by a booking; its id.
+async fn demo_customer(ctx: &Ctx) -> String {
+    let fact = BookingFact {
+        kind: BookingKind::BookingCreated,
+        booking_id: "BK-SEED".into(),
+        version: 1,
+        start: ctx.clock.now(),
+        service: Some("Massage".into()),
+        staff: None,
+        amount: None,
+        currency: None,
+        paid: None,
+        lead_id: None,
+    };
+    let contact = Contact {
+        name: Some("Seed Customer".into()),
+        phone: Some("+353870000001".into()),
+        email: None,
+    };
+    match customers::ingest(
+        ctx.store.as_ref(),
+        "demo",
+        &Default::default(),
+        &fact,
+        &contact,
+        ctx.clock.now(),
     )
+    .await
+    .expect("customer")
+    {
+        customers::Ingested::Applied { customer, .. } => customer.id,
+        customers::Ingested::AlreadyApplied { customer_id } => customer_id,
+    }
 }
 
 fn expected_status(function: &str) -> u16 {
@@ -65,9 +106,21 @@ async fn every_route_has_a_sample_event_its_handler_answers() {
         let path = events_dir()
             .join("http")
             .join(format!("{}.json", route.function));
-        let text =
+        let mut text =
             std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let event: Value = serde_json::from_str(&text).expect("json");
+        // The webhook is signed at the request's time: replay it then.
+        let at = event["requestContext"]["timeEpoch"]
+            .as_i64()
+            .unwrap_or_default();
+        let clock: Arc<dyn Clock> = match chrono::DateTime::from_timestamp_millis(at) {
+            Some(t) if route.function == "booking_webhook" => Arc::new(FixedClock::at(t)),
+            _ => Arc::new(SystemClock),
+        };
+        let ctx = demo_ctx_at(clock).await;
+        if text.contains(SAMPLE_CUSTOMER) {
+            text = text.replace(SAMPLE_CUSTOMER, &demo_customer(&ctx).await);
+        }
         assert_eq!(
             event["routeKey"].as_str(),
             Some(format!("{} {}", route.method, route.path).as_str()),
@@ -76,7 +129,6 @@ async fn every_route_has_a_sample_event_its_handler_answers() {
         );
         let request = lambda_http::request::from_str(&text)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let ctx = demo_ctx().await;
         let response = crm_functions::dispatch(route.function, &ctx, request)
             .await
             .unwrap_or_else(|| panic!("no handler for {}", route.function));
@@ -96,12 +148,75 @@ async fn every_route_has_a_sample_event_its_handler_answers() {
 
 #[tokio::test]
 async fn the_counting_worker_takes_its_schedule_event() {
-    for worker in WORKERS {
-        let path = events_dir().join("schedule").join(format!("{worker}.json"));
-        let event: Value =
-            serde_json::from_str(&std::fs::read_to_string(&path).expect("event")).expect("json");
-        let ctx = demo_ctx().await;
-        let answer = count_leads::handle(&ctx, event).await.expect("handled");
-        assert!(answer.get("counted").is_some(), "{answer}");
+    assert!(WORKERS.contains(&"count_leads"));
+    let path = events_dir().join("schedule").join("count_leads.json");
+    let event: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("event")).expect("json");
+    let ctx = demo_ctx().await;
+    let answer = count_leads::handle(&ctx, event).await.expect("handled");
+    assert!(answer.get("counted").is_some(), "{answer}");
+}
+
+/// The EventBridge samples, one per booking fact, each taken by the booking consumer; the
+/// demo customer they describe ends with the KPIs the facts add up to, and replaying them
+/// all again changes nothing.
+#[tokio::test]
+async fn the_booking_consumer_takes_a_sample_of_every_fact() {
+    assert!(WORKERS.contains(&"ingest_booking"));
+    let ctx = demo_ctx().await;
+    for round in 0..2 {
+        for kind in BookingKind::ALL {
+            let path = events_dir()
+                .join("eventbridge")
+                .join(format!("{}.json", kind.as_str()));
+            let event: Value = serde_json::from_str(
+                &std::fs::read_to_string(&path)
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+            )
+            .expect("json");
+            assert_eq!(event["detail-type"].as_str(), Some(kind.as_str()));
+            ingest_booking::handle(&ctx, event)
+                .await
+                .unwrap_or_else(|e| panic!("round {round}, {}: {e}", kind.as_str()));
+        }
     }
+    let contact_key = customers::phone_owner_key("demo", "+353871234567");
+    let owner = ctx
+        .store
+        .get(&contact_key)
+        .await
+        .expect("get")
+        .expect("owner");
+    let id = owner["customer_id"].as_str().expect("id");
+    let customer = customers::get(ctx.store.as_ref(), "demo", id)
+        .await
+        .expect("get")
+        .expect("customer");
+    assert_eq!(customer.totals.bookings, 3);
+    assert_eq!(customer.totals.visits, 1);
+    assert_eq!(customer.totals.lifetime_value, 8500);
+    assert_eq!(customer.totals.cancellations, 1);
+    assert_eq!(customer.totals.no_shows, 1);
+}
+
+/// A Booking event without a way to find its customer, or not a booking at all, fails the
+/// invocation (so EventBridge retries it and the dead-letter queue keeps it).
+#[tokio::test]
+async fn the_booking_consumer_refuses_what_it_cannot_apply() {
+    let ctx = demo_ctx().await;
+    let not_booking = serde_json::json!({"detail-type": "Something", "detail": {}});
+    assert!(ingest_booking::handle(&ctx, not_booking).await.is_err());
+    let no_contact = serde_json::json!({"detail-type": "BookingCreated", "detail": {
+        "tenant_id": "demo", "booking_id": "B1", "version": 1, "start": "2025-11-28T10:00:00Z"}});
+    assert!(matches!(
+        ingest_booking::handle(&ctx, no_contact).await,
+        Err(ingest_booking::ConsumeError::Invalid(_))
+    ));
+    let unknown = serde_json::json!({"detail-type": "BookingCreated", "detail": {
+        "tenant_id": "nobody", "booking_id": "B1", "version": 1, "start": "2025-11-28T10:00:00Z",
+        "customer": {"phone": "+353871234567"}}});
+    assert!(matches!(
+        ingest_booking::handle(&ctx, unknown).await,
+        Err(ingest_booking::ConsumeError::UnknownTenant(_))
+    ));
 }

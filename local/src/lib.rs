@@ -61,6 +61,7 @@ pub async fn start_with_clock(
     let store = SqliteStore::open(&config.data_dir.join("crm.sqlite3"))?;
     let bus = LocalBus::new();
     let ctx = Ctx::new(Arc::new(store.clone()), Arc::new(bus.clone()), clock);
+    workers::subscribe(&ctx, &bus);
     if config.seed {
         seed::seed_demo(&ctx).await?;
     }

@@ -3,13 +3,70 @@
 
 use chrono::Duration;
 use crm_functions::Ctx;
+use crm_shared::domain::booking::{BookingFact, BookingKind, Contact};
 use crm_shared::domain::lead::{Lead, LeadStatus, NewLead};
 use crm_shared::domain::phone;
 use crm_shared::domain::source::{Source, Touch};
 use crm_shared::domain::tenant::TenantSettings;
-use crm_shared::store::{leads, tenants};
+use crm_shared::store::{customers, leads, tenants};
 
 pub const DEMO_TENANT: &str = "demo";
+/// The demo tenant's webhook secret (local use only): `POST /hooks/demo/bookings` must be
+/// signed with it.
+pub const DEMO_WEBHOOK_SECRET: &str = "demo-webhook-secret";
+
+/// One demo customer: who, and their bookings (service, days from now, outcome, amount).
+struct DemoCustomer {
+    name: &'static str,
+    phone: &'static str,
+    email: &'static str,
+    bookings: &'static [(&'static str, i64, BookingKind, i64)],
+}
+
+/// Phones of the demo customers, the first one's in particular (tests look it up).
+pub const DEMO_CUSTOMER_PHONE: &str = "087 200 3001";
+
+const CUSTOMERS: &[DemoCustomer] = {
+    use BookingKind::*;
+    &[
+        DemoCustomer {
+            name: "Orla Brennan",
+            phone: DEMO_CUSTOMER_PHONE,
+            email: "orla.brennan@example.ie",
+            bookings: &[
+                ("Massage", -300, BookingCompleted, 6000),
+                ("Spa day", -200, BookingCompleted, 15000),
+                ("Massage", -120, BookingCompleted, 6000),
+                ("Facial", -60, BookingCompleted, 7500),
+                ("Spa day", -20, BookingCompleted, 15000),
+                ("Massage", 6, BookingCreated, 0),
+            ],
+        },
+        DemoCustomer {
+            name: "Declan Murphy",
+            phone: "087 200 3002",
+            email: "declan.murphy@example.ie",
+            bookings: &[
+                ("Massage", -40, BookingCompleted, 6000),
+                ("Massage", -25, BookingNoShow, 0),
+                ("Massage", -10, BookingCancelled, 0),
+                ("Massage", -5, BookingNoShow, 0),
+            ],
+        },
+        DemoCustomer {
+            name: "Grace Nolan",
+            phone: "086 200 3003",
+            email: "grace.nolan@example.ie",
+            bookings: &[("Manicure", -250, BookingCompleted, 3500)],
+        },
+        DemoCustomer {
+            name: "Fiona Healy",
+            phone: "085 200 3004",
+            email: "fiona.healy@example.ie",
+            bookings: &[("Facial", 3, BookingCreated, 0)],
+        },
+    ]
+};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
@@ -153,6 +210,7 @@ pub async fn seed_demo(ctx: &Ctx) -> Result<(), Error> {
     settings.services = ["Massage", "Facial", "Manicure", "Spa day"]
         .map(String::from)
         .to_vec();
+    settings.webhook_secret = Some(DEMO_WEBHOOK_SECRET.to_owned());
     tenants::create(store, &settings).await?;
     let now = ctx.clock.now();
     for (i, demo) in LEADS.iter().enumerate() {
@@ -194,9 +252,50 @@ pub async fn seed_demo(ctx: &Ctx) -> Result<(), Error> {
             leads::change_status(store, DEMO_TENANT, &id, &change, at.min(now)).await?;
         }
     }
+    for (c, demo) in CUSTOMERS.iter().enumerate() {
+        let contact = Contact {
+            name: Some(demo.name.to_owned()),
+            phone: Some(phone::normalize(demo.phone, "IE")?),
+            email: Some(demo.email.to_owned()),
+        };
+        for (b, (service, days, outcome, amount)) in demo.bookings.iter().enumerate() {
+            let booking_id = format!("DEMO-{}{:02}", c + 1, b + 1);
+            let start = now + Duration::days(*days);
+            let facts = if *outcome == BookingKind::BookingCreated {
+                vec![(BookingKind::BookingCreated, 1)]
+            } else {
+                vec![(BookingKind::BookingCreated, 1), (*outcome, 2)]
+            };
+            for (kind, version) in facts {
+                let paid = kind == BookingKind::BookingCompleted;
+                let fact = BookingFact {
+                    kind,
+                    booking_id: booking_id.clone(),
+                    version,
+                    start,
+                    service: Some((*service).to_owned()),
+                    staff: None,
+                    amount: paid.then_some(*amount),
+                    currency: paid.then(|| settings.currency.clone()),
+                    paid: paid.then_some(true),
+                    lead_id: None,
+                };
+                customers::ingest(
+                    store,
+                    DEMO_TENANT,
+                    &settings.thresholds,
+                    &fact,
+                    &contact,
+                    now,
+                )
+                .await?;
+            }
+        }
+    }
     tracing::info!(
         tenant = DEMO_TENANT,
         leads = LEADS.len(),
+        customers = CUSTOMERS.len(),
         "demo tenant seeded"
     );
     Ok(())

@@ -3,8 +3,13 @@
 
 use std::time::Duration;
 
-use crm_functions::workers::count_leads;
+use std::sync::Arc;
+
+use crm_functions::workers::{count_leads, ingest_booking};
 use crm_functions::Ctx;
+use crm_shared::adapters::local_bus::LocalBus;
+use crm_shared::domain::booking::BookingKind;
+use serde_json::json;
 use tokio::sync::watch;
 
 /// How often lead counting runs (every 5 minutes in AWS; locally each minute, since it costs
@@ -27,6 +32,30 @@ pub fn start(ctx: &Ctx, stop: watch::Receiver<bool>) {
             }
         }
     });
+}
+
+/// Routes booking facts on the local bus to the booking consumer, as the template's
+/// EventBridge rule does in AWS. A fact the consumer refuses is logged (in AWS it would wait
+/// in the function's dead-letter queue).
+pub fn subscribe(ctx: &Ctx, bus: &LocalBus) {
+    let kinds: Vec<&str> = BookingKind::ALL.iter().map(|k| k.as_str()).collect();
+    let ctx = ctx.clone();
+    bus.subscribe(
+        &kinds,
+        Arc::new(move |event| {
+            let ctx = ctx.clone();
+            tokio::spawn(async move {
+                let envelope = json!({
+                    "detail-type": event.detail_type,
+                    "source": "local.booking-system",
+                    "detail": event.detail,
+                });
+                if let Err(e) = ingest_booking::handle(&ctx, envelope).await {
+                    tracing::error!(error = %e, "booking fact refused by the consumer");
+                }
+            });
+        }),
+    );
 }
 
 /// Resolves once the server is shutting down.

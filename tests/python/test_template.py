@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
 import subprocess
@@ -38,7 +40,7 @@ DELETE_ACTIONS = {"dynamodb:DeleteItem"}
 # Functions that publish domain events to the bus (DESIGN §5: lead.captured,
 # lead.status_changed; update_lead publishes nothing). Granting PutEvents is a decision: add
 # the function here on purpose.
-PUBLISHERS = {"capture_lead", "create_lead", "change_lead_status"}
+PUBLISHERS = {"capture_lead", "create_lead", "change_lead_status", "booking_webhook", "ingest_booking"}
 # Functions allowed to delete items: none yet (nothing calls Write::Delete). Same rule.
 DELETERS: set[str] = set()
 # Functions that touch neither table nor bus.
@@ -343,14 +345,41 @@ def test_lead_counting_runs_on_a_schedule_only(template, resources, functions):
     fold in the uncounted tail, so counting late costs no correctness)."""
     r = {k: plain(v) for k, v in resources.items()}
     assert r["EventBus"]["Type"] == "AWS::Events::EventBus"
-    kinds = {v["Type"] for v in r.values()}
-    assert "AWS::SQS::Queue" not in kinds and "AWS::Events::Rule" not in kinds, kinds
+    queues = {k for k, v in r.items() if v["Type"] == "AWS::SQS::Queue"}
+    assert queues == {"BookingDeadLetterQueue"}, f"only dead-letter queues so far: {queues}"
+    assert "AWS::Events::Rule" not in {v["Type"] for v in r.values()}
     counter = functions["CountLeadsFunction"]["Properties"]
     events = {ev["Type"]: ev["Properties"] for ev in plain(counter["Events"]).values()}
     assert set(events) == {"ScheduleV2"}, events
     assert events["ScheduleV2"]["ScheduleExpression"] == "rate(5 minutes)"
     (statement,) = plain(counter["Policies"])[0]["Statement"]
     assert sorted(statement["Action"]) == ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]
+
+
+BOOKING_FACTS = ["BookingCreated", "BookingRescheduled", "BookingCompleted", "BookingCancelled", "BookingNoShow"]
+
+
+def test_booking_facts_reach_their_consumer_and_failures_are_kept(resources, functions):
+    """The rule on the bus sends every Booking* fact to ingest_booking; what it cannot apply is
+    retried and then kept in the dead-letter queue, never dropped."""
+    fn = plain(functions["IngestBookingFunction"]["Properties"])
+    (event,) = fn["Events"].values()
+    assert event["Type"] == "EventBridgeRule"
+    p = event["Properties"]
+    assert p["EventBusName"] == {"Ref": "EventBus"}
+    assert p["Pattern"] == {"detail-type": BOOKING_FACTS}
+    assert p["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": ["BookingDeadLetterQueue", "Arn"]}
+    assert p["RetryPolicy"]["MaximumRetryAttempts"] > 0
+    assert fn["DeadLetterQueue"] == {"Type": "SQS", "TargetArn": {"Fn::GetAtt": ["BookingDeadLetterQueue", "Arn"]}}
+    queue = plain(resources["BookingDeadLetterQueue"]["Properties"])
+    assert queue["MessageRetentionPeriod"] == 1209600 and queue["SqsManagedSseEnabled"] is True
+    (st,) = plain(resources["BookingDeadLetterQueuePolicy"]["Properties"])["PolicyDocument"]["Statement"]
+    assert st["Principal"] == {"Service": "events.amazonaws.com"} and st["Action"] == "sqs:SendMessage"
+    samples = sorted(f.stem for f in (EVENTS / "eventbridge").glob("*.json"))
+    assert samples == sorted(BOOKING_FACTS), samples
+    for kind in BOOKING_FACTS:
+        sample = load_event(EVENTS / "eventbridge" / f"{kind}.json")
+        assert sample["detail-type"] == kind and sample["detail"]["tenant_id"] == "demo", kind
 
 
 def test_outputs(template):
@@ -430,6 +459,11 @@ def test_route_specific_event_details():
         "name": "Ann Murphy", "phone": "087 123 4567", "service": "Massage", "utm_source": "facebook",
     }
     assert ev("update_lead")["headers"]["if-match"] == '"1"'
+    signed = ev("booking_webhook")
+    t, v1 = (part.split("=", 1)[1] for part in signed["headers"]["x-crm-signature"].split(","))
+    expected = hmac.new(b"demo-webhook-secret", f"{t}.{signed['body']}".encode(), hashlib.sha256)
+    assert v1 == expected.hexdigest(), "the sample webhook is signed with the demo secret"
+    assert int(t) * 1000 == signed["requestContext"]["timeEpoch"]
     assert ev("list_leads")["rawQueryString"] == "status=new&limit=10"
     assert json.loads(ev("change_lead_status")["body"]) == {"status": "contacted"}
 

@@ -53,7 +53,12 @@ fn success_of(route: &Route) -> StatusCode {
 /// Calls `route` with `authorization` as the raw header value (none when `None`).
 async fn call_raw(app: &App, route: &Route, authorization: Option<&str>, lead_id: &str) -> Resp {
     let method = Method::from_bytes(route.method.as_bytes()).unwrap_or(Method::GET);
-    let mut rb = app.req(method, &route.path.replace("{id}", lead_id));
+    let id = if route.path.starts_with("/customers/") {
+        demo_customer(app).await
+    } else {
+        lead_id.to_owned()
+    };
+    let mut rb = app.req(method, &route.path.replace("{id}", &id));
     if let Some(a) = authorization {
         rb = rb.header("authorization", a);
     }

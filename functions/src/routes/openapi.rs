@@ -114,6 +114,32 @@ fn operation(function: &str) -> Value {
         "lead_analytics" => json!({
             "responses": {"200": ok("Lead analytics", "Analytics"), "422": problem("Unknown parameter")}
         }),
+        "booking_webhook" => json!({
+            "parameters": [
+                {
+                    "name": "tenant", "in": "path", "required": true, "example": "demo",
+                    "schema": {"type": "string", "examples": ["demo"]}, "description": "Tenant id"
+                },
+                param(
+                    "X-Crm-Signature", "header", json!({"type": "string"}),
+                    "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\" keyed with the tenant's webhook secret>; within 5 minutes of now"
+                )
+            ],
+            "requestBody": json_body("BookingFact"),
+            "responses": {
+                "200": ok("Applied, or already applied (same or older version)", "BookingAnswer"),
+                "400": problem("Malformed request"),
+                "401": problem("Missing, bad or expired signature, or no webhook secret configured"),
+                "404": problem("Unknown tenant"),
+                "413": problem("Body over 16 KB"),
+                "415": problem("Unsupported content type"),
+                "422": problem("Invalid fields, each named")
+            }
+        }),
+        "get_customer" => json!({
+            "parameters": [param("id", "path", json!({"type": "string"}), "Customer id (ULID)")],
+            "responses": {"200": ok("The customer with KPIs, spending, bookings and leads", "CustomerDetail"), "404": problem("No such customer in your tenant")}
+        }),
         "get_lead" => json!({
             "parameters": [id_param()],
             "responses": {"200": ok("The lead with its events and notes", "LeadDetail"), "404": problem("No such lead in your tenant")}
@@ -179,7 +205,7 @@ fn schemas() -> Value {
         };
         capture.insert((*f).to_owned(), schema);
     }
-    json!({
+    let mut all = json!({
         "Problem": {
             "type": "object",
             "required": ["title", "status"],
@@ -316,6 +342,63 @@ fn schemas() -> Value {
                     "type": "object", "required": ["month", "leads", "won"],
                     "properties": {"month": {"type": "string"}, "leads": {"type": "integer"}, "won": {"type": "integer"}}
                 }}
+            }
+        }
+    });
+    if let (Some(all), Value::Object(more)) = (all.as_object_mut(), customer_schemas()) {
+        all.extend(more);
+    }
+    all
+}
+
+/// The schemas of the customers and bookings routes.
+fn customer_schemas() -> Value {
+    let nullable_text = |max: u32| json!({"type": ["string", "null"], "maxLength": max});
+    let date_time = json!({"type": "string", "format": "date-time"});
+    json!({
+        "BookingFact": {
+            "type": "object",
+            "required": ["type", "booking_id", "version", "start"],
+            "additionalProperties": false,
+            "properties": {
+                "type": {"type": "string", "enum": ["BookingCreated", "BookingRescheduled", "BookingCompleted", "BookingCancelled", "BookingNoShow"]},
+                "booking_id": {"type": "string", "minLength": 1, "maxLength": 100},
+                "version": {"type": "integer", "minimum": 1},
+                "start": date_time.clone(),
+                "service": nullable_text(100),
+                "staff": nullable_text(100),
+                "amount": {"type": ["integer", "null"], "minimum": 0},
+                "currency": nullable_text(3),
+                "paid": {"type": ["boolean", "null"]},
+                "lead_id": nullable_text(40),
+                "tenant_id": {"type": "string"},
+                "customer": {"type": ["object", "null"], "additionalProperties": false, "properties": {
+                    "name": nullable_text(200), "phone": nullable_text(32), "email": nullable_text(254)
+                }}
+            }
+        },
+        "BookingAnswer": {
+            "type": "object",
+            "required": ["applied", "customer_id", "booking_id", "version"],
+            "properties": {
+                "applied": {"type": "boolean"},
+                "customer_id": {"type": "string"},
+                "booking_id": {"type": "string"},
+                "version": {"type": "integer"},
+                "milestones": {"type": "array", "items": {"type": "string"}},
+                "lead_id": {"type": ["string", "null"]},
+                "lead_status": {"anyOf": [{"$ref": "#/components/schemas/LeadStatus"}, {"type": "null"}]}
+            }
+        },
+        "CustomerDetail": {
+            "type": "object",
+            "required": ["customer", "kpis", "spending", "bookings", "leads"],
+            "properties": {
+                "customer": {"type": "object", "required": ["id", "name", "segment", "tier", "stage", "version"]},
+                "kpis": {"type": "object", "required": ["visits", "lifetime_value", "average_spend", "no_shows", "cancellations", "bookings", "points", "tier"]},
+                "spending": {"type": "object", "required": ["total", "average_per_visit"]},
+                "bookings": {"type": "array", "items": {"type": "object", "required": ["booking_id", "version", "status", "start"]}},
+                "leads": {"type": "array", "items": {"$ref": "#/components/schemas/Lead"}}
             }
         }
     })

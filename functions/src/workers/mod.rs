@@ -1,3 +1,4 @@
 //! Consumers and scheduled jobs: one module each.
 
 pub mod count_leads;
+pub mod ingest_booking;

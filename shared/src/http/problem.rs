@@ -13,6 +13,9 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub enum ApiError {
     #[error("missing or invalid bearer token")]
     Unauthorized,
+    /// A webhook without a valid signature (missing, wrong, expired, or none configured).
+    #[error("{0}")]
+    BadSignature(String),
     #[error("your role may not do this")]
     Forbidden,
     #[error("{0} not found")]
@@ -55,7 +58,7 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized | ApiError::BadSignature(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -72,7 +75,7 @@ impl ApiError {
 
     fn title(&self) -> &'static str {
         match self {
-            ApiError::Unauthorized => "Unauthorized",
+            ApiError::Unauthorized | ApiError::BadSignature(_) => "Unauthorized",
             ApiError::Forbidden => "Forbidden",
             ApiError::NotFound(_) => "Not Found",
             ApiError::Validation(_) => "Unprocessable Content",

@@ -18,7 +18,7 @@ pub enum BodyKind {
     Form,
 }
 
-fn body_bytes(request: &Request) -> &[u8] {
+pub fn body_bytes(request: &Request) -> &[u8] {
     match request.body() {
         Body::Empty => &[],
         Body::Text(t) => t.as_bytes(),

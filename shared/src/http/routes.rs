@@ -122,10 +122,23 @@ pub const ROUTES: &[Route] = &[
         Role::Staff,
         "Add a note to a lead",
     ),
+    public(
+        "POST",
+        "/hooks/{tenant}/bookings",
+        "booking_webhook",
+        "A booking fact from the booking system (signed webhook)",
+    ),
+    admin(
+        "GET",
+        "/customers/{id}",
+        "get_customer",
+        Role::Staff,
+        "A customer: profile, KPIs, spending, bookings and leads",
+    ),
 ];
 
 /// Functions that are not HTTP routes: consumers and scheduled jobs.
-pub const WORKERS: &[&str] = &["count_leads"];
+pub const WORKERS: &[&str] = &["count_leads", "ingest_booking"];
 
 /// The route serving `method` + `path` template, if any.
 pub fn find(method: &str, path: &str) -> Option<&'static Route> {

@@ -20,7 +20,7 @@ use crate::domain::booking::{
 use crate::domain::customer::{
     classify, reached, Facts, JourneyStage, Milestone, Segment, Thresholds, Tier,
 };
-use crate::domain::lead::{Lead, LeadStatus};
+use crate::domain::lead::{Lead, LeadStatus, StatusEvent};
 use crate::domain::source::Source;
 use crate::ports::store::{
     from_item, to_item, Check, Cond, Item, Key, Query, SkCond, Store, StoreError, Write, PK, SK,
@@ -168,6 +168,8 @@ pub enum Ingested {
         milestones: Vec<Milestone>,
         /// The lead the booking converts and the status it moved to, if it moved.
         lead: Option<(String, LeadStatus)>,
+        /// The status events of that move (actor `system`), for `lead.status_changed`.
+        lead_events: Vec<StatusEvent>,
     },
     /// A version already held (or older): nothing changed.
     AlreadyApplied { customer_id: String },
@@ -557,15 +559,16 @@ pub async fn ingest(
             Err(e) if e.is_retryable() && attempt < MAX_ATTEMPTS => continue,
             Err(e) => return Err(e.into()),
         }
-        let lead = match &resolved.lead {
+        let (lead, lead_events) = match &resolved.lead {
             Some(lead) => convert_lead(store, tenant, lead, &customer, &booking, fact, now).await?,
-            None => None,
+            None => (None, Vec::new()),
         };
         return Ok(Ingested::Applied {
             customer: Box::new(customer),
             booking,
             milestones: awarded,
             lead,
+            lead_events,
         });
     }
 }
@@ -620,19 +623,19 @@ async fn convert_lead(
     booking: &BookingState,
     fact: &BookingFact,
     now: DateTime<Utc>,
-) -> Result<Option<(String, LeadStatus)>, IngestError> {
+) -> Result<(Option<(String, LeadStatus)>, Vec<StatusEvent>), IngestError> {
     let converting = lead
         .converted_booking_id
         .as_deref()
         .is_none_or(|b| b == booking.booking_id);
     if !converting && fact.lead_id.is_none() {
         // Another booking already converted this lead: this one is the customer's own.
-        return Ok(None);
+        return Ok((None, Vec::new()));
     }
     if matches!(lead.status, LeadStatus::Won | LeadStatus::Lost)
         && booking.status != BookingStatus::Completed
     {
-        return Ok(None);
+        return Ok((None, Vec::new()));
     }
     let linked = leads::link_customer(
         store,
@@ -648,7 +651,7 @@ async fn convert_lead(
         other => IngestError::Store(StoreError::Backend(other.to_string())),
     })?;
     let Some(target) = lead_target(&linked, booking, converting) else {
-        return Ok(None);
+        return Ok((None, Vec::new()));
     };
     // Won is reached through booked (the machine has no shortcut).
     let mut path = Vec::new();
@@ -657,6 +660,7 @@ async fn convert_lead(
     }
     path.push(target);
     let mut moved = None;
+    let mut events = Vec::new();
     for to in path {
         let change = StatusChange {
             to,
@@ -665,7 +669,10 @@ async fn convert_lead(
             expected_version: None,
         };
         match leads::change_status(store, tenant, &lead.id, &change, now).await {
-            Ok(_) => moved = Some((lead.id.clone(), to)),
+            Ok((_, event)) => {
+                moved = Some((lead.id.clone(), to));
+                events.push(event);
+            }
             Err(leads::LeadWriteError::Store(s)) => return Err(IngestError::Store(s)),
             // A transition the machine refuses (the lead moved on by hand): leave it.
             Err(e) => {
@@ -674,5 +681,5 @@ async fn convert_lead(
             }
         }
     }
-    Ok(moved)
+    Ok((moved, events))
 }

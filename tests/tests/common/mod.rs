@@ -277,6 +277,34 @@ pub fn redirect_of(tenant: &str) -> String {
     format!("https://booking.example.com/{tenant}")
 }
 
+/// The id of the demo seed's first customer (the one with a long booking history).
+pub async fn demo_customer(app: &App) -> String {
+    let phone = e164(crm_local::seed::DEMO_CUSTOMER_PHONE);
+    let key = crm_shared::store::customers::phone_owner_key(DEMO, &phone);
+    app.server
+        .ctx
+        .store
+        .get(&key)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|i| {
+            i.get("customer_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| panic!("the demo seed has no customer with {phone}"))
+}
+
+/// `body` signed now with the demo tenant's webhook secret, as `X-Crm-Signature` wants it.
+pub fn demo_signature(app: &App, body: &str) -> String {
+    crm_shared::http::signature::sign(
+        crm_local::seed::DEMO_WEBHOOK_SECRET.as_bytes(),
+        app.now().timestamp(),
+        body.as_bytes(),
+    )
+}
+
 /// A response, its body read as JSON when it is JSON (`Value::Null` otherwise).
 #[derive(Debug)]
 pub struct Resp {

@@ -1,0 +1,3 @@
+//! Lambda function `get_customer`: wiring only (see `crm_functions::routes::get_customer`).
+
+crm_functions::http_main!(get_customer);
