@@ -27,6 +27,17 @@ pub async fn dispatch(function: &str, ctx: &Ctx, request: Request) -> Option<Res
         "add_lead_note" => add_lead_note::handle(ctx, request).await,
         "booking_webhook" => booking_webhook::handle(ctx, request).await,
         "get_customer" => get_customer::handle(ctx, request).await,
+        "list_customers" => list_customers::handle(ctx, request).await,
+        "create_customer" => create_customer::handle(ctx, request).await,
+        "update_customer" => update_customer::handle(ctx, request).await,
+        "delete_customer" => delete_customer::handle(ctx, request).await,
+        "add_customer_tag" => add_customer_tag::handle(ctx, request).await,
+        "remove_customer_tag" => remove_customer_tag::handle(ctx, request).await,
+        "add_customer_note" => add_customer_note::handle(ctx, request).await,
+        "edit_customer_note" => edit_customer_note::handle(ctx, request).await,
+        "delete_customer_note" => delete_customer_note::handle(ctx, request).await,
+        "customer_timeline" => customer_timeline::handle(ctx, request).await,
+        "convert_lead" => convert_lead::handle(ctx, request).await,
         _ => return None,
     })
 }

@@ -19,6 +19,8 @@ use serde_json::Value;
 const SAMPLE_LEAD: &str = "01JDEMEVNT0000000000000001";
 /// The customer id in events/http/get_customer.json, replaced by the one the replay creates.
 const SAMPLE_CUSTOMER: &str = "01JDEMCUST0000000000000001";
+/// The note id in the customer note samples, replaced by one the replay creates.
+const SAMPLE_NOTE: &str = "01JDEMNOTE0000000000000001";
 /// The demo tenant's webhook secret the sample webhook is signed with.
 const WEBHOOK_SECRET: &str = "demo-webhook-secret";
 
@@ -95,7 +97,8 @@ async fn demo_customer(ctx: &Ctx) -> String {
 
 fn expected_status(function: &str) -> u16 {
     match function {
-        "capture_lead" | "create_lead" | "add_lead_note" => 201,
+        "capture_lead" | "create_lead" | "add_lead_note" | "create_customer"
+        | "add_customer_note" | "convert_lead" => 201,
         _ => 200,
     }
 }
@@ -119,7 +122,21 @@ async fn every_route_has_a_sample_event_its_handler_answers() {
         };
         let ctx = demo_ctx_at(clock).await;
         if text.contains(SAMPLE_CUSTOMER) {
-            text = text.replace(SAMPLE_CUSTOMER, &demo_customer(&ctx).await);
+            let customer = demo_customer(&ctx).await;
+            if text.contains(SAMPLE_NOTE) {
+                let note = customers::add_note(
+                    ctx.store.as_ref(),
+                    "demo",
+                    &customer,
+                    "A note",
+                    "user-1",
+                    ctx.clock.now(),
+                )
+                .await
+                .expect("note");
+                text = text.replace(SAMPLE_NOTE, &note.id);
+            }
+            text = text.replace(SAMPLE_CUSTOMER, &customer);
         }
         assert_eq!(
             event["routeKey"].as_str(),

@@ -34,6 +34,9 @@ fn min_role(route: &Route) -> Role {
 fn body_for(route: &Route) -> Option<Value> {
     match (route.method, route.function) {
         ("POST", "create_lead") => Some(json!({"name": "Auth Test", "phone": phone()})),
+        (_, "create_customer") => Some(json!({"name": "Auth Customer", "phone": phone()})),
+        (_, "update_customer") => Some(json!({"company": "Auth Co"})),
+        (_, "add_customer_note" | "edit_customer_note") => Some(json!({"body": "Called back"})),
         ("PATCH", _) => Some(json!({"service": "Facial"})),
         (_, "change_lead_status") => Some(json!({"status": "contacted"})),
         (_, "add_lead_note") => Some(json!({"body": "Called back"})),
@@ -45,7 +48,8 @@ fn body_for(route: &Route) -> Option<Value> {
 /// What the route answers when it succeeds.
 fn success_of(route: &Route) -> StatusCode {
     match route.function {
-        "create_lead" | "add_lead_note" => StatusCode::CREATED,
+        "create_lead" | "add_lead_note" | "create_customer" | "add_customer_note"
+        | "convert_lead" => StatusCode::CREATED,
         _ => StatusCode::OK,
     }
 }
@@ -53,12 +57,8 @@ fn success_of(route: &Route) -> StatusCode {
 /// Calls `route` with `authorization` as the raw header value (none when `None`).
 async fn call_raw(app: &App, route: &Route, authorization: Option<&str>, lead_id: &str) -> Resp {
     let method = Method::from_bytes(route.method.as_bytes()).unwrap_or(Method::GET);
-    let id = if route.path.starts_with("/customers/") {
-        demo_customer(app).await
-    } else {
-        lead_id.to_owned()
-    };
-    let mut rb = app.req(method, &route.path.replace("{id}", &id));
+    let path = target_path(app, route, DEMO, lead_id).await;
+    let mut rb = app.req(method, &path);
     if let Some(a) = authorization {
         rb = rb.header("authorization", a);
     }

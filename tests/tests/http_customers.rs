@@ -259,3 +259,532 @@ async fn booking_facts_on_the_local_bus_reach_the_consumer() {
     let detail = app.get(&format!("/customers/{id}"), &staff("spa")).await;
     assert_eq!(detail.body["kpis"]["bookings"], json!(1), "{}", detail.text);
 }
+
+/// Creates a customer over the API; its JSON.
+async fn create(app: &App, tenant: &str, body: Value) -> Value {
+    let r = app.post("/customers", &staff(tenant), &body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    r.body
+}
+
+/// Applies completed, paid visits to a customer (by phone) through the signed webhook.
+async fn visits(
+    app: &App,
+    tenant: &str,
+    phone: &str,
+    prefix: &str,
+    amounts: &[i64],
+    no_shows: usize,
+) {
+    for (i, amount) in amounts.iter().enumerate() {
+        let mut f = fact("BookingCompleted", &format!("{prefix}-v{i}"), 1, phone);
+        f["amount"] = json!(amount);
+        f["paid"] = json!(true);
+        f["start"] = json!(format!("2026-10-{:02}T10:00:00Z", i + 1));
+        let r = hook(app, tenant, &f).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+    for i in 0..no_shows {
+        let r = hook(
+            app,
+            tenant,
+            &fact("BookingNoShow", &format!("{prefix}-n{i}"), 1, phone),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+}
+
+fn names(page: &Value) -> Vec<String> {
+    page["customers"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|c| c["name"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn lists_sort_by_every_key_both_ways_page_and_filter() {
+    let app = App::start_fixed(false).await;
+    hook_tenant(&app, "spa").await;
+    hook_tenant(&app, "rival").await;
+    let people = [
+        ("Zoe Quinn", vec![20000, 20000, 20000], 0),
+        ("Adam Burke", vec![5000], 2),
+        ("Maeve Ryan", vec![9000, 9000], 1),
+    ];
+    for (name, amounts, no_shows) in &people {
+        let p = phone();
+        create(&app, "spa", json!({"name": name, "phone": p})).await;
+        visits(&app, "spa", &p, name, amounts, *no_shows).await;
+    }
+    create(&app, "spa", json!({"name": "Bella Lead", "phone": phone()})).await;
+    create(
+        &app,
+        "rival",
+        json!({"name": "Rival Customer", "phone": phone()}),
+    )
+    .await;
+    let tok = staff("spa");
+    let get = |q: String| {
+        let app = &app;
+        let tok = tok.clone();
+        async move {
+            let r = app.get(&format!("/customers?{q}"), &tok).await;
+            assert_eq!(r.status, StatusCode::OK, "{q}: {}", r.text);
+            r.body
+        }
+    };
+    assert_eq!(
+        names(&get("sort=ltv".into()).await),
+        ["Zoe Quinn", "Maeve Ryan", "Adam Burke", "Bella Lead"]
+    );
+    assert_eq!(
+        names(&get("sort=ltv&order=asc".into()).await),
+        ["Bella Lead", "Adam Burke", "Maeve Ryan", "Zoe Quinn"]
+    );
+    assert_eq!(
+        names(&get("sort=visits".into()).await)[..3],
+        ["Zoe Quinn", "Maeve Ryan", "Adam Burke"]
+    );
+    assert_eq!(
+        names(&get("sort=no_shows".into()).await)[..2],
+        ["Adam Burke", "Maeve Ryan"]
+    );
+    assert_eq!(names(&get("sort=points".into()).await)[0], "Zoe Quinn");
+    assert_eq!(
+        names(&get("sort=name".into()).await),
+        ["Adam Burke", "Bella Lead", "Maeve Ryan", "Zoe Quinn"]
+    );
+    assert_eq!(
+        names(&get("sort=created".into()).await),
+        ["Bella Lead", "Maeve Ryan", "Adam Burke", "Zoe Quinn"],
+        "newest first; the rival tenant's customer never shows"
+    );
+    assert_eq!(
+        names(&get("sort=last_visit&order=asc".into()).await)[0],
+        "Bella Lead"
+    );
+    // Pages: two of two, then the rest, each customer once.
+    let first = get("sort=name&limit=2".into()).await;
+    assert_eq!(names(&first), ["Adam Burke", "Bella Lead"]);
+    let cursor = first["next_cursor"].as_str().unwrap_or_default().to_owned();
+    let second = get(format!("sort=name&limit=2&cursor={}", enc(&cursor))).await;
+    assert_eq!(names(&second), ["Maeve Ryan", "Zoe Quinn"]);
+    // A cursor of one order is refused by another.
+    let r = app
+        .get(
+            &format!("/customers?sort=ltv&cursor={}", enc(&cursor)),
+            &tok,
+        )
+        .await;
+    r.assert_fields(&["cursor"]);
+    // Filters.
+    assert_eq!(names(&get("segment=lead".into()).await), ["Bella Lead"]);
+    assert_eq!(
+        names(&get("sort=ltv&segment=active".into()).await),
+        ["Zoe Quinn", "Maeve Ryan", "Adam Burke"]
+    );
+    assert_eq!(names(&get("tag=vip".into()).await), Vec::<String>::new());
+    assert_eq!(
+        names(&get("stage=retention&sort=name".into()).await),
+        ["Maeve Ryan", "Zoe Quinn"]
+    );
+    // Bad parameters are each named.
+    app.get(
+        "/customers?sort=height&order=up&segment=gold&at_risk=maybe",
+        &tok,
+    )
+    .await
+    .assert_fields(&["sort", "order", "segment", "at_risk"]);
+    app.get("/customers?colour=red", &tok)
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn search_finds_name_words_emails_and_phone_digits_within_the_tenant() {
+    let app = App::start_fixed(false).await;
+    hook_tenant(&app, "spa").await;
+    hook_tenant(&app, "rival").await;
+    let national = phone();
+    create(
+        &app,
+        "spa",
+        json!({"name": "Siobhán O'Brien", "phone": national, "email": "shiv@example.ie"}),
+    )
+    .await;
+    create(
+        &app,
+        "spa",
+        json!({"name": "Brian Walsh", "phone": phone()}),
+    )
+    .await;
+    create(
+        &app,
+        "rival",
+        json!({"name": "Siobhan Rival", "phone": phone()}),
+    )
+    .await;
+    let tok = staff("spa");
+    let search = |q: &str| {
+        let app = &app;
+        let tok = tok.clone();
+        let q = q.to_owned();
+        async move {
+            let r = app.get(&format!("/customers?q={}", enc(&q)), &tok).await;
+            assert_eq!(r.status, StatusCode::OK, "{q}: {}", r.text);
+            let mut n = names(&r.body);
+            n.sort();
+            n
+        }
+    };
+    let digits = digits(&national);
+    assert_eq!(search("siob").await, ["Siobhán O'Brien"]);
+    assert_eq!(
+        search("obri").await,
+        ["Siobhán O'Brien"],
+        "without the apostrophe"
+    );
+    assert_eq!(search("bri").await, ["Brian Walsh", "Siobhán O'Brien"]);
+    assert_eq!(
+        search("bri wal").await,
+        ["Brian Walsh"],
+        "every word must match"
+    );
+    assert_eq!(search("shiv@ex").await, ["Siobhán O'Brien"]);
+    assert_eq!(
+        search(&digits[digits.len() - 4..]).await,
+        ["Siobhán O'Brien"],
+        "last four"
+    );
+    assert_eq!(search(&national).await, ["Siobhán O'Brien"], "as typed");
+    assert_eq!(
+        search(&format!("+353 {}", &digits[1..])).await,
+        ["Siobhán O'Brien"]
+    );
+    assert_eq!(
+        search("rival").await,
+        Vec::<String>::new(),
+        "other tenants never match"
+    );
+    app.get("/customers?q=s", &tok).await.assert_fields(&["q"]);
+    app.get("/customers?q=siob&sort=ltv", &tok)
+        .await
+        .assert_fields(&["sort"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn create_conflicts_edit_needs_the_current_version_and_contacts_move_with_it() {
+    let app = App::start_fixed(false).await;
+    hook_tenant(&app, "spa").await;
+    let tok = staff("spa");
+    let (p1, p2) = (phone(), phone());
+    let ann = create(
+        &app,
+        "spa",
+        json!({"name": "Ann", "phone": p1, "email": "ann@x.ie", "tags": ["Bride"]}),
+    )
+    .await;
+    let id = ann["id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(ann["tags"], json!(["bride"]));
+    let dup = app
+        .post("/customers", &tok, &json!({"name": "Ann 2", "phone": p1}))
+        .await;
+    dup.assert_problem(StatusCode::CONFLICT);
+    assert_eq!(dup.body["existing_id"], json!(id));
+    assert_eq!(dup.body["conflict"], json!("phone"));
+    let dup = app
+        .post(
+            "/customers",
+            &tok,
+            &json!({"name": "Ann 3", "email": "ANN@x.ie"}),
+        )
+        .await;
+    assert_eq!(dup.body["conflict"], json!("email"), "{}", dup.text);
+    app.post("/customers", &tok, &json!({"phone": "12"}))
+        .await
+        .assert_fields(&["name", "phone"]);
+
+    let path = format!("/customers/{id}");
+    let patch = |if_match: &str, body: Value| {
+        app.req(Method::PATCH, &path)
+            .bearer_auth(&tok)
+            .header("if-match", if_match)
+            .json(&body)
+    };
+    let moved = send(patch(
+        "\"1\"",
+        json!({"phones": [p2], "company": "Ann's Events"}),
+    ))
+    .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.text);
+    assert_eq!(moved.etag().as_deref(), Some("\"2\""));
+    let stale = send(patch("\"1\"", json!({"company": "Late"}))).await;
+    stale.assert_problem(StatusCode::PRECONDITION_FAILED);
+    assert_eq!(stale.body["current_version"], json!(2));
+    // The old phone is free again, the new one is Ann's.
+    create(&app, "spa", json!({"name": "New Owner", "phone": p1})).await;
+    let taken = app
+        .post("/customers", &tok, &json!({"name": "X", "phone": p2}))
+        .await;
+    assert_eq!(taken.body["existing_id"], json!(id));
+    let found = app
+        .get(&format!("/customers?q={}", digits(&p2)), &tok)
+        .await;
+    assert_eq!(names(&found.body), ["Ann"]);
+    let gone = app
+        .get(&format!("/customers?q={}", digits(&p1)), &tok)
+        .await;
+    assert_eq!(names(&gone.body), ["New Owner"]);
+    app.req(Method::PATCH, &path)
+        .bearer_auth(&tok)
+        .json(&json!({"name": null, "date_of_birth": "30/04/1990"}))
+        .send()
+        .await
+        .map(|r| assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY))
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn tags_notes_and_the_timeline() {
+    let app = App::start_fixed(false).await;
+    hook_tenant(&app, "spa").await;
+    let tok = staff("spa");
+    let p = phone();
+    let c = create(&app, "spa", json!({"name": "Tara", "phone": p})).await;
+    let id = c["id"].as_str().unwrap_or_default().to_owned();
+    visits(&app, "spa", &p, "tara", &[120000], 0).await;
+    let tagged = app
+        .post(&format!("/customers/{id}/tags/Regular"), &tok, &json!({}))
+        .await;
+    assert_eq!(tagged.body["tags"], json!(["regular"]), "{}", tagged.text);
+    // A later fact recomputes the automatic tags and leaves the manual one alone.
+    visits(&app, "spa", &p, "tara2", &[1000], 0).await;
+    let detail = app.get(&format!("/customers/{id}"), &tok).await;
+    assert_eq!(detail.body["customer"]["tags"], json!(["regular"]));
+    assert!(detail.body["customer"]["auto_tags"]
+        .as_array()
+        .is_some_and(|t| t.contains(&json!("vip"))));
+
+    let note = app
+        .post(
+            &format!("/customers/{id}/notes"),
+            &tok,
+            &json!({"body": "Allergic to almond oil"}),
+        )
+        .await;
+    assert_eq!(note.status, StatusCode::CREATED, "{}", note.text);
+    assert_eq!(
+        note.body["author"],
+        json!("staff-1"),
+        "the author is the token's sub"
+    );
+    let note_id = note.body["id"].as_str().unwrap_or_default().to_owned();
+    app.advance(chrono::Duration::hours(1));
+    let edited = app
+        .call(
+            Method::PATCH,
+            &format!("/customers/{id}/notes/{note_id}"),
+            Some(&tok),
+            Some(&json!({"body": "Allergic to almond and nut oils"})),
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.text);
+    assert!(edited.body["edited_at"].as_str() > note.body["created_at"].as_str());
+
+    let tl = app.get(&format!("/customers/{id}/timeline"), &tok).await;
+    assert_eq!(tl.status, StatusCode::OK, "{}", tl.text);
+    let kinds: Vec<&str> = tl.body["entries"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["type"].as_str()).collect())
+        .unwrap_or_default();
+    for k in ["created", "booking", "milestone", "tag", "note"] {
+        assert!(kinds.contains(&k), "{k} in {kinds:?}");
+    }
+    let day = &tl.body["days"][0];
+    assert!(
+        day["date"].is_string() && day["counts"].is_object(),
+        "{day}"
+    );
+    let notes = app
+        .get(&format!("/customers/{id}/timeline?type=note,tag"), &tok)
+        .await;
+    let only: Vec<&str> = notes.body["entries"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["type"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        only,
+        ["note", "tag"],
+        "newest first: the note, then the tag"
+    );
+    let hits = app
+        .get(&format!("/customers/{id}/timeline?q=ALMOND"), &tok)
+        .await;
+    assert_eq!(
+        hits.body["entries"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        hits.text
+    );
+    let page = app
+        .get(&format!("/customers/{id}/timeline?limit=2"), &tok)
+        .await;
+    let next = page.body["next_cursor"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let rest = app
+        .get(
+            &format!("/customers/{id}/timeline?limit=100&cursor={}", enc(&next)),
+            &tok,
+        )
+        .await;
+    assert_eq!(
+        rest.body["entries"].as_array().map(Vec::len).unwrap_or(0) + 2,
+        kinds.len(),
+        "two pages hold every entry once"
+    );
+    let csv = app
+        .get(&format!("/customers/{id}/timeline?format=csv"), &tok)
+        .await;
+    assert!(
+        csv.content_type().starts_with("text/csv"),
+        "{}",
+        csv.content_type()
+    );
+    assert!(csv.text.starts_with("at,type,text,id\n"), "{}", csv.text);
+    assert_eq!(csv.text.lines().count(), kinds.len() + 1);
+    assert!(
+        csv.text.contains("\"Allergic to almond and nut oils\"")
+            || csv.text.contains("Allergic to almond and nut oils")
+    );
+    app.get(&format!("/customers/{id}/timeline?type=gossip"), &tok)
+        .await
+        .assert_fields(&["type"]);
+
+    let deleted = app
+        .call(
+            Method::DELETE,
+            &format!("/customers/{id}/notes/{note_id}"),
+            Some(&tok),
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.text);
+    app.call(
+        Method::DELETE,
+        &format!("/customers/{id}/notes/{note_id}"),
+        Some(&tok),
+        None,
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND);
+    let untag = app
+        .call(
+            Method::DELETE,
+            &format!("/customers/{id}/tags/regular"),
+            Some(&tok),
+            None,
+        )
+        .await;
+    assert_eq!(untag.body["tags"], json!([]), "{}", untag.text);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn deleting_a_customer_removes_every_item_of_theirs() {
+    let app = App::start_fixed(false).await;
+    hook_tenant(&app, "spa").await;
+    let p = phone();
+    let c = create(
+        &app,
+        "spa",
+        json!({"name": "Una Gone", "phone": p, "email": "una@x.ie"}),
+    )
+    .await;
+    let id = c["id"].as_str().unwrap_or_default().to_owned();
+    visits(&app, "spa", &p, "una", &[5000], 1).await;
+    app.post(
+        &format!("/customers/{id}/notes"),
+        &staff("spa"),
+        &json!({"body": "n"}),
+    )
+    .await;
+    let r = app
+        .call(
+            Method::DELETE,
+            &format!("/customers/{id}"),
+            Some(&owner("spa")),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    app.get(&format!("/customers/{id}"), &owner("spa"))
+        .await
+        .assert_problem(StatusCode::NOT_FOUND);
+    // Nothing of theirs is left anywhere in the table.
+    let keys = app
+        .server
+        .store
+        .all_keys()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let dump: Vec<String> = keys.iter().map(|k| format!("{} {}", k.pk, k.sk)).collect();
+    let theirs: Vec<&String> = dump
+        .iter()
+        .filter(|k| k.contains(&id) || k.contains("una@x.ie") || k.contains("una-"))
+        .collect();
+    assert!(theirs.is_empty(), "left behind: {theirs:?}");
+    // Their phone, email and booking ids are free: a new customer can have them.
+    create(
+        &app,
+        "spa",
+        json!({"name": "Una Again", "phone": p, "email": "una@x.ie"}),
+    )
+    .await;
+    let again = hook(&app, "spa", &fact("BookingCreated", "una-v0", 2, &p)).await;
+    assert_eq!(again.body["applied"], json!(true), "{}", again.text);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn converting_a_lead_creates_the_customer_or_links_the_existing_one() {
+    let app = App::start_fixed(false).await;
+    hook_tenant(&app, "spa").await;
+    let tok = admin("spa");
+    let national = phone();
+    let mut body = capture_body("Lia Lead", &national);
+    body["gclid"] = json!("Cj0KCQiA");
+    body["email"] = json!("lia@example.ie");
+    let lead = app.capture_ok("spa", &body).await;
+    let first = app
+        .post(&format!("/leads/{lead}/convert"), &tok, &json!({}))
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    let customer = first.body["customer"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(
+        first.body["customer"]["source"],
+        json!("google_ad"),
+        "first touch from the lead"
+    );
+    let again = app
+        .post(&format!("/leads/{lead}/convert"), &tok, &json!({}))
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+    assert_eq!(again.body["customer"]["id"], json!(customer));
+    let lead_now = app.lead(&tok, &lead).await;
+    assert_eq!(lead_now["customer_id"], json!(customer));
+    app.post(
+        &format!("/leads/{}/convert", "01JDEMEVNT0000000000000009"),
+        &tok,
+        &json!({}),
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND);
+}

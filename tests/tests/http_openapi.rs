@@ -104,21 +104,19 @@ async fn every_route_of_the_table_is_mounted_and_unknown_paths_are_a_problem_404
     let lead = app
         .create_lead_id(&tok, &json!({"name": "Mounted", "phone": phone()}))
         .await;
-    let customer = demo_customer(&app).await;
     for route in ROUTES {
-        let id = if route.path.starts_with("/customers/") {
-            &customer
-        } else {
-            &lead
-        };
-        let path = route.path.replace("{id}", id).replace("{tenant}", DEMO);
+        let path = target_path(&app, route, DEMO, &lead).await;
         let method = Method::from_bytes(route.method.as_bytes()).unwrap_or(Method::GET);
         let body = match route.function {
             "capture_lead" => Some(capture_body("Mounted Capture", &phone())),
             "create_lead" => Some(json!({"name": "Mounted Create", "phone": phone()})),
             "update_lead" => Some(json!({"service": "Facial"})),
             "change_lead_status" => Some(json!({"status": "contacted"})),
-            "add_lead_note" => Some(json!({"body": "mounted"})),
+            "add_lead_note" | "add_customer_note" | "edit_customer_note" => {
+                Some(json!({"body": "mounted"}))
+            }
+            "create_customer" => Some(json!({"name": "Mounted Customer", "phone": phone()})),
+            "update_customer" => Some(json!({"company": "Mounted Co"})),
             _ => None,
         };
         let token = matches!(route.access, Access::Admin(_)).then_some(tok.as_str());

@@ -1,15 +1,27 @@
 //! HTTP handlers: one module per route of `crm_shared::http::routes::ROUTES`.
 
+pub mod add_customer_note;
+pub mod add_customer_tag;
 pub mod add_lead_note;
 pub mod booking_webhook;
 pub mod capture_lead;
 pub mod change_lead_status;
+pub mod convert_lead;
+pub mod create_customer;
 pub mod create_lead;
+pub mod customer_fields;
+pub mod customer_timeline;
+pub mod delete_customer;
+pub mod delete_customer_note;
+pub mod edit_customer_note;
 pub mod get_customer;
 pub mod get_lead;
 pub mod lead_analytics;
 pub mod lead_board;
 pub mod lead_fields;
+pub mod list_customers;
 pub mod list_leads;
 pub mod openapi;
+pub mod remove_customer_tag;
+pub mod update_customer;
 pub mod update_lead;

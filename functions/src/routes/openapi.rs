@@ -45,6 +45,24 @@ fn id_param() -> Value {
     param("id", "path", json!({"type": "string"}), "Lead id (ULID)")
 }
 
+fn customer_param() -> Value {
+    param(
+        "id",
+        "path",
+        json!({"type": "string"}),
+        "Customer id (ULID)",
+    )
+}
+
+fn note_param() -> Value {
+    param(
+        "note_id",
+        "path",
+        json!({"type": "string"}),
+        "Note id (ULID)",
+    )
+}
+
 fn if_match() -> Value {
     param(
         "If-Match",
@@ -139,6 +157,108 @@ fn operation(function: &str) -> Value {
         "get_customer" => json!({
             "parameters": [param("id", "path", json!({"type": "string"}), "Customer id (ULID)")],
             "responses": {"200": ok("The customer with KPIs, spending, bookings and leads", "CustomerDetail"), "404": problem("No such customer in your tenant")}
+        }),
+        "list_customers" => json!({
+            "parameters": [
+                param("q", "query", json!({"type": "string", "maxLength": 100}), "Start of a name word, an email, or phone digits (the last four too); 2+ characters"),
+                param("sort", "query", json!({"type": "string", "enum": ["ltv", "visits", "last_visit", "points", "no_shows", "name", "created"]}), "Order (not with q); default created"),
+                param("order", "query", json!({"type": "string", "enum": ["asc", "desc"]}), "Direction; default desc (asc for name)"),
+                param("segment", "query", json!({"type": "string", "enum": ["lead", "active", "inactive", "vip"]}), "Only this segment"),
+                param("tag", "query", json!({"type": "string", "maxLength": 40}), "Only customers with this manual or automatic tag"),
+                param("stage", "query", json!({"type": "string", "enum": ["discovery", "engagement", "activation", "retention", "advocacy", "churned"]}), "Only this journey stage"),
+                param("at_risk", "query", json!({"type": "string", "enum": ["true", "false"]}), "Only customers at risk (or not)"),
+                param("source", "query", json!({"$ref": "#/components/schemas/Source"}), "Only this first-touch source"),
+                param("limit", "query", json!({"type": "integer", "minimum": 1, "maximum": 100}), "Page size (default 25)"),
+                param("cursor", "query", json!({"type": "string"}), "next_cursor of the previous page")
+            ],
+            "responses": {"200": ok("A page of customers", "CustomerPage"), "422": problem("Invalid parameter, each named")}
+        }),
+        "create_customer" => json!({
+            "requestBody": json_body("CustomerInput"),
+            "responses": {
+                "201": ok("The customer", "Customer"),
+                "409": problem("The phone or email belongs to another customer (existing_id names them)"),
+                "413": problem("Body over 16 KB"),
+                "415": problem("Unsupported content type"),
+                "422": problem("Invalid fields, each named")
+            }
+        }),
+        "update_customer" => json!({
+            "parameters": [customer_param(), if_match()],
+            "requestBody": json_body("CustomerInput"),
+            "responses": {
+                "200": ok("The edited customer", "Customer"),
+                "404": problem("No such customer in your tenant"),
+                "409": problem("The phone or email belongs to another customer"),
+                "412": problem("The customer changed since the version in If-Match"),
+                "413": problem("Body over 16 KB"),
+                "415": problem("Unsupported content type"),
+                "422": problem("Invalid fields, each named")
+            }
+        }),
+        "delete_customer" => json!({
+            "parameters": [customer_param()],
+            "responses": {"200": ok("Deleted", "Deleted"), "404": problem("No such customer in your tenant")}
+        }),
+        "add_customer_tag" | "remove_customer_tag" => json!({
+            "parameters": [customer_param(), param("tag", "path", json!({"type": "string", "maxLength": 40}), "A manual tag")],
+            "responses": {"200": ok("The customer", "Customer"), "404": problem("No such customer in your tenant"), "422": problem("Invalid tag")}
+        }),
+        "add_customer_note" => json!({
+            "parameters": [customer_param()],
+            "requestBody": json_body("NoteInput"),
+            "responses": {
+                "201": ok("The note", "CustomerNote"),
+                "404": problem("No such customer in your tenant"),
+                "413": problem("Body over 16 KB"),
+                "415": problem("Unsupported content type"),
+                "422": problem("Invalid fields, each named")
+            }
+        }),
+        "edit_customer_note" => json!({
+            "parameters": [customer_param(), note_param()],
+            "requestBody": json_body("NoteInput"),
+            "responses": {
+                "200": ok("The edited note", "CustomerNote"),
+                "404": problem("No such customer or note"),
+                "413": problem("Body over 16 KB"),
+                "415": problem("Unsupported content type"),
+                "422": problem("Invalid fields, each named")
+            }
+        }),
+        "delete_customer_note" => json!({
+            "parameters": [customer_param(), note_param()],
+            "responses": {"200": ok("Deleted", "Deleted"), "404": problem("No such customer or note")}
+        }),
+        "customer_timeline" => json!({
+            "parameters": [
+                customer_param(),
+                param("type", "query", json!({"type": "string"}), "Comma-separated types: booking, milestone, segment, stage, note, tag, profile, created"),
+                param("q", "query", json!({"type": "string", "maxLength": 100}), "Only entries whose text contains this"),
+                param("format", "query", json!({"type": "string", "enum": ["json", "csv"]}), "csv: every entry as CSV"),
+                param("limit", "query", json!({"type": "integer", "minimum": 1, "maximum": 200}), "Page size (default 50)"),
+                param("cursor", "query", json!({"type": "string"}), "next_cursor of the previous page")
+            ],
+            "responses": {
+                "200": {
+                    "description": "A page of the timeline, grouped by date (or CSV)",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Timeline"}},
+                        "text/csv": {"schema": {"type": "string"}}
+                    }
+                },
+                "404": problem("No such customer in your tenant"),
+                "422": problem("Invalid parameter, each named")
+            }
+        }),
+        "convert_lead" => json!({
+            "parameters": [id_param()],
+            "responses": {
+                "200": ok("Linked to the customer who has the lead's phone or email", "Conversion"),
+                "201": ok("A new customer made from the lead", "Conversion"),
+                "404": problem("No such lead in your tenant"),
+                "409": problem("The lead's phone or email belongs to another customer")
+            }
         }),
         "get_lead" => json!({
             "parameters": [id_param()],
@@ -356,6 +476,46 @@ fn customer_schemas() -> Value {
     let nullable_text = |max: u32| json!({"type": ["string", "null"], "maxLength": max});
     let date_time = json!({"type": "string", "format": "date-time"});
     json!({
+        "Customer": {"type": "object", "required": ["id", "name", "segment", "tier", "stage", "version"]},
+        "CustomerInput": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+                "name": {"type": "string", "maxLength": 200},
+                "phone": {"type": "string", "maxLength": 32},
+                "phones": {"type": "array", "items": {"type": "string", "maxLength": 32}},
+                "email": {"type": "string", "maxLength": 254},
+                "emails": {"type": "array", "items": {"type": "string", "maxLength": 254}},
+                "date_of_birth": {"type": ["string", "null"], "format": "date"},
+                "gender": nullable_text(40),
+                "address": nullable_text(500),
+                "company": nullable_text(200),
+                "preferred_language": nullable_text(20),
+                "marketing_consent": {"type": "boolean"},
+                "tags": {"type": "array", "items": {"type": "string", "maxLength": 40}}
+            }
+        },
+        "CustomerPage": {
+            "type": "object",
+            "required": ["customers", "next_cursor"],
+            "properties": {
+                "customers": {"type": "array", "items": {"type": "object", "required": ["id", "name", "segment", "lifetime_value", "visits", "points", "no_shows"]}},
+                "next_cursor": {"type": ["string", "null"]}
+            }
+        },
+        "NoteInput": {"type": "object", "required": ["body"], "additionalProperties": false, "properties": {"body": {"type": "string", "minLength": 1, "maxLength": 5000}}},
+        "CustomerNote": {"type": "object", "required": ["id", "body", "author", "created_at"]},
+        "Deleted": {"type": "object", "required": ["deleted"]},
+        "Timeline": {
+            "type": "object",
+            "required": ["entries", "days", "next_cursor"],
+            "properties": {
+                "entries": {"type": "array", "items": {"type": "object", "required": ["id", "type", "at", "text"]}},
+                "days": {"type": "array", "items": {"type": "object", "required": ["date", "counts", "entries"]}},
+                "next_cursor": {"type": ["string", "null"]}
+            }
+        },
+        "Conversion": {"type": "object", "required": ["customer", "created", "lead_id"]},
         "BookingFact": {
             "type": "object",
             "required": ["type", "booking_id", "version", "start"],

@@ -98,14 +98,16 @@ impl SqliteStore {
 
     fn start(path: PathBuf, durable: bool, scratch: bool) -> Result<Self, StoreError> {
         let conn = Connection::open(&path).map_err(backend)?;
-        conn.execute_batch(
+        conn.execute_batch(&format!(
             // Commits do not sync (synchronous=NORMAL): the durability thread flushes the WAL
             // before any write is answered. Checkpoints (which sync the WAL and the database
             // themselves) run on the writer every 10,000 pages (~40 MB of WAL) rather than
-            // SQLite's 1,000, which keeps them off most captures' path.
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;
+            // SQLite's 1,000, which keeps them off most captures' path. A scratch store never
+            // syncs (OFF).
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = {}; PRAGMA busy_timeout = 5000;
              PRAGMA wal_autocheckpoint = 10000; PRAGMA temp_store = MEMORY;",
-        )
+            if durable { "NORMAL" } else { "OFF" }
+        ))
         .map_err(backend)?;
         create_schema(&conn)?;
         let meter = Arc::new(CapacityMeter::default());
@@ -185,6 +187,21 @@ impl SqliteStore {
         .map_err(backend)?
     }
 
+    /// Every key in the file, for tests and debugging only (a full scan: no request or job
+    /// calls it; the store port has no such operation).
+    pub async fn all_keys(&self) -> Result<Vec<Key>, StoreError> {
+        self.with_reader(|conn, _| {
+            let mut stmt = conn.prepare("SELECT pk, sk FROM items").map_err(backend)?;
+            let rows = stmt
+                .query_map([], |row| {
+                    Ok(Key::new(row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+                })
+                .map_err(backend)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(backend)
+        })
+        .await
+    }
+
     /// Deletes items whose TTL has passed (the local stand-in for DynamoDB's TTL sweeper).
     pub async fn purge_expired(&self, now_epoch_secs: i64) -> Result<usize, StoreError> {
         self.submit(Work::Purge(now_epoch_secs)).await
@@ -192,25 +209,38 @@ impl SqliteStore {
 }
 
 fn create_schema(conn: &Connection) -> Result<(), StoreError> {
-    let mut columns = String::new();
-    let mut indexes = String::new();
-    for n in 1..=table::GSI_COUNT {
-        columns.push_str(&format!(", gsi{n}pk TEXT, gsi{n}sk TEXT"));
-        indexes.push_str(&format!(
-            "CREATE INDEX IF NOT EXISTS items_gsi{n} ON items (gsi{n}pk, gsi{n}sk, pk, sk) \
-             WHERE gsi{n}pk IS NOT NULL AND gsi{n}sk IS NOT NULL;\n"
-        ));
-    }
-    conn.execute_batch(&format!(
+    conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS items (
              pk TEXT NOT NULL, sk TEXT NOT NULL, item TEXT NOT NULL,
-             expires_at INTEGER{columns},
+             expires_at INTEGER,
              PRIMARY KEY (pk, sk)) WITHOUT ROWID;
          CREATE INDEX IF NOT EXISTS items_expiry ON items (expires_at)
-             WHERE expires_at IS NOT NULL;
-         {indexes}"
-    ))
-    .map_err(backend)
+             WHERE expires_at IS NOT NULL;",
+    )
+    .map_err(backend)?;
+    // Index columns, added to a file made before an index existed (its items hold no
+    // attributes of the new index yet, so empty columns are right).
+    let columns: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info('items')")
+        .and_then(|mut stmt| {
+            stmt.query_map([], |row| row.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(backend)?;
+    for n in 1..=table::GSI_COUNT {
+        if !columns.contains(&format!("gsi{n}pk")) {
+            conn.execute_batch(&format!(
+                "ALTER TABLE items ADD COLUMN gsi{n}pk TEXT; ALTER TABLE items ADD COLUMN gsi{n}sk TEXT;"
+            ))
+            .map_err(backend)?;
+        }
+        conn.execute_batch(&format!(
+            "CREATE INDEX IF NOT EXISTS items_gsi{n} ON items (gsi{n}pk, gsi{n}sk, pk, sk) \
+             WHERE gsi{n}pk IS NOT NULL AND gsi{n}sk IS NOT NULL;"
+        ))
+        .map_err(backend)?;
+    }
+    Ok(())
 }
 
 fn wal_path(db: &Path) -> PathBuf {

@@ -31,6 +31,24 @@ pub fn normalize(raw: &str, region: &str) -> Result<String, PhoneError> {
     Ok(number.format().mode(phonenumber::Mode::E164).to_string())
 }
 
+/// The digit strings a person may type to find this E.164 number: all its digits, the
+/// national number with and without the trunk `0`, and the last four digits.
+pub fn search_digits(e164: &str) -> Vec<String> {
+    let all: String = e164.chars().filter(char::is_ascii_digit).collect();
+    let mut out = vec![all.clone()];
+    if let Ok(n) = phonenumber::parse(None, e164) {
+        let national = n.national().value().to_string();
+        out.push(format!("0{national}"));
+        out.push(national);
+    }
+    if all.len() >= 4 {
+        out.push(all[all.len() - 4..].to_owned());
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// Whether a region code is one `normalize` accepts.
 pub fn is_known_region(region: &str) -> bool {
     region

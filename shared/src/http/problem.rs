@@ -183,3 +183,25 @@ impl From<crate::store::leads::LeadWriteError> for ApiError {
         }
     }
 }
+
+impl From<crate::store::customers::CustomerWriteError> for ApiError {
+    fn from(e: crate::store::customers::CustomerWriteError) -> Self {
+        use crate::store::customers::CustomerWriteError as E;
+        match e {
+            E::NotFound => ApiError::NotFound("customer"),
+            E::NoteNotFound => ApiError::NotFound("note"),
+            E::StaleVersion { current } => ApiError::PreconditionFailed {
+                current_version: Some(current),
+            },
+            E::Taken {
+                field,
+                value,
+                existing_id,
+            } => ApiError::conflict(
+                format!("the {field} {value} already belongs to customer {existing_id}"),
+                serde_json::json!({"conflict": field, "existing_id": existing_id}),
+            ),
+            E::Store(s) => s.into(),
+        }
+    }
+}

@@ -642,6 +642,37 @@ pub async fn link_customer(
     }
 }
 
+/// Records the customer a lead became (a conversion by hand; no booking involved).
+pub async fn set_customer(
+    store: &dyn Store,
+    tenant: &str,
+    id: &str,
+    customer_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Lead, LeadWriteError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let (lead, stored) = load(store, tenant, id).await?;
+        if lead.customer_id.as_deref() == Some(customer_id) {
+            return Ok(lead);
+        }
+        let mut next = lead.clone();
+        next.customer_id = Some(customer_id.to_owned());
+        next.updated_at = now;
+        next.version = lead.version + 1;
+        let item = lead_item(
+            &next,
+            stale_kept(&stored),
+            stored_i64(&stored, "initial_value"),
+        )?;
+        let writes = vec![Write::put(item).with_check(version_check(lead.version))];
+        if commit_versioned(store, tenant, id, writes, false, attempt).await? {
+            return Ok(next);
+        }
+    }
+}
+
 /// A requested status change.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatusChange<'a> {

@@ -296,6 +296,64 @@ pub async fn demo_customer(app: &App) -> String {
         .unwrap_or_else(|| panic!("the demo seed has no customer with {phone}"))
 }
 
+/// A new customer of `tenant` (made straight in the store); its id.
+pub async fn fresh_customer(app: &App, tenant: &str) -> String {
+    let profile = crm_shared::store::customers::Profile {
+        name: Some("Fresh Customer".into()),
+        phones: Some(vec![e164(&phone())]),
+        ..Default::default()
+    };
+    crm_shared::store::customers::create(
+        app.server.ctx.store.as_ref(),
+        tenant,
+        &profile,
+        &Default::default(),
+        &Default::default(),
+        app.now(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("create customer: {e}"))
+    .id
+}
+
+/// A note on a customer (made straight in the store); its id.
+pub async fn fresh_note(app: &App, tenant: &str, customer: &str) -> String {
+    crm_shared::store::customers::add_note(
+        app.server.ctx.store.as_ref(),
+        tenant,
+        customer,
+        "A note",
+        "seed",
+        app.now(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("add note: {e}"))
+    .id
+}
+
+/// The concrete path of `route` for a fresh target: the lead `lead_id`, or a new customer
+/// (with a note when the route names one) of `tenant`.
+pub async fn target_path(
+    app: &App,
+    route: &crm_shared::http::routes::Route,
+    tenant: &str,
+    lead_id: &str,
+) -> String {
+    let mut path = route
+        .path
+        .replace("{tenant}", tenant)
+        .replace("{tag}", "test-tag");
+    if path.starts_with("/customers/{id}") {
+        let customer = fresh_customer(app, tenant).await;
+        if path.contains("{note_id}") {
+            let note = fresh_note(app, tenant, &customer).await;
+            path = path.replace("{note_id}", &note);
+        }
+        path = path.replace("{id}", &customer);
+    }
+    path.replace("{id}", lead_id)
+}
+
 /// `body` signed now with the demo tenant's webhook secret, as `X-Crm-Signature` wants it.
 pub fn demo_signature(app: &App, body: &str) -> String {
     crm_shared::http::signature::sign(

@@ -1,0 +1,42 @@
+//! `POST /customers/{id}/notes`: a note on the customer's timeline.
+
+use crm_shared::domain::validation::Fields;
+use crm_shared::http::auth::{authorize, Role};
+use crm_shared::http::problem::ApiError;
+use crm_shared::http::request::{json, object_body, path_param, respond};
+use crm_shared::store::customers;
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+
+use crate::context::Ctx;
+
+pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
+    respond(add(ctx, &request).await)
+}
+
+/// The `body` of a note: required, up to 5,000 characters, lines allowed.
+pub fn note_body(input: &serde_json::Map<String, serde_json::Value>) -> Result<String, ApiError> {
+    let mut f = Fields::default();
+    f.reject_unknown(input, &["body"]);
+    let body = f.required_paragraph(input, "body", 5000);
+    Ok(f.finish(body)
+        .map_err(ApiError::Validation)?
+        .unwrap_or_default())
+}
+
+async fn add(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
+    let claims = authorize(request, Role::Staff)?;
+    let id = path_param(request, "id")?;
+    let (input, _) = object_body(request, false)?;
+    let body = note_body(&input)?;
+    let note = customers::add_note(
+        ctx.store.as_ref(),
+        &claims.tenant_id,
+        &id,
+        &body,
+        &claims.sub,
+        ctx.clock.now(),
+    )
+    .await?;
+    json(StatusCode::CREATED, &note)
+}

@@ -1,0 +1,34 @@
+//! `POST /customers`: staff add a customer by hand (a walk-in, a phone call).
+
+use crm_shared::http::auth::{authorize, Role};
+use crm_shared::http::problem::ApiError;
+use crm_shared::http::request::{json_versioned, object_body, respond};
+use crm_shared::store::customers;
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+
+use crate::context::Ctx;
+use crate::routes::customer_fields::read_profile;
+
+pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
+    respond(create(ctx, &request).await)
+}
+
+async fn create(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
+    let claims = authorize(request, Role::Staff)?;
+    let (input, _) = object_body(request, false)?;
+    let settings = ctx.tenant_settings(&claims.tenant_id).await?;
+    let (profile, tags) =
+        read_profile(&input, &settings.default_region, true).map_err(ApiError::Validation)?;
+    let customer = customers::create(
+        ctx.store.as_ref(),
+        &claims.tenant_id,
+        &profile,
+        &tags,
+        &settings.thresholds,
+        ctx.clock.now(),
+    )
+    .await?;
+    tracing::info!(tenant = %claims.tenant_id, customer_id = %customer.id, actor = %claims.sub, "customer created");
+    json_versioned(StatusCode::CREATED, &customer, customer.version)
+}

@@ -1,0 +1,152 @@
+//! `GET /customers/{id}/timeline`: everything that happened to a customer, newest first,
+//! filtered by type and text, grouped by date with counts per type, in cursor pages; or,
+//! with `format=csv`, all of it as CSV.
+
+use std::collections::BTreeMap;
+
+use crm_shared::http::auth::{authorize, Role};
+use crm_shared::http::problem::ApiError;
+use crm_shared::http::request::{
+    cursor_param, json, page_limit, query_param, reject_unknown_params, respond,
+};
+use crm_shared::ports::store::Index;
+use crm_shared::store::customers::{self, TimelineEntry};
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde_json::{json, Value};
+
+use crate::context::Ctx;
+
+pub const PARAMS: &[&str] = &["type", "q", "limit", "cursor", "format"];
+
+/// The entry types a timeline holds.
+pub const TYPES: &[&str] = &[
+    "booking",
+    "milestone",
+    "segment",
+    "stage",
+    "note",
+    "tag",
+    "profile",
+    "created",
+];
+
+pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
+    respond(timeline(ctx, &request).await)
+}
+
+fn read_types(request: &Request) -> Result<Vec<String>, ApiError> {
+    let Some(text) = query_param(request, "type") else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for t in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        if !TYPES.contains(&t) {
+            return Err(ApiError::field(
+                "type",
+                format!("`{t}` is not one of {}", TYPES.join(", ")),
+            ));
+        }
+        out.push(t.to_owned());
+    }
+    Ok(out)
+}
+
+/// Entries grouped by their UTC date, newest first, with counts per type.
+fn by_day(entries: &[TimelineEntry]) -> Vec<Value> {
+    let mut days: Vec<(String, BTreeMap<String, u64>, Vec<&TimelineEntry>)> = Vec::new();
+    for e in entries {
+        let date = e.at.format("%Y-%m-%d").to_string();
+        if days.last().map(|d| &d.0) != Some(&date) {
+            days.push((date, BTreeMap::new(), Vec::new()));
+        }
+        if let Some(day) = days.last_mut() {
+            *day.1.entry(e.kind.clone()).or_default() += 1;
+            day.2.push(e);
+        }
+    }
+    days.into_iter()
+        .map(|(date, counts, entries)| json!({"date": date, "counts": counts, "entries": entries}))
+        .collect()
+}
+
+fn csv_of(entries: &[TimelineEntry]) -> Result<String, ApiError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| ApiError::Internal(e.to_string());
+    w.write_record(["at", "type", "text", "id"]).map_err(fail)?;
+    for e in entries {
+        w.write_record([
+            e.at.to_rfc3339().as_str(),
+            e.kind.as_str(),
+            e.text.as_str(),
+            e.id.as_str(),
+        ])
+        .map_err(fail)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+async fn timeline(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
+    let claims = authorize(request, Role::Staff)?;
+    let tenant = &claims.tenant_id;
+    let id = path_param_checked(request)?;
+    reject_unknown_params(request, PARAMS)?;
+    let types = read_types(request)?;
+    let q = query_param(request, "q").filter(|q| !q.trim().is_empty());
+    let csv = match query_param(request, "format").as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => return Err(ApiError::field("format", "must be json or csv")),
+    };
+    let store = ctx.store.as_ref();
+    customers::get(store, tenant, &id)
+        .await?
+        .ok_or(ApiError::NotFound("customer"))?;
+    if csv {
+        let mut all = Vec::new();
+        let mut cursor = None;
+        loop {
+            let (entries, next) =
+                customers::timeline_page(store, tenant, &id, &types, q.as_deref(), 500, cursor)
+                    .await?;
+            all.extend(entries);
+            match next {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        let body = csv_of(&all)?;
+        return Response::builder()
+            .status(StatusCode::OK)
+            .header(http::header::CONTENT_TYPE, "text/csv; charset=utf-8")
+            .header(
+                http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"timeline-{id}.csv\""),
+            )
+            .body(Body::Text(body))
+            .map_err(|e| ApiError::Internal(e.to_string()));
+    }
+    let limit = page_limit(request, 50, 200)?;
+    let cursor = cursor_param(
+        request,
+        &customers::customer_pk(tenant, &id),
+        Index::Primary,
+    )?;
+    let (entries, next) =
+        customers::timeline_page(store, tenant, &id, &types, q.as_deref(), limit, cursor).await?;
+    json(
+        StatusCode::OK,
+        &json!({
+            "entries": entries,
+            "days": by_day(&entries),
+            "next_cursor": next.map(|c| c.encode()),
+        }),
+    )
+}
+
+fn path_param_checked(request: &Request) -> Result<String, ApiError> {
+    crm_shared::http::request::path_param(request, "id")
+}

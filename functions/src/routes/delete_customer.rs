@@ -1,0 +1,23 @@
+//! `DELETE /customers/{id}` (owner only): the customer and every item of theirs.
+
+use crm_shared::http::auth::{authorize, Role};
+use crm_shared::http::problem::ApiError;
+use crm_shared::http::request::{json, path_param, respond};
+use crm_shared::store::customers;
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+
+use crate::context::Ctx;
+
+pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
+    respond(delete(ctx, &request).await)
+}
+
+async fn delete(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
+    let claims = authorize(request, Role::Owner)?;
+    let id = path_param(request, "id")?;
+    let items = customers::delete(ctx.store.as_ref(), &claims.tenant_id, &id).await?;
+    tracing::info!(tenant = %claims.tenant_id, customer_id = %id, items, actor = %claims.sub, "customer deleted");
+    json(StatusCode::OK, &json!({"deleted": id, "items": items}))
+}

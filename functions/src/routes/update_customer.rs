@@ -1,0 +1,38 @@
+//! `PATCH /customers/{id}`: edit the profile; `If-Match` with the version read guards
+//! against overwriting someone else's change (412).
+
+use crm_shared::http::auth::{authorize, Role};
+use crm_shared::http::problem::ApiError;
+use crm_shared::http::request::{
+    if_match_version, json_versioned, object_body, path_param, respond,
+};
+use crm_shared::store::customers;
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+
+use crate::context::Ctx;
+use crate::routes::customer_fields::read_profile;
+
+pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
+    respond(update(ctx, &request).await)
+}
+
+async fn update(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
+    let claims = authorize(request, Role::Staff)?;
+    let id = path_param(request, "id")?;
+    let expected = if_match_version(request)?;
+    let (input, _) = object_body(request, false)?;
+    let settings = ctx.tenant_settings(&claims.tenant_id).await?;
+    let (profile, _) =
+        read_profile(&input, &settings.default_region, false).map_err(ApiError::Validation)?;
+    let customer = customers::update(
+        ctx.store.as_ref(),
+        &claims.tenant_id,
+        &id,
+        &profile,
+        expected,
+        ctx.clock.now(),
+    )
+    .await?;
+    json_versioned(StatusCode::OK, &customer, customer.version)
+}
