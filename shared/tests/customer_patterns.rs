@@ -46,6 +46,8 @@ on_both_stores!(
     a_booking_converts_the_open_lead_with_that_phone_to_booked_then_won,
     a_cancelled_converting_booking_sends_the_lead_back_to_follow_up,
     milestones_are_awarded_once_and_put_on_the_timeline,
+    each_customer_is_due_on_the_day_time_alone_changes_them,
+    partial_matches_become_pending_pairs_and_exact_ones_link,
 );
 
 const T: &str = "acme";
@@ -383,4 +385,112 @@ async fn milestones_are_awarded_once_and_put_on_the_timeline(store: Arc<dyn Stor
         timeline.windows(2).all(|w| w[0].id >= w[1].id),
         "newest first"
     );
+}
+
+/// A visit makes the customer due (dormant) 90 days later; a later visit moves the day.
+async fn each_customer_is_due_on_the_day_time_alone_changes_them(store: Arc<dyn Store>) {
+    let visit = |b: &str, days: i64| {
+        let mut f = fact(BookingKind::BookingCompleted, b, 1, days, Some(1000));
+        f.service = Some("Massage".into());
+        f
+    };
+    let first = ingest(&*store, &visit("d1", -10), &ann()).await;
+    let id = customer_id(&first);
+    let due_day = (t0() + Duration::days(80)).date_naive();
+    let (due, _) = customers::due_on(&*store, due_day, 100, None)
+        .await
+        .expect("due");
+    assert_eq!(due.len(), 1, "{due:?}");
+    assert_eq!((due[0].0.as_str(), due[0].1.as_str()), (T, id.as_str()));
+    ingest(&*store, &visit("d2", -2), &ann()).await;
+    let (old, _) = customers::due_on(&*store, due_day, 100, None)
+        .await
+        .expect("due");
+    assert!(old.is_empty(), "moved off the old day: {old:?}");
+    let (new, _) = customers::due_on(&*store, (t0() + Duration::days(88)).date_naive(), 100, None)
+        .await
+        .expect("due");
+    assert_eq!(new.len(), 1);
+}
+
+/// Same name with a phone differing in its last two digits, or the same email local part at
+/// another domain: a pending pair each. An exact phone links instead, and strangers pair
+/// with nobody.
+async fn partial_matches_become_pending_pairs_and_exact_ones_link(store: Arc<dyn Store>) {
+    let first = ingest(
+        &*store,
+        &fact(BookingKind::BookingCreated, "p1", 1, 1, None),
+        &ann(),
+    )
+    .await;
+    let ann_id = customer_id(&first);
+    let near_phone = Contact {
+        name: Some("Ann Murphy".into()),
+        phone: Some("+353871234599".into()),
+        email: None,
+    };
+    let second = ingest(
+        &*store,
+        &fact(BookingKind::BookingCreated, "p2", 1, 1, None),
+        &near_phone,
+    )
+    .await;
+    let other_domain = Contact {
+        name: Some("A. Murphy".into()),
+        phone: Some("+353861112223".into()),
+        email: Some("ann@gmail.com".into()),
+    };
+    let third = ingest(
+        &*store,
+        &fact(BookingKind::BookingCreated, "p3", 1, 1, None),
+        &other_domain,
+    )
+    .await;
+    let stranger = Contact {
+        name: Some("Bea Stranger".into()),
+        phone: Some("+353857654321".into()),
+        email: Some("bea@example.ie".into()),
+    };
+    ingest(
+        &*store,
+        &fact(BookingKind::BookingCreated, "p4", 1, 1, None),
+        &stranger,
+    )
+    .await;
+    let exact = ingest(
+        &*store,
+        &fact(BookingKind::BookingCreated, "p5", 1, 1, None),
+        &ann(),
+    )
+    .await;
+    assert_eq!(customer_id(&exact), ann_id, "an exact match links");
+    let pairs = customers::pairs(&*store, T, 100).await.expect("pairs");
+    let mut got: Vec<(String, String, String)> = pairs
+        .iter()
+        .map(|p| {
+            (
+                p.existing_id.clone(),
+                p.new_id.clone(),
+                p.reasons.join("; "),
+            )
+        })
+        .collect();
+    got.sort();
+    let mut want = vec![
+        (
+            ann_id.clone(),
+            customer_id(&second),
+            "same name, phone differs in the last digits".to_owned(),
+        ),
+        (
+            ann_id.clone(),
+            customer_id(&third),
+            "same email local part".to_owned(),
+        ),
+    ];
+    want.sort();
+    assert_eq!(got, want);
+    assert!(pairs
+        .iter()
+        .all(|p| p.status == "pending" && p.score >= 0.75));
 }

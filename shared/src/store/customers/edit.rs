@@ -221,7 +221,10 @@ pub async fn create(
         now,
     )?);
     match store.transact(writes).await {
-        Ok(()) => Ok(c),
+        Ok(()) => {
+            check_new(store, tenant, &c, now).await;
+            Ok(c)
+        }
         Err(StoreError::ConditionFailed("customer_phone" | "customer_email")) => {
             // Taken between the check and the write: name the winner.
             Err(taken(store, tenant, &c)

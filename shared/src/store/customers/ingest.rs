@@ -247,6 +247,11 @@ pub async fn ingest(
                 );
             }
         }
+        if (is_new && customer.next_change.is_some())
+            || (!is_new && before.next_change != customer.next_change)
+        {
+            writes.extend(due_write(tenant, &customer.id, customer.next_change));
+        }
         let before_tokens = if is_new {
             BTreeSet::new()
         } else {
@@ -305,6 +310,9 @@ pub async fn ingest(
             )) if attempt < MAX_ATTEMPTS => continue,
             Err(e) if e.is_retryable() && attempt < MAX_ATTEMPTS => continue,
             Err(e) => return Err(e.into()),
+        }
+        if is_new {
+            check_new(store, tenant, &customer, now).await;
         }
         let (lead, lead_events) = match &resolved.lead {
             Some(lead) => convert_lead(store, tenant, lead, &customer, &booking, fact, now).await?,
