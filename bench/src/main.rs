@@ -7,10 +7,16 @@
 //!   (a) capacity units and dollars per captured lead (capacity meter, list prices);
 //!   (b) captures per second of the local server under wrk, every 201 durable on disk;
 //!   (c) cold start of the capture_lead Lambda binary against a Runtime API stub.
-//! Other subcommands (`customers`, `jobs`) are to come.
+//!
+//!   crm-bench customers [--sqlite N] [--moto-customers N] [--out FILE] [--moto PATH]
+//!
+//! `customers` measures customer list pages (every sort order) and searches at 100k customers
+//! in SQLite and 10k in moto: p50/p95 and read units per page, and their ratio.
+//! `jobs` is to come.
 
 mod cold;
 mod common;
+mod customers;
 mod load;
 mod moto;
 mod report;
@@ -223,6 +229,38 @@ fn cold_targets(o: &Options, moto: &moto::Moto) -> Result<Vec<cold::Target>> {
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+async fn customers_bench(args: &[String]) -> Result<()> {
+    let num = |name: &str, default: u64| -> Result<u64> {
+        flag(args, name)
+            .map(|v| {
+                v.parse()
+                    .map_err(|_| format!("{name} takes a number, not `{v}`"))
+            })
+            .transpose()
+            .map(|v| v.unwrap_or(default))
+            .map_err(Into::into)
+    };
+    let big = num("--sqlite", 100_000)?;
+    let small = num("--moto-customers", 10_000)?;
+    let out =
+        PathBuf::from(flag(args, "--out").unwrap_or_else(|| "bench-results/customers.txt".into()));
+    let moto_path =
+        PathBuf::from(flag(args, "--moto").unwrap_or_else(|| ".venv/bin/moto_server".into()));
+    let sqlite = customers::sqlite(big).await?;
+    progress("starting moto for the DynamoDB adapter");
+    let moto = moto::Moto::start(&moto_path).await?;
+    let dynamo = customers::moto(&moto, small).await;
+    moto.stop().await;
+    let text = customers::render(&sqlite, &dynamo?);
+    print!("{text}");
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&out, &text)?;
+    progress(&format!("results written to {}", out.display()));
+    Ok(())
+}
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -230,7 +268,8 @@ fn main() -> Result<()> {
         .build()?;
     match args.first().map(String::as_str) {
         Some("capture") => runtime.block_on(capture(options(&args[1..])?)),
-        Some(other @ ("customers" | "jobs")) => {
+        Some("customers") => runtime.block_on(customers_bench(&args[1..])),
+        Some(other @ "jobs") => {
             Err(format!("`{other}` is not written yet; try `capture`").into())
         }
         _ => Err("usage: crm-bench capture [--secs S] [--threads T] [--connections C] [--cold-runs N] [--captures N] [--out FILE]".into()),

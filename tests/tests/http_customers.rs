@@ -86,6 +86,7 @@ async fn a_signed_booking_creates_the_customer_once_and_converts_the_lead() {
     );
     assert_eq!(again.body["customer_id"], json!(customer_id));
 
+    app.advance(chrono::Duration::minutes(5));
     let mut completed = fact("BookingCompleted", "B-1", 2, &national);
     completed["amount"] = json!(8500);
     completed["currency"] = json!("EUR");
@@ -112,6 +113,25 @@ async fn a_signed_booking_creates_the_customer_once_and_converts_the_lead() {
     assert_eq!(
         detail.etag().as_deref(),
         Some(format!("\"{}\"", detail.body["customer"]["version"]).as_str())
+    );
+    let timeline = app
+        .get(
+            &format!("/customers/{customer_id}/timeline?type=lead,status"),
+            &token,
+        )
+        .await;
+    let texts: Vec<&str> = timeline.body["entries"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["text"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        texts,
+        [
+            "Lead booked → won",
+            "Lead new → booked",
+            "Lead captured from meta_ad"
+        ],
+        "the lead's history is on the customer's timeline, newest first"
     );
     let lead = app.lead(&token, &lead_id).await;
     assert_eq!(lead["status"], json!("won"));

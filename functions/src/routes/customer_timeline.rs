@@ -21,6 +21,8 @@ pub const PARAMS: &[&str] = &["type", "q", "limit", "cursor", "format"];
 
 /// The entry types a timeline holds.
 pub const TYPES: &[&str] = &[
+    "lead",
+    "status",
     "booking",
     "milestone",
     "segment",

@@ -233,7 +233,7 @@ fn operation(function: &str) -> Value {
         "customer_timeline" => json!({
             "parameters": [
                 customer_param(),
-                param("type", "query", json!({"type": "string"}), "Comma-separated types: booking, milestone, segment, stage, note, tag, profile, created"),
+                param("type", "query", json!({"type": "string"}), "Comma-separated types: lead, status, booking, milestone, segment, stage, note, tag, profile, created"),
                 param("q", "query", json!({"type": "string", "maxLength": 100}), "Only entries whose text contains this"),
                 param("format", "query", json!({"type": "string", "enum": ["json", "csv"]}), "csv: every entry as CSV"),
                 param("limit", "query", json!({"type": "integer", "minimum": 1, "maximum": 200}), "Page size (default 50)"),

@@ -635,7 +635,19 @@ pub async fn link_customer(
             stale_kept(&stored),
             stored_i64(&stored, "initial_value"),
         )?;
-        let writes = vec![Write::put(item).with_check(version_check(lead.version))];
+        let mut writes = vec![Write::put(item).with_check(version_check(lead.version))];
+        if lead.customer_id.as_deref() != Some(customer_id) {
+            let events = detail(store, tenant, id)
+                .await?
+                .map(|d| d.events)
+                .unwrap_or_default();
+            writes.extend(crate::store::customers::lead_history_writes(
+                tenant,
+                customer_id,
+                &next,
+                &events,
+            )?);
+        }
         if commit_versioned(store, tenant, id, writes, false, attempt).await? {
             return Ok(next);
         }
@@ -666,7 +678,19 @@ pub async fn set_customer(
             stale_kept(&stored),
             stored_i64(&stored, "initial_value"),
         )?;
-        let writes = vec![Write::put(item).with_check(version_check(lead.version))];
+        let mut writes = vec![Write::put(item).with_check(version_check(lead.version))];
+        if lead.customer_id.as_deref() != Some(customer_id) {
+            let events = detail(store, tenant, id)
+                .await?
+                .map(|d| d.events)
+                .unwrap_or_default();
+            writes.extend(crate::store::customers::lead_history_writes(
+                tenant,
+                customer_id,
+                &next,
+                &events,
+            )?);
+        }
         if commit_versioned(store, tenant, id, writes, false, attempt).await? {
             return Ok(next);
         }
@@ -710,7 +734,8 @@ pub async fn change_status(
         }
         let next = transition(&lead, to, reason, now)?;
         let event = StatusEvent {
-            id: ulid::Ulid::from_datetime(now.into()).to_string(),
+            // Monotonic within the process: changes made in one burst keep their order.
+            id: keys::sequential_id(now),
             lead_id: id.to_owned(),
             from: Some(lead.status),
             to,
@@ -741,6 +766,11 @@ pub async fn change_status(
                 check: None,
             },
         ];
+        if let Some(customer) = &lead.customer_id {
+            writes.push(crate::store::customers::status_entry_write(
+                tenant, customer, &event,
+            )?);
+        }
         if to == LeadStatus::Won {
             writes.push(Write::Update {
                 key: Key::new(

@@ -684,3 +684,50 @@ pub async fn timeline_page(
     }
     Ok((out, cursor))
 }
+
+/// Writes a whole customer made elsewhere (an import, a benchmark's population): the record
+/// with its sort positions, the owners of its phones and emails (refused when taken), its
+/// search items, its due day and its bookings, in one transaction.
+pub async fn import(
+    store: &dyn Store,
+    tenant: &str,
+    c: &Customer,
+    bookings: &[crate::domain::booking::BookingState],
+) -> Result<(), CustomerWriteError> {
+    let empty = Customer {
+        phones: Vec::new(),
+        emails: Vec::new(),
+        ..c.clone()
+    };
+    let mut writes = vec![Write::put(customer_item(tenant, c)?)
+        .with_check(Check::new("customer_version", Cond::NotExists))];
+    writes.extend(owner_writes(tenant, &empty, c));
+    writes.extend(token_writes(
+        tenant,
+        &c.id,
+        &BTreeSet::new(),
+        &search_tokens(c),
+    ));
+    if c.next_change.is_some() {
+        writes.extend(due_write(tenant, &c.id, c.next_change));
+    }
+    for b in bookings {
+        let key = booking_key(tenant, &c.id, &b.booking_id);
+        let mut item = to_item(b)?;
+        item.insert(PK.into(), key.pk.into());
+        item.insert(SK.into(), key.sk.into());
+        item.insert("customer_id".into(), c.id.clone().into());
+        writes.push(Write::put(item));
+        let owner = booking_owner_key(tenant, &b.booking_id);
+        writes.push(Write::put(owner_item(&owner, &c.id)));
+    }
+    match store.transact(writes).await {
+        Ok(()) => Ok(()),
+        Err(StoreError::ConditionFailed("customer_phone" | "customer_email")) => {
+            Err(taken(store, tenant, c)
+                .await?
+                .unwrap_or(CustomerWriteError::Store(StoreError::Conflict)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -304,6 +304,69 @@ pub(crate) fn timeline_write(
     Ok((Write::put(item), entry))
 }
 
+/// A timeline entry kept under a fixed id (re-writing it is a no-op): the lead history a
+/// customer inherits, whose ids are the lead's and its status events' own ULIDs, so they
+/// sort by when they happened.
+fn entry_write(tenant: &str, customer: &str, entry: &TimelineEntry) -> Result<Write, StoreError> {
+    let mut item = to_item(entry)?;
+    item.insert(PK.into(), customer_pk(tenant, customer).into());
+    item.insert(SK.into(), format!("TL#{}", entry.id).into());
+    item.insert("search".into(), entry.text.to_lowercase().into());
+    Ok(Write::put(item))
+}
+
+/// The timeline entry of a lead status change.
+pub(crate) fn status_entry_write(
+    tenant: &str,
+    customer: &str,
+    event: &crate::domain::lead::StatusEvent,
+) -> Result<Write, StoreError> {
+    let from = event.from.map(|f| f.as_str()).unwrap_or("none");
+    entry_write(
+        tenant,
+        customer,
+        &TimelineEntry {
+            id: event.id.clone(),
+            kind: "status".into(),
+            at: event.at,
+            text: format!("Lead {from} → {}", event.to.as_str()),
+            data: serde_json::json!({"lead_id": event.lead_id, "from": event.from, "to": event.to, "actor": event.actor, "reason": event.reason}),
+        },
+    )
+}
+
+/// The lead's capture and its status changes, for the timeline of the customer it became.
+pub(crate) fn lead_history_writes(
+    tenant: &str,
+    customer: &str,
+    lead: &Lead,
+    events: &[crate::domain::lead::StatusEvent],
+) -> Result<Vec<Write>, StoreError> {
+    let mut writes = vec![entry_write(
+        tenant,
+        customer,
+        &TimelineEntry {
+            id: lead.id.clone(),
+            kind: "lead".into(),
+            at: lead.created_at,
+            text: format!(
+                "Lead captured from {}{}",
+                lead.source,
+                lead.service
+                    .as_deref()
+                    .map(|s| format!(" for {s}"))
+                    .unwrap_or_default()
+            ),
+            data: serde_json::json!({"lead_id": lead.id, "source": lead.source, "service": lead.service}),
+        },
+    )?];
+    // A transaction holds at most 100 items: the newest status changes fit.
+    for event in events.iter().rev().take(80) {
+        writes.push(status_entry_write(tenant, customer, event)?);
+    }
+    Ok(writes)
+}
+
 /// The index of due work (DESIGN §4): GSI2, partition `DUE#<yyyy-mm-dd>`. Each customer whose
 /// segment, tags or stage will change by time alone has one `DUE` item there, on the day it
 /// will; the daily job reads the days up to today and nothing else.
