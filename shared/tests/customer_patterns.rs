@@ -493,4 +493,11 @@ async fn partial_matches_become_pending_pairs_and_exact_ones_link(store: Arc<dyn
     assert!(pairs
         .iter()
         .all(|p| p.status == "pending" && p.score >= 0.75));
+    // Deleting a customer takes their pairs with them.
+    customers::delete(&*store, T, &customer_id(&second))
+        .await
+        .expect("delete");
+    let left = customers::pairs(&*store, T, 100).await.expect("pairs");
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].new_id, customer_id(&third));
 }

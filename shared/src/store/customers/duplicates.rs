@@ -34,6 +34,9 @@ pub struct DuplicatePair {
     pub created_at: DateTime<Utc>,
 }
 
+/// Sort-key prefix of a customer's pointer to a pair they are in.
+pub(crate) const DUP_POINTER: &str = "DUP#";
+
 pub fn duplicates_pk(tenant: &str) -> String {
     format!("T#{tenant}#DUPS")
 }
@@ -136,7 +139,15 @@ pub async fn record_candidates(
         let mut item = to_item(&pair)?;
         item.insert(PK.into(), duplicates_pk(tenant).into());
         item.insert(SK.into(), pair.id.clone().into());
-        store.write(Write::put(item)).await?;
+        // Each customer keeps a pointer to the pair, so deleting either removes it.
+        let mut writes = vec![Write::put(item)];
+        for side in [&pair.existing_id, &pair.new_id] {
+            let mut pointer = Item::new();
+            pointer.insert(PK.into(), customer_pk(tenant, side).into());
+            pointer.insert(SK.into(), format!("{DUP_POINTER}{}", pair.id).into());
+            writes.push(Write::put(pointer));
+        }
+        store.transact(writes).await?;
         pairs.push(pair);
     }
     Ok(pairs)

@@ -500,10 +500,11 @@ pub async fn delete(
             .await?;
         for item in &page.items {
             if let Some(k) = Key::of(item) {
-                if k.sk.starts_with("B#") {
-                    if let Some(b) = k.sk.strip_prefix("B#") {
-                        keys.push(booking_owner_key(tenant, b));
-                    }
+                if let Some(b) = k.sk.strip_prefix("B#") {
+                    keys.push(booking_owner_key(tenant, b));
+                }
+                if let Some(pair) = k.sk.strip_prefix(DUP_POINTER) {
+                    keys.push(Key::new(duplicates_pk(tenant), pair));
                 }
                 if k.sk != "C" {
                     keys.push(k);
