@@ -686,15 +686,14 @@ pub async fn timeline_page(
     Ok((out, cursor))
 }
 
-/// Writes a whole customer made elsewhere (an import, a benchmark's population): the record
-/// with its sort positions, the owners of its phones and emails (refused when taken), its
-/// search items, its due day and its bookings, in one transaction.
-pub async fn import(
-    store: &dyn Store,
+/// The writes of a whole customer made elsewhere (an import, a benchmark's population): the
+/// record with its sort positions, the owners of its phones and emails (refused when taken),
+/// its search items, its due day and its bookings.
+pub fn import_writes(
     tenant: &str,
     c: &Customer,
     bookings: &[crate::domain::booking::BookingState],
-) -> Result<(), CustomerWriteError> {
+) -> Result<Vec<Write>, StoreError> {
     let empty = Customer {
         phones: Vec::new(),
         emails: Vec::new(),
@@ -722,7 +721,17 @@ pub async fn import(
         let owner = booking_owner_key(tenant, &b.booking_id);
         writes.push(Write::put(owner_item(&owner, &c.id)));
     }
-    match store.transact(writes).await {
+    Ok(writes)
+}
+
+/// Writes a whole customer made elsewhere in one transaction (see [`import_writes`]).
+pub async fn import(
+    store: &dyn Store,
+    tenant: &str,
+    c: &Customer,
+    bookings: &[crate::domain::booking::BookingState],
+) -> Result<(), CustomerWriteError> {
+    match store.transact(import_writes(tenant, c, bookings)?).await {
         Ok(()) => Ok(()),
         Err(StoreError::ConditionFailed("customer_phone" | "customer_email")) => {
             Err(taken(store, tenant, c)
