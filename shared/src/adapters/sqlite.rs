@@ -622,6 +622,11 @@ fn run_query(conn: &Connection, q: &Query, meter: &CapacityMeter) -> Result<Page
         Index::Gsi(n) => return Err(StoreError::Invalid(format!("no index GSI{n}"))),
     };
     let mut sql = format!("SELECT item FROM items WHERE {pk_col} = ?1");
+    if let Index::Gsi(_) = q.index {
+        // The index is partial (items with both key attributes); SQLite uses it only when the
+        // query implies its condition, and `pk = ?` alone does not say the sort key is set.
+        sql.push_str(&format!(" AND {sk_col} IS NOT NULL"));
+    }
     let mut args: Vec<String> = vec![q.pk.clone()];
     let mut arg = |sql: &mut String, clause: &str, value: &str| {
         args.push(value.to_owned());
