@@ -254,6 +254,20 @@ async fn kpis_equal_a_recomputation_when_facts_repeat_and_arrive_shuffled(store:
     assert_eq!(customer.totals.most_booked_service(), Some("Massage"));
     assert_eq!(customer.points, 180, "one point per euro paid");
     assert_eq!(customer.segment, Segment::Active);
+    assert!(
+        customer.at_risk,
+        "6 bookings, 3 of them no-shows or cancelled"
+    );
+    assert_eq!(
+        customer.stage_history.last().map(|s| s.stage),
+        Some(customer.stage),
+        "the stage's history ends in the current stage"
+    );
+    assert!(
+        customer.stage_history.len() >= 2,
+        "{:?}",
+        customer.stage_history
+    );
     assert!(customer.auto_tags.is_empty() || !customer.auto_tags.contains("vip"));
 }
 
