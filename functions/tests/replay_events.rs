@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crm_functions::workers::{count_leads, ingest_booking};
+use crm_functions::workers::{count_leads, ingest_booking, stale_leads};
 use crm_functions::Ctx;
 use crm_shared::adapters::local_bus::LocalBus;
 use crm_shared::adapters::sqlite::SqliteStore;
@@ -172,6 +172,22 @@ async fn the_counting_worker_takes_its_schedule_event() {
     let ctx = demo_ctx().await;
     let answer = count_leads::handle(&ctx, event).await.expect("handled");
     assert!(answer.get("counted").is_some(), "{answer}");
+}
+
+#[tokio::test]
+async fn the_stale_job_takes_its_schedule_event() {
+    assert!(WORKERS.contains(&"stale_leads"));
+    let path = events_dir().join("schedule").join("stale_leads.json");
+    let event: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("event")).expect("json");
+    let ctx = demo_ctx().await;
+    let answer = stale_leads::handle(&ctx, event).await.expect("handled");
+    assert_eq!(
+        answer["flagged"],
+        serde_json::json!(0),
+        "the sample lead is not due yet: {answer}"
+    );
+    assert!(answer["hours"].as_u64().is_some_and(|h| h > 0), "{answer}");
 }
 
 /// The EventBridge samples, one per booking fact, each taken by the booking consumer; the

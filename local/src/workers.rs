@@ -1,11 +1,10 @@
 //! In-process workers: what the schedules trigger in AWS, triggered here by timers, running
 //! the same worker functions.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use std::sync::Arc;
-
-use crm_functions::workers::{count_leads, ingest_booking};
+use crm_functions::workers::{count_leads, ingest_booking, stale_leads};
 use crm_functions::Ctx;
 use crm_shared::adapters::local_bus::LocalBus;
 use crm_shared::domain::booking::BookingKind;
@@ -15,20 +14,37 @@ use tokio::sync::watch;
 /// How often lead counting runs (every 5 minutes in AWS; locally each minute, since it costs
 /// nothing here and keeps the uncounted tail short).
 const COUNT_EVERY: Duration = Duration::from_secs(60);
+/// How often the stale-lead job runs (hourly in AWS, and here).
+const STALE_EVERY: Duration = Duration::from_secs(3600);
 
 pub fn start(ctx: &Ctx, stop: watch::Receiver<bool>) {
-    let ctx = ctx.clone();
-    let mut stop = stop;
+    let counting = ctx.clone();
+    let mut stop_counting = stop.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(COUNT_EVERY);
         loop {
             tokio::select! {
                 _ = tick.tick() => {
-                    if let Err(e) = count_leads::count_all(&ctx).await {
+                    if let Err(e) = count_leads::count_all(&counting).await {
                         tracing::error!(error = %e, "scheduled counting failed");
                     }
                 }
-                () = stopped(&mut stop) => return,
+                () = stopped(&mut stop_counting) => return,
+            }
+        }
+    });
+    let flagging = ctx.clone();
+    let mut stop_flagging = stop;
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(STALE_EVERY);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    if let Err(e) = stale_leads::handle(&flagging, serde_json::Value::Null).await {
+                        tracing::error!(error = %e, "scheduled stale-lead run failed");
+                    }
+                }
+                () = stopped(&mut stop_flagging) => return,
             }
         }
     });

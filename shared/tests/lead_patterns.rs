@@ -12,7 +12,7 @@ use crm_shared::domain::source::Source;
 use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::ports::store::Store;
 use crm_shared::store::leads::{self, Inserted, LeadWriteError, ListFilter, StatusChange};
-use crm_shared::store::{stats, tenants};
+use crm_shared::store::{stale, stats, tenants};
 
 macro_rules! on_both_stores {
     ($($case:ident),* $(,)?) => {
@@ -48,6 +48,7 @@ on_both_stores!(
     a_count_run_costs_one_plain_write_per_month,
     list_pages_newest_first_and_filters,
     a_note_needs_an_existing_lead,
+    the_stale_job_flags_open_leads_once_after_their_hour_and_catches_up,
 );
 
 const T: &str = "acme";
@@ -443,4 +444,84 @@ async fn a_count_run_costs_one_plain_write_per_month(shared: Arc<dyn Store>) {
         spent.write, 1.0,
         "one non-transactional update of a small month item"
     );
+}
+
+/// Open leads not booked 48 hours after capture are flagged by the hourly job once their
+/// hour has passed; a booked one is not; a second run of the same hours flags nothing; a run
+/// after a gap catches up; the job reads only the index entries of the hours it covers.
+async fn the_stale_job_flags_open_leads_once_after_their_hour_and_catches_up(
+    shared: Arc<dyn Store>,
+) {
+    let store = shared.as_ref();
+    let a = lead_at("+353871700001", Source::MetaAd, t0(), 0);
+    let b = lead_at(
+        "+353871700002",
+        Source::MetaAd,
+        t0() + Duration::minutes(1),
+        0,
+    );
+    let c = lead_at(
+        "+353871700003",
+        Source::Website,
+        t0() + Duration::hours(10),
+        0,
+    );
+    for l in [&a, &b, &c] {
+        insert(store, l, l.created_at).await;
+    }
+    let booked = StatusChange {
+        to: LeadStatus::Booked,
+        reason: None,
+        actor: "u1",
+        expected_version: None,
+    };
+    leads::change_status(store, T, &b.id, &booked, t0() + Duration::hours(1))
+        .await
+        .expect("booked");
+    let early = stale::run(store, t0() + Duration::hours(47))
+        .await
+        .expect("run");
+    assert!(early.flagged.is_empty());
+    let due = stale::run(store, t0() + Duration::hours(49) + Duration::minutes(5))
+        .await
+        .expect("run");
+    let flagged: Vec<&str> = due.flagged.iter().map(|(l, _)| l.id.as_str()).collect();
+    assert_eq!(
+        flagged,
+        [a.id.as_str()],
+        "only the open lead whose hour has passed"
+    );
+    assert_eq!(
+        due.read, 1,
+        "the booked lead left the index; nothing else was read"
+    );
+    let again = stale::run(store, t0() + Duration::hours(49) + Duration::minutes(30))
+        .await
+        .expect("run");
+    assert!(again.flagged.is_empty() && again.read == 0, "{again:?}");
+    // Two days without runs: the next one catches up and flags C.
+    let later = stale::run(store, t0() + Duration::hours(100))
+        .await
+        .expect("run");
+    let flagged: Vec<&str> = later.flagged.iter().map(|(l, _)| l.id.as_str()).collect();
+    assert_eq!(flagged, [c.id.as_str()]);
+    let stale_only = ListFilter {
+        stale: Some(true),
+        ..ListFilter::default()
+    };
+    let (page, _) = leads::list(store, T, &stale_only, 10, None)
+        .await
+        .expect("list");
+    let mut ids: Vec<&str> = page.iter().map(|l| l.id.as_str()).collect();
+    ids.sort();
+    let mut want = vec![a.id.as_str(), c.id.as_str()];
+    want.sort();
+    assert_eq!(ids, want);
+    let detail = leads::detail(store, T, &a.id)
+        .await
+        .expect("detail")
+        .expect("lead");
+    let last = detail.events.last().expect("an event");
+    assert_eq!((last.actor.as_str(), last.to), ("system", LeadStatus::New));
+    assert!(detail.lead.stale);
 }

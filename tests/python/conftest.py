@@ -4,7 +4,7 @@ The route table comes from the Rust side, so the template, the sample events and
 server all answer to one list: `cargo run -q -p crm-local -- routes` prints
 
     {"routes": [{"method", "path", "function", "access": "public"|"staff"|"admin"|"owner"}],
-     "workers": ["count_leads", "ingest_booking"],
+     "workers": ["count_leads", "ingest_booking", "stale_leads"],
      "table": {"name", "gsis": [{"name", "pk", "sk"}], "ttl"}}
 
 Set CRM_ROUTES_JSON=<file> to use a saved copy of that output instead of running cargo (faster

@@ -40,7 +40,7 @@ DELETE_ACTIONS = {"dynamodb:DeleteItem"}
 # Functions that publish domain events to the bus (DESIGN §5: lead.captured,
 # lead.status_changed; update_lead publishes nothing). Granting PutEvents is a decision: add
 # the function here on purpose.
-PUBLISHERS = {"capture_lead", "create_lead", "change_lead_status", "booking_webhook", "ingest_booking"}
+PUBLISHERS = {"capture_lead", "create_lead", "change_lead_status", "booking_webhook", "ingest_booking", "stale_leads"}
 # Functions allowed to delete items (Write::Delete): a customer's removal, a note's, and a
 # profile edit that drops a phone or email (its owner and search items go). Same rule.
 DELETERS: set[str] = {"update_customer", "delete_customer", "delete_customer_note"}
@@ -469,9 +469,17 @@ def test_route_specific_event_details():
     assert json.loads(ev("change_lead_status")["body"]) == {"status": "contacted"}
 
 
-def test_schedule_event_is_what_the_schedule_sends(functions):
-    sample = load_event(EVENTS / "schedule" / "count_leads.json")
-    sent = schedule_input(functions["CountLeadsFunction"]["Properties"])
-    assert set(sample) == set(sent), (sorted(sample), sorted(sent))
-    for k in ("version", "detail-type", "source", "detail"):
-        assert sample[k] == sent[k], k
+def test_schedule_events_are_what_the_schedules_send(functions):
+    for fn in ("count_leads", "stale_leads"):
+        sample = load_event(EVENTS / "schedule" / f"{fn}.json")
+        sent = schedule_input(functions[logical_id(fn)]["Properties"])
+        assert set(sample) == set(sent), (fn, sorted(sample), sorted(sent))
+        for k in ("version", "detail-type", "source", "detail"):
+            assert sample[k] == sent[k], (fn, k)
+
+
+def test_stale_leads_run_hourly(functions):
+    props = plain(functions["StaleLeadsFunction"]["Properties"])
+    (event,) = props["Events"].values()
+    assert event["Type"] == "ScheduleV2"
+    assert event["Properties"]["ScheduleExpression"] == "rate(1 hour)"

@@ -2,3 +2,4 @@
 
 pub mod count_leads;
 pub mod ingest_booking;
+pub mod stale_leads;

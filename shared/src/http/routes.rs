@@ -215,7 +215,7 @@ pub const ROUTES: &[Route] = &[
 ];
 
 /// Functions that are not HTTP routes: consumers and scheduled jobs.
-pub const WORKERS: &[&str] = &["count_leads", "ingest_booking"];
+pub const WORKERS: &[&str] = &["count_leads", "ingest_booking", "stale_leads"];
 
 /// The route serving `method` + `path` template, if any.
 pub fn find(method: &str, path: &str) -> Option<&'static Route> {

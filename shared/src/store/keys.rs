@@ -86,6 +86,11 @@ pub fn stale_member(tenant: &str, id: &str) -> String {
     format!("T#{tenant}#L#{id}")
 }
 
+/// `(tenant, lead id)` of a stale-due index entry.
+pub fn parse_stale_member(member: &str) -> Option<(&str, &str)> {
+    member.strip_prefix("T#")?.split_once("#L#")
+}
+
 pub fn phone_claim(tenant: &str, e164: &str) -> Key {
     Key::new(format!("T#{tenant}#U#phone#{e164}"), "U")
 }

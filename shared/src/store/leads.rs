@@ -697,6 +697,64 @@ pub async fn set_customer(
     }
 }
 
+/// Flags an open lead stale (nobody booked it in time): the flag, and an insert-only event
+/// (status unchanged, actor `system`) in one versioned transaction; the lead leaves the
+/// stale-due index. `None` when it is booked, won, lost or already stale (so a job can run
+/// the same bucket again).
+pub async fn mark_stale(
+    store: &dyn Store,
+    tenant: &str,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(Lead, StatusEvent)>, LeadWriteError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let (lead, stored) = match load(store, tenant, id).await {
+            Ok(found) => found,
+            Err(LeadWriteError::NotFound) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        if !lead.status.is_open() || lead.stale {
+            return Ok(None);
+        }
+        let mut next = lead.clone();
+        next.stale = true;
+        next.updated_at = now;
+        next.version = lead.version + 1;
+        let event = StatusEvent {
+            id: keys::sequential_id(now),
+            lead_id: id.to_owned(),
+            from: Some(lead.status),
+            to: lead.status,
+            actor: "system".into(),
+            reason: Some("stale: not booked in time".into()),
+            at: now,
+        };
+        let mut event_item = to_item(&event)?;
+        event_item.insert(PK.into(), keys::lead_children_pk(tenant, id).into());
+        event_item.insert(SK.into(), keys::status_event_sk(next.version).into());
+        event_item.insert("type".into(), "stale".into());
+        let item = lead_item(
+            &next,
+            StaleDue::Keep(None),
+            stored_i64(&stored, "initial_value"),
+        )?;
+        let mut writes = vec![
+            Write::put(item).with_check(version_check(lead.version)),
+            Write::put(event_item).with_check(Check::new("event_id", Cond::NotExists)),
+        ];
+        if let Some(customer) = &lead.customer_id {
+            writes.push(crate::store::customers::status_entry_write(
+                tenant, customer, &event,
+            )?);
+        }
+        if commit_versioned(store, tenant, id, writes, false, attempt).await? {
+            return Ok(Some((next, event)));
+        }
+    }
+}
+
 /// A requested status change.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatusChange<'a> {

@@ -3,5 +3,6 @@
 pub mod customers;
 pub mod keys;
 pub mod leads;
+pub mod stale;
 pub mod stats;
 pub mod tenants;

@@ -1,0 +1,41 @@
+//! `stale_leads`: every hour, flags the open leads nobody booked within the tenant's window
+//! (DESIGN §2.1), reading only the stale-due index's buckets of the hours that passed since
+//! the last run (`crm_shared::store::stale`), and publishes `lead.stale` for each.
+
+use crm_shared::ports::bus::DomainEvent;
+use crm_shared::store::leads::LeadWriteError;
+use crm_shared::store::stale;
+use serde_json::{json, Value};
+
+use crate::context::Ctx;
+
+/// One run, for the schedule (its event carries nothing the job needs).
+pub async fn handle(ctx: &Ctx, _event: Value) -> Result<Value, LeadWriteError> {
+    let run = stale::run(ctx.store.as_ref(), ctx.clock.now()).await?;
+    if !run.flagged.is_empty() {
+        tracing::info!(
+            flagged = run.flagged.len(),
+            hours = run.hours,
+            "stale leads flagged"
+        );
+        let events = run
+            .flagged
+            .iter()
+            .map(|(lead, event)| {
+                DomainEvent::new(
+                    "lead.stale",
+                    json!({
+                        "event_id": format!("lead.stale:{}", event.id),
+                        "tenant_id": lead.tenant_id,
+                        "lead_id": lead.id,
+                        "status": lead.status,
+                        "created_at": lead.created_at,
+                        "at": event.at,
+                    }),
+                )
+            })
+            .collect();
+        ctx.publish(events).await;
+    }
+    Ok(json!({"hours": run.hours, "read": run.read, "flagged": run.flagged.len()}))
+}
