@@ -53,6 +53,39 @@ pub async fn serve_http(handler: HttpHandler, warm_up: WarmUp) -> Result<(), Err
     .await
 }
 
+/// Serves a worker (a schedule's or a rule's target): each event's payload goes to `handler`.
+pub async fn serve_worker<F, Fut, T, E>(handler: F) -> Result<(), Error>
+where
+    F: Fn(Ctx, serde_json::Value) -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+    T: serde::Serialize,
+    E: Into<Error>,
+{
+    init_tracing();
+    let ctx = aws_ctx(WarmUp::Table).await?;
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: lambda_runtime::LambdaEvent<serde_json::Value>| {
+            let run = handler(ctx.clone(), event.payload);
+            async move { run.await.map_err(Into::<Error>::into) }
+        },
+    ))
+    .await
+}
+
+/// `main` of a worker's Lambda function: wiring only. `worker_main!(count_leads)`.
+#[macro_export]
+macro_rules! worker_main {
+    ($module:ident) => {
+        #[tokio::main]
+        async fn main() -> Result<(), $crate::runtime::Error> {
+            $crate::runtime::serve_worker(|ctx, event| async move {
+                $crate::workers::$module::handle(&ctx, event).await
+            })
+            .await
+        }
+    };
+}
+
 /// `main` of an HTTP route's Lambda function: wiring only.
 /// `http_main!(capture_lead)` for a route that uses the table;
 /// `http_main!(openapi, WarmUp::No)` for one that never does.

@@ -6,7 +6,6 @@ mod support;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use crm_shared::adapters::sqlite::SqliteStore;
 use crm_shared::domain::booking::{
     apply_fact, Applied, BookingFact, BookingKind, BookingState, BookingTotals,
 };
@@ -17,30 +16,8 @@ use crm_shared::ports::store::Store;
 use crm_shared::store::customers::{self, Contact, Ingested};
 use crm_shared::store::leads::{self, Inserted};
 
-macro_rules! on_both_stores {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $case() {
-                    let store = super::SqliteStore::in_memory().expect("in-memory store");
-                    super::$case(std::sync::Arc::new(store)).await;
-                }
-            )*
-        }
-        mod dynamo {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $case() {
-                    let store = super::support::dynamo_store(&format!("customers-{}", stringify!($case))).await;
-                    super::$case(std::sync::Arc::new(store)).await;
-                }
-            )*
-        }
-    };
-}
-
 on_both_stores!(
+    "customers":
     the_first_booking_creates_the_customer_and_the_next_links_by_phone_or_email,
     kpis_equal_a_recomputation_when_facts_repeat_and_arrive_shuffled,
     a_booking_converts_the_open_lead_with_that_phone_to_booked_then_won,
@@ -382,7 +359,7 @@ async fn milestones_are_awarded_once_and_put_on_the_timeline(store: Arc<dyn Stor
             Milestone::HighValue
         ]
     );
-    let timeline = customers::timeline(&*store, T, &id, 100)
+    let (timeline, _) = customers::timeline_page(&*store, T, &id, &[], None, 100, None)
         .await
         .expect("timeline");
     let milestones: Vec<&str> = timeline

@@ -6,7 +6,6 @@ mod support;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use crm_shared::adapters::sqlite::SqliteStore;
 use crm_shared::domain::lead::{Lead, LeadStatus, NewLead, TransitionError};
 use crm_shared::domain::source::Source;
 use crm_shared::domain::tenant::TenantSettings;
@@ -14,30 +13,8 @@ use crm_shared::ports::store::Store;
 use crm_shared::store::leads::{self, Inserted, LeadWriteError, ListFilter, StatusChange};
 use crm_shared::store::{stale, stats, tenants};
 
-macro_rules! on_both_stores {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $case() {
-                    let store = super::SqliteStore::in_memory().expect("in-memory store");
-                    super::$case(std::sync::Arc::new(store)).await;
-                }
-            )*
-        }
-        mod dynamo {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $case() {
-                    let store = super::support::dynamo_store(&format!("leads-{}", stringify!($case))).await;
-                    super::$case(std::sync::Arc::new(store)).await;
-                }
-            )*
-        }
-    };
-}
-
 on_both_stores!(
+    "leads":
     same_phone_within_the_window_returns_the_first_lead,
     same_phone_after_the_window_creates_a_new_lead,
     concurrent_captures_of_one_phone_create_exactly_one_lead,

@@ -11,10 +11,11 @@ use crate::context::Ctx;
 use crate::routes::customer_fields::tag;
 
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
-    respond(set(ctx, &request).await)
+    respond(set(ctx, &request, true).await)
 }
 
-async fn set(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
+/// Adds (`add`) or removes the path's manual tag; `remove_customer_tag` serves the other half.
+pub async fn set(ctx: &Ctx, request: &Request, add: bool) -> Result<Response<Body>, ApiError> {
     let claims = authorize(request, Role::Staff)?;
     let id = path_param(request, "id")?;
     let tag = tag(&path_param(request, "tag")?).map_err(|reason| ApiError::field("tag", reason))?;
@@ -23,7 +24,7 @@ async fn set(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
         &claims.tenant_id,
         &id,
         &tag,
-        true,
+        add,
         &claims.sub,
         ctx.clock.now(),
     )

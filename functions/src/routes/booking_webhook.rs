@@ -7,7 +7,7 @@ use crm_shared::domain::tenant::is_valid_tenant_id;
 use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{body_bytes, json, object_body, path_param, respond};
 use crm_shared::http::signature;
-use crm_shared::store::customers::{IngestError, Ingested};
+use crm_shared::store::customers::Ingested;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
@@ -42,14 +42,7 @@ async fn receive(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErro
     let (input, _) = object_body(request, false)?;
     let (fact, contact) =
         read_fact(&input, None, &settings.default_region).map_err(ApiError::Validation)?;
-    let ingested = ingest_booking::apply(ctx, &settings, &fact, &contact)
-        .await
-        .map_err(|e| match e {
-            IngestError::Store(s) => ApiError::from(s),
-            IngestError::NoContact => {
-                ApiError::field("customer", "needs a phone or an email (or give lead_id)")
-            }
-        })?;
+    let ingested = ingest_booking::apply(ctx, &settings, &fact, &contact).await?;
     let body = match ingested {
         Ingested::Applied {
             customer,

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use crm_shared::http::auth::{authorize, Role};
 use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{
-    cursor_param, json, page_limit, query_param, reject_unknown_params, respond,
+    cursor_param, json, page_limit, path_param, query_param, reject_unknown_params, respond,
 };
 use crm_shared::ports::store::Index;
 use crm_shared::store::customers::{self, TimelineEntry};
@@ -94,7 +94,7 @@ fn csv_of(entries: &[TimelineEntry]) -> Result<String, ApiError> {
 async fn timeline(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
     let claims = authorize(request, Role::Staff)?;
     let tenant = &claims.tenant_id;
-    let id = path_param_checked(request)?;
+    let id = path_param(request, "id")?;
     reject_unknown_params(request, PARAMS)?;
     let types = read_types(request)?;
     let q = query_param(request, "q").filter(|q| !q.trim().is_empty());
@@ -147,8 +147,4 @@ async fn timeline(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErr
             "next_cursor": next.map(|c| c.encode()),
         }),
     )
-}
-
-fn path_param_checked(request: &Request) -> Result<String, ApiError> {
-    crm_shared::http::request::path_param(request, "id")
 }

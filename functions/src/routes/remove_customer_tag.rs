@@ -1,32 +1,10 @@
 //! `DELETE /customers/{id}/tags/{tag}`: removes a manual tag (automatic tags are the classifier's).
 
-use crm_shared::http::auth::{authorize, Role};
-use crm_shared::http::problem::ApiError;
-use crm_shared::http::request::{json_versioned, path_param, respond};
-use crm_shared::store::customers;
-use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::context::Ctx;
-use crate::routes::customer_fields::tag;
+use crate::routes::add_customer_tag::set;
 
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
-    respond(set(ctx, &request).await)
-}
-
-async fn set(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
-    let claims = authorize(request, Role::Staff)?;
-    let id = path_param(request, "id")?;
-    let tag = tag(&path_param(request, "tag")?).map_err(|reason| ApiError::field("tag", reason))?;
-    let customer = customers::set_tag(
-        ctx.store.as_ref(),
-        &claims.tenant_id,
-        &id,
-        &tag,
-        false,
-        &claims.sub,
-        ctx.clock.now(),
-    )
-    .await?;
-    json_versioned(StatusCode::OK, &customer, customer.version)
+    crm_shared::http::request::respond(set(ctx, &request, false).await)
 }

@@ -205,3 +205,15 @@ impl From<crate::store::customers::CustomerWriteError> for ApiError {
         }
     }
 }
+
+impl From<crate::store::customers::IngestError> for ApiError {
+    fn from(e: crate::store::customers::IngestError) -> Self {
+        use crate::store::customers::IngestError as E;
+        match e {
+            E::NoContact => {
+                ApiError::field("customer", "needs a phone or an email (or give lead_id)")
+            }
+            E::Store(s) => s.into(),
+        }
+    }
+}

@@ -606,27 +606,29 @@ pub async fn update(
     }
 }
 
-/// Records the customer a lead became and the booking that converted it (the first booking
-/// to do so keeps the role). Returns the lead as it now stands.
+/// Records the customer a lead became and, when a booking converted it, that booking (the
+/// first booking to do so keeps the role); on linking, the lead's capture and status changes
+/// go onto the customer's timeline in the same transaction. Returns the lead as it stands.
 pub async fn link_customer(
     store: &dyn Store,
     tenant: &str,
     id: &str,
     customer_id: &str,
-    booking_id: &str,
+    booking_id: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Lead, LeadWriteError> {
     let mut attempt = 0;
     loop {
         attempt += 1;
         let (lead, stored) = load(store, tenant, id).await?;
-        if lead.customer_id.as_deref() == Some(customer_id) && lead.converted_booking_id.is_some() {
+        let linked = lead.customer_id.as_deref() == Some(customer_id);
+        if linked && (booking_id.is_none() || lead.converted_booking_id.is_some()) {
             return Ok(lead);
         }
         let mut next = lead.clone();
         next.customer_id = Some(customer_id.to_owned());
         if next.converted_booking_id.is_none() {
-            next.converted_booking_id = Some(booking_id.to_owned());
+            next.converted_booking_id = booking_id.map(str::to_owned);
         }
         next.updated_at = now;
         next.version = lead.version + 1;
@@ -636,50 +638,7 @@ pub async fn link_customer(
             stored_i64(&stored, "initial_value"),
         )?;
         let mut writes = vec![Write::put(item).with_check(version_check(lead.version))];
-        if lead.customer_id.as_deref() != Some(customer_id) {
-            let events = detail(store, tenant, id)
-                .await?
-                .map(|d| d.events)
-                .unwrap_or_default();
-            writes.extend(crate::store::customers::lead_history_writes(
-                tenant,
-                customer_id,
-                &next,
-                &events,
-            )?);
-        }
-        if commit_versioned(store, tenant, id, writes, false, attempt).await? {
-            return Ok(next);
-        }
-    }
-}
-
-/// Records the customer a lead became (a conversion by hand; no booking involved).
-pub async fn set_customer(
-    store: &dyn Store,
-    tenant: &str,
-    id: &str,
-    customer_id: &str,
-    now: DateTime<Utc>,
-) -> Result<Lead, LeadWriteError> {
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let (lead, stored) = load(store, tenant, id).await?;
-        if lead.customer_id.as_deref() == Some(customer_id) {
-            return Ok(lead);
-        }
-        let mut next = lead.clone();
-        next.customer_id = Some(customer_id.to_owned());
-        next.updated_at = now;
-        next.version = lead.version + 1;
-        let item = lead_item(
-            &next,
-            stale_kept(&stored),
-            stored_i64(&stored, "initial_value"),
-        )?;
-        let mut writes = vec![Write::put(item).with_check(version_check(lead.version))];
-        if lead.customer_id.as_deref() != Some(customer_id) {
+        if !linked {
             let events = detail(store, tenant, id)
                 .await?
                 .map(|d| d.events)

@@ -115,3 +115,34 @@ pub async fn dynamo_store(prefix: &str) -> crm_shared::adapters::dynamo::DynamoS
     store.create_table().await.expect("create table on moto");
     store
 }
+
+/// Runs each `async fn case(store: Arc<dyn Store>)` of the calling test file on both adapters,
+/// as `sqlite::case` (a scratch SQLite store) and `dynamo::case` (a fresh table on moto named
+/// `<prefix>-<case>`).
+#[macro_export]
+macro_rules! on_both_stores {
+    ($prefix:literal: $($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    let store = crm_shared::adapters::sqlite::SqliteStore::in_memory()
+                        .expect("in-memory store");
+                    super::$case(std::sync::Arc::new(store)).await;
+                }
+            )*
+        }
+        mod dynamo {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    let store = $crate::support::dynamo_store(
+                        &format!("{}-{}", $prefix, stringify!($case)),
+                    )
+                    .await;
+                    super::$case(std::sync::Arc::new(store)).await;
+                }
+            )*
+        }
+    };
+}

@@ -624,7 +624,7 @@ async fn link_lead(
     customer_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), CustomerWriteError> {
-    leads::set_customer(store, tenant, lead_id, customer_id, now)
+    leads::link_customer(store, tenant, lead_id, customer_id, None, now)
         .await
         .map_err(|e| match e {
             leads::LeadWriteError::Store(s) => CustomerWriteError::Store(s),

@@ -397,7 +397,7 @@ async fn convert_lead(
         tenant,
         &lead.id,
         &customer.id,
-        &booking.booking_id,
+        Some(&booking.booking_id),
         now,
     )
     .await

@@ -264,24 +264,6 @@ pub async fn bookings(
     Ok(out)
 }
 
-/// The customer's timeline, newest first.
-pub async fn timeline(
-    store: &dyn Store,
-    tenant: &str,
-    id: &str,
-    limit: u32,
-) -> Result<Vec<TimelineEntry>, StoreError> {
-    let page = store
-        .query(
-            &Query::new(crate::ports::store::Index::Primary, customer_pk(tenant, id))
-                .sk(SkCond::BeginsWith("TL#".into()))
-                .descending()
-                .limit(limit),
-        )
-        .await?;
-    page.items.iter().map(from_item).collect()
-}
-
 pub(crate) fn timeline_write(
     tenant: &str,
     customer: &str,
