@@ -1,9 +1,17 @@
 //! Configuration of the Lambda functions, read from the environment once at start.
 
+use std::collections::HashMap;
+
+use crm_shared::adapters::sqs::QueueUrls;
+use crm_shared::ports::queue::QueueName;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub table_name: String,
     pub event_bus_name: String,
+    /// The queues this function may use: `<NAME>_QUEUE_URL` with `<NAME>_DLQ_URL` (both, or
+    /// neither), e.g. `SMS_QUEUE_URL` and `SMS_DLQ_URL`.
+    pub queues: HashMap<QueueName, QueueUrls>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -21,10 +29,34 @@ impl Config {
                 .filter(|v| !v.trim().is_empty())
                 .ok_or(ConfigError(k))
         };
+        let mut queues = HashMap::new();
+        for name in QueueName::ALL {
+            let upper = name.as_str().to_uppercase();
+            let url = get(&format!("{upper}_QUEUE_URL")).filter(|v| !v.trim().is_empty());
+            let dlq = get(&format!("{upper}_DLQ_URL")).filter(|v| !v.trim().is_empty());
+            match (url, dlq) {
+                (Some(url), Some(dlq_url)) => {
+                    queues.insert(name, QueueUrls { url, dlq_url });
+                }
+                (None, None) => {}
+                (Some(_), None) => return Err(ConfigError(queue_var(name, "DLQ"))),
+                (None, Some(_)) => return Err(ConfigError(queue_var(name, "QUEUE"))),
+            }
+        }
         Ok(Self {
             table_name: need("TABLE_NAME")?,
             event_bus_name: need("EVENT_BUS_NAME")?,
+            queues,
         })
+    }
+}
+
+fn queue_var(name: QueueName, which: &str) -> &'static str {
+    match (name, which) {
+        (QueueName::Sms, "DLQ") => "SMS_DLQ_URL",
+        (QueueName::Sms, _) => "SMS_QUEUE_URL",
+        (QueueName::Conversions, "DLQ") => "CONVERSIONS_DLQ_URL",
+        (QueueName::Conversions, _) => "CONVERSIONS_QUEUE_URL",
     }
 }
 
@@ -36,5 +68,36 @@ mod tests {
     fn missing_settings_are_named() {
         let got = Config::from_lookup(|k| (k == "TABLE_NAME").then(|| "crm".to_owned()));
         assert_eq!(got, Err(ConfigError("EVENT_BUS_NAME")));
+    }
+
+    #[test]
+    fn a_queue_needs_its_dead_letter_queue() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let got = Config::from_lookup(env(&[
+            ("TABLE_NAME", "crm"),
+            ("EVENT_BUS_NAME", "bus"),
+            ("SMS_QUEUE_URL", "https://sqs/sms"),
+        ]));
+        assert_eq!(got, Err(ConfigError("SMS_DLQ_URL")));
+        let ok = Config::from_lookup(env(&[
+            ("TABLE_NAME", "crm"),
+            ("EVENT_BUS_NAME", "bus"),
+            ("SMS_QUEUE_URL", "https://sqs/sms"),
+            ("SMS_DLQ_URL", "https://sqs/sms-dlq"),
+        ]))
+        .expect("config");
+        assert_eq!(ok.queues[&QueueName::Sms].dlq_url, "https://sqs/sms-dlq");
+        assert!(!ok.queues.contains_key(&QueueName::Conversions));
+        assert!(
+            Config::from_lookup(env(&[("TABLE_NAME", "crm"), ("EVENT_BUS_NAME", "bus")]))
+                .is_ok_and(|c| c.queues.is_empty())
+        );
     }
 }

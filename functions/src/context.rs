@@ -3,10 +3,12 @@
 
 use std::sync::Arc;
 
+use crm_shared::adapters::local_queue::LocalQueue;
 use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::http::problem::ApiError;
 use crm_shared::ports::bus::{DomainEvent, EventBus};
 use crm_shared::ports::clock::Clock;
+use crm_shared::ports::queue::Queue;
 use crm_shared::ports::store::Store;
 use crm_shared::store::tenants::SettingsCache;
 
@@ -15,18 +17,32 @@ pub struct Ctx {
     pub store: Arc<dyn Store>,
     pub bus: Arc<dyn EventBus>,
     pub clock: Arc<dyn Clock>,
+    /// Queues of work for the consumers (SMS, conversions).
+    pub queue: Arc<dyn Queue>,
     /// Tenant settings this process read recently.
     pub settings: Arc<SettingsCache>,
 }
 
 impl Ctx {
+    /// A context on these ports; the queue is a local one in memory until `with_queue`
+    /// chooses another (the bins choose SQS, crm-local its queue file).
     pub fn new(store: Arc<dyn Store>, bus: Arc<dyn EventBus>, clock: Arc<dyn Clock>) -> Self {
+        // Opening an in-memory database fails only when memory is exhausted.
+        let queue = Arc::new(
+            LocalQueue::in_memory(clock.clone()).expect("an in-memory SQLite queue opens"),
+        );
         Self {
             store,
             bus,
             clock,
+            queue,
             settings: Arc::default(),
         }
+    }
+
+    pub fn with_queue(mut self, queue: Arc<dyn Queue>) -> Self {
+        self.queue = queue;
+        self
     }
 
     /// The caller's tenant settings (cached for a few seconds), or 404 when it has none.

@@ -5,8 +5,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use crm_shared::adapters::aws;
 use crm_shared::ports::clock::SystemClock;
+use crm_shared::ports::queue::{BatchOutcome, Received};
 use lambda_http::{service_fn, Body, Request, Response};
 
 use crate::config::Config;
@@ -34,12 +36,19 @@ pub use crm_shared::adapters::aws::WarmUp;
 /// The AWS adapters behind a `Ctx`.
 pub async fn aws_ctx(warm_up: WarmUp) -> Result<Ctx, Error> {
     let config = Config::from_env()?;
-    let (store, bus) = aws::connect(&config.table_name, &config.event_bus_name, warm_up).await;
+    let aws = aws::connect(
+        &config.table_name,
+        &config.event_bus_name,
+        config.queues.clone(),
+        warm_up,
+    )
+    .await;
     Ok(Ctx::new(
-        Arc::new(store),
-        Arc::new(bus),
+        Arc::new(aws.store),
+        Arc::new(aws.bus),
         Arc::new(SystemClock),
-    ))
+    )
+    .with_queue(Arc::new(aws.queue)))
 }
 
 /// Serves one HTTP route's handler.
@@ -70,6 +79,70 @@ where
         },
     ))
     .await
+}
+
+/// Serves a queue consumer (an SQS event source mapping with `ReportBatchItemFailures`):
+/// each batch goes to `consume`, and the messages it reports failed come back.
+pub async fn serve_queue<F, Fut>(consume: F) -> Result<(), Error>
+where
+    F: Fn(Ctx, Vec<Received>) -> Fut,
+    Fut: Future<Output = BatchOutcome>,
+{
+    init_tracing();
+    let ctx = aws_ctx(WarmUp::Table).await?;
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: lambda_runtime::LambdaEvent<SqsEvent>| {
+            let batch = received(event.payload);
+            let run = consume(ctx.clone(), batch);
+            async move {
+                let outcome = run.await;
+                let mut response = SqsBatchResponse::default();
+                response.batch_item_failures = outcome
+                    .failed
+                    .into_iter()
+                    .map(|id| {
+                        let mut failure = BatchItemFailure::default();
+                        failure.item_identifier = id;
+                        failure
+                    })
+                    .collect();
+                Ok::<_, Error>(response)
+            }
+        },
+    ))
+    .await
+}
+
+/// The messages of an SQS event as the queue port gives them.
+pub fn received(event: SqsEvent) -> Vec<Received> {
+    event
+        .records
+        .into_iter()
+        .map(|m| Received {
+            receive_count: m
+                .attributes
+                .get("ApproximateReceiveCount")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(1),
+            message_id: m.message_id.unwrap_or_default(),
+            receipt: m.receipt_handle.unwrap_or_default(),
+            body: m.body.unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// `main` of a queue consumer's Lambda function: `queue_main!(send_sms)`.
+#[macro_export]
+macro_rules! queue_main {
+    ($module:ident) => {
+        #[tokio::main]
+        async fn main() -> Result<(), $crate::runtime::Error> {
+            $crate::runtime::serve_queue(|ctx, batch| async move {
+                $crate::workers::$module::consume(&ctx, batch).await
+            })
+            .await
+        }
+    };
 }
 
 /// `main` of a worker's Lambda function: wiring only. `worker_main!(count_leads)`.

@@ -4,6 +4,8 @@ use aws_config::BehaviorVersion;
 
 use crate::adapters::dynamo::DynamoStore;
 use crate::adapters::eventbridge::EventBridgeBus;
+use crate::adapters::sqs::{QueueUrls, SqsQueue};
+use crate::ports::queue::QueueName;
 use crate::ports::store::{Key, Store};
 
 /// Whether to open the connection to DynamoDB during init.
@@ -18,15 +20,25 @@ pub enum WarmUp {
     No,
 }
 
-/// Loads the SDK configuration from the Lambda environment and builds the store and bus.
-/// The trust store comes from `SSL_CERT_FILE` when set (the template points it at the CA
-/// bundle file, sparing init a scan of the certificate directory).
+/// The AWS adapters of one process.
+pub struct Adapters {
+    pub store: DynamoStore,
+    pub bus: EventBridgeBus,
+    pub queue: SqsQueue,
+}
+
+/// Loads the SDK configuration from the Lambda environment and builds the store, bus and
+/// queues (`queues`: the URLs of the queues this function may use). The trust store comes
+/// from `SSL_CERT_FILE` when set (the template points it at the CA bundle file, sparing init
+/// a scan of the certificate directory).
 pub async fn connect(
     table_name: &str,
     event_bus_name: &str,
+    queues: std::collections::HashMap<QueueName, QueueUrls>,
     warm_up: WarmUp,
-) -> (DynamoStore, EventBridgeBus) {
+) -> Adapters {
     let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let queue = SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), queues);
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table_name.to_owned());
     let bus = EventBridgeBus::new(
         aws_sdk_eventbridge::Client::new(&sdk),
@@ -40,5 +52,5 @@ pub async fn connect(
             }
         });
     }
-    (store, bus)
+    Adapters { store, bus, queue }
 }

@@ -5,4 +5,6 @@ pub mod aws;
 pub mod dynamo;
 pub mod eventbridge;
 pub mod local_bus;
+pub mod local_queue;
 pub mod sqlite;
+pub mod sqs;

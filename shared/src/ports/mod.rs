@@ -3,4 +3,5 @@
 pub mod bus;
 pub mod capacity;
 pub mod clock;
+pub mod queue;
 pub mod store;
