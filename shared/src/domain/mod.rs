@@ -5,6 +5,7 @@ pub mod analytics;
 pub mod booking;
 pub mod capture;
 pub mod customer;
+pub mod hours;
 pub mod lead;
 pub mod phone;
 pub mod source;

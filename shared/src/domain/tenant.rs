@@ -1,8 +1,22 @@
 //! Tenants: a business and its settings.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::domain::customer::Thresholds;
+use crate::domain::hours::DailySpan;
+
+/// Meta Conversions API credentials of a tenant (DESIGN §2.5). The token is written by the
+/// owner and never returned by a read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetaSettings {
+    pub pixel_id: String,
+    pub access_token: String,
+    /// Meta's test-events code, while the owner checks the setup in Events Manager.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_event_code: Option<String>,
+}
 
 /// Settings of one business (DESIGN §3 `GET/PATCH /settings`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -33,6 +47,33 @@ pub struct TenantSettings {
     /// Key of the HMAC signatures on this tenant's webhooks; none → webhooks refused (401).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_secret: Option<String>,
+    /// Local hours in which no text goes out: a message waits for their end (DESIGN §2.4).
+    #[serde(default = "DailySpan::default_quiet")]
+    pub quiet_hours: DailySpan,
+    /// Local opening hours: a new lead's "contact lead" task is due one business hour later.
+    #[serde(default = "DailySpan::default_business")]
+    pub business_hours: DailySpan,
+    /// Text templates by kind (`missed_call`, `review_request`, `follow_up`, `manual`),
+    /// overriding the built-in ones; `{first_name}`, `{name}`, `{business}`,
+    /// `{booking_url}` and `{review_url}` are filled in.
+    #[serde(default)]
+    pub templates: BTreeMap<String, String>,
+    /// The number (or messaging service id) texts are sent from; none → the provider's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms_from: Option<String>,
+    /// Minutes after a completed visit that its review request goes out.
+    #[serde(default = "default_review_delay_minutes")]
+    pub review_delay_minutes: u32,
+    /// Where review requests send the customer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_url: Option<String>,
+    /// Minutes after a missed call that the recovery text goes out by itself; none → staff
+    /// send it from the recovery queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missed_call_sms_after_minutes: Option<u32>,
+    /// Meta Conversions API; none → no conversion events are sent (and none fail).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<MetaSettings>,
 }
 
 fn default_time_zone() -> String {
@@ -43,6 +84,9 @@ fn default_stale_after_hours() -> u32 {
 }
 fn default_dedupe_window_hours() -> u32 {
     24
+}
+fn default_review_delay_minutes() -> u32 {
+    120
 }
 fn default_currency() -> String {
     "EUR".into()
@@ -67,6 +111,14 @@ impl TenantSettings {
             services: Vec::new(),
             thresholds: Thresholds::default(),
             webhook_secret: None,
+            quiet_hours: DailySpan::default_quiet(),
+            business_hours: DailySpan::default_business(),
+            templates: BTreeMap::new(),
+            sms_from: None,
+            review_delay_minutes: default_review_delay_minutes(),
+            review_url: None,
+            missed_call_sms_after_minutes: None,
+            meta: None,
         }
     }
 }
