@@ -4,11 +4,13 @@
 use std::sync::Arc;
 
 use crm_shared::adapters::local_queue::LocalQueue;
+use crm_shared::adapters::outbox::Outbox;
 use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::http::problem::ApiError;
 use crm_shared::ports::bus::{DomainEvent, EventBus};
 use crm_shared::ports::clock::Clock;
 use crm_shared::ports::queue::Queue;
+use crm_shared::ports::sms::SmsProvider;
 use crm_shared::ports::store::Store;
 use crm_shared::store::tenants::SettingsCache;
 
@@ -19,13 +21,16 @@ pub struct Ctx {
     pub clock: Arc<dyn Clock>,
     /// Queues of work for the consumers (SMS, conversions).
     pub queue: Arc<dyn Queue>,
+    /// The SMS provider texts go out through.
+    pub sms: Arc<dyn SmsProvider>,
     /// Tenant settings this process read recently.
     pub settings: Arc<SettingsCache>,
 }
 
 impl Ctx {
-    /// A context on these ports; the queue is a local one in memory until `with_queue`
-    /// chooses another (the bins choose SQS, crm-local its queue file).
+    /// A context on these ports; the queue is a local one in memory and texts go to a local
+    /// outbox until `with_queue` and `with_sms` choose others (the bins choose SQS and the
+    /// configured provider, crm-local its queue file).
     pub fn new(store: Arc<dyn Store>, bus: Arc<dyn EventBus>, clock: Arc<dyn Clock>) -> Self {
         // Opening an in-memory database fails only when memory is exhausted.
         let queue = Arc::new(
@@ -36,12 +41,18 @@ impl Ctx {
             bus,
             clock,
             queue,
+            sms: Arc::new(Outbox::new()),
             settings: Arc::default(),
         }
     }
 
     pub fn with_queue(mut self, queue: Arc<dyn Queue>) -> Self {
         self.queue = queue;
+        self
+    }
+
+    pub fn with_sms(mut self, sms: Arc<dyn SmsProvider>) -> Self {
+        self.sms = sms;
         self
     }
 

@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod context;
+pub mod messaging;
 pub mod routes;
 pub mod runtime;
 pub mod workers;

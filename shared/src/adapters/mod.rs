@@ -6,5 +6,7 @@ pub mod dynamo;
 pub mod eventbridge;
 pub mod local_bus;
 pub mod local_queue;
+pub mod outbox;
 pub mod sqlite;
 pub mod sqs;
+pub mod twilio;

@@ -7,6 +7,7 @@ pub mod capture;
 pub mod customer;
 pub mod hours;
 pub mod lead;
+pub mod message;
 pub mod phone;
 pub mod source;
 pub mod tenant;

@@ -4,4 +4,5 @@ pub mod bus;
 pub mod capacity;
 pub mod clock;
 pub mod queue;
+pub mod sms;
 pub mod store;

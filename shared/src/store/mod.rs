@@ -3,6 +3,7 @@
 pub mod customers;
 pub mod keys;
 pub mod leads;
+pub mod messages;
 pub mod stale;
 pub mod stats;
 pub mod tenants;

@@ -366,6 +366,29 @@ pub async fn set_tag(
     Err(StoreError::Conflict.into())
 }
 
+/// Records that a review request went out at `at` (the 90-day rule reads it).
+pub async fn mark_review_requested(
+    store: &dyn Store,
+    tenant: &str,
+    id: &str,
+    at: DateTime<Utc>,
+) -> Result<Customer, CustomerWriteError> {
+    for _ in 0..MAX_ATTEMPTS {
+        let before = load_customer(store, tenant, id).await?;
+        if before.review_requested_at.is_some_and(|t| t >= at) {
+            return Ok(before);
+        }
+        let mut after = before.clone();
+        after.review_requested_at = Some(at);
+        after.version = before.version + 1;
+        after.updated_at = at;
+        if commit(store, tenant, &before, &after, Vec::new()).await? {
+            return Ok(after);
+        }
+    }
+    Err(StoreError::Conflict.into())
+}
+
 /// A note on a customer: a timeline entry of type `note`, editable and deletable.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Note {

@@ -94,6 +94,9 @@ pub struct Customer {
     pub at_risk: bool,
     #[serde(default)]
     pub milestones: BTreeSet<Milestone>,
+    /// When the last review request went out (at most one per 90 days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_requested_at: Option<DateTime<Utc>>,
     /// When a classification next changes by time alone (the daily job's due date).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_change: Option<DateTime<Utc>>,
@@ -153,6 +156,7 @@ impl Customer {
             at_risk: false,
             milestones: BTreeSet::new(),
             next_change: None,
+            review_requested_at: None,
             member_since: now,
             created_at: now,
             updated_at: now,

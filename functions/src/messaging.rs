@@ -1,0 +1,160 @@
+//! Queuing a text (DESIGN §2.4): the message is recorded (status `queued`, on the customer's
+//! timeline) and a task naming it goes on the `sms` queue; `workers::send_sms` sends it when
+//! it is due and outside quiet hours, if the number has not opted out.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use crm_shared::domain::message::{first_name, render, MessageKind, MessageStatus, TemplateError};
+use crm_shared::domain::tenant::TenantSettings;
+use crm_shared::ports::queue::{QueueError, QueueName, MAX_DELAY_SECS};
+use crm_shared::ports::store::StoreError;
+use crm_shared::store::messages::{self, Created, Message};
+use serde::{Deserialize, Serialize};
+
+use crate::context::Ctx;
+
+/// A text to queue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing {
+    /// The business key: the same work queued twice is one message.
+    pub id: String,
+    pub kind: MessageKind,
+    /// E.164.
+    pub to: String,
+    /// The recipient's name, for `{first_name}` and `{name}`.
+    pub name: String,
+    pub customer_id: Option<String>,
+    pub lead_id: Option<String>,
+    pub missed_call_id: Option<String>,
+    /// The text; none → the tenant's template for the kind.
+    pub body: Option<String>,
+    pub not_before: DateTime<Utc>,
+    /// A user's `sub`, or `system`.
+    pub created_by: String,
+}
+
+/// What the `sms` queue carries: which message to send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmsTask {
+    pub tenant_id: String,
+    pub message_id: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MessagingError {
+    #[error("template of {kind}: {error}")]
+    Template {
+        kind: &'static str,
+        error: TemplateError,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
+
+/// The body of a kind's text for this recipient: the tenant's template or the built-in one.
+pub fn compose(
+    settings: &TenantSettings,
+    kind: MessageKind,
+    name: &str,
+) -> Result<String, TemplateError> {
+    let template = settings
+        .templates
+        .get(kind.as_str())
+        .map(String::as_str)
+        .unwrap_or(kind.default_template());
+    let values = BTreeMap::from([
+        ("first_name", first_name(name)),
+        ("name", name.to_owned()),
+        ("business", settings.business_name.clone()),
+        ("booking_url", settings.redirect_url.clone()),
+        (
+            "review_url",
+            settings.review_url.clone().unwrap_or_default(),
+        ),
+    ]);
+    render(template, &values)
+}
+
+/// Seconds to hold a queue task back so it arrives at `at` (at most the queue's limit; the
+/// sender defers again until it is due).
+pub fn delay_until(now: DateTime<Utc>, at: DateTime<Utc>) -> u32 {
+    u32::try_from((at - now).num_seconds().max(0))
+        .unwrap_or(MAX_DELAY_SECS)
+        .min(MAX_DELAY_SECS)
+}
+
+/// Puts a task for `message` on the `sms` queue, arriving when it is due.
+pub async fn schedule(ctx: &Ctx, message: &Message) -> Result<(), QueueError> {
+    let task = SmsTask {
+        tenant_id: message.tenant_id.clone(),
+        message_id: message.id.clone(),
+    };
+    let body = serde_json::to_string(&task).map_err(|e| QueueError::Unavailable(e.to_string()))?;
+    ctx.queue
+        .send(
+            QueueName::Sms,
+            &body,
+            delay_until(ctx.clock.now(), message.not_before),
+        )
+        .await
+        .map(|_| ())
+}
+
+/// Records and queues a text. Queuing the same id again returns the existing message (and
+/// queues it again while it is still `queued`, in case the first task was lost); a message
+/// whose task cannot be queued is marked failed with the reason, so none waits forever.
+pub async fn enqueue(
+    ctx: &Ctx,
+    settings: &TenantSettings,
+    out: Outgoing,
+) -> Result<Message, MessagingError> {
+    let now = ctx.clock.now();
+    let body = match out.body {
+        Some(body) => body,
+        None => {
+            compose(settings, out.kind, &out.name).map_err(|error| MessagingError::Template {
+                kind: out.kind.as_str(),
+                error,
+            })?
+        }
+    };
+    let message = Message {
+        id: out.id,
+        tenant_id: settings.tenant_id.clone(),
+        kind: out.kind,
+        to: out.to,
+        customer_id: out.customer_id,
+        lead_id: out.lead_id,
+        missed_call_id: out.missed_call_id,
+        body,
+        status: MessageStatus::Queued,
+        reason: None,
+        provider_id: None,
+        not_before: out.not_before,
+        created_by: out.created_by,
+        created_at: now,
+        updated_at: now,
+        sent_at: None,
+        version: 1,
+    };
+    let message = match messages::create(ctx.store.as_ref(), message).await? {
+        Created::New(m) => m,
+        Created::Existing(m) if m.status != MessageStatus::Queued => return Ok(m),
+        Created::Existing(m) => m,
+    };
+    if let Err(e) = schedule(ctx, &message).await {
+        tracing::error!(tenant = %message.tenant_id, message_id = %message.id, error = %e,
+            "text could not be queued");
+        let mut failed = message.clone();
+        failed.status = MessageStatus::Failed;
+        failed.reason = Some(format!("could not be queued: {e}"));
+        messages::update(ctx.store.as_ref(), &message, failed, now).await?;
+        return Err(e.into());
+    }
+    tracing::info!(tenant = %message.tenant_id, message_id = %message.id,
+        kind = message.kind.as_str(), not_before = %message.not_before, "text queued");
+    Ok(message)
+}

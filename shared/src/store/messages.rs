@@ -1,0 +1,251 @@
+//! Text messages and opt-outs (DESIGN §2.4, §4).
+//!
+//! | item | PK | SK | GSI1 |
+//! |---|---|---|---|
+//! | message | `T#t#MSG#id` | `M` | `T#t#MSGS` / `created#id` (newest first) |
+//! | opt-out of a number | `T#t#U#optout#+353…` | `U` | |
+//!
+//! A message's id is its business key (`review-<customer>-<booking>` for the review request
+//! of one visit, a ULID for one written by hand), so the same work queued twice is one
+//! message. Each status change is a version-guarded write with its timeline entry on the
+//! customer, in one transaction.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::domain::message::{MessageKind, MessageStatus};
+use crate::ports::store::{
+    from_item, table, to_item, Check, Cond, Cursor, Index, Item, Key, Query, Store, StoreError,
+    Write, PK, SK,
+};
+use crate::store::customers::timeline_write;
+
+/// Messages of a tenant, newest first.
+pub const MESSAGES_INDEX: Index = Index::Gsi(1);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: String,
+    pub tenant_id: String,
+    pub kind: MessageKind,
+    /// E.164.
+    pub to: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missed_call_id: Option<String>,
+    pub body: String,
+    pub status: MessageStatus,
+    /// Why it failed or was skipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The provider's id of the sent text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_id: Option<String>,
+    /// Not sent before this instant (a delay, or the end of quiet hours).
+    pub not_before: DateTime<Utc>,
+    /// Who asked for it: a user's `sub`, or `system`.
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<DateTime<Utc>>,
+    pub version: u64,
+}
+
+pub fn message_key(tenant: &str, id: &str) -> Key {
+    Key::new(format!("T#{tenant}#MSG#{id}"), "M")
+}
+
+pub fn messages_partition(tenant: &str) -> String {
+    format!("T#{tenant}#MSGS")
+}
+
+pub fn opt_out_key(tenant: &str, e164: &str) -> Key {
+    Key::new(format!("T#{tenant}#U#optout#{e164}"), "U")
+}
+
+fn message_item(m: &Message) -> Result<Item, StoreError> {
+    let key = message_key(&m.tenant_id, &m.id);
+    let mut item = to_item(m)?;
+    item.insert(PK.into(), key.pk.into());
+    item.insert(SK.into(), key.sk.into());
+    if let Index::Gsi(n) = MESSAGES_INDEX {
+        item.insert(table::gsi_pk(n), messages_partition(&m.tenant_id).into());
+        item.insert(
+            table::gsi_sk(n),
+            format!(
+                "{}#{}",
+                m.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+                m.id
+            )
+            .into(),
+        );
+    }
+    Ok(item)
+}
+
+/// The timeline entry of a message's status, on its customer.
+fn entry(m: &Message, now: DateTime<Utc>) -> Result<Option<Write>, StoreError> {
+    let Some(customer) = &m.customer_id else {
+        return Ok(None);
+    };
+    let text = match (&m.reason, m.status) {
+        (Some(reason), _) => format!("Text ({}) {}: {reason}", m.kind.as_str(), m.status.as_str()),
+        (None, _) => format!("Text ({}) {}", m.kind.as_str(), m.status.as_str()),
+    };
+    timeline_write(
+        &m.tenant_id,
+        customer,
+        "message",
+        text,
+        json!({"message_id": m.id, "kind": m.kind, "status": m.status, "reason": m.reason, "body": m.body}),
+        now,
+    )
+    .map(|(w, _)| Some(w))
+}
+
+/// What `create` found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Created {
+    New(Message),
+    /// A message with this id existed (the same work queued again): as it is now.
+    Existing(Message),
+}
+
+/// Records a new message (status `queued`) and its timeline entry; an existing id is
+/// returned as it is, unchanged.
+pub async fn create(store: &dyn Store, m: Message) -> Result<Created, StoreError> {
+    let mut writes = vec![
+        Write::put(message_item(&m)?).with_check(Check::new("message_exists", Cond::NotExists))
+    ];
+    writes.extend(entry(&m, m.created_at)?);
+    match store.transact(writes).await {
+        Ok(()) => Ok(Created::New(m)),
+        Err(StoreError::ConditionFailed("message_exists")) => {
+            match get(store, &m.tenant_id, &m.id).await? {
+                Some(existing) => Ok(Created::Existing(existing)),
+                None => Err(StoreError::ConditionFailed("message_exists")),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn get(store: &dyn Store, tenant: &str, id: &str) -> Result<Option<Message>, StoreError> {
+    store
+        .get(&message_key(tenant, id))
+        .await?
+        .map(|i| from_item(&i))
+        .transpose()
+}
+
+/// Writes `after` over `before` (version-guarded: `ConditionFailed("message_version")` when
+/// someone else moved it) with a timeline entry when the status changed.
+pub async fn update(
+    store: &dyn Store,
+    before: &Message,
+    mut after: Message,
+    now: DateTime<Utc>,
+) -> Result<Message, StoreError> {
+    after.version = before.version + 1;
+    after.updated_at = now;
+    let mut writes = vec![Write::put(message_item(&after)?).with_check(Check::new(
+        "message_version",
+        Cond::Eq("version".into(), before.version.into()),
+    ))];
+    if after.status != before.status {
+        writes.extend(entry(&after, now)?);
+    }
+    store.transact(writes).await?;
+    Ok(after)
+}
+
+/// A page of a tenant's messages, newest first, optionally of one status.
+pub async fn list(
+    store: &dyn Store,
+    tenant: &str,
+    status: Option<MessageStatus>,
+    limit: u32,
+    cursor: Option<Cursor>,
+) -> Result<(Vec<Message>, Option<Cursor>), StoreError> {
+    let filter = status.map(|s| Cond::Eq("status".into(), s.as_str().into()));
+    let mut out = Vec::new();
+    let mut cursor = cursor;
+    // A status filter may need a few reads to fill a page; each reads at most `limit` items.
+    for _ in 0..4 {
+        let page = store
+            .query(
+                &Query::new(MESSAGES_INDEX, messages_partition(tenant))
+                    .descending()
+                    .limit(limit - out.len() as u32)
+                    .after(cursor.take())
+                    .filter(filter.clone()),
+            )
+            .await?;
+        for item in &page.items {
+            out.push(from_item::<Message>(item)?);
+        }
+        cursor = page.next;
+        if cursor.is_none() || out.len() as u32 >= limit || filter.is_none() {
+            break;
+        }
+    }
+    Ok((out, cursor))
+}
+
+/// Whether a number has opted out of this tenant's texts.
+pub async fn is_opted_out(store: &dyn Store, tenant: &str, e164: &str) -> Result<bool, StoreError> {
+    Ok(store.get(&opt_out_key(tenant, e164)).await?.is_some())
+}
+
+/// Records an opt-out (STOP), with a timeline entry on the number's customer if any.
+/// Returns whether it changed anything.
+pub async fn set_opt_out(
+    store: &dyn Store,
+    tenant: &str,
+    e164: &str,
+    opted_out: bool,
+    customer: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let key = opt_out_key(tenant, e164);
+    let mut writes = vec![if opted_out {
+        let mut item = Item::new();
+        item.insert(PK.into(), key.pk.into());
+        item.insert(SK.into(), key.sk.into());
+        item.insert("at".into(), now.to_rfc3339().into());
+        Write::put(item).with_check(Check::new("opt_out_unchanged", Cond::NotExists))
+    } else {
+        Write::Delete {
+            key,
+            check: Some(Check::new("opt_out_unchanged", Cond::Exists)),
+        }
+    }];
+    if let Some(customer) = customer {
+        let (text, change) = if opted_out {
+            ("Opted out of texts (STOP)", "stop")
+        } else {
+            ("Opted back in to texts (START)", "start")
+        };
+        writes.push(
+            timeline_write(
+                tenant,
+                customer,
+                "message",
+                text.to_owned(),
+                json!({"consent": change}),
+                now,
+            )?
+            .0,
+        );
+    }
+    match store.transact(writes).await {
+        Ok(()) => Ok(true),
+        Err(StoreError::ConditionFailed("opt_out_unchanged")) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
