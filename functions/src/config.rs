@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use crm_shared::adapters::sqs::QueueUrls;
+use crm_shared::adapters::twilio::TwilioConfig;
 use crm_shared::ports::queue::QueueName;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,7 +13,14 @@ pub struct Config {
     /// The queues this function may use: `<NAME>_QUEUE_URL` with `<NAME>_DLQ_URL` (both, or
     /// neither), e.g. `SMS_QUEUE_URL` and `SMS_DLQ_URL`.
     pub queues: HashMap<QueueName, QueueUrls>,
+    /// The SMS provider (Twilio's REST API or one that speaks it): `TWILIO_ACCOUNT_SID` and
+    /// `TWILIO_AUTH_TOKEN` (both, or neither), `TWILIO_BASE_URL` (default Twilio's),
+    /// `SMS_DEFAULT_FROM`. Only the SMS sender needs it.
+    pub sms: Option<TwilioConfig>,
 }
+
+/// How long the SMS sender waits for the provider.
+const SMS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("environment variable {0} is missing or empty")]
@@ -43,10 +51,25 @@ impl Config {
                 (None, Some(_)) => return Err(ConfigError(queue_var(name, "QUEUE"))),
             }
         }
+        let some = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+        let sms = match (some("TWILIO_ACCOUNT_SID"), some("TWILIO_AUTH_TOKEN")) {
+            (Some(account_sid), Some(auth_token)) => Some(TwilioConfig {
+                base_url: some("TWILIO_BASE_URL")
+                    .unwrap_or_else(|| "https://api.twilio.com".to_owned()),
+                account_sid,
+                auth_token,
+                default_from: some("SMS_DEFAULT_FROM"),
+                timeout: SMS_TIMEOUT,
+            }),
+            (None, None) => None,
+            (Some(_), None) => return Err(ConfigError("TWILIO_AUTH_TOKEN")),
+            (None, Some(_)) => return Err(ConfigError("TWILIO_ACCOUNT_SID")),
+        };
         Ok(Self {
             table_name: need("TABLE_NAME")?,
             event_bus_name: need("EVENT_BUS_NAME")?,
             queues,
+            sms,
         })
     }
 }

@@ -39,6 +39,12 @@ pub async fn dispatch(function: &str, ctx: &Ctx, request: Request) -> Option<Res
         "delete_customer_note" => delete_customer_note::handle(ctx, request).await,
         "customer_timeline" => customer_timeline::handle(ctx, request).await,
         "convert_lead" => convert_lead::handle(ctx, request).await,
+        "list_messages" => list_messages::handle(ctx, request).await,
+        "send_customer_message" => send_customer_message::handle(ctx, request).await,
+        "request_review" => request_review::handle(ctx, request).await,
+        "sms_inbound" => sms_inbound::handle(ctx, request).await,
+        "get_settings" => get_settings::handle(ctx, request).await,
+        "update_settings" => update_settings::handle(ctx, request).await,
         _ => return None,
     })
 }

@@ -13,6 +13,7 @@ use crm_shared::store::messages::{self, Created, Message};
 use serde::{Deserialize, Serialize};
 
 use crate::context::Ctx;
+use crm_shared::http::problem::ApiError;
 
 /// A text to queue.
 #[derive(Debug, Clone, PartialEq)]
@@ -157,4 +158,82 @@ pub async fn enqueue(
     tracing::info!(tenant = %message.tenant_id, message_id = %message.id,
         kind = message.kind.as_str(), not_before = %message.not_before, "text queued");
     Ok(message)
+}
+
+/// Why a review request was not queued.
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewRequestError {
+    #[error("the customer has no phone number")]
+    NoPhone,
+    #[error("a review was requested on {0} (at most one per {days} days)", days = crate::workers::send_sms::REVIEW_REQUEST_EVERY_DAYS)]
+    TooSoon(DateTime<Utc>),
+    #[error(transparent)]
+    Messaging(#[from] MessagingError),
+}
+
+/// Queues a review request to a customer (DESIGN §2.4): after a completed visit (`booking`
+/// names it, and the message id is that visit's, so a fact delivered twice asks once), or by
+/// hand. None within 90 days of the last one; the sender checks again when it goes out.
+pub async fn request_review(
+    ctx: &Ctx,
+    settings: &TenantSettings,
+    customer: &crm_shared::store::customers::Customer,
+    booking: Option<&str>,
+    not_before: DateTime<Utc>,
+    created_by: &str,
+) -> Result<Message, ReviewRequestError> {
+    let now = ctx.clock.now();
+    if let Some(at) = customer.review_requested_at {
+        if now - at < chrono::Duration::days(crate::workers::send_sms::REVIEW_REQUEST_EVERY_DAYS) {
+            return Err(ReviewRequestError::TooSoon(at));
+        }
+    }
+    let phone = customer.phones.first().ok_or(ReviewRequestError::NoPhone)?;
+    let id = match booking {
+        Some(booking) => format!("review-{}-{booking}", customer.id),
+        None => format!("review-{}-{}", customer.id, ulid::Ulid::new()),
+    };
+    Ok(enqueue(
+        ctx,
+        settings,
+        Outgoing {
+            id,
+            kind: MessageKind::ReviewRequest,
+            to: phone.clone(),
+            name: customer.name.clone(),
+            customer_id: Some(customer.id.clone()),
+            lead_id: None,
+            missed_call_id: None,
+            body: None,
+            not_before,
+            created_by: created_by.to_owned(),
+        },
+    )
+    .await?)
+}
+
+impl From<MessagingError> for ApiError {
+    fn from(e: MessagingError) -> Self {
+        match e {
+            MessagingError::Template { kind, error } => ApiError::field(
+                "template",
+                format!("the tenant's {kind} template cannot be used: {error}"),
+            ),
+            MessagingError::Store(e) => e.into(),
+            MessagingError::Queue(e) => ApiError::Unavailable(e.to_string()),
+        }
+    }
+}
+
+impl From<ReviewRequestError> for ApiError {
+    fn from(e: ReviewRequestError) -> Self {
+        match e {
+            ReviewRequestError::NoPhone => ApiError::field("customer", e.to_string()),
+            ReviewRequestError::TooSoon(at) => ApiError::conflict(
+                e.to_string(),
+                serde_json::json!({"review_requested_at": at}),
+            ),
+            ReviewRequestError::Messaging(e) => e.into(),
+        }
+    }
 }

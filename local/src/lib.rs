@@ -12,6 +12,8 @@ use std::sync::Arc;
 
 use crm_functions::Ctx;
 use crm_shared::adapters::local_bus::LocalBus;
+use crm_shared::adapters::local_queue::LocalQueue;
+use crm_shared::adapters::outbox::Outbox;
 use crm_shared::adapters::sqlite::SqliteStore;
 use crm_shared::ports::clock::{Clock, SystemClock};
 use tokio::sync::watch;
@@ -24,6 +26,10 @@ pub struct Server {
     pub ctx: Ctx,
     pub bus: LocalBus,
     pub store: SqliteStore,
+    /// The queues (a file beside the store).
+    pub queue: LocalQueue,
+    /// Texts "sent" locally.
+    pub outbox: Outbox,
     shutdown: watch::Sender<bool>,
     task: tokio::task::JoinHandle<Result<(), std::io::Error>>,
 }
@@ -60,7 +66,11 @@ pub async fn start_with_clock(
     std::fs::create_dir_all(&config.data_dir)?;
     let store = SqliteStore::open(&config.data_dir.join("crm.sqlite3"))?;
     let bus = LocalBus::new();
-    let ctx = Ctx::new(Arc::new(store.clone()), Arc::new(bus.clone()), clock);
+    let queue = LocalQueue::open(&config.data_dir.join("queues.sqlite3"), clock.clone())?;
+    let outbox = Outbox::new();
+    let ctx = Ctx::new(Arc::new(store.clone()), Arc::new(bus.clone()), clock)
+        .with_queue(Arc::new(queue.clone()))
+        .with_sms(Arc::new(outbox.clone()));
     workers::subscribe(&ctx, &bus);
     if config.seed {
         seed::seed_demo(&ctx).await?;
@@ -86,6 +96,8 @@ pub async fn start_with_clock(
         ctx,
         bus,
         store,
+        queue,
+        outbox,
         shutdown,
         task,
     })

@@ -4,10 +4,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crm_functions::workers::{count_leads, ingest_booking, stale_leads};
+use crm_functions::workers::{count_leads, ingest_booking, send_sms, stale_leads};
 use crm_functions::Ctx;
 use crm_shared::adapters::local_bus::LocalBus;
 use crm_shared::domain::booking::BookingKind;
+use crm_shared::ports::queue::{pump, BatchOutcome, QueueError, QueueName, Received};
 use serde_json::json;
 use tokio::sync::watch;
 
@@ -16,8 +17,79 @@ use tokio::sync::watch;
 const COUNT_EVERY: Duration = Duration::from_secs(60);
 /// How often the stale-lead job runs (hourly in AWS, and here).
 const STALE_EVERY: Duration = Duration::from_secs(3600);
+/// How often an idle queue is polled (Lambda's event source mapping long-polls).
+const POLL_EVERY: Duration = Duration::from_secs(1);
+/// How long a received message stays invisible (the template: 6 × the consumer's timeout).
+const VISIBILITY_SECS: u32 = 180;
+/// When a failed message comes back (in AWS, when its visibility timeout ends).
+const RETRY_AFTER_SECS: u32 = 30;
+
+/// The consumer of each queue, as the template's event source mappings wire them.
+async fn consume(ctx: &Ctx, queue: QueueName, batch: Vec<Received>) -> BatchOutcome {
+    match queue {
+        QueueName::Sms => send_sms::consume(ctx, batch).await,
+        QueueName::Conversions => BatchOutcome::default(),
+    }
+}
+
+/// One receive of `queue` handed to its consumer; the number of messages it had.
+pub async fn pump_once(
+    ctx: &Ctx,
+    queue: QueueName,
+    retry_after_secs: u32,
+) -> Result<usize, QueueError> {
+    pump(
+        ctx.queue.as_ref(),
+        queue,
+        VISIBILITY_SECS,
+        retry_after_secs,
+        |batch| consume(ctx, queue, batch),
+    )
+    .await
+}
+
+/// Runs every queue's consumer until no message is visible (tests call it instead of
+/// waiting for the pollers); failures come back after `RETRY_AFTER_SECS` of the clock.
+pub async fn drain(ctx: &Ctx) -> Result<usize, QueueError> {
+    let mut total = 0;
+    for queue in QueueName::ALL {
+        loop {
+            let n = pump_once(ctx, queue, RETRY_AFTER_SECS).await?;
+            if n == 0 {
+                break;
+            }
+            total += n;
+        }
+    }
+    Ok(total)
+}
 
 pub fn start(ctx: &Ctx, stop: watch::Receiver<bool>) {
+    for queue in QueueName::ALL {
+        let polling = ctx.clone();
+        let mut stop_polling = stop.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(POLL_EVERY);
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {
+                        // Drain what is visible, then wait for the next tick.
+                        loop {
+                            match pump_once(&polling, queue, RETRY_AFTER_SECS).await {
+                                Ok(0) => break,
+                                Ok(_) => {}
+                                Err(e) => {
+                                    tracing::error!(queue = queue.as_str(), error = %e, "queue poll failed");
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    () = stopped(&mut stop_polling) => return,
+                }
+            }
+        });
+    }
     let counting = ctx.clone();
     let mut stop_counting = stop.clone();
     tokio::spawn(async move {

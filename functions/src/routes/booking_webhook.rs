@@ -3,16 +3,15 @@
 //! `X-Crm-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`).
 
 use crm_shared::domain::booking::read_fact;
-use crm_shared::domain::tenant::is_valid_tenant_id;
 use crm_shared::http::problem::ApiError;
-use crm_shared::http::request::{body_bytes, json, object_body, path_param, respond};
-use crm_shared::http::signature;
+use crm_shared::http::request::{json, object_body, respond};
 use crm_shared::store::customers::Ingested;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
 use crate::context::Ctx;
+use crate::routes::webhook::verified_tenant;
 use crate::workers::ingest_booking;
 
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
@@ -20,25 +19,7 @@ pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
 }
 
 async fn receive(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
-    let tenant = path_param(request, "tenant")?;
-    if !is_valid_tenant_id(&tenant) {
-        return Err(ApiError::NotFound("tenant"));
-    }
-    let settings = ctx.tenant_settings(&tenant).await?;
-    let secret = settings.webhook_secret.as_deref().ok_or_else(|| {
-        ApiError::BadSignature("webhooks are not configured for this tenant".into())
-    })?;
-    let header = request
-        .headers()
-        .get(signature::HEADER)
-        .and_then(|v| v.to_str().ok());
-    signature::verify(
-        secret.as_bytes(),
-        header,
-        body_bytes(request),
-        ctx.clock.now().timestamp(),
-    )
-    .map_err(|e| ApiError::BadSignature(e.to_string()))?;
+    let settings = verified_tenant(ctx, request).await?;
     let (input, _) = object_body(request, false)?;
     let (fact, contact) =
         read_fact(&input, None, &settings.default_region).map_err(ApiError::Validation)?;

@@ -3,7 +3,7 @@
 //! (`routes::booking_webhook`) reads the same facts over HTTP; both call
 //! [`apply`], which calls the one domain function, `customers::ingest`.
 
-use crm_shared::domain::booking::{read_fact, BookingFact, BookingKind, Contact};
+use crm_shared::domain::booking::{read_fact, BookingFact, BookingKind, BookingStatus, Contact};
 use crm_shared::domain::tenant::{is_valid_tenant_id, TenantSettings};
 use crm_shared::domain::validation::FieldError;
 use crm_shared::ports::bus::DomainEvent;
@@ -12,6 +12,7 @@ use crm_shared::store::customers::{self, IngestError, Ingested};
 use serde_json::{json, Value};
 
 use crate::context::Ctx;
+use crate::messaging::{self, ReviewRequestError};
 
 /// Why a delivered event could not be applied. Every variant fails the invocation, so
 /// EventBridge's retries and then the function's dead-letter queue keep the event.
@@ -49,9 +50,13 @@ pub async fn apply(
         milestones,
         lead,
         lead_events,
-        ..
+        booking,
     } = &ingested
     {
+        if fact.kind == BookingKind::BookingCompleted && booking.status == BookingStatus::Completed
+        {
+            ask_for_review(ctx, settings, customer, &booking.booking_id).await;
+        }
         tracing::info!(
             tenant = %tenant,
             customer_id = %customer.id,
@@ -95,6 +100,23 @@ pub async fn apply(
         }
     }
     Ok(ingested)
+}
+
+/// Queues the visit's review request, due the tenant's delay after now. Best effort: the
+/// fact is applied whatever happens here, and a message that exists is not queued twice.
+async fn ask_for_review(
+    ctx: &Ctx,
+    settings: &TenantSettings,
+    customer: &customers::Customer,
+    booking_id: &str,
+) {
+    let due = ctx.clock.now() + chrono::Duration::minutes(i64::from(settings.review_delay_minutes));
+    match messaging::request_review(ctx, settings, customer, Some(booking_id), due, "system").await
+    {
+        Ok(_) | Err(ReviewRequestError::NoPhone | ReviewRequestError::TooSoon(_)) => {}
+        Err(e) => tracing::error!(tenant = %settings.tenant_id, customer_id = %customer.id,
+            error = %e, "review request not queued"),
+    }
 }
 
 /// One EventBridge event: `detail-type` names the fact, `detail` carries it with `tenant_id`.

@@ -212,10 +212,52 @@ pub const ROUTES: &[Route] = &[
         Role::Admin,
         "Make a lead a customer (or link it to one)",
     ),
+    // Messages and settings (issue 5).
+    admin(
+        "GET",
+        "/messages",
+        "list_messages",
+        Role::Staff,
+        "Texts sent, queued, failed or skipped, newest first",
+    ),
+    admin(
+        "POST",
+        "/customers/{id}/messages",
+        "send_customer_message",
+        Role::Staff,
+        "Text a customer (queued; quiet hours and opt-outs apply)",
+    ),
+    admin(
+        "POST",
+        "/customers/{id}/review-request",
+        "request_review",
+        Role::Staff,
+        "Ask a customer for a review (at most once in 90 days)",
+    ),
+    public(
+        "POST",
+        "/hooks/{tenant}/sms-inbound",
+        "sms_inbound",
+        "Inbound text from the SMS provider (signed): STOP/START and replies",
+    ),
+    admin(
+        "GET",
+        "/settings",
+        "get_settings",
+        Role::Owner,
+        "The business's settings (secrets are never returned)",
+    ),
+    admin(
+        "PATCH",
+        "/settings",
+        "update_settings",
+        Role::Owner,
+        "Change the business's settings",
+    ),
 ];
 
 /// Functions that are not HTTP routes: consumers and scheduled jobs.
-pub const WORKERS: &[&str] = &["count_leads", "ingest_booking", "stale_leads"];
+pub const WORKERS: &[&str] = &["count_leads", "ingest_booking", "stale_leads", "send_sms"];
 
 /// The route serving `method` + `path` template, if any.
 pub fn find(method: &str, path: &str) -> Option<&'static Route> {

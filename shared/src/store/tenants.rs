@@ -44,6 +44,27 @@ impl SettingsCache {
     }
 }
 
+impl SettingsCache {
+    /// Drops what this process cached of a tenant (after it changed its settings).
+    pub fn forget(&self, tenant: &str) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(tenant);
+        }
+    }
+}
+
+/// Replaces an existing tenant's settings; `ConditionFailed("tenant_missing")` when the
+/// tenant does not exist.
+pub async fn put(store: &dyn Store, settings: &TenantSettings) -> Result<(), StoreError> {
+    let key = keys::settings(&settings.tenant_id);
+    let mut item = to_item(settings)?;
+    item.insert(PK.into(), key.pk.into());
+    item.insert(SK.into(), key.sk.into());
+    store
+        .write(Write::put(item).with_check(Check::new("tenant_missing", Cond::Exists)))
+        .await
+}
+
 pub async fn get(store: &dyn Store, tenant: &str) -> Result<Option<TenantSettings>, StoreError> {
     store
         .get(&keys::settings(tenant))

@@ -216,6 +216,34 @@ pub(crate) fn owner_item(key: &Key, customer_id: &str) -> Item {
     item
 }
 
+/// The customer who owns a phone number (E.164), if any.
+pub async fn id_by_phone(
+    store: &dyn Store,
+    tenant: &str,
+    e164: &str,
+) -> Result<Option<String>, StoreError> {
+    owner(store, &phone_owner_key(tenant, e164)).await
+}
+
+/// Puts a text the customer sent on their timeline.
+pub async fn note_inbound_text(
+    store: &dyn Store,
+    tenant: &str,
+    id: &str,
+    body: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let (write, _) = timeline_write(
+        tenant,
+        id,
+        "message",
+        format!("Text received: {body}"),
+        serde_json::json!({"direction": "inbound", "body": body}),
+        now,
+    )?;
+    store.write(write).await
+}
+
 pub(crate) async fn owner(store: &dyn Store, key: &Key) -> Result<Option<String>, StoreError> {
     Ok(store.get(key).await?.and_then(|i| {
         i.get("customer_id")

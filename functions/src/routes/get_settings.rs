@@ -1,0 +1,22 @@
+//! `GET /settings` (owner): the business's settings, without its secrets.
+
+use crm_shared::http::auth::{authorize, Role};
+use crm_shared::http::problem::ApiError;
+use crm_shared::http::request::{json, respond};
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+
+use crate::context::Ctx;
+use crate::routes::settings_fields::view;
+
+pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
+    respond(get(ctx, &request).await)
+}
+
+async fn get(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
+    let claims = authorize(request, Role::Owner)?;
+    let settings = crm_shared::store::tenants::get(ctx.store.as_ref(), &claims.tenant_id)
+        .await?
+        .ok_or(ApiError::NotFound("tenant"))?;
+    json(StatusCode::OK, &view(&settings))
+}

@@ -1,0 +1,47 @@
+//! `GET /messages`: the tenant's texts, newest first, with their statuses; `?status=` keeps
+//! one status (`queued`, `sent`, `delivered`, `failed`, `skipped`).
+
+use crm_shared::domain::message::MessageStatus;
+use crm_shared::http::auth::{authorize, Role};
+use crm_shared::http::problem::ApiError;
+use crm_shared::http::request::{
+    cursor_param, json, page_limit, query_param, reject_unknown_params, respond,
+};
+use crm_shared::store::messages::{self, messages_partition, MESSAGES_INDEX};
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+
+use crate::context::Ctx;
+
+pub const PARAMS: &[&str] = &["status", "limit", "cursor"];
+
+pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
+    respond(list(ctx, &request).await)
+}
+
+async fn list(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
+    let claims = authorize(request, Role::Staff)?;
+    reject_unknown_params(request, PARAMS)?;
+    let status = match query_param(request, "status") {
+        Some(s) => Some(MessageStatus::parse(&s).ok_or_else(|| {
+            ApiError::field(
+                "status",
+                "must be one of queued, sent, delivered, failed, skipped",
+            )
+        })?),
+        None => None,
+    };
+    let limit = page_limit(request, 25, 100)?;
+    let cursor = cursor_param(
+        request,
+        &messages_partition(&claims.tenant_id),
+        MESSAGES_INDEX,
+    )?;
+    let (items, next) =
+        messages::list(ctx.store.as_ref(), &claims.tenant_id, status, limit, cursor).await?;
+    json(
+        StatusCode::OK,
+        &json!({"items": items, "next_cursor": next.map(|c| c.encode())}),
+    )
+}

@@ -1,0 +1,36 @@
+//! `POST /customers/{id}/review-request`: ask a customer for a review now (queued; quiet
+//! hours still apply). 409 when one went out in the last 90 days.
+
+use crm_shared::http::auth::{authorize, Role};
+use crm_shared::http::problem::ApiError;
+use crm_shared::http::request::{json, path_param, respond};
+use crm_shared::store::customers;
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+
+use crate::context::Ctx;
+use crate::messaging::request_review;
+
+pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
+    respond(request_now(ctx, &request).await)
+}
+
+async fn request_now(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
+    let claims = authorize(request, Role::Staff)?;
+    let tenant = &claims.tenant_id;
+    let id = path_param(request, "id")?;
+    let customer = customers::get(ctx.store.as_ref(), tenant, &id)
+        .await?
+        .ok_or(ApiError::NotFound("customer"))?;
+    let settings = ctx.tenant_settings(tenant).await?;
+    let message = request_review(
+        ctx,
+        &settings,
+        &customer,
+        None,
+        ctx.clock.now(),
+        &claims.sub,
+    )
+    .await?;
+    json(StatusCode::ACCEPTED, &message)
+}

@@ -1,0 +1,327 @@
+//! The tenant settings as the API shows them (secrets never leave: the webhook secret and
+//! the Meta access token are reported only as set or not) and the checked patch of them.
+
+use crm_shared::domain::customer::Thresholds;
+use crm_shared::domain::hours::{is_zone, DailySpan};
+use crm_shared::domain::message::{check_template, MessageKind};
+use crm_shared::domain::phone;
+use crm_shared::domain::tenant::{MetaSettings, TenantSettings};
+use crm_shared::domain::validation::Fields;
+use serde_json::{json, Map, Value};
+
+/// Fields a `PATCH /settings` may carry.
+pub const FIELDS: &[&str] = &[
+    "business_name",
+    "time_zone",
+    "default_region",
+    "redirect_url",
+    "stale_after_hours",
+    "dedupe_window_hours",
+    "currency",
+    "services",
+    "thresholds",
+    "quiet_hours",
+    "business_hours",
+    "templates",
+    "sms_from",
+    "review_delay_minutes",
+    "review_url",
+    "missed_call_sms_after_minutes",
+    "meta",
+    "webhook_secret",
+];
+
+/// The settings without their secrets.
+pub fn view(settings: &TenantSettings) -> Value {
+    let mut body = serde_json::to_value(settings).unwrap_or_else(|_| json!({}));
+    if let Some(map) = body.as_object_mut() {
+        map.remove("webhook_secret");
+        map.insert(
+            "webhook_secret_set".into(),
+            settings.webhook_secret.is_some().into(),
+        );
+        map.insert(
+            "meta".into(),
+            match &settings.meta {
+                Some(meta) => json!({
+                    "pixel_id": meta.pixel_id,
+                    "test_event_code": meta.test_event_code,
+                    "access_token_set": !meta.access_token.is_empty(),
+                }),
+                None => Value::Null,
+            },
+        );
+        let templates: Map<String, Value> = MessageKind::ALL
+            .iter()
+            .map(|k| {
+                let custom = settings.templates.get(k.as_str());
+                (
+                    k.as_str().to_owned(),
+                    json!({
+                        "text": custom.map(String::as_str).unwrap_or(k.default_template()),
+                        "custom": custom.is_some(),
+                    }),
+                )
+            })
+            .collect();
+        map.insert("templates".into(), Value::Object(templates));
+    }
+    body
+}
+
+fn is_web_url(text: &str) -> bool {
+    (text.starts_with("https://") || text.starts_with("http://"))
+        && text.len() > 8
+        && !text.chars().any(char::is_whitespace)
+}
+
+fn int(f: &mut Fields, v: &Value, field: &str, min: i64, max: i64) -> Option<i64> {
+    match v.as_i64() {
+        Some(n) if (min..=max).contains(&n) => Some(n),
+        _ => {
+            f.error(field, format!("must be a whole number from {min} to {max}"));
+            None
+        }
+    }
+}
+
+fn span(f: &mut Fields, v: &Value, field: &str) -> Option<DailySpan> {
+    match serde_json::from_value::<DailySpan>(v.clone()) {
+        Ok(s) => Some(s),
+        Err(_) => {
+            f.error(field, "must be {\"start\": \"HH:MM\", \"end\": \"HH:MM\"}");
+            None
+        }
+    }
+}
+
+/// Applies a patch to `settings`, naming every bad field.
+pub fn apply(
+    settings: &mut TenantSettings,
+    input: &Map<String, Value>,
+) -> Vec<crm_shared::domain::validation::FieldError> {
+    let mut f = Fields::default();
+    f.reject_unknown(input, FIELDS);
+    for (field, v) in input {
+        let field = field.as_str();
+        match field {
+            "business_name" => {
+                if let Some(t) = f.required_text(input, field, 100) {
+                    settings.business_name = t;
+                }
+            }
+            "time_zone" => match v.as_str() {
+                Some(z) if is_zone(z) => settings.time_zone = z.to_owned(),
+                _ => f.error(field, "must be an IANA time zone such as Europe/Dublin"),
+            },
+            "default_region" => match v.as_str() {
+                Some(r) if phone::is_known_region(r) => settings.default_region = r.to_owned(),
+                _ => f.error(field, "must be an ISO 3166 region code such as IE"),
+            },
+            "redirect_url" => match v.as_str() {
+                Some(u) if is_web_url(u) && u.len() <= 500 => settings.redirect_url = u.to_owned(),
+                _ => f.error(field, "must be an http(s) URL of at most 500 characters"),
+            },
+            "review_url" => match v {
+                Value::Null => settings.review_url = None,
+                Value::String(u) if is_web_url(u) && u.len() <= 500 => {
+                    settings.review_url = Some(u.clone())
+                }
+                _ => f.error(
+                    field,
+                    "must be an http(s) URL of at most 500 characters, or null",
+                ),
+            },
+            "stale_after_hours" => {
+                if let Some(n) = int(&mut f, v, field, 1, 720) {
+                    settings.stale_after_hours = n as u32;
+                }
+            }
+            "dedupe_window_hours" => {
+                if let Some(n) = int(&mut f, v, field, 1, 168) {
+                    settings.dedupe_window_hours = n as u32;
+                }
+            }
+            "review_delay_minutes" => {
+                if let Some(n) = int(&mut f, v, field, 0, 10_080) {
+                    settings.review_delay_minutes = n as u32;
+                }
+            }
+            "missed_call_sms_after_minutes" => {
+                if v.is_null() {
+                    settings.missed_call_sms_after_minutes = None;
+                } else if let Some(n) = int(&mut f, v, field, 0, 1_440) {
+                    settings.missed_call_sms_after_minutes = Some(n as u32);
+                }
+            }
+            "currency" => match v.as_str() {
+                Some(c) if c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()) => {
+                    settings.currency = c.to_owned()
+                }
+                _ => f.error(field, "must be an ISO 4217 code such as EUR"),
+            },
+            "services" => match v.as_array() {
+                Some(list)
+                    if list.len() <= 50
+                        && list.iter().all(|s| {
+                            s.as_str()
+                                .is_some_and(|s| !s.trim().is_empty() && s.chars().count() <= 80)
+                        }) =>
+                {
+                    settings.services = list
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(|s| s.trim().to_owned())
+                        .collect();
+                }
+                _ => f.error(
+                    field,
+                    "must be a list of at most 50 names of 1 to 80 characters",
+                ),
+            },
+            "quiet_hours" => {
+                if let Some(s) = span(&mut f, v, field) {
+                    settings.quiet_hours = s;
+                }
+            }
+            "business_hours" => {
+                if let Some(s) = span(&mut f, v, field) {
+                    settings.business_hours = s;
+                }
+            }
+            "sms_from" => match v {
+                Value::Null => settings.sms_from = None,
+                _ => {
+                    if let Some(t) = f.required_text(input, field, 40) {
+                        settings.sms_from = Some(t);
+                    }
+                }
+            },
+            "webhook_secret" => match v.as_str() {
+                Some(s) if (16..=200).contains(&s.len()) && !s.chars().any(char::is_whitespace) => {
+                    settings.webhook_secret = Some(s.to_owned())
+                }
+                _ => f.error(field, "must be 16 to 200 characters without spaces"),
+            },
+            "templates" => templates(&mut f, settings, v),
+            "thresholds" => thresholds(&mut f, settings, v),
+            "meta" => meta(&mut f, settings, v),
+            _ => {}
+        }
+    }
+    f.errors
+}
+
+fn templates(f: &mut Fields, settings: &mut TenantSettings, v: &Value) {
+    let Some(map) = v.as_object() else {
+        f.error(
+            "templates",
+            "must be an object of message kind to text (null resets one)",
+        );
+        return;
+    };
+    for (kind, text) in map {
+        let field = format!("templates.{kind}");
+        if MessageKind::parse(kind).is_none() {
+            f.error(&field, "is not a message kind");
+            continue;
+        }
+        match text {
+            Value::Null => {
+                settings.templates.remove(kind);
+            }
+            Value::String(t) => match check_template(t) {
+                Ok(()) => {
+                    settings.templates.insert(kind.clone(), t.trim().to_owned());
+                }
+                Err(e) => f.error(&field, e.to_string()),
+            },
+            _ => f.error(&field, "must be a text or null"),
+        }
+    }
+}
+
+fn thresholds(f: &mut Fields, settings: &mut TenantSettings, v: &Value) {
+    let (Some(patch), Ok(Value::Object(mut current))) =
+        (v.as_object(), serde_json::to_value(&settings.thresholds))
+    else {
+        f.error("thresholds", "must be an object");
+        return;
+    };
+    for (k, val) in patch {
+        if !current.contains_key(k) {
+            f.error(&format!("thresholds.{k}"), "is not a known threshold");
+            continue;
+        }
+        current.insert(k.clone(), val.clone());
+    }
+    match serde_json::from_value::<Thresholds>(Value::Object(current)) {
+        Ok(t) => {
+            let numbers = [
+                t.vip_visits,
+                t.vip_ltv,
+                t.dormant_after_days,
+                t.loyal_visits,
+                t.points_per_unit,
+            ];
+            let tiers = t.tier_points;
+            if numbers.iter().any(|n| *n < 0) || t.inactive_after_months == 0 {
+                f.error(
+                    "thresholds",
+                    "numbers must not be negative, months at least 1",
+                );
+            } else if !(tiers[0] <= tiers[1] && tiers[1] <= tiers[2]) || tiers[0] < 0 {
+                f.error(
+                    "thresholds.tier_points",
+                    "must be three ascending, non-negative numbers",
+                );
+            } else {
+                settings.thresholds = t;
+            }
+        }
+        Err(e) => f.error("thresholds", format!("has a value of the wrong type: {e}")),
+    }
+}
+
+fn meta(f: &mut Fields, settings: &mut TenantSettings, v: &Value) {
+    let input = match v {
+        Value::Null => {
+            settings.meta = None;
+            return;
+        }
+        Value::Object(m) => m,
+        _ => {
+            f.error(
+                "meta",
+                "must be {pixel_id, access_token, test_event_code} or null",
+            );
+            return;
+        }
+    };
+    let mut g = Fields::default();
+    g.reject_unknown(input, &["pixel_id", "access_token", "test_event_code"]);
+    let pixel = g.required_text(input, "pixel_id", 30);
+    if pixel
+        .as_ref()
+        .is_some_and(|p| p.len() < 5 || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        g.error("pixel_id", "must be the pixel's digits");
+    }
+    let token = g.text(input, "access_token", 1_000, false);
+    let test_code = g.text(input, "test_event_code", 40, false);
+    let kept_token = settings.meta.as_ref().map(|m| m.access_token.clone());
+    let token = token.or(kept_token);
+    if token.is_none() && g.errors.is_empty() {
+        g.error("access_token", "is required when Meta is first configured");
+    }
+    for e in g.errors {
+        f.error(&format!("meta.{}", e.field), e.reason);
+    }
+    if let (Some(pixel_id), Some(access_token)) = (pixel, token) {
+        settings.meta = Some(MetaSettings {
+            pixel_id,
+            access_token,
+            test_event_code: test_code,
+        });
+    }
+}

@@ -1,0 +1,73 @@
+//! `POST /hooks/{tenant}/sms-inbound`: a text a customer sent the business, forwarded by the
+//! SMS provider's inbound hook and signed like every webhook. `From` and `Body` (Twilio's
+//! form fields; `from`/`body` in JSON too). STOP and its synonyms opt the number out of
+//! every text of this tenant, START opts it back in; any other text goes on the sender's
+//! timeline when the number is a customer's.
+
+use crm_shared::domain::message::{keyword, Keyword};
+use crm_shared::domain::phone;
+use crm_shared::domain::validation::Fields;
+use crm_shared::http::problem::ApiError;
+use crm_shared::http::request::{json, object_body, respond};
+use crm_shared::store::{customers, messages};
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde_json::{json, Map, Value};
+
+use crate::context::Ctx;
+use crate::routes::webhook::verified_tenant;
+
+pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
+    respond(receive(ctx, &request).await)
+}
+
+/// A field under either spelling (Twilio's `From`, or `from`).
+fn either<'a>(input: &'a Map<String, Value>, upper: &str, lower: &str) -> Option<&'a Value> {
+    input.get(upper).or_else(|| input.get(lower))
+}
+
+async fn receive(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
+    let settings = verified_tenant(ctx, request).await?;
+    let tenant = &settings.tenant_id;
+    let (input, _) = object_body(request, true)?;
+    let mut fields = Map::new();
+    for (upper, lower) in [("From", "from"), ("Body", "body")] {
+        if let Some(v) = either(&input, upper, lower) {
+            fields.insert(lower.to_owned(), v.clone());
+        }
+    }
+    let mut f = Fields::default();
+    let from = f.required_text(&fields, "from", 40);
+    let body = f.text(&fields, "body", 1_600, true).unwrap_or_default();
+    let from = f
+        .finish(from)
+        .map_err(ApiError::Validation)?
+        .unwrap_or_default();
+    let e164 = phone::normalize(&from, &settings.default_region)
+        .map_err(|e| ApiError::field("from", e.to_string()))?;
+    let store = ctx.store.as_ref();
+    let customer = customers::id_by_phone(store, tenant, &e164).await?;
+    let now = ctx.clock.now();
+    let action = match keyword(&body) {
+        Some(Keyword::Stop) => {
+            messages::set_opt_out(store, tenant, &e164, true, customer.as_deref(), now).await?;
+            tracing::info!(tenant = %tenant, customer_id = ?customer, "number opted out of texts");
+            "opted_out"
+        }
+        Some(Keyword::Start) => {
+            messages::set_opt_out(store, tenant, &e164, false, customer.as_deref(), now).await?;
+            tracing::info!(tenant = %tenant, customer_id = ?customer, "number opted back in");
+            "opted_in"
+        }
+        None => {
+            if let Some(id) = &customer {
+                customers::note_inbound_text(store, tenant, id, &body, now).await?;
+            }
+            "received"
+        }
+    };
+    json(
+        StatusCode::OK,
+        &json!({"action": action, "customer_id": customer}),
+    )
+}

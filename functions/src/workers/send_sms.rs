@@ -1,0 +1,196 @@
+//! `send_sms`: the `sms` queue's consumer (DESIGN §2.4, §5). Each task names a recorded
+//! message; the consumer sends it through the SMS provider when it is due, outside the
+//! tenant's quiet hours, to a number that has not opted out, and records each status on the
+//! message and the customer's timeline.
+//!
+//! - Not yet due, or in quiet hours: queued again to arrive at the due time (in hops of at
+//!   most 15 minutes, the queue's longest delay), never dropped.
+//! - Opted out, no consent for a marketing kind, a review already requested within 90 days:
+//!   skipped, with the reason.
+//! - Refused by the provider: failed, and the task goes to the dead-letter queue with the
+//!   reason. Provider unavailable: retried; after the last attempt, failed and dead-lettered.
+//! - Idempotent by the message (its id is the business key): a task for a message that is no
+//!   longer `queued` does nothing, so a redelivered task never sends twice.
+
+use chrono::{DateTime, Duration, Utc};
+use crm_shared::domain::hours;
+use crm_shared::domain::message::{MessageKind, MessageStatus};
+use crm_shared::domain::tenant::TenantSettings;
+use crm_shared::ports::queue::{
+    settle, BatchOutcome, Disposition, QueueName, Received, MAX_RECEIVES,
+};
+use crm_shared::ports::sms::{Sms, SmsError};
+use crm_shared::ports::store::StoreError;
+use crm_shared::store::customers;
+use crm_shared::store::messages::{self, Message};
+
+use crate::context::Ctx;
+use crate::messaging::{schedule, SmsTask};
+
+/// At most one review request per customer in this many days.
+pub const REVIEW_REQUEST_EVERY_DAYS: i64 = 90;
+
+/// One batch: every message settled, the failures reported for redelivery.
+pub async fn consume(ctx: &Ctx, batch: Vec<Received>) -> BatchOutcome {
+    let mut outcome = BatchOutcome::default();
+    for message in batch {
+        let disposition = process(ctx, &message).await;
+        if settle(ctx.queue.as_ref(), QueueName::Sms, &message, disposition).await {
+            outcome.failed.push(message.message_id);
+        }
+    }
+    outcome
+}
+
+async fn process(ctx: &Ctx, received: &Received) -> Disposition {
+    let task: SmsTask = match serde_json::from_str(&received.body) {
+        Ok(task) => task,
+        Err(e) => return Disposition::Dead(format!("not an sms task: {e}")),
+    };
+    match deliver(ctx, &task, received.receive_count).await {
+        Ok(disposition) => disposition,
+        Err(e) => Disposition::Retry(e.to_string()),
+    }
+}
+
+/// Why a due message must not go out, if it must not.
+async fn skip_reason(
+    ctx: &Ctx,
+    message: &Message,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, StoreError> {
+    let store = ctx.store.as_ref();
+    if messages::is_opted_out(store, &message.tenant_id, &message.to).await? {
+        return Ok(Some("the number opted out (STOP)".into()));
+    }
+    let customer = match &message.customer_id {
+        Some(id) => customers::get(store, &message.tenant_id, id).await?,
+        None => None,
+    };
+    if message.kind.needs_consent() && !customer.as_ref().is_some_and(|c| c.marketing_consent) {
+        return Ok(Some("no consent to marketing texts".into()));
+    }
+    if message.kind == MessageKind::ReviewRequest {
+        if let Some(at) = customer.as_ref().and_then(|c| c.review_requested_at) {
+            if now - at < Duration::days(REVIEW_REQUEST_EVERY_DAYS) {
+                return Ok(Some(format!(
+                    "a review was already requested on {}",
+                    at.date_naive()
+                )));
+            }
+        }
+    }
+    Ok(None)
+}
+
+async fn finish(
+    ctx: &Ctx,
+    before: &Message,
+    status: MessageStatus,
+    reason: Option<String>,
+    provider_id: Option<String>,
+) -> Result<Message, StoreError> {
+    let now = ctx.clock.now();
+    let mut after = before.clone();
+    after.status = status;
+    after.reason = reason;
+    if status == MessageStatus::Sent {
+        after.provider_id = provider_id;
+        after.sent_at = Some(now);
+    }
+    messages::update(ctx.store.as_ref(), before, after, now).await
+}
+
+async fn deliver(ctx: &Ctx, task: &SmsTask, receive_count: u32) -> Result<Disposition, StoreError> {
+    let store = ctx.store.as_ref();
+    let now = ctx.clock.now();
+    let Some(message) = messages::get(store, &task.tenant_id, &task.message_id).await? else {
+        return Ok(Disposition::Dead(format!(
+            "no message {} in tenant {}",
+            task.message_id, task.tenant_id
+        )));
+    };
+    if message.status != MessageStatus::Queued {
+        return Ok(Disposition::Done);
+    }
+    let Some(settings) = ctx.settings.get(store, &task.tenant_id).await? else {
+        finish(
+            ctx,
+            &message,
+            MessageStatus::Skipped,
+            Some("the tenant is gone".into()),
+            None,
+        )
+        .await?;
+        return Ok(Disposition::Done);
+    };
+    let due = due_at(&settings, &message, now);
+    if due > now {
+        let mut waiting = message.clone();
+        if due != message.not_before {
+            waiting.not_before = due;
+            waiting = messages::update(store, &message, waiting, now).await?;
+        }
+        return Ok(match schedule(ctx, &waiting).await {
+            Ok(()) => Disposition::Done,
+            Err(e) => Disposition::Retry(format!("could not defer: {e}")),
+        });
+    }
+    if let Some(reason) = skip_reason(ctx, &message, now).await? {
+        tracing::info!(tenant = %message.tenant_id, message_id = %message.id, %reason, "text skipped");
+        finish(ctx, &message, MessageStatus::Skipped, Some(reason), None).await?;
+        return Ok(Disposition::Done);
+    }
+    let sms = Sms {
+        to: message.to.clone(),
+        from: settings.sms_from.clone(),
+        body: message.body.clone(),
+    };
+    match ctx.sms.send(&sms).await {
+        Ok(provider_id) => {
+            finish(ctx, &message, MessageStatus::Sent, None, Some(provider_id)).await?;
+            if message.kind == MessageKind::ReviewRequest {
+                if let Some(customer) = &message.customer_id {
+                    if let Err(e) =
+                        customers::mark_review_requested(store, &message.tenant_id, customer, now)
+                            .await
+                    {
+                        tracing::error!(tenant = %message.tenant_id, customer_id = %customer,
+                            error = %e, "review request sent but not recorded on the customer");
+                    }
+                }
+            }
+            tracing::info!(tenant = %message.tenant_id, message_id = %message.id,
+                kind = message.kind.as_str(), "text sent");
+            Ok(Disposition::Done)
+        }
+        Err(SmsError::Rejected(reason)) => {
+            finish(
+                ctx,
+                &message,
+                MessageStatus::Failed,
+                Some(reason.clone()),
+                None,
+            )
+            .await?;
+            Ok(Disposition::Dead(reason))
+        }
+        Err(SmsError::Transient(reason)) => {
+            if receive_count >= MAX_RECEIVES {
+                let last = format!("gave up after {MAX_RECEIVES} attempts: {reason}");
+                finish(ctx, &message, MessageStatus::Failed, Some(last), None).await?;
+            }
+            Ok(Disposition::Retry(reason))
+        }
+    }
+}
+
+/// When the message may go out: its own time, moved past quiet hours.
+fn due_at(settings: &TenantSettings, message: &Message, now: DateTime<Utc>) -> DateTime<Utc> {
+    hours::after_quiet_hours(
+        message.not_before.max(now),
+        hours::zone(&settings.time_zone),
+        &settings.quiet_hours,
+    )
+    .max(message.not_before)
+}
