@@ -24,6 +24,7 @@ pub mod list_customers;
 pub mod list_leads;
 pub mod list_messages;
 pub mod openapi;
+pub mod openapi_messages;
 pub mod remove_customer_tag;
 pub mod request_review;
 pub mod send_customer_message;

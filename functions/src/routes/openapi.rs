@@ -16,28 +16,28 @@ pub async fn handle(_ctx: &Ctx, _request: Request) -> Response<Body> {
     respond(json(StatusCode::OK, &document()))
 }
 
-fn problem(description: &str) -> Value {
+pub(crate) fn problem(description: &str) -> Value {
     json!({
         "description": description,
         "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     })
 }
 
-fn ok(description: &str, schema: &str) -> Value {
+pub(crate) fn ok(description: &str, schema: &str) -> Value {
     json!({
         "description": description,
         "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}
     })
 }
 
-fn json_body(schema: &str) -> Value {
+pub(crate) fn json_body(schema: &str) -> Value {
     json!({
         "required": true,
         "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}
     })
 }
 
-fn param(name: &str, location: &str, schema: Value, description: &str) -> Value {
+pub(crate) fn param(name: &str, location: &str, schema: Value, description: &str) -> Value {
     json!({"name": name, "in": location, "required": location == "path", "schema": schema, "description": description})
 }
 
@@ -300,7 +300,9 @@ fn operation(function: &str) -> Value {
                 "422": problem("Invalid fields")
             }
         }),
-        _ => json!({"responses": {}}),
+        other => {
+            super::openapi_messages::operation(other).unwrap_or_else(|| json!({"responses": {}}))
+        }
     }
 }
 
@@ -466,6 +468,11 @@ fn schemas() -> Value {
         }
     });
     if let (Some(all), Value::Object(more)) = (all.as_object_mut(), customer_schemas()) {
+        all.extend(more);
+    }
+    if let (Some(all), Value::Object(more)) =
+        (all.as_object_mut(), super::openapi_messages::schemas())
+    {
         all.extend(more);
     }
     all
