@@ -10,6 +10,7 @@ use crm_shared::adapters::aws;
 use crm_shared::adapters::twilio::TwilioSms;
 use crm_shared::ports::clock::SystemClock;
 use crm_shared::ports::queue::{BatchOutcome, Received};
+use crm_shared::ports::sms::{Sms, SmsError, SmsProvider};
 use lambda_http::{service_fn, Body, Request, Response};
 
 use crate::config::Config;
@@ -50,10 +51,25 @@ pub async fn aws_ctx(warm_up: WarmUp) -> Result<Ctx, Error> {
         Arc::new(SystemClock),
     )
     .with_queue(Arc::new(aws.queue));
-    if let Some(sms) = config.sms {
-        ctx = ctx.with_sms(Arc::new(TwilioSms::new(sms)?));
-    }
+    ctx = match config.sms {
+        Some(sms) => ctx.with_sms(Arc::new(TwilioSms::new(sms)?)),
+        None => ctx.with_sms(Arc::new(NoProvider)),
+    };
     Ok(ctx)
+}
+
+/// The SMS provider of a deployment that configured none: every text is refused with the
+/// reason, so it waits in the dead-letter queue (to be replayed once a provider is set)
+/// instead of vanishing into a local outbox.
+struct NoProvider;
+
+#[async_trait::async_trait]
+impl SmsProvider for NoProvider {
+    async fn send(&self, _: &Sms) -> Result<String, SmsError> {
+        Err(SmsError::Rejected(
+            "no SMS provider configured (TwilioAccountSid is empty)".into(),
+        ))
+    }
 }
 
 /// Serves one HTTP route's handler.

@@ -43,7 +43,14 @@ DELETE_ACTIONS = {"dynamodb:DeleteItem"}
 PUBLISHERS = {"capture_lead", "create_lead", "change_lead_status", "booking_webhook", "ingest_booking", "stale_leads"}
 # Functions allowed to delete items (Write::Delete): a customer's removal, a note's, and a
 # profile edit that drops a phone or email (its owner and search items go). Same rule.
-DELETERS: set[str] = {"update_customer", "delete_customer", "delete_customer_note"}
+DELETERS: set[str] = {"update_customer", "delete_customer", "delete_customer_note", "sms_inbound"}
+# Functions that queue texts (sqs:SendMessage on the sms queue), and the sender, which also
+# re-queues waiting texts and parks refused ones in its dead-letter queue.
+SMS_SENDERS = {"send_customer_message", "request_review", "booking_webhook", "ingest_booking", "send_sms"}
+QUEUE_GRANTS = {
+    fn: {"SmsQueue.Arn"} | ({"SmsDeadLetterQueue.Arn"} if fn == "send_sms" else set())
+    for fn in SMS_SENDERS
+}
 # Functions that touch neither table nor bus.
 NO_DATA_ACCESS = {"openapi"}
 
@@ -311,6 +318,9 @@ def test_policies_are_least_privilege(route_table, functions):
             elif action == "events:PutEvents":
                 if res != BUS_RESOURCES:
                     problems.append(f"{lid}: PutEvents on {sorted(res)}, not only the bus")
+            elif action == "sqs:SendMessage":
+                if res != QUEUE_GRANTS.get(fn, set()):
+                    problems.append(f"{lid}: SendMessage on {sorted(res)}, expected {sorted(QUEUE_GRANTS.get(fn, set()))}")
             else:
                 problems.append(f"{lid}: unexpected action {action}")
         if fn in NO_DATA_ACCESS and grants:
@@ -347,7 +357,7 @@ def test_lead_counting_runs_on_a_schedule_only(template, resources, functions):
     r = {k: plain(v) for k, v in resources.items()}
     assert r["EventBus"]["Type"] == "AWS::Events::EventBus"
     queues = {k for k, v in r.items() if v["Type"] == "AWS::SQS::Queue"}
-    assert queues == {"BookingDeadLetterQueue"}, f"only dead-letter queues so far: {queues}"
+    assert {"BookingDeadLetterQueue", "SmsQueue", "SmsDeadLetterQueue"} <= queues, queues
     assert "AWS::Events::Rule" not in {v["Type"] for v in r.values()}
     counter = functions["CountLeadsFunction"]["Properties"]
     events = {ev["Type"]: ev["Properties"] for ev in plain(counter["Events"]).values()}
@@ -381,6 +391,46 @@ def test_booking_facts_reach_their_consumer_and_failures_are_kept(resources, fun
     for kind in BOOKING_FACTS:
         sample = load_event(EVENTS / "eventbridge" / f"{kind}.json")
         assert sample["detail-type"] == kind and sample["detail"]["tenant_id"] == "demo", kind
+
+
+def test_texts_go_through_a_queue_with_a_dead_letter_queue(template, resources, functions):
+    """send_sms consumes the sms queue with partial batch failures; five receives and a
+    message is parked (DESIGN section 5); visibility is at least 6x the consumer's timeout."""
+    queue = plain(resources["SmsQueue"]["Properties"])
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["SmsDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": 5,
+    }
+    consumer = plain(functions["SendSmsFunction"]["Properties"])
+    assert queue["VisibilityTimeout"] >= 6 * consumer["Timeout"]
+    (event,) = consumer["Events"].values()
+    assert event["Type"] == "SQS"
+    assert event["Properties"]["Queue"] == {"Fn::GetAtt": ["SmsQueue", "Arn"]}
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert event["Properties"]["BatchSize"] <= 10
+    env = consumer["Environment"]["Variables"]
+    assert {"TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_BASE_URL"} <= set(env)
+    assert template["Parameters"]["TwilioAuthToken"].get("NoEcho") is True
+    globals_env = plain(template["Globals"]["Function"]["Environment"]["Variables"])
+    assert globals_env["SMS_QUEUE_URL"] == {"Ref": "SmsQueue"}
+    assert globals_env["SMS_DLQ_URL"] == {"Ref": "SmsDeadLetterQueue"}
+
+
+def test_every_dead_letter_queue_has_a_depth_alarm(resources):
+    r = {k: plain(v) for k, v in resources.items()}
+    dlqs = {k for k, v in r.items() if v["Type"] == "AWS::SQS::Queue" and "DeadLetter" in k}
+    assert dlqs, "no dead-letter queues"
+    watched = set()
+    for k, v in r.items():
+        if v["Type"] != "AWS::CloudWatch::Alarm":
+            continue
+        p = v["Properties"]
+        assert p["MetricName"] == "ApproximateNumberOfMessagesVisible", k
+        assert p["ComparisonOperator"] == "GreaterThanThreshold" and p["Threshold"] == 0, k
+        assert p["AlarmActions"] == [{"Ref": "AlarmTopic"}], k
+        (dim,) = p["Dimensions"]
+        watched.add(dim["Value"]["Fn::GetAtt"][0])
+    assert dlqs <= watched, f"dead-letter queues without an alarm: {sorted(dlqs - watched)}"
 
 
 def test_outputs(template):
