@@ -13,6 +13,9 @@ pub struct LocalConfig {
     pub seed: bool,
     /// `CRM_JWT_SECRET`: the HS256 secret; by default one generated into the data dir.
     pub jwt_secret: Option<String>,
+    /// Whether the queues' consumers poll in the background (always, from the environment;
+    /// tests on a fixed clock turn it off and run `workers::drain` themselves).
+    pub poll_queues: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +63,7 @@ impl LocalConfig {
                 .unwrap_or_else(|| PathBuf::from(".data")),
             seed,
             jwt_secret: get("CRM_JWT_SECRET").filter(|s| !s.is_empty()),
+            poll_queues: true,
         })
     }
 

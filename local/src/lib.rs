@@ -76,7 +76,7 @@ pub async fn start_with_clock(
         seed::seed_demo(&ctx).await?;
     }
     let (shutdown, mut stop) = watch::channel(false);
-    workers::start(&ctx, stop.clone());
+    workers::start(&ctx, stop.clone(), config.poll_queues);
     let secret = config.jwt_secret()?;
     let app = gateway::router(ctx.clone(), Arc::new(secret));
     let listener =

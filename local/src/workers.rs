@@ -64,8 +64,8 @@ pub async fn drain(ctx: &Ctx) -> Result<usize, QueueError> {
     Ok(total)
 }
 
-pub fn start(ctx: &Ctx, stop: watch::Receiver<bool>) {
-    for queue in QueueName::ALL {
+pub fn start(ctx: &Ctx, stop: watch::Receiver<bool>, poll_queues: bool) {
+    for queue in QueueName::ALL.into_iter().filter(|_| poll_queues) {
         let polling = ctx.clone();
         let mut stop_polling = stop.clone();
         tokio::spawn(async move {

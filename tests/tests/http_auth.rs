@@ -37,6 +37,8 @@ fn body_for(route: &Route) -> Option<Value> {
         (_, "create_customer") => Some(json!({"name": "Auth Customer", "phone": phone()})),
         (_, "update_customer") => Some(json!({"company": "Auth Co"})),
         (_, "add_customer_note" | "edit_customer_note") => Some(json!({"body": "Called back"})),
+        (_, "send_customer_message") => Some(json!({"body": "See you Tuesday"})),
+        (_, "update_settings") => Some(json!({"review_delay_minutes": 60})),
         ("PATCH", _) => Some(json!({"service": "Facial"})),
         (_, "change_lead_status") => Some(json!({"status": "contacted"})),
         (_, "add_lead_note") => Some(json!({"body": "Called back"})),
@@ -50,6 +52,7 @@ fn success_of(route: &Route) -> StatusCode {
     match route.function {
         "create_lead" | "add_lead_note" | "create_customer" | "add_customer_note"
         | "convert_lead" => StatusCode::CREATED,
+        "send_customer_message" | "request_review" => StatusCode::ACCEPTED,
         _ => StatusCode::OK,
     }
 }

@@ -31,6 +31,7 @@ pub const TYPES: &[&str] = &[
     "tag",
     "profile",
     "created",
+    "message",
 ];
 
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {

@@ -87,6 +87,8 @@ impl App {
             data_dir: dir.path().to_path_buf(),
             seed,
             jwt_secret: Some(SECRET.into()),
+            // On a fixed clock the test runs the queues itself (`App::drain`).
+            poll_queues: clock.is_none(),
         };
         let as_clock: Arc<dyn Clock> = match &clock {
             Some(c) => c.clone(),
@@ -116,6 +118,14 @@ impl App {
             .await
             .unwrap_or_else(|e| panic!("graceful shutdown failed: {e}"));
         dir
+    }
+
+    /// Runs the queues' consumers until nothing is visible (on a fixed clock the server does
+    /// not poll them itself); the number of messages handled.
+    pub async fn drain(&self) -> usize {
+        crm_local::workers::drain(&self.server.ctx)
+            .await
+            .unwrap_or_else(|e| panic!("drain: {e}"))
     }
 
     /// Moves the fixed clock (panics on a server with the system clock).

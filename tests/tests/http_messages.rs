@@ -1,0 +1,344 @@
+//! Texts and settings through real sockets of crm-local: the owner's settings (secrets never
+//! returned), STOP/START over the signed inbound hook, staff texting a customer, the review
+//! request a completed visit queues, and the messages list — with the local queue and
+//! outbox, on a fixed clock the test moves (no sleeping).
+
+mod common;
+
+use common::*;
+use crm_shared::http::signature;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+/// Posts `body` to a demo webhook, signed now with the demo secret (or not).
+async fn demo_hook(app: &App, hook: &str, body: &Value, signed: bool) -> Resp {
+    let text = body.to_string();
+    let mut rb = app
+        .req(Method::POST, &format!("/hooks/demo/{hook}"))
+        .header("content-type", "application/json")
+        .body(text.clone());
+    if signed {
+        rb = rb.header(signature::HEADER, demo_signature(app, &text));
+    }
+    send(rb).await
+}
+
+async fn patch_settings(app: &App, token: &str, body: &Value) -> Resp {
+    app.call(Method::PATCH, "/settings", Some(token), Some(body))
+        .await
+}
+
+/// The messages of one customer, newest first.
+async fn messages_of(app: &App, customer: &str) -> Vec<Value> {
+    let r = app.get("/messages?limit=100", &staff(DEMO)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.body["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|m| m["customer_id"] == json!(customer))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_are_the_owners_and_never_show_their_secrets() {
+    let app = App::start_fixed(true).await;
+    let r = app.get("/settings", &owner(DEMO)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["webhook_secret_set"], json!(true));
+    assert!(!r.text.contains(crm_local::seed::DEMO_WEBHOOK_SECRET));
+    assert_eq!(
+        r.body["quiet_hours"],
+        json!({"start": "20:00", "end": "09:00"})
+    );
+    assert_eq!(
+        r.body["templates"]["review_request"]["custom"],
+        json!(false)
+    );
+
+    let token = "EAAG-secret-token-0123456789";
+    let r = patch_settings(
+        &app,
+        &owner(DEMO),
+        &json!({
+            "meta": {"pixel_id": "1234567890", "access_token": token},
+            "quiet_hours": {"start": "21:00", "end": "08:30"},
+            "templates": {"review_request": "{first_name}, how was {business}? {review_url}"},
+            "review_url": "https://g.page/r/demo",
+            "time_zone": "America/New_York"
+        }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(!r.text.contains(token), "the token is never returned");
+    assert_eq!(r.body["meta"]["access_token_set"], json!(true));
+    assert_eq!(r.body["templates"]["review_request"]["custom"], json!(true));
+    let again = app.get("/settings", &owner(DEMO)).await;
+    assert!(!again.text.contains(token));
+    assert_eq!(again.body["time_zone"], json!("America/New_York"));
+    assert_eq!(again.body["meta"]["pixel_id"], json!("1234567890"));
+    // The pixel can change without sending the token again; it is kept.
+    let r = patch_settings(
+        &app,
+        &owner(DEMO),
+        &json!({"meta": {"pixel_id": "999999999"}}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let stored = crm_shared::store::tenants::get(app.server.ctx.store.as_ref(), DEMO)
+        .await
+        .expect("get")
+        .expect("tenant");
+    assert_eq!(stored.meta.map(|m| m.access_token).as_deref(), Some(token));
+
+    let bad = patch_settings(
+        &app,
+        &owner(DEMO),
+        &json!({
+            "time_zone": "Mars/Olympus",
+            "quiet_hours": {"start": "25:00", "end": "08:00"},
+            "templates": {"review_request": "Hi {firstname}", "birthday": "x"},
+            "meta": {"pixel_id": "abc"},
+            "stale_after_hours": 0,
+            "color": "blue"
+        }),
+    )
+    .await;
+    bad.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    let mut fields: Vec<String> = bad.body["errors"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|e| e["field"].as_str().map(str::to_owned))
+        .collect();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "color",
+            "meta.pixel_id",
+            "quiet_hours",
+            "stale_after_hours",
+            "templates.birthday",
+            "templates.review_request",
+            "time_zone"
+        ],
+        "{}",
+        bad.text
+    );
+    let unchanged = app.get("/settings", &owner(DEMO)).await;
+    assert_eq!(
+        unchanged.body["time_zone"],
+        json!("America/New_York"),
+        "nothing of a refused patch is kept"
+    );
+
+    for t in [admin(DEMO), staff(DEMO)] {
+        app.get("/settings", &t)
+            .await
+            .assert_problem(StatusCode::FORBIDDEN);
+        patch_settings(&app, &t, &json!({"review_delay_minutes": 5}))
+            .await
+            .assert_problem(StatusCode::FORBIDDEN);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_opts_a_number_out_start_back_in_and_staff_texts_reach_the_outbox() {
+    let app = App::start_fixed(true).await;
+    app.drain().await; // the seed's own review requests
+    let customer = demo_customer(&app).await;
+    let from = e164(crm_local::seed::DEMO_CUSTOMER_PHONE);
+    let path = format!("/customers/{customer}/messages");
+
+    demo_hook(
+        &app,
+        "sms-inbound",
+        &json!({"From": from, "Body": "STOP"}),
+        false,
+    )
+    .await
+    .assert_problem(StatusCode::UNAUTHORIZED);
+    let r = demo_hook(
+        &app,
+        "sms-inbound",
+        &json!({"From": from, "Body": "Stop"}),
+        true,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        r.body,
+        json!({"action": "opted_out", "customer_id": customer})
+    );
+
+    let refused = app
+        .post(&path, &staff(DEMO), &json!({"body": "Hello"}))
+        .await;
+    refused.assert_problem(StatusCode::CONFLICT);
+    assert_eq!(refused.body["conflict"], json!("opted_out"));
+
+    let r = demo_hook(
+        &app,
+        "sms-inbound",
+        &json!({"From": from, "Body": "START"}),
+        true,
+    )
+    .await;
+    assert_eq!(r.body["action"], json!("opted_in"));
+    let r = app
+        .post(
+            &path,
+            &staff(DEMO),
+            &json!({"body": "Your voucher is ready to collect."}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    assert_eq!(r.body["status"], json!("queued"));
+    let id = r.body["id"].as_str().unwrap_or_default().to_owned();
+
+    assert!(app.drain().await >= 1);
+    let sent: Vec<_> = app
+        .server
+        .outbox
+        .sent()
+        .into_iter()
+        .filter(|(_, sms)| sms.body == "Your voucher is ready to collect.")
+        .collect();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].1.to, from);
+    let listed = messages_of(&app, &customer).await;
+    let mine = listed
+        .iter()
+        .find(|m| m["id"] == json!(id))
+        .expect("listed");
+    assert_eq!(mine["status"], json!("sent"));
+    assert_eq!(mine["created_by"], json!("staff-1"));
+    let only_sent = app.get("/messages?status=sent", &staff(DEMO)).await;
+    assert!(only_sent.body["items"]
+        .as_array()
+        .is_some_and(|items| items.iter().all(|m| m["status"] == json!("sent"))));
+    app.get("/messages?status=lost", &staff(DEMO))
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The timeline tells the story: opted out, back in, queued, sent.
+    let timeline = app
+        .get(
+            &format!("/customers/{customer}/timeline?type=message"),
+            &staff(DEMO),
+        )
+        .await;
+    let texts: Vec<&str> = timeline.body["entries"]
+        .as_array()
+        .map(|e| e.iter().filter_map(|x| x["text"].as_str()).collect())
+        .unwrap_or_default();
+    for expected in [
+        "Opted out of texts (STOP)",
+        "Opted back in to texts (START)",
+        "Text (manual) queued",
+        "Text (manual) sent",
+    ] {
+        assert!(texts.contains(&expected), "{expected} in {texts:?}");
+    }
+
+    // A template instead of words; a bad request names its field.
+    let r = app
+        .post(&path, &staff(DEMO), &json!({"template": "follow_up"}))
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    assert!(
+        r.body["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("Demo Day Spa")),
+        "{}",
+        r.text
+    );
+    app.post(&path, &staff(DEMO), &json!({}))
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    app.post(
+        &path,
+        &staff(DEMO),
+        &json!({"body": "a", "template": "manual"}),
+    )
+    .await
+    .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_completed_visit_asks_for_one_review_after_the_delay() {
+    let app = App::start_fixed(true).await;
+    app.drain().await;
+    let phone = e164(&phone());
+    let fact = |kind: &str, version: u64| {
+        json!({
+            "type": kind, "booking_id": format!("BK-{phone}"), "version": version,
+            "start": "2026-11-15T10:00:00Z", "service": "Facial", "amount": 6000,
+            "currency": "EUR", "paid": true,
+            "customer": {"name": "Orla Kelly", "phone": phone}
+        })
+    };
+    let r = demo_hook(&app, "bookings", &fact("BookingCreated", 1), true).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let customer = r.body["customer_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let r = demo_hook(&app, "bookings", &fact("BookingCompleted", 2), true).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // Delivered twice (at least once): still one request.
+    demo_hook(&app, "bookings", &fact("BookingCompleted", 2), true).await;
+
+    let queued = messages_of(&app, &customer).await;
+    assert_eq!(queued.len(), 1, "{queued:?}");
+    assert_eq!(queued[0]["kind"], json!("review_request"));
+    assert_eq!(
+        queued[0]["not_before"],
+        json!("2026-11-15T14:00:00Z"),
+        "two hours after noon"
+    );
+    app.drain().await;
+    assert_eq!(
+        messages_of(&app, &customer).await[0]["status"],
+        json!("queued")
+    );
+
+    app.advance(chrono::Duration::hours(2));
+    app.drain().await;
+    assert_eq!(
+        messages_of(&app, &customer).await[0]["status"],
+        json!("sent")
+    );
+    let profile = app
+        .get(&format!("/customers/{customer}"), &staff(DEMO))
+        .await;
+    assert_eq!(
+        profile.body["customer"]["review_requested_at"],
+        json!("2026-11-15T14:00:00Z")
+    );
+
+    let again = app
+        .post(
+            &format!("/customers/{customer}/review-request"),
+            &staff(DEMO),
+            &json!({}),
+        )
+        .await;
+    again.assert_problem(StatusCode::CONFLICT);
+    assert_eq!(
+        again.body["review_requested_at"],
+        json!("2026-11-15T14:00:00Z")
+    );
+    app.advance(chrono::Duration::days(91));
+    let later = app
+        .post(
+            &format!("/customers/{customer}/review-request"),
+            &staff(DEMO),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(later.status, StatusCode::ACCEPTED, "{}", later.text);
+}
