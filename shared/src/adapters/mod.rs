@@ -5,6 +5,8 @@ pub mod aws;
 pub mod dynamo;
 pub mod eventbridge;
 pub mod local_bus;
+pub mod local_capi;
 pub mod local_queue;
+pub mod meta_capi;
 pub mod sqlite;
 pub mod sqs;
