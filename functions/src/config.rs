@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use crm_shared::adapters::meta_capi;
 use crm_shared::adapters::sqs::QueueUrls;
 use crm_shared::ports::queue::QueueName;
 
@@ -12,6 +13,8 @@ pub struct Config {
     /// The queues this function may use: `<NAME>_QUEUE_URL` with `<NAME>_DLQ_URL` (both, or
     /// neither), e.g. `SMS_QUEUE_URL` and `SMS_DLQ_URL`.
     pub queues: HashMap<QueueName, QueueUrls>,
+    /// `META_GRAPH_URL` (default Meta's): where conversion events go; a stub in tests.
+    pub meta_graph_url: String,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -47,6 +50,9 @@ impl Config {
             table_name: need("TABLE_NAME")?,
             event_bus_name: need("EVENT_BUS_NAME")?,
             queues,
+            meta_graph_url: get("META_GRAPH_URL")
+                .filter(|v| !v.trim().is_empty())
+                .unwrap_or_else(|| meta_capi::DEFAULT_BASE_URL.to_owned()),
         })
     }
 }

@@ -3,10 +3,12 @@
 
 use std::sync::Arc;
 
+use crm_shared::adapters::local_capi::RecordingCapi;
 use crm_shared::adapters::local_queue::LocalQueue;
 use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::http::problem::ApiError;
 use crm_shared::ports::bus::{DomainEvent, EventBus};
+use crm_shared::ports::capi::ConversionsApi;
 use crm_shared::ports::clock::Clock;
 use crm_shared::ports::queue::Queue;
 use crm_shared::ports::store::Store;
@@ -21,6 +23,9 @@ pub struct Ctx {
     pub queue: Arc<dyn Queue>,
     /// Tenant settings this process read recently.
     pub settings: Arc<SettingsCache>,
+    /// Meta's Conversions API; a recorder that sends nothing until `with_capi` chooses
+    /// another (the bins choose Meta's Graph API).
+    pub capi: Arc<dyn ConversionsApi>,
 }
 
 impl Ctx {
@@ -37,11 +42,17 @@ impl Ctx {
             clock,
             queue,
             settings: Arc::default(),
+            capi: Arc::new(RecordingCapi::new()),
         }
     }
 
     pub fn with_queue(mut self, queue: Arc<dyn Queue>) -> Self {
         self.queue = queue;
+        self
+    }
+
+    pub fn with_capi(mut self, capi: Arc<dyn ConversionsApi>) -> Self {
+        self.capi = capi;
         self
     }
 

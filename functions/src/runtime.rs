@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use crm_shared::adapters::aws;
+use crm_shared::adapters::meta_capi::MetaCapi;
 use crm_shared::ports::clock::SystemClock;
 use crm_shared::ports::queue::{BatchOutcome, Received};
 use lambda_http::{service_fn, Body, Request, Response};
@@ -43,12 +44,14 @@ pub async fn aws_ctx(warm_up: WarmUp) -> Result<Ctx, Error> {
         warm_up,
     )
     .await;
+    let capi = MetaCapi::new(&config.meta_graph_url)?;
     Ok(Ctx::new(
         Arc::new(aws.store),
         Arc::new(aws.bus),
         Arc::new(SystemClock),
     )
-    .with_queue(Arc::new(aws.queue)))
+    .with_queue(Arc::new(aws.queue))
+    .with_capi(Arc::new(capi)))
 }
 
 /// Serves one HTTP route's handler.

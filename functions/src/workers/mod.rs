@@ -2,4 +2,5 @@
 
 pub mod count_leads;
 pub mod ingest_booking;
+pub mod send_conversions;
 pub mod stale_leads;
