@@ -4,10 +4,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crm_functions::workers::{count_leads, ingest_booking, stale_leads};
+use crm_functions::workers::{count_leads, ingest_booking, send_conversions, stale_leads};
 use crm_functions::Ctx;
 use crm_shared::adapters::local_bus::LocalBus;
 use crm_shared::domain::booking::BookingKind;
+use crm_shared::ports::queue::{pump, QueueError, QueueName};
 use serde_json::json;
 use tokio::sync::watch;
 
@@ -78,4 +79,72 @@ pub fn subscribe(ctx: &Ctx, bus: &LocalBus) {
 pub async fn stopped(stop: &mut watch::Receiver<bool>) {
     // The guard `wait_for` returns is dropped here, before any other await.
     let _ = stop.wait_for(|s| *s).await.is_ok();
+}
+
+/// How often the local consumer of the `conversions` queue looks for messages.
+const CONVERSIONS_EVERY: Duration = Duration::from_secs(1);
+/// Visibility of a received conversions message (six times a request's timeout, as in AWS).
+const CONVERSIONS_VISIBILITY_SECS: u32 = 60;
+/// Wait before a failed conversions message comes back.
+const CONVERSIONS_RETRY_SECS: u32 = 30;
+
+/// The Meta Conversions API pipeline, as the template wires it in AWS: the bus's lead events
+/// go to the `conversions` queue as EventBridge envelopes, and a poller feeds them to
+/// `send_conversions` until the server stops.
+pub fn start_conversions(ctx: &Ctx, bus: &LocalBus, stop: watch::Receiver<bool>) {
+    let queueing = ctx.clone();
+    bus.subscribe(
+        &["lead.captured", "lead.status_changed"],
+        Arc::new(move |event| {
+            let ctx = queueing.clone();
+            tokio::spawn(async move {
+                let envelope = json!({
+                    "detail-type": event.detail_type,
+                    "source": crm_shared::ports::bus::SOURCE,
+                    "detail": event.detail,
+                });
+                if let Err(e) = ctx
+                    .queue
+                    .send(QueueName::Conversions, &envelope.to_string(), 0)
+                    .await
+                {
+                    tracing::error!(error = %e, "lead event not queued for the Conversions API");
+                }
+            });
+        }),
+    );
+    let sending = ctx.clone();
+    let mut stop = stop;
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(CONVERSIONS_EVERY);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    if let Err(e) = drain_conversions(&sending).await {
+                        tracing::error!(error = %e, "conversions queue unavailable");
+                    }
+                }
+                () = stopped(&mut stop) => return,
+            }
+        }
+    });
+}
+
+/// Feeds `send_conversions` until the queue has nothing visible. Returns the messages read.
+pub async fn drain_conversions(ctx: &Ctx) -> Result<usize, QueueError> {
+    let mut total = 0;
+    loop {
+        let n = pump(
+            ctx.queue.as_ref(),
+            QueueName::Conversions,
+            CONVERSIONS_VISIBILITY_SECS,
+            CONVERSIONS_RETRY_SECS,
+            |batch| send_conversions::consume(ctx, batch),
+        )
+        .await?;
+        if n == 0 {
+            return Ok(total);
+        }
+        total += n;
+    }
 }
