@@ -109,12 +109,19 @@ struct Ready {
     event: ConversionEvent,
 }
 
+/// An event to send and the messages (indices in the batch) that asked for it.
+struct Pending {
+    ready: Ready,
+    messages: Vec<usize>,
+}
+
+/// Events to send by (tenant, pixel), each once by its event id.
+type Outgoing = BTreeMap<(String, String), BTreeMap<String, Pending>>;
+
 /// One batch: settles every message and reports those that must come back.
 pub async fn consume(ctx: &Ctx, batch: Vec<Received>) -> BatchOutcome {
     let mut dispositions: Vec<Option<Disposition>> = Vec::with_capacity(batch.len());
-    // (tenant, pixel) → event id → (event, the messages asking for it)
-    let mut outgoing: BTreeMap<(String, String), BTreeMap<String, (Ready, Vec<usize>)>> =
-        BTreeMap::new();
+    let mut outgoing = Outgoing::new();
     for (i, message) in batch.iter().enumerate() {
         match prepare(ctx, message).await {
             Ok(ready) => {
@@ -124,19 +131,22 @@ pub async fn consume(ctx: &Ctx, batch: Vec<Received>) -> BatchOutcome {
                     .or_default();
                 group
                     .entry(ready.event.event_id.clone())
-                    .or_insert_with(|| (ready, Vec::new()))
-                    .1
+                    .or_insert_with(|| Pending {
+                        ready,
+                        messages: Vec::new(),
+                    })
+                    .messages
                     .push(i);
             }
             Err(done) => dispositions.push(Some(done)),
         }
     }
     for group in outgoing.into_values() {
-        let pending: Vec<(Ready, Vec<usize>)> = group.into_values().collect();
+        let pending: Vec<Pending> = group.into_values().collect();
         for chunk in requests(&pending) {
             let outcome = send_request(ctx, chunk).await;
-            for (_, messages) in chunk {
-                for &i in messages {
+            for p in chunk {
+                for &i in &p.messages {
                     dispositions[i] = Some(outcome.clone());
                 }
             }
@@ -153,11 +163,11 @@ pub async fn consume(ctx: &Ctx, batch: Vec<Received>) -> BatchOutcome {
 }
 
 /// Sends one request (one pixel, at most 1,000 events) and marks its events sent.
-async fn send_request(ctx: &Ctx, chunk: &[(Ready, Vec<usize>)]) -> Disposition {
-    let Some((first, _)) = chunk.first() else {
+async fn send_request(ctx: &Ctx, chunk: &[Pending]) -> Disposition {
+    let Some(Pending { ready: first, .. }) = chunk.first() else {
         return Disposition::Done;
     };
-    let events: Vec<ConversionEvent> = chunk.iter().map(|(r, _)| r.event.clone()).collect();
+    let events: Vec<ConversionEvent> = chunk.iter().map(|p| p.ready.event.clone()).collect();
     let to = Destination {
         pixel_id: &first.meta.pixel_id,
         access_token: &first.meta.access_token,
@@ -168,7 +178,7 @@ async fn send_request(ctx: &Ctx, chunk: &[(Ready, Vec<usize>)]) -> Disposition {
             tracing::info!(tenant = %first.tenant, pixel_id = %first.meta.pixel_id,
                 events = events.len(), received, "conversion events sent");
             let now = ctx.clock.now();
-            for (ready, _) in chunk {
+            for Pending { ready, .. } in chunk {
                 // The events are sent: a marker that fails to write costs at most a repeat,
                 // which Meta deduplicates by the event id.
                 if let Err(e) = conversions::mark_sent(

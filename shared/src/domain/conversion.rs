@@ -293,7 +293,7 @@ mod tests {
     fn at(day: u32, hour: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, day, hour, 0, 0)
             .single()
-            .unwrap_or_else(Utc::now)
+            .unwrap_or_default()
     }
 
     fn lead() -> Lead {
