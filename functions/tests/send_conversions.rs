@@ -536,3 +536,45 @@ async fn a_malformed_message_goes_to_the_dead_letter_queue_and_the_rest_are_sent
     assert_eq!(w.stub.seen().len(), 1);
     assert_eq!(w.visible().await, 0);
 }
+
+#[tokio::test]
+async fn a_won_lead_is_a_purchase_worth_its_paid_booking() {
+    let w = world(true).await;
+    let id = w.lead(7, 1000).await;
+    let start_at = start() + chrono::Duration::days(1);
+    for (kind, version, extra) in [
+        ("BookingCreated", 1, json!({})),
+        (
+            "BookingCompleted",
+            2,
+            json!({"amount": 8550, "currency": "EUR", "paid": true}),
+        ),
+    ] {
+        let mut detail = json!({"tenant_id": TENANT, "booking_id": "BK-7", "version": version,
+            "start": start_at, "lead_id": id, "customer": {"phone": "+353870000007"}});
+        if let (Some(d), Some(e)) = (detail.as_object_mut(), extra.as_object()) {
+            d.extend(e.clone());
+        }
+        crm_functions::workers::ingest_booking::handle(
+            &w.ctx,
+            json!({"detail-type": kind, "source": "booking.system", "detail": detail}),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{kind}: {e}"));
+    }
+    let lead = leads::get(w.ctx.store.as_ref(), TENANT, &id)
+        .await
+        .expect("get")
+        .expect("lead");
+    assert_eq!(lead.status.as_str(), "won");
+    w.enqueue(&status_changed(&id, "won", start())).await;
+    assert_eq!(w.pump().await, 1);
+    let events = w.stub.events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["event_name"], "Purchase");
+    assert_eq!(
+        events[0]["custom_data"]["value"], 85.5,
+        "the paid amount, not the expected value"
+    );
+    assert_eq!(events[0]["custom_data"]["currency"], "EUR");
+}
