@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use crm_shared::adapters::meta_capi;
 use crm_shared::adapters::sqs::QueueUrls;
 use crm_shared::adapters::twilio::TwilioConfig;
 use crm_shared::ports::queue::QueueName;
@@ -17,6 +18,8 @@ pub struct Config {
     /// `TWILIO_AUTH_TOKEN` (both, or neither), `TWILIO_BASE_URL` (default Twilio's),
     /// `SMS_DEFAULT_FROM`. Only the SMS sender needs it.
     pub sms: Option<TwilioConfig>,
+    /// `META_GRAPH_URL` (default Meta's): where conversion events go; a stub in tests.
+    pub meta_graph_url: String,
 }
 
 /// How long the SMS sender waits for the provider.
@@ -70,6 +73,9 @@ impl Config {
             event_bus_name: need("EVENT_BUS_NAME")?,
             queues,
             sms,
+            meta_graph_url: get("META_GRAPH_URL")
+                .filter(|v| !v.trim().is_empty())
+                .unwrap_or_else(|| meta_capi::DEFAULT_BASE_URL.to_owned()),
         })
     }
 }

@@ -3,11 +3,13 @@
 
 use std::sync::Arc;
 
+use crm_shared::adapters::local_capi::RecordingCapi;
 use crm_shared::adapters::local_queue::LocalQueue;
 use crm_shared::adapters::outbox::Outbox;
 use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::http::problem::ApiError;
 use crm_shared::ports::bus::{DomainEvent, EventBus};
+use crm_shared::ports::capi::ConversionsApi;
 use crm_shared::ports::clock::Clock;
 use crm_shared::ports::queue::Queue;
 use crm_shared::ports::sms::SmsProvider;
@@ -25,6 +27,9 @@ pub struct Ctx {
     pub sms: Arc<dyn SmsProvider>,
     /// Tenant settings this process read recently.
     pub settings: Arc<SettingsCache>,
+    /// Meta's Conversions API; a recorder that sends nothing until `with_capi` chooses
+    /// another (the bins choose Meta's Graph API).
+    pub capi: Arc<dyn ConversionsApi>,
 }
 
 impl Ctx {
@@ -43,6 +48,7 @@ impl Ctx {
             queue,
             sms: Arc::new(Outbox::new()),
             settings: Arc::default(),
+            capi: Arc::new(RecordingCapi::new()),
         }
     }
 
@@ -53,6 +59,11 @@ impl Ctx {
 
     pub fn with_sms(mut self, sms: Arc<dyn SmsProvider>) -> Self {
         self.sms = sms;
+        self
+    }
+
+    pub fn with_capi(mut self, capi: Arc<dyn ConversionsApi>) -> Self {
+        self.capi = capi;
         self
     }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use crm_shared::adapters::aws;
+use crm_shared::adapters::meta_capi::MetaCapi;
 use crm_shared::adapters::twilio::TwilioSms;
 use crm_shared::ports::clock::SystemClock;
 use crm_shared::ports::queue::{BatchOutcome, Received};
@@ -45,12 +46,14 @@ pub async fn aws_ctx(warm_up: WarmUp) -> Result<Ctx, Error> {
         warm_up,
     )
     .await;
+    let capi = MetaCapi::new(&config.meta_graph_url)?;
     let mut ctx = Ctx::new(
         Arc::new(aws.store),
         Arc::new(aws.bus),
         Arc::new(SystemClock),
     )
-    .with_queue(Arc::new(aws.queue));
+    .with_queue(Arc::new(aws.queue))
+    .with_capi(Arc::new(capi));
     ctx = match config.sms {
         Some(sms) => ctx.with_sms(Arc::new(TwilioSms::new(sms)?)),
         None => ctx.with_sms(Arc::new(NoProvider)),

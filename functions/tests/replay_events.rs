@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crm_functions::workers::{count_leads, ingest_booking, stale_leads};
+use crm_functions::workers::{count_leads, ingest_booking, send_conversions, stale_leads};
 use crm_functions::Ctx;
 use crm_shared::adapters::local_bus::LocalBus;
 use crm_shared::adapters::sqlite::SqliteStore;
@@ -255,4 +255,49 @@ async fn the_booking_consumer_refuses_what_it_cannot_apply() {
         ingest_booking::handle(&ctx, unknown).await,
         Err(ingest_booking::ConsumeError::UnknownTenant(_))
     ));
+}
+
+/// The SQS sample: a `lead.captured` envelope as the conversions rule delivers it, taken by
+/// the Conversions API sender. With Meta configured the sample lead goes out as a `Lead`
+/// event (recorded in memory); a redelivery sends nothing more.
+#[tokio::test]
+async fn the_conversions_sender_takes_its_sqs_event() {
+    use crm_shared::adapters::local_capi::RecordingCapi;
+    use crm_shared::domain::tenant::MetaSettings;
+
+    assert!(WORKERS.contains(&"send_conversions"));
+    let path = events_dir().join("sqs").join("send_conversions.json");
+    let event: aws_lambda_events::event::sqs::SqsEvent =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("event")).expect("sqs event");
+    let ctx = demo_ctx().await;
+    let mut settings = tenants::get(ctx.store.as_ref(), "demo")
+        .await
+        .expect("get")
+        .expect("demo");
+    settings.meta = Some(MetaSettings {
+        pixel_id: "1234567890".into(),
+        access_token: "token".into(),
+        test_event_code: None,
+    });
+    let mut item = crm_shared::ports::store::to_item(&settings).expect("item");
+    let key = crm_shared::store::keys::settings("demo");
+    item.insert("PK".into(), key.pk.into());
+    item.insert("SK".into(), key.sk.into());
+    ctx.store
+        .write(crm_shared::ports::store::Write::put(item))
+        .await
+        .expect("settings");
+    let recorder = RecordingCapi::new();
+    let ctx = ctx.with_capi(Arc::new(recorder.clone()));
+    for _ in 0..2 {
+        let batch = crm_functions::runtime::received(event.clone());
+        assert_eq!(batch.len(), 1);
+        let outcome = send_conversions::consume(&ctx, batch).await;
+        assert!(outcome.failed.is_empty(), "{outcome:?}");
+    }
+    let sent = recorder.sent();
+    assert_eq!(sent.len(), 1, "sent once");
+    assert_eq!(sent[0].pixel_id, "1234567890");
+    assert_eq!(sent[0].events[0].event_name, "Lead");
+    assert_eq!(sent[0].events[0].event_id, SAMPLE_LEAD);
 }

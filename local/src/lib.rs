@@ -15,6 +15,7 @@ use crm_shared::adapters::local_bus::LocalBus;
 use crm_shared::adapters::local_queue::LocalQueue;
 use crm_shared::adapters::outbox::Outbox;
 use crm_shared::adapters::sqlite::SqliteStore;
+use crm_shared::ports::capi::ConversionsApi;
 use crm_shared::ports::clock::{Clock, SystemClock};
 use tokio::sync::watch;
 
@@ -63,15 +64,29 @@ pub async fn start_with_clock(
     config: LocalConfig,
     clock: Arc<dyn Clock>,
 ) -> Result<Server, Box<dyn std::error::Error + Send + Sync>> {
+    start_with_capi(config, clock, None).await
+}
+
+/// As `start_with_clock`, sending conversion events to `capi` (Meta's Graph API, or a stub)
+/// instead of recording them in memory.
+pub async fn start_with_capi(
+    config: LocalConfig,
+    clock: Arc<dyn Clock>,
+    capi: Option<Arc<dyn ConversionsApi>>,
+) -> Result<Server, Box<dyn std::error::Error + Send + Sync>> {
     std::fs::create_dir_all(&config.data_dir)?;
     let store = SqliteStore::open(&config.data_dir.join("crm.sqlite3"))?;
     let bus = LocalBus::new();
     let queue = LocalQueue::open(&config.data_dir.join("queues.sqlite3"), clock.clone())?;
     let outbox = Outbox::new();
-    let ctx = Ctx::new(Arc::new(store.clone()), Arc::new(bus.clone()), clock)
+    let mut ctx = Ctx::new(Arc::new(store.clone()), Arc::new(bus.clone()), clock)
         .with_queue(Arc::new(queue.clone()))
         .with_sms(Arc::new(outbox.clone()));
+    if let Some(capi) = capi {
+        ctx = ctx.with_capi(capi);
+    }
     workers::subscribe(&ctx, &bus);
+    workers::route_conversions(&ctx, &bus);
     if config.seed {
         seed::seed_demo(&ctx).await?;
     }

@@ -5,8 +5,10 @@
 //!                                  print a bearer token the local server accepts
 
 use crm_local::LocalConfig;
+use crm_shared::adapters::meta_capi::MetaCapi;
 use crm_shared::http::auth::{Claims, Role};
 use crm_shared::http::routes::{Access, ROUTES, WORKERS};
+use crm_shared::ports::capi::ConversionsApi;
 use crm_shared::ports::store::table;
 use serde_json::json;
 
@@ -66,6 +68,15 @@ fn token(args: &[String]) -> Result<String, Error> {
     )?)
 }
 
+/// `META_GRAPH_URL` set: conversion events go to that Graph API (Meta's, or a stub);
+/// unset: they are recorded in memory and nothing leaves the machine.
+fn meta_capi() -> Result<Option<std::sync::Arc<dyn ConversionsApi>>, Error> {
+    match std::env::var("META_GRAPH_URL") {
+        Ok(url) if !url.trim().is_empty() => Ok(Some(std::sync::Arc::new(MetaCapi::new(&url)?))),
+        _ => Ok(None),
+    }
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -85,7 +96,12 @@ async fn main() -> Result<(), Error> {
                         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
                 )
                 .init();
-            let server = crm_local::start(LocalConfig::from_env()?).await?;
+            let server = crm_local::start_with_capi(
+                LocalConfig::from_env()?,
+                std::sync::Arc::new(crm_shared::ports::clock::SystemClock),
+                meta_capi()?,
+            )
+            .await?;
             println!("Pipeline CRM on {}  (admin API token: scripts/dev token --tenant demo --role owner)", server.url());
             crm_local::signal().await;
             tracing::info!("shutting down: finishing requests in flight");

@@ -4,7 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crm_functions::workers::{count_leads, ingest_booking, send_sms, stale_leads};
+use crm_functions::workers::{
+    count_leads, ingest_booking, send_conversions, send_sms, stale_leads,
+};
 use crm_functions::Ctx;
 use crm_shared::adapters::local_bus::LocalBus;
 use crm_shared::domain::booking::BookingKind;
@@ -28,7 +30,7 @@ const RETRY_AFTER_SECS: u32 = 30;
 async fn consume(ctx: &Ctx, queue: QueueName, batch: Vec<Received>) -> BatchOutcome {
     match queue {
         QueueName::Sms => send_sms::consume(ctx, batch).await,
-        QueueName::Conversions => BatchOutcome::default(),
+        QueueName::Conversions => send_conversions::consume(ctx, batch).await,
     }
 }
 
@@ -150,4 +152,30 @@ pub fn subscribe(ctx: &Ctx, bus: &LocalBus) {
 pub async fn stopped(stop: &mut watch::Receiver<bool>) {
     // The guard `wait_for` returns is dropped here, before any other await.
     let _ = stop.wait_for(|s| *s).await.is_ok();
+}
+
+/// Routes lead events on the local bus to the `conversions` queue, as the template's
+/// `LeadConversionsRule` does in AWS (the SQS body is the EventBridge envelope).
+pub fn route_conversions(ctx: &Ctx, bus: &LocalBus) {
+    let queueing = ctx.clone();
+    bus.subscribe(
+        &["lead.captured", "lead.status_changed"],
+        Arc::new(move |event| {
+            let ctx = queueing.clone();
+            tokio::spawn(async move {
+                let envelope = json!({
+                    "detail-type": event.detail_type,
+                    "source": crm_shared::ports::bus::SOURCE,
+                    "detail": event.detail,
+                });
+                if let Err(e) = ctx
+                    .queue
+                    .send(QueueName::Conversions, &envelope.to_string(), 0)
+                    .await
+                {
+                    tracing::error!(error = %e, "lead event not queued for the Conversions API");
+                }
+            });
+        }),
+    );
 }

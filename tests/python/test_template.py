@@ -55,6 +55,9 @@ QUEUE_GRANTS = {
 NO_DATA_ACCESS = {"openapi"}
 
 TABLE_RESOURCES = {"Table.Arn", "${Table.Arn}/index/*"}
+# Queue consumers may send to their own dead-letter queue (a refused message, with its
+# reason) and to nothing else.
+DEAD_LETTERING = {"send_conversions": {"ConversionsDeadLetterQueue.Arn"}}
 BUS_RESOURCES = {"EventBus.Arn"}
 
 
@@ -319,8 +322,9 @@ def test_policies_are_least_privilege(route_table, functions):
                 if res != BUS_RESOURCES:
                     problems.append(f"{lid}: PutEvents on {sorted(res)}, not only the bus")
             elif action == "sqs:SendMessage":
-                if res != QUEUE_GRANTS.get(fn, set()):
-                    problems.append(f"{lid}: SendMessage on {sorted(res)}, expected {sorted(QUEUE_GRANTS.get(fn, set()))}")
+                expected = QUEUE_GRANTS.get(fn, set()) | DEAD_LETTERING.get(fn, set())
+                if res != expected:
+                    problems.append(f"{lid}: SendMessage on {sorted(res)}, expected {sorted(expected)}")
             else:
                 problems.append(f"{lid}: unexpected action {action}")
         if fn in NO_DATA_ACCESS and grants:
@@ -357,8 +361,11 @@ def test_lead_counting_runs_on_a_schedule_only(template, resources, functions):
     r = {k: plain(v) for k, v in resources.items()}
     assert r["EventBus"]["Type"] == "AWS::Events::EventBus"
     queues = {k for k, v in r.items() if v["Type"] == "AWS::SQS::Queue"}
-    assert {"BookingDeadLetterQueue", "SmsQueue", "SmsDeadLetterQueue"} <= queues, queues
-    assert "AWS::Events::Rule" not in {v["Type"] for v in r.values()}
+    assert queues == {"BookingDeadLetterQueue", "SmsQueue", "SmsDeadLetterQueue"} | CONVERSIONS_QUEUES, (
+        f"unexpected queues: {queues}"
+    )
+    rules = {k for k, v in r.items() if v["Type"] == "AWS::Events::Rule"}
+    assert rules == {"LeadConversionsRule"}, f"no counting rule, only the conversions one: {rules}"
     counter = functions["CountLeadsFunction"]["Properties"]
     events = {ev["Type"]: ev["Properties"] for ev in plain(counter["Events"]).values()}
     assert set(events) == {"ScheduleV2"}, events
@@ -533,3 +540,78 @@ def test_stale_leads_run_hourly(functions):
     (event,) = props["Events"].values()
     assert event["Type"] == "ScheduleV2"
     assert event["Properties"]["ScheduleExpression"] == "rate(1 hour)"
+
+
+# --------------------------------------------------------------------------- Meta Conversions API
+
+CONVERSIONS_QUEUES = {"ConversionsQueue", "ConversionsDeadLetterQueue"}
+
+
+def test_conversions_queue_has_a_dead_letter_queue_and_room_for_retries(resources, functions):
+    """DESIGN §5: maxReceiveCount 5, visibility at least 6x the consumer's timeout, encrypted."""
+    queue = plain(resources["ConversionsQueue"]["Properties"])
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["ConversionsDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": 5,
+    }
+    assert queue["SqsManagedSseEnabled"] is True
+    timeout = plain(functions["SendConversionsFunction"]["Properties"])["Timeout"]
+    assert queue["VisibilityTimeout"] >= 6 * timeout, (queue["VisibilityTimeout"], timeout)
+    dlq = plain(resources["ConversionsDeadLetterQueue"]["Properties"])
+    assert dlq["MessageRetentionPeriod"] == 1209600 and dlq["SqsManagedSseEnabled"] is True
+
+
+def test_lead_events_reach_the_conversions_queue(resources):
+    rule = plain(resources["LeadConversionsRule"]["Properties"])
+    assert rule["EventBusName"] == {"Ref": "EventBus"}
+    assert rule["EventPattern"] == {
+        "source": ["pipeline.crm"],
+        "detail-type": ["lead.captured", "lead.status_changed"],
+    }
+    (target,) = rule["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": ["ConversionsQueue", "Arn"]}
+    assert target["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": ["ConversionsDeadLetterQueue", "Arn"]}
+    policy = plain(resources["ConversionsQueuePolicy"]["Properties"])
+    assert {"Ref": "ConversionsQueue"} in policy["Queues"]
+    (st,) = policy["PolicyDocument"]["Statement"]
+    assert st["Principal"] == {"Service": "events.amazonaws.com"} and st["Action"] == "sqs:SendMessage"
+    assert {"Fn::GetAtt": ["ConversionsQueue", "Arn"]} in as_list(st["Resource"])
+    assert st["Condition"]["ArnEquals"]["aws:SourceArn"] == {"Fn::GetAtt": ["LeadConversionsRule", "Arn"]}
+
+
+def test_send_conversions_consumes_the_queue_with_partial_failures(functions):
+    props = plain(functions["SendConversionsFunction"]["Properties"])
+    (event,) = props["Events"].values()
+    assert event["Type"] == "SQS"
+    p = event["Properties"]
+    assert p["Queue"] == {"Fn::GetAtt": ["ConversionsQueue", "Arn"]}
+    assert p["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert 1 <= p["BatchSize"] <= 10
+    env = props["Environment"]["Variables"]
+    assert env["CONVERSIONS_QUEUE_URL"] == {"Ref": "ConversionsQueue"}
+    assert env["CONVERSIONS_DLQ_URL"] == {"Ref": "ConversionsDeadLetterQueue"}
+    assert env["META_GRAPH_URL"] == {"Ref": "MetaGraphUrl"}
+
+
+def test_meta_graph_url_defaults_to_meta(template):
+    assert template["Parameters"]["MetaGraphUrl"]["Default"] == "https://graph.facebook.com"
+
+
+def test_conversions_dead_letters_raise_an_alarm(resources):
+    alarm = plain(resources["ConversionsDeadLetterAlarm"])
+    assert alarm["Type"] == "AWS::CloudWatch::Alarm"
+    p = alarm["Properties"]
+    assert (p["Namespace"], p["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    assert p["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["ConversionsDeadLetterQueue", "QueueName"]}}
+    ]
+    assert p["ComparisonOperator"] == "GreaterThanThreshold" and p["Threshold"] == 0
+
+
+def test_the_conversions_sample_is_what_the_queue_delivers():
+    sample = load_event(EVENTS / "sqs" / "send_conversions.json")
+    (record,) = sample["Records"]
+    assert record["eventSource"] == "aws:sqs"
+    body = json.loads(record["body"])
+    assert body["source"] == "pipeline.crm" and body["detail-type"] == "lead.captured"
+    assert body["detail"]["tenant_id"] == "demo" and body["detail"]["lead_id"]

@@ -761,7 +761,7 @@ async fn deleting_a_customer_removes_every_item_of_theirs() {
         .iter()
         .filter(|k| k.contains(&id) || k.contains("una@x.ie") || k.contains("una-"))
         .collect();
-    assert!(theirs.is_empty(), "left behind: {theirs:?}");
+    assert!(theirs.is_empty(), "left behind: {theirs:?} (customer {id})");
     // Their phone, email and booking ids are free: a new customer can have them.
     create(
         &app,

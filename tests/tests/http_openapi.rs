@@ -117,13 +117,19 @@ async fn every_route_of_the_table_is_mounted_and_unknown_paths_are_a_problem_404
             }
             "create_customer" => Some(json!({"name": "Mounted Customer", "phone": phone()})),
             "update_customer" => Some(json!({"company": "Mounted Co"})),
+            "send_customer_message" => Some(json!({"body": "mounted"})),
+            "update_settings" => Some(json!({"review_delay_minutes": 60})),
             _ => None,
         };
         let token = matches!(route.access, Access::Admin(_)).then_some(tok.as_str());
-        let r = if route.function == "booking_webhook" {
-            let body = json!({"type": "BookingCreated", "booking_id": "MOUNTED-1", "version": 1,
-                "start": "2026-12-01T10:00:00Z", "customer": {"phone": phone()}})
-            .to_string();
+        let signed = match route.function {
+            "booking_webhook" => Some(json!({"type": "BookingCreated", "booking_id": "MOUNTED-1",
+                "version": 1, "start": "2026-12-01T10:00:00Z", "customer": {"phone": phone()}})),
+            "sms_inbound" => Some(json!({"From": phone(), "Body": "Thanks!"})),
+            _ => None,
+        };
+        let r = if let Some(body) = signed {
+            let body = body.to_string();
             let signature = demo_signature(&app, &body);
             send(
                 app.req(method, &path)

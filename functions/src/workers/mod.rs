@@ -2,5 +2,6 @@
 
 pub mod count_leads;
 pub mod ingest_booking;
+pub mod send_conversions;
 pub mod send_sms;
 pub mod stale_leads;

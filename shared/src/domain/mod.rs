@@ -4,6 +4,7 @@
 pub mod analytics;
 pub mod booking;
 pub mod capture;
+pub mod conversion;
 pub mod customer;
 pub mod hours;
 pub mod lead;

@@ -257,7 +257,14 @@ pub const ROUTES: &[Route] = &[
 ];
 
 /// Functions that are not HTTP routes: consumers and scheduled jobs.
-pub const WORKERS: &[&str] = &["count_leads", "ingest_booking", "stale_leads", "send_sms"];
+pub const WORKERS: &[&str] = &[
+    "count_leads",
+    "ingest_booking",
+    "stale_leads",
+    "send_sms",
+    // Meta Conversions API sender (the `conversions` queue's consumer).
+    "send_conversions",
+];
 
 /// The route serving `method` + `path` template, if any.
 pub fn find(method: &str, path: &str) -> Option<&'static Route> {

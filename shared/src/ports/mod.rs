@@ -2,6 +2,7 @@
 
 pub mod bus;
 pub mod capacity;
+pub mod capi;
 pub mod clock;
 pub mod queue;
 pub mod sms;

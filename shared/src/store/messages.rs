@@ -19,7 +19,7 @@ use crate::ports::store::{
     from_item, table, to_item, Check, Cond, Cursor, Index, Item, Key, Query, Store, StoreError,
     Write, PK, SK,
 };
-use crate::store::customers::timeline_write;
+use crate::store::customers::{owned_pointer, timeline_write};
 
 /// Messages of a tenant, newest first.
 pub const MESSAGES_INDEX: Index = Index::Gsi(1);

@@ -1,5 +1,6 @@
 //! Access patterns over the store port, written once for both adapters.
 
+pub mod conversions;
 pub mod customers;
 pub mod keys;
 pub mod leads;

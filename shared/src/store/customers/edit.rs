@@ -503,7 +503,8 @@ pub async fn delete_note(
 }
 
 /// Deletes a customer and every item that is theirs: bookings, timeline, notes, the owners
-/// of their phones, emails and bookings, and their search items. The customer item goes
+/// of their phones, emails and bookings, their search items, and what their pointers name
+/// (messages). The customer item goes
 /// last, so an interrupted delete can simply be run again.
 pub async fn delete(
     store: &dyn Store,
@@ -529,6 +530,7 @@ pub async fn delete(
                 if let Some(pair) = k.sk.strip_prefix(DUP_POINTER) {
                     keys.push(Key::new(duplicates_pk(tenant), pair));
                 }
+                keys.extend(pointed(&k.sk));
                 if k.sk != "C" {
                     keys.push(k);
                 }

@@ -216,6 +216,27 @@ pub(crate) fn owner_item(key: &Key, customer_id: &str) -> Item {
     item
 }
 
+/// Sort-key prefix of a pointer, in a customer's partition, to an item of theirs kept
+/// elsewhere (a message, a missed call): deleting the customer deletes what it points to.
+pub(crate) const OWNED_POINTER: &str = "OWN#";
+
+/// The pointer that makes `owned` the customer's (written with it).
+pub(crate) fn owned_pointer(tenant: &str, customer: &str, owned: &Key) -> Write {
+    let mut item = Item::new();
+    item.insert(PK.into(), customer_pk(tenant, customer).into());
+    item.insert(
+        SK.into(),
+        format!("{OWNED_POINTER}{}|{}", owned.pk, owned.sk).into(),
+    );
+    Write::put(item)
+}
+
+/// The item a pointer's sort key points to.
+pub(crate) fn pointed(sk: &str) -> Option<Key> {
+    let (pk, sk) = sk.strip_prefix(OWNED_POINTER)?.split_once('|')?;
+    Some(Key::new(pk, sk))
+}
+
 /// The customer who owns a phone number (E.164), if any.
 pub async fn id_by_phone(
     store: &dyn Store,
