@@ -3,7 +3,7 @@
 //! `X-Crm-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`).
 
 use crm_shared::domain::booking::read_fact;
-use crm_shared::domain::tenant::is_valid_tenant_id;
+use crm_shared::domain::tenant::{is_valid_tenant_id, TenantSettings};
 use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{body_bytes, json, object_body, path_param, respond};
 use crm_shared::http::signature;
@@ -19,7 +19,9 @@ pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(receive(ctx, &request).await)
 }
 
-async fn receive(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
+/// The settings of the path's tenant once the request's signature is checked with its
+/// webhook secret (every signed webhook starts here): unknown tenant 404, bad signature 401.
+pub async fn signed_tenant(ctx: &Ctx, request: &Request) -> Result<TenantSettings, ApiError> {
     let tenant = path_param(request, "tenant")?;
     if !is_valid_tenant_id(&tenant) {
         return Err(ApiError::NotFound("tenant"));
@@ -39,6 +41,11 @@ async fn receive(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErro
         ctx.clock.now().timestamp(),
     )
     .map_err(|e| ApiError::BadSignature(e.to_string()))?;
+    Ok(settings)
+}
+
+async fn receive(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
+    let settings = signed_tenant(ctx, request).await?;
     let (input, _) = object_body(request, false)?;
     let (fact, contact) =
         read_fact(&input, None, &settings.default_region).map_err(ApiError::Validation)?;

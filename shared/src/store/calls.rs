@@ -19,7 +19,7 @@ use crate::ports::store::{
     from_item, table, to_item, Check, Cond, Cursor, Index, Item, Key, Query, Store, StoreError,
     Write, PK, SK,
 };
-use crate::store::customers::timeline_write;
+use crate::store::customers::{self, timeline_write, Customer, CustomerWriteError};
 
 /// Open missed calls of a tenant, newest first (sparse: handled ones leave it).
 pub const OPEN_MISSED_INDEX: Index = Index::Gsi(1);
@@ -436,4 +436,46 @@ pub async fn set_sms_message(
 /// (automatically and by hand, or on a retried webhook) is one text.
 pub fn recovery_message_id(missed_call_id: &str) -> String {
     format!("missed-{missed_call_id}")
+}
+
+/// The customer a caller is: the owner of their number, else a new customer (segment lead)
+/// made by the same path as one made by hand, so their number's owner and search items are
+/// right. `true` when created.
+pub async fn caller(
+    store: &dyn Store,
+    tenant: &str,
+    phone: &str,
+    name: Option<&str>,
+    thresholds: &crate::domain::customer::Thresholds,
+    now: DateTime<Utc>,
+) -> Result<(Customer, bool), CustomerWriteError> {
+    let key = customers::phone_owner_key(tenant, phone);
+    for _ in 0..MAX_ATTEMPTS {
+        if let Some(id) = customers::owner(store, &key).await? {
+            if let Some(c) = customers::get(store, tenant, &id).await? {
+                return Ok((c, false));
+            }
+        }
+        let profile = customers::Profile {
+            name: name.map(str::to_owned),
+            phones: Some(vec![phone.to_owned()]),
+            ..customers::Profile::default()
+        };
+        match customers::create(
+            store,
+            tenant,
+            &profile,
+            &std::collections::BTreeSet::new(),
+            thresholds,
+            now,
+        )
+        .await
+        {
+            Ok(c) => return Ok((c, true)),
+            // Someone made them meanwhile (another call, a booking): take that one.
+            Err(CustomerWriteError::Taken { .. }) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(StoreError::Conflict.into())
 }
