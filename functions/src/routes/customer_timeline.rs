@@ -31,6 +31,8 @@ pub const TYPES: &[&str] = &[
     "tag",
     "profile",
     "created",
+    // Calls (issue 5 item 4).
+    "call",
 ];
 
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
