@@ -50,6 +50,8 @@ fn success_of(route: &Route) -> StatusCode {
     match route.function {
         "create_lead" | "add_lead_note" | "create_customer" | "add_customer_note"
         | "convert_lead" => StatusCode::CREATED,
+        // Calls, missed calls and tasks (issue 5 items 4 and 6).
+        "missed_call_sms" => StatusCode::CREATED,
         _ => StatusCode::OK,
     }
 }

@@ -120,9 +120,13 @@ async fn every_route_of_the_table_is_mounted_and_unknown_paths_are_a_problem_404
             _ => None,
         };
         let token = matches!(route.access, Access::Admin(_)).then_some(tok.as_str());
-        let r = if route.function == "booking_webhook" {
-            let body = json!({"type": "BookingCreated", "booking_id": "MOUNTED-1", "version": 1,
+        let r = if matches!(route.function, "booking_webhook" | "call_webhook") {
+            let body = if route.function == "call_webhook" {
+                json!({"call_id": "MOUNTED-CALL-1", "from": phone(), "status": "missed"})
+            } else {
+                json!({"type": "BookingCreated", "booking_id": "MOUNTED-1", "version": 1,
                 "start": "2026-12-01T10:00:00Z", "customer": {"phone": phone()}})
+            }
             .to_string();
             let signature = demo_signature(&app, &body);
             send(
