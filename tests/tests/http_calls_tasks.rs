@@ -110,6 +110,11 @@ async fn a_missed_call_makes_the_customer_enters_the_queue_is_texted_and_handled
     assert_eq!(c.status, StatusCode::OK, "{}", c.text);
     assert_eq!(c.body["customer"]["segment"], json!("lead"));
     assert_eq!(c.body["customer"]["name"], json!("Sean Kelly"));
+    assert_eq!(
+        c.body["customer"]["source"],
+        json!("phone_call"),
+        "first touch"
+    );
     let calls = timeline_of(&app, &tok, &customer, "call").await;
     assert_eq!(calls.len(), 1, "{calls:?}");
     assert_eq!(calls[0]["type"], json!("call"));

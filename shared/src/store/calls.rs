@@ -461,12 +461,14 @@ pub async fn caller(
             phones: Some(vec![phone.to_owned()]),
             ..customers::Profile::default()
         };
-        match customers::create(
+        match customers::create_from(
             store,
             tenant,
             &profile,
             &std::collections::BTreeSet::new(),
             thresholds,
+            Some(crate::domain::source::Source::PhoneCall),
+            "Customer created from a call",
             now,
         )
         .await
