@@ -8,6 +8,9 @@ pub mod routes;
 pub mod runtime;
 pub mod workers;
 
+// Follow-up tasks of new leads (issue 5 item 6).
+pub mod followup;
+
 use lambda_http::{Body, Request, Response};
 
 pub use context::Ctx;
@@ -45,6 +48,13 @@ pub async fn dispatch(function: &str, ctx: &Ctx, request: Request) -> Option<Res
         "sms_inbound" => sms_inbound::handle(ctx, request).await,
         "get_settings" => get_settings::handle(ctx, request).await,
         "update_settings" => update_settings::handle(ctx, request).await,
+        // Calls, missed calls and tasks (issue 5 items 4 and 6).
+        "call_webhook" => call_webhook::handle(ctx, request).await,
+        "list_missed_calls" => list_missed_calls::handle(ctx, request).await,
+        "missed_call_sms" => missed_call_sms::handle(ctx, request).await,
+        "handle_missed_call" => handle_missed_call::handle(ctx, request).await,
+        "list_tasks" => list_tasks::handle(ctx, request).await,
+        "complete_task" => complete_task::handle(ctx, request).await,
         _ => return None,
     })
 }

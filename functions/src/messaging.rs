@@ -215,9 +215,9 @@ pub async fn request_review(
 impl From<MessagingError> for ApiError {
     fn from(e: MessagingError) -> Self {
         match e {
-            MessagingError::Template { kind, error } => ApiError::field(
-                "template",
+            MessagingError::Template { kind, error } => ApiError::conflict(
                 format!("the tenant's {kind} template cannot be used: {error}"),
+                serde_json::json!({"conflict": "template", "kind": kind}),
             ),
             MessagingError::Store(e) => e.into(),
             MessagingError::Queue(e) => ApiError::Unavailable(e.to_string()),

@@ -13,7 +13,7 @@ use crm_shared::domain::lead::{Lead, NewLead};
 use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::http::routes::{ROUTES, WORKERS};
 use crm_shared::ports::clock::{Clock, FixedClock, SystemClock};
-use crm_shared::store::{customers, leads, tenants};
+use crm_shared::store::{calls, customers, leads, tasks, tenants};
 use serde_json::Value;
 
 const SAMPLE_LEAD: &str = "01JDEMEVNT0000000000000001";
@@ -21,6 +21,8 @@ const SAMPLE_LEAD: &str = "01JDEMEVNT0000000000000001";
 const SAMPLE_CUSTOMER: &str = "01JDEMCUST0000000000000001";
 /// The note id in the customer note samples, replaced by one the replay creates.
 const SAMPLE_NOTE: &str = "01JDEMNOTE0000000000000001";
+/// The missed call id in the missed-call samples, replaced by one the replay records.
+const SAMPLE_MISSED: &str = "01JDEMMXSD0000000000000001";
 /// The demo tenant's webhook secret the sample webhook is signed with.
 const WEBHOOK_SECRET: &str = "demo-webhook-secret";
 
@@ -57,6 +59,9 @@ async fn demo_ctx_at(clock: Arc<dyn Clock>) -> Ctx {
     leads::insert(&store, &lead, 48, 24, now)
         .await
         .expect("lead");
+    tasks::create_contact_task(&store, &lead, &settings)
+        .await
+        .expect("the sample lead's contact task");
     Ctx::new(Arc::new(store), Arc::new(LocalBus::new()), clock)
 }
 
@@ -95,11 +100,43 @@ async fn demo_customer(ctx: &Ctx) -> String {
     }
 }
 
+/// A missed call of the demo tenant, recorded as the call webhook would; its id.
+async fn sample_missed_call(ctx: &Ctx) -> String {
+    let store = ctx.store.as_ref();
+    let now = ctx.clock.now();
+    let call = crm_shared::domain::call::Call {
+        call_id: "CA-SEED".into(),
+        from: "+353870000002".into(),
+        to: None,
+        status: crm_shared::domain::call::CallStatus::Missed,
+        started_at: now,
+        duration_seconds: 0,
+        name: Some("Seed Caller".into()),
+    };
+    let (customer, _) = calls::caller(
+        store,
+        "demo",
+        &call.from,
+        call.name.as_deref(),
+        &Default::default(),
+        now,
+    )
+    .await
+    .expect("caller");
+    calls::record(store, "demo", &call, &customer.id, "Seed Caller", now)
+        .await
+        .expect("call")
+        .missed_call
+        .expect("a missed call")
+        .id
+}
+
 fn expected_status(function: &str) -> u16 {
     match function {
         "capture_lead" | "create_lead" | "add_lead_note" | "create_customer"
         | "add_customer_note" | "convert_lead" => 201,
         "send_customer_message" | "request_review" => 202,
+        "call_webhook" | "missed_call_sms" => 201,
         _ => 200,
     }
 }
@@ -140,6 +177,10 @@ async fn every_route_has_a_sample_event_its_handler_answers() {
                 text = text.replace(SAMPLE_NOTE, &note.id);
             }
             text = text.replace(SAMPLE_CUSTOMER, &customer);
+        }
+        if text.contains(SAMPLE_MISSED) {
+            let missed = sample_missed_call(&ctx).await;
+            text = text.replace(SAMPLE_MISSED, &missed);
         }
         assert_eq!(
             event["routeKey"].as_str(),

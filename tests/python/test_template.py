@@ -46,7 +46,15 @@ PUBLISHERS = {"capture_lead", "create_lead", "change_lead_status", "booking_webh
 DELETERS: set[str] = {"update_customer", "delete_customer", "delete_customer_note", "sms_inbound"}
 # Functions that queue texts (sqs:SendMessage on the sms queue), and the sender, which also
 # re-queues waiting texts and parks refused ones in its dead-letter queue.
-SMS_SENDERS = {"send_customer_message", "request_review", "booking_webhook", "ingest_booking", "send_sms"}
+SMS_SENDERS = {
+    "send_customer_message",
+    "request_review",
+    "booking_webhook",
+    "ingest_booking",
+    "send_sms",
+    "call_webhook",
+    "missed_call_sms",
+}
 QUEUE_GRANTS = {
     fn: {"SmsQueue.Arn"} | ({"SmsDeadLetterQueue.Arn"} if fn == "send_sms" else set())
     for fn in SMS_SENDERS

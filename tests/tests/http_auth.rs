@@ -53,6 +53,8 @@ fn success_of(route: &Route) -> StatusCode {
         "create_lead" | "add_lead_note" | "create_customer" | "add_customer_note"
         | "convert_lead" => StatusCode::CREATED,
         "send_customer_message" | "request_review" => StatusCode::ACCEPTED,
+        // Calls, missed calls and tasks (issue 5 items 4 and 6).
+        "missed_call_sms" => StatusCode::CREATED,
         _ => StatusCode::OK,
     }
 }

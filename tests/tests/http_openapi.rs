@@ -126,6 +126,9 @@ async fn every_route_of_the_table_is_mounted_and_unknown_paths_are_a_problem_404
             "booking_webhook" => Some(json!({"type": "BookingCreated", "booking_id": "MOUNTED-1",
                 "version": 1, "start": "2026-12-01T10:00:00Z", "customer": {"phone": phone()}})),
             "sms_inbound" => Some(json!({"From": phone(), "Body": "Thanks!"})),
+            "call_webhook" => {
+                Some(json!({"call_id": "MOUNTED-CALL-1", "from": phone(), "status": "missed"}))
+            }
             _ => None,
         };
         let r = if let Some(body) = signed {

@@ -68,6 +68,7 @@ async fn capture(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErro
     match inserted {
         leads::Inserted::Created => {
             tracing::info!(tenant = %tenant, lead_id = %id, source = %lead.source, "lead captured");
+            crate::followup::open_contact_task(ctx, &settings, &lead).await;
             ctx.publish(vec![captured_event(&lead)]).await;
             answer(kind, &id, &settings.redirect_url, false)
         }

@@ -35,6 +35,7 @@ async fn create(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError
     {
         leads::Inserted::Created => {
             tracing::info!(tenant = %claims.tenant_id, lead_id = %id, actor = %claims.sub, "lead created");
+            crate::followup::open_contact_task(ctx, &settings, &lead).await;
             ctx.publish(vec![captured_event(&lead)]).await;
             json_versioned(StatusCode::CREATED, &lead, lead.version)
         }

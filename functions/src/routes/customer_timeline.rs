@@ -32,6 +32,8 @@ pub const TYPES: &[&str] = &[
     "profile",
     "created",
     "message",
+    // Calls (issue 5 item 4).
+    "call",
 ];
 
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {

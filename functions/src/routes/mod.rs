@@ -34,3 +34,11 @@ pub mod update_customer;
 pub mod update_lead;
 pub mod update_settings;
 pub mod webhook;
+
+// Calls, missed calls and tasks (issue 5 items 4 and 6).
+pub mod call_webhook;
+pub mod complete_task;
+pub mod handle_missed_call;
+pub mod list_missed_calls;
+pub mod list_tasks;
+pub mod missed_call_sms;

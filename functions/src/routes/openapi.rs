@@ -300,6 +300,78 @@ fn operation(function: &str) -> Value {
                 "422": problem("Invalid fields")
             }
         }),
+        // Calls, missed calls and tasks (issue 5 items 4 and 6).
+        "call_webhook" => json!({
+            "parameters": [
+                {
+                    "name": "tenant", "in": "path", "required": true, "example": "demo",
+                    "schema": {"type": "string", "examples": ["demo"]}, "description": "Tenant id"
+                },
+                param(
+                    "X-Crm-Signature", "header", json!({"type": "string"}),
+                    "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\" keyed with the tenant's webhook secret>; within 5 minutes of now"
+                )
+            ],
+            "requestBody": json_body("CallReport"),
+            "responses": {
+                "201": ok("Recorded (on the timeline; a missed call entered the recovery queue)", "CallAnswer"),
+                "200": ok("This call id was recorded before: what the first delivery recorded", "CallAnswer"),
+                "400": problem("Malformed request"),
+                "401": problem("Missing, bad or expired signature, or no webhook secret configured"),
+                "404": problem("Unknown tenant"),
+                "409": problem("The caller's number was taken by a concurrent change; retry"),
+                "413": problem("Body over 16 KB"),
+                "415": problem("Unsupported content type"),
+                "422": problem("Invalid fields, each named")
+            }
+        }),
+        "list_missed_calls" => json!({
+            "parameters": [
+                param("status", "query", json!({"type": "string", "enum": ["open", "handled", "all"]}), "Which missed calls (default open)"),
+                param("limit", "query", json!({"type": "integer", "minimum": 1, "maximum": 100}), "Page size (default 25)"),
+                param("cursor", "query", json!({"type": "string"}), "next_cursor of the previous page")
+            ],
+            "responses": {"200": ok("A page of missed calls, newest first", "MissedCallPage"), "422": problem("Invalid parameter, each named")}
+        }),
+        "missed_call_sms" => json!({
+            "parameters": [missed_call_param()],
+            "requestBody": {
+                "required": false,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RecoveryText"}}}
+            },
+            "responses": {
+                "201": ok("The recovery text was queued (now) and recorded on the missed call", "RecoveryTextAnswer"),
+                "404": problem("No such missed call in your tenant"),
+                "409": problem("Handled already (conflict: handled), its recovery text is queued already (conflict: sms_queued, message_id), or the tenant's template cannot be used"),
+                "413": problem("Body over 16 KB"),
+                "415": problem("Unsupported content type"),
+                "422": problem("Invalid fields, each named")
+            }
+        }),
+        "handle_missed_call" => json!({
+            "parameters": [missed_call_param()],
+            "responses": {
+                "200": ok("The missed call, handled (again: as first handled)", "MissedCall"),
+                "404": problem("No such missed call in your tenant")
+            }
+        }),
+        "list_tasks" => json!({
+            "parameters": [
+                param("assignee", "query", json!({"type": "string", "enum": ["me", "all"]}), "Only your tasks (default all)"),
+                param("due", "query", json!({"type": "string", "enum": ["true", "false"]}), "Only tasks due by now"),
+                param("status", "query", json!({"type": "string", "enum": ["open", "done", "all"]}), "Which tasks (default open: soonest due first; otherwise newest first)"),
+                param("limit", "query", json!({"type": "integer", "minimum": 1, "maximum": 100}), "Page size (default 25)"),
+                param("cursor", "query", json!({"type": "string"}), "next_cursor of the previous page")
+            ],
+            "responses": {"200": ok("A page of tasks", "TaskPage"), "422": problem("Invalid parameter, each named")}
+        }),
+        "complete_task" => json!({
+            "parameters": [param("id", "path", json!({"type": "string"}), "Task id (`<lead id>.contact`)")],
+            "responses": {
+                "200": ok("The task, done (again: as first completed)", "Task"),
+                "404": problem("No such task in your tenant")
+            }
+        }),
         other => {
             super::openapi_messages::operation(other).unwrap_or_else(|| json!({"responses": {}}))
         }
@@ -470,9 +542,14 @@ fn schemas() -> Value {
     if let (Some(all), Value::Object(more)) = (all.as_object_mut(), customer_schemas()) {
         all.extend(more);
     }
+    // Calls, missed calls and tasks (issue 5 items 4 and 6).
     if let (Some(all), Value::Object(more)) =
         (all.as_object_mut(), super::openapi_messages::schemas())
     {
+        all.extend(more);
+    }
+    // Calls, missed calls and tasks (issue 5 items 4 and 6).
+    if let (Some(all), Value::Object(more)) = (all.as_object_mut(), call_task_schemas()) {
         all.extend(more);
     }
     all
@@ -566,6 +643,104 @@ fn customer_schemas() -> Value {
                 "spending": {"type": "object", "required": ["total", "average_per_visit"]},
                 "bookings": {"type": "array", "items": {"type": "object", "required": ["booking_id", "version", "status", "start"]}},
                 "leads": {"type": "array", "items": {"$ref": "#/components/schemas/Lead"}}
+            }
+        }
+    })
+}
+
+fn missed_call_param() -> Value {
+    param(
+        "id",
+        "path",
+        json!({"type": "string"}),
+        "Missed call id (ULID)",
+    )
+}
+
+/// The schemas of the calls, missed-call and task routes.
+fn call_task_schemas() -> Value {
+    let nullable_text = |max: u32| json!({"type": ["string", "null"], "maxLength": max});
+    let missed_call = json!({
+        "type": "object",
+        "required": ["id", "call_id", "customer_id", "phone", "name", "at", "status", "version"],
+        "properties": {
+            "id": {"type": "string"}, "call_id": {"type": "string"}, "customer_id": {"type": "string"},
+            "phone": {"type": "string"}, "name": {"type": "string"},
+            "at": {"type": "string", "format": "date-time"},
+            "call_status": {"type": "string", "enum": ["missed", "voicemail"]},
+            "status": {"type": "string", "enum": ["open", "handled"]},
+            "handled_by": {"type": "string"}, "handled_at": {"type": "string", "format": "date-time"},
+            "sms_message_id": {"type": "string"}, "version": {"type": "integer"}
+        }
+    });
+    json!({
+        "CallReport": {
+            "type": "object",
+            "required": ["call_id", "from", "status"],
+            "additionalProperties": false,
+            "properties": {
+                "call_id": {"type": "string", "minLength": 1, "maxLength": 100},
+                "from": {"type": "string", "maxLength": 32, "description": "The caller; national numbers read in the tenant's region"},
+                "to": nullable_text(32),
+                "status": {"type": "string", "enum": ["missed", "answered", "voicemail"]},
+                "started_at": {"type": ["string", "null"], "format": "date-time"},
+                "duration_seconds": {"type": ["integer", "null"], "minimum": 0, "maximum": 86400},
+                "name": nullable_text(200)
+            }
+        },
+        "CallAnswer": {
+            "type": "object",
+            "required": ["recorded", "call_id", "status", "customer_id", "customer_created", "timeline_entry_id", "missed_call"],
+            "properties": {
+                "recorded": {"type": "boolean"},
+                "call_id": {"type": "string"},
+                "status": {"type": "string", "enum": ["missed", "answered", "voicemail"]},
+                "customer_id": {"type": "string"},
+                "customer_created": {"type": "boolean"},
+                "timeline_entry_id": {"type": "string"},
+                "missed_call": {"anyOf": [{"$ref": "#/components/schemas/MissedCall"}, {"type": "null"}]}
+            }
+        },
+        "MissedCall": missed_call,
+        "MissedCallPage": {
+            "type": "object",
+            "required": ["missed_calls", "next_cursor"],
+            "properties": {
+                "missed_calls": {"type": "array", "items": {"$ref": "#/components/schemas/MissedCall"}},
+                "next_cursor": {"type": ["string", "null"]}
+            }
+        },
+        "RecoveryText": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {"body": {"type": ["string", "null"], "maxLength": 1600, "description": "Your words; none: the tenant's missed_call template"}}
+        },
+        "RecoveryTextAnswer": {
+            "type": "object",
+            "required": ["missed_call", "message"],
+            "properties": {
+                "missed_call": {"$ref": "#/components/schemas/MissedCall"},
+                "message": {"type": "object", "required": ["id", "kind", "to", "body", "status", "not_before"]}
+            }
+        },
+        "Task": {
+            "type": "object",
+            "required": ["id", "lead_id", "kind", "title", "due_at", "status", "lead_name", "created_at", "version"],
+            "properties": {
+                "id": {"type": "string"}, "lead_id": {"type": "string"}, "kind": {"type": "string"},
+                "title": {"type": "string"}, "due_at": {"type": "string", "format": "date-time"},
+                "assignee": {"type": "string"}, "status": {"type": "string", "enum": ["open", "done"]},
+                "lead_name": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"},
+                "completed_by": {"type": "string"}, "completed_at": {"type": "string", "format": "date-time"},
+                "version": {"type": "integer"}
+            }
+        },
+        "TaskPage": {
+            "type": "object",
+            "required": ["tasks", "next_cursor"],
+            "properties": {
+                "tasks": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}},
+                "next_cursor": {"type": ["string", "null"]}
             }
         }
     })

@@ -21,8 +21,8 @@ use crm_shared::ports::queue::{
 };
 use crm_shared::ports::sms::{Sms, SmsError};
 use crm_shared::ports::store::StoreError;
-use crm_shared::store::customers;
 use crm_shared::store::messages::{self, Message};
+use crm_shared::store::{calls, customers};
 
 use crate::context::Ctx;
 use crate::messaging::{schedule, SmsTask};
@@ -69,6 +69,17 @@ async fn skip_reason(
     };
     if message.kind.needs_consent() && !customer.as_ref().is_some_and(|c| c.marketing_consent) {
         return Ok(Some("no consent to marketing texts".into()));
+    }
+    // An automatic recovery text waits its minutes; staff may have handled the call by then.
+    // (A text staff sent from the queue goes out even if they mark the call handled at once.)
+    if let (MessageKind::MissedCall, Some(call), "system") = (
+        message.kind,
+        &message.missed_call_id,
+        message.created_by.as_str(),
+    ) {
+        if calls::is_handled(store, &message.tenant_id, call).await? {
+            return Ok(Some("the missed call was handled meanwhile".into()));
+        }
     }
     if message.kind == MessageKind::ReviewRequest {
         if let Some(at) = customer.as_ref().and_then(|c| c.review_requested_at) {

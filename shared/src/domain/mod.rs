@@ -3,6 +3,7 @@
 
 pub mod analytics;
 pub mod booking;
+pub mod call;
 pub mod capture;
 pub mod conversion;
 pub mod customer;

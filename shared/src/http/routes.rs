@@ -254,6 +254,48 @@ pub const ROUTES: &[Route] = &[
         Role::Owner,
         "Change the business's settings",
     ),
+    // Calls, missed calls and tasks (issue 5 items 4 and 6).
+    public(
+        "POST",
+        "/hooks/{tenant}/calls",
+        "call_webhook",
+        "A call from the telephony system (signed webhook)",
+    ),
+    admin(
+        "GET",
+        "/missed-calls",
+        "list_missed_calls",
+        Role::Staff,
+        "The missed-call recovery queue, newest first",
+    ),
+    admin(
+        "POST",
+        "/missed-calls/{id}/sms",
+        "missed_call_sms",
+        Role::Staff,
+        "Queue a missed call's recovery text",
+    ),
+    admin(
+        "POST",
+        "/missed-calls/{id}/handled",
+        "handle_missed_call",
+        Role::Staff,
+        "Mark a missed call handled",
+    ),
+    admin(
+        "GET",
+        "/tasks",
+        "list_tasks",
+        Role::Staff,
+        "Follow-up tasks, soonest due first",
+    ),
+    admin(
+        "POST",
+        "/tasks/{id}/complete",
+        "complete_task",
+        Role::Staff,
+        "Complete a follow-up task",
+    ),
 ];
 
 /// Functions that are not HTTP routes: consumers and scheduled jobs.

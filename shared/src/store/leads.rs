@@ -277,6 +277,8 @@ pub struct LeadDetail {
     pub events: Vec<StatusEvent>,
     /// Newest first.
     pub notes: Vec<Note>,
+    /// Follow-up tasks (the "contact lead" task of a new lead).
+    pub tasks: Vec<crate::store::tasks::Task>,
 }
 
 /// Most events or notes returned with a lead (the rest belong to the timeline's pages).
@@ -308,10 +310,12 @@ pub async fn detail(
         )
         .await?
         .typed::<Note>()?;
+    let tasks = crate::store::tasks::of_lead(store, tenant, id).await?;
     Ok(Some(LeadDetail {
         lead,
         events,
         notes,
+        tasks,
     }))
 }
 

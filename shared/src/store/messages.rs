@@ -123,6 +123,13 @@ pub async fn create(store: &dyn Store, m: Message) -> Result<Created, StoreError
         Write::put(message_item(&m)?).with_check(Check::new("message_exists", Cond::NotExists))
     ];
     writes.extend(entry(&m, m.created_at)?);
+    if let Some(customer) = &m.customer_id {
+        writes.push(owned_pointer(
+            &m.tenant_id,
+            customer,
+            &message_key(&m.tenant_id, &m.id),
+        ));
+    }
     match store.transact(writes).await {
         Ok(()) => Ok(Created::New(m)),
         Err(StoreError::ConditionFailed("message_exists")) => {

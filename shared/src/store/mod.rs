@@ -8,3 +8,7 @@ pub mod messages;
 pub mod stale;
 pub mod stats;
 pub mod tenants;
+
+// Calls, the missed-call recovery queue and follow-up tasks (issue 5 items 4 and 6).
+pub mod calls;
+pub mod tasks;

@@ -361,7 +361,48 @@ pub async fn target_path(
         }
         path = path.replace("{id}", &customer);
     }
+    // Calls, missed calls and tasks (issue 5 items 4 and 6).
+    if path.starts_with("/missed-calls/{id}") {
+        let missed = fresh_missed_call(app, tenant).await;
+        path = path.replace("{id}", &missed);
+    }
+    if path.starts_with("/tasks/{id}") {
+        path = path.replace("{id}", &format!("{lead_id}.contact"));
+    }
     path.replace("{id}", lead_id)
+}
+
+/// An open missed call of `tenant` from a new number (recorded straight in the store); its id.
+pub async fn fresh_missed_call(app: &App, tenant: &str) -> String {
+    use crm_shared::domain::call::{Call, CallStatus};
+    use crm_shared::store::calls;
+    let store = app.server.ctx.store.as_ref();
+    let now = app.now();
+    let call = Call {
+        call_id: format!("CA-{}", ulid::Ulid::new()),
+        from: e164(&phone()),
+        to: None,
+        status: CallStatus::Missed,
+        started_at: now,
+        duration_seconds: 0,
+        name: Some("Missed Caller".into()),
+    };
+    let (customer, _) = calls::caller(
+        store,
+        tenant,
+        &call.from,
+        call.name.as_deref(),
+        &Default::default(),
+        now,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("caller: {e}"));
+    calls::record(store, tenant, &call, &customer.id, "Missed Caller", now)
+        .await
+        .unwrap_or_else(|e| panic!("record call: {e}"))
+        .missed_call
+        .unwrap_or_else(|| panic!("a missed call"))
+        .id
 }
 
 /// `body` signed now with the demo tenant's webhook secret, as `X-Crm-Signature` wants it.

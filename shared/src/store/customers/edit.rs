@@ -179,9 +179,36 @@ pub async fn create(
     thresholds: &Thresholds,
     now: DateTime<Utc>,
 ) -> Result<Customer, CustomerWriteError> {
+    create_from(
+        store,
+        tenant,
+        profile,
+        tags,
+        thresholds,
+        None,
+        "Customer created by hand",
+        now,
+    )
+    .await
+}
+
+/// Creates a customer as [`create`] does, with a first-touch `source` and the text of the
+/// timeline's `created` entry (a caller becomes a customer with `phone_call`).
+#[allow(clippy::too_many_arguments)]
+pub async fn create_from(
+    store: &dyn Store,
+    tenant: &str,
+    profile: &Profile,
+    tags: &BTreeSet<String>,
+    thresholds: &Thresholds,
+    source: Option<crate::domain::source::Source>,
+    created_text: &str,
+    now: DateTime<Utc>,
+) -> Result<Customer, CustomerWriteError> {
     let mut c = Customer::new(tenant, &Contact::default(), None, now);
     profile.apply(&mut c);
     c.tags = tags.clone();
+    c.source = source;
     let class = classify(
         &Facts {
             totals: &c.totals,
@@ -216,7 +243,7 @@ pub async fn create(
         tenant,
         &c.id,
         "created",
-        "Customer created by hand".into(),
+        created_text.into(),
         Value::Null,
         now,
     )?);

@@ -1,0 +1,116 @@
+//! `POST /hooks/{tenant}/calls`: the telephony / voice agent reports a call, signed like the
+//! booking webhook (`webhook::verified_tenant`). Every call goes on its customer's
+//! timeline (an unknown caller becomes a customer); a missed one enters the recovery queue
+//! and, when the tenant says so, gets its recovery text queued for N minutes later.
+//! The same call id again records nothing: 200 with what the first delivery recorded.
+
+use chrono::Duration;
+use crm_shared::domain::call::read_call;
+use crm_shared::domain::message::MessageKind;
+use crm_shared::domain::tenant::TenantSettings;
+use crm_shared::http::problem::ApiError;
+use crm_shared::http::request::{json, object_body, respond};
+use crm_shared::store::calls::{self, MissedCall, MissedCallStatus};
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+
+use crate::context::Ctx;
+use crate::messaging::{self, Outgoing};
+use crate::routes::webhook::verified_tenant;
+
+pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
+    respond(receive(ctx, &request).await)
+}
+
+async fn receive(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
+    let settings = verified_tenant(ctx, request).await?;
+    let tenant = settings.tenant_id.clone();
+    let (input, _) = object_body(request, false)?;
+    let now = ctx.clock.now();
+    let call = read_call(&input, &settings.default_region, now).map_err(ApiError::Validation)?;
+    let store = ctx.store.as_ref();
+    let (customer, created) = calls::caller(
+        store,
+        &tenant,
+        &call.from,
+        call.name.as_deref(),
+        &settings.thresholds,
+        now,
+    )
+    .await?;
+    let name = call.name.clone().unwrap_or_else(|| customer.name.clone());
+    let mut recorded = calls::record(store, &tenant, &call, &customer.id, &name, now).await?;
+    if let Some(missed) = recorded.missed_call.take() {
+        recorded.missed_call = Some(auto_text(ctx, &settings, missed).await);
+    }
+    tracing::info!(tenant = %tenant, call_id = %call.call_id, customer_id = %recorded.customer_id,
+        status = call.status.as_str(), new = recorded.new, "call recorded");
+    let status = if recorded.new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    json(
+        status,
+        &json!({
+            "recorded": recorded.new,
+            "call_id": recorded.call_id,
+            "status": recorded.status,
+            "customer_id": recorded.customer_id,
+            "customer_created": recorded.new && created,
+            "timeline_entry_id": recorded.timeline_entry_id,
+            "missed_call": recorded.missed_call,
+        }),
+    )
+}
+
+/// Queues the recovery text of an open missed call when the tenant sends one by itself.
+/// Best effort: the call is recorded either way, a failure is logged, and the recovery queue
+/// shows the call without a text; a redelivered webhook tries the text again.
+async fn auto_text(ctx: &Ctx, settings: &TenantSettings, missed: MissedCall) -> MissedCall {
+    let Some(minutes) = settings.missed_call_sms_after_minutes else {
+        return missed;
+    };
+    if missed.status != MissedCallStatus::Open || missed.sms_message_id.is_some() {
+        return missed;
+    }
+    let now = ctx.clock.now();
+    let out = Outgoing {
+        id: calls::recovery_message_id(&missed.id),
+        kind: MessageKind::MissedCall,
+        to: missed.phone.clone(),
+        name: missed.name.clone(),
+        customer_id: Some(missed.customer_id.clone()),
+        lead_id: None,
+        missed_call_id: Some(missed.id.clone()),
+        body: None,
+        not_before: now + Duration::minutes(i64::from(minutes)),
+        created_by: "system".into(),
+    };
+    let message = match messaging::enqueue(ctx, settings, out).await {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::error!(tenant = %missed.tenant_id, missed_call_id = %missed.id, error = %e,
+                "automatic missed-call text not queued");
+            return missed;
+        }
+    };
+    match calls::set_sms_message(
+        ctx.store.as_ref(),
+        &missed.tenant_id,
+        &missed.id,
+        &message.id,
+        now,
+    )
+    .await
+    {
+        Ok(Some(updated)) => updated,
+        Ok(None) => missed,
+        Err(e) => {
+            tracing::error!(tenant = %missed.tenant_id, missed_call_id = %missed.id, error = %e,
+                "missed call's text not recorded on it");
+            missed
+        }
+    }
+}

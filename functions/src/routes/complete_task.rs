@@ -1,0 +1,33 @@
+//! `POST /tasks/{id}/complete`: a follow-up task is done. Idempotent: again is 200 with who
+//! completed it first; it leaves the open lists.
+
+use crm_shared::http::auth::{authorize, Role};
+use crm_shared::http::problem::ApiError;
+use crm_shared::http::request::{json_versioned, path_param, respond};
+use crm_shared::store::tasks;
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+
+use crate::context::Ctx;
+
+pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
+    respond(complete(ctx, &request).await)
+}
+
+async fn complete(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
+    let claims = authorize(request, Role::Staff)?;
+    let id = path_param(request, "id")?;
+    let (task, changed) = tasks::complete(
+        ctx.store.as_ref(),
+        &claims.tenant_id,
+        &id,
+        &claims.sub,
+        ctx.clock.now(),
+    )
+    .await?
+    .ok_or(ApiError::NotFound("task"))?;
+    if changed {
+        tracing::info!(tenant = %claims.tenant_id, task_id = %id, actor = %claims.sub, "task completed");
+    }
+    json_versioned(StatusCode::OK, &task, task.version)
+}

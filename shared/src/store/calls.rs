@@ -1,0 +1,490 @@
+//! Calls and the missed-call recovery queue (DESIGN §2.2, §3, §4).
+//!
+//! | item | PK | SK | GSI1 |
+//! |---|---|---|---|
+//! | call seen (idempotency by the telephony call id) | `T#t#U#call#<call_id>` | `U` | |
+//! | missed call | `T#t#MCALLS` | id (ULID of the call's time: sorts newest first) | `T#t#MCALLS#open` / id, only while open |
+//! | the call on the customer's timeline | `T#t#C#id` | `TL#ulid` (type `call`) | |
+//!
+//! A call is recorded in one transaction: the claim on its call id (conditional), its
+//! timeline entry and, when missed, the missed call. The open ones sit in a sparse index the
+//! recovery queue reads a page of; handling one takes it out.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::domain::call::Call;
+use crate::ports::store::{
+    from_item, table, to_item, Check, Cond, Cursor, Index, Item, Key, Query, Store, StoreError,
+    Write, PK, SK,
+};
+use crate::store::customers::{self, owned_pointer, timeline_write, Customer, CustomerWriteError};
+
+/// Open missed calls of a tenant, newest first (sparse: handled ones leave it).
+pub const OPEN_MISSED_INDEX: Index = Index::Gsi(1);
+
+/// Attempts at a version-guarded write that keeps colliding before giving up.
+const MAX_ATTEMPTS: u32 = 6;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MissedCallStatus {
+    Open,
+    Handled,
+}
+
+impl MissedCallStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MissedCallStatus::Open => "open",
+            MissedCallStatus::Handled => "handled",
+        }
+    }
+}
+
+/// A caller the business did not speak to, waiting to be called or texted back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MissedCall {
+    pub id: String,
+    pub tenant_id: String,
+    pub call_id: String,
+    pub customer_id: String,
+    /// E.164.
+    pub phone: String,
+    #[serde(default)]
+    pub name: String,
+    /// When the call came.
+    pub at: DateTime<Utc>,
+    /// `missed` or `voicemail`.
+    pub call_status: crate::domain::call::CallStatus,
+    pub status: MissedCallStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handled_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handled_at: Option<DateTime<Utc>>,
+    /// The recovery text, once one was queued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms_message_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: u64,
+}
+
+pub fn call_seen_key(tenant: &str, call_id: &str) -> Key {
+    Key::new(format!("T#{tenant}#U#call#{call_id}"), "U")
+}
+
+pub fn missed_calls_pk(tenant: &str) -> String {
+    format!("T#{tenant}#MCALLS")
+}
+
+pub fn missed_call_key(tenant: &str, id: &str) -> Key {
+    Key::new(missed_calls_pk(tenant), id)
+}
+
+pub fn open_missed_partition(tenant: &str) -> String {
+    format!("T#{tenant}#MCALLS#open")
+}
+
+/// Missed call ids are ULIDs; anything else names none.
+fn is_missed_call_id(id: &str) -> bool {
+    id.len() == 26 && ulid::Ulid::from_string(id).is_ok()
+}
+
+fn missed_item(m: &MissedCall) -> Result<Item, StoreError> {
+    let key = missed_call_key(&m.tenant_id, &m.id);
+    let mut item = to_item(m)?;
+    item.insert(PK.into(), key.pk.into());
+    item.insert(SK.into(), key.sk.into());
+    if m.status == MissedCallStatus::Open {
+        if let Index::Gsi(n) = OPEN_MISSED_INDEX {
+            item.insert(table::gsi_pk(n), open_missed_partition(&m.tenant_id).into());
+            item.insert(table::gsi_sk(n), m.id.clone().into());
+        }
+    }
+    Ok(item)
+}
+
+/// What recording a call did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recorded {
+    /// False when this call id was recorded before (nothing was written this time).
+    pub new: bool,
+    pub call_id: String,
+    pub customer_id: String,
+    pub status: crate::domain::call::CallStatus,
+    /// The timeline entry of the call.
+    pub timeline_entry_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missed_call: Option<MissedCall>,
+}
+
+fn call_text(call: &Call) -> String {
+    use crate::domain::call::CallStatus as S;
+    match call.status {
+        S::Missed => "Missed call".to_owned(),
+        S::Voicemail => "Missed call (voicemail left)".to_owned(),
+        S::Answered => format!(
+            "Call answered ({}:{:02})",
+            call.duration_seconds / 60,
+            call.duration_seconds % 60
+        ),
+    }
+}
+
+/// Records a call of `customer_id`: its timeline entry and, when missed, a missed call in
+/// the recovery queue. The same call id again writes nothing and returns what the first
+/// one recorded (`new: false`).
+pub async fn record(
+    store: &dyn Store,
+    tenant: &str,
+    call: &Call,
+    customer_id: &str,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<Recorded, StoreError> {
+    let at = call.started_at.min(now);
+    let missed = call.status.is_missed().then(|| MissedCall {
+        id: ulid::Ulid::from_datetime(at.into()).to_string(),
+        tenant_id: tenant.to_owned(),
+        call_id: call.call_id.clone(),
+        customer_id: customer_id.to_owned(),
+        phone: call.from.clone(),
+        name: name.to_owned(),
+        at: call.started_at,
+        call_status: call.status,
+        status: MissedCallStatus::Open,
+        handled_by: None,
+        handled_at: None,
+        sms_message_id: None,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    });
+    let (entry_write, entry) = timeline_write(
+        tenant,
+        customer_id,
+        "call",
+        call_text(call),
+        json!({
+            "call_id": call.call_id,
+            "status": call.status,
+            "started_at": call.started_at,
+            "duration_seconds": call.duration_seconds,
+            "missed_call_id": missed.as_ref().map(|m| &m.id),
+        }),
+        now,
+    )?;
+    let recorded = Recorded {
+        new: true,
+        call_id: call.call_id.clone(),
+        customer_id: customer_id.to_owned(),
+        status: call.status,
+        timeline_entry_id: entry.id,
+        missed_call: missed,
+    };
+    let seen_key = call_seen_key(tenant, &call.call_id);
+    let mut seen = Item::new();
+    seen.insert(PK.into(), seen_key.pk.clone().into());
+    seen.insert(SK.into(), seen_key.sk.clone().into());
+    seen.insert(
+        "recorded".into(),
+        serde_json::to_value(&recorded).map_err(|e| StoreError::Invalid(e.to_string()))?,
+    );
+    // The customer owns the call claim and the missed call: deleting them deletes both.
+    let mut writes = vec![
+        Write::put(seen).with_check(Check::new("call_seen", Cond::NotExists)),
+        entry_write,
+        owned_pointer(tenant, customer_id, &seen_key),
+    ];
+    if let Some(m) = &recorded.missed_call {
+        writes.push(
+            Write::put(missed_item(m)?)
+                .with_check(Check::new("missed_call_exists", Cond::NotExists)),
+        );
+        writes.push(owned_pointer(
+            tenant,
+            customer_id,
+            &missed_call_key(tenant, &m.id),
+        ));
+    }
+    match store.transact(writes).await {
+        Ok(()) => Ok(recorded),
+        Err(StoreError::ConditionFailed("call_seen")) => {
+            let item = store
+                .get(&seen_key)
+                .await?
+                .ok_or(StoreError::ConditionFailed("call_seen"))?;
+            let mut first: Recorded = item
+                .get("recorded")
+                .cloned()
+                .map(|v| {
+                    serde_json::from_value::<RecordedStored>(v)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))
+                })
+                .transpose()?
+                .map(RecordedStored::into_recorded)
+                .ok_or_else(|| StoreError::Corrupt("call claim without its record".into()))?;
+            first.new = false;
+            // The missed call as it is now (it may have been handled since).
+            if let Some(m) = &first.missed_call {
+                first.missed_call = get(store, tenant, &m.id).await?.or(first.missed_call);
+            }
+            Ok(first)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `Recorded` read back from a call claim.
+#[derive(Deserialize)]
+struct RecordedStored {
+    call_id: String,
+    customer_id: String,
+    status: crate::domain::call::CallStatus,
+    timeline_entry_id: String,
+    #[serde(default)]
+    missed_call: Option<MissedCall>,
+}
+
+impl RecordedStored {
+    fn into_recorded(self) -> Recorded {
+        Recorded {
+            new: true,
+            call_id: self.call_id,
+            customer_id: self.customer_id,
+            status: self.status,
+            timeline_entry_id: self.timeline_entry_id,
+            missed_call: self.missed_call,
+        }
+    }
+}
+
+pub async fn get(
+    store: &dyn Store,
+    tenant: &str,
+    id: &str,
+) -> Result<Option<MissedCall>, StoreError> {
+    if !is_missed_call_id(id) {
+        return Ok(None);
+    }
+    store
+        .get(&missed_call_key(tenant, id))
+        .await?
+        .map(|i| from_item(&i))
+        .transpose()
+}
+
+/// Whether the missed call was handled (the SMS sender skips an automatic recovery text
+/// then). An unknown id is not handled.
+pub async fn is_handled(
+    store: &dyn Store,
+    tenant: &str,
+    missed_call_id: &str,
+) -> Result<bool, StoreError> {
+    Ok(get(store, tenant, missed_call_id)
+        .await?
+        .is_some_and(|m| m.status == MissedCallStatus::Handled))
+}
+
+/// Which missed calls a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MissedCallFilter {
+    Open,
+    Handled,
+    All,
+}
+
+impl MissedCallFilter {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "open" => Some(Self::Open),
+            "handled" => Some(Self::Handled),
+            "all" => Some(Self::All),
+            _ => None,
+        }
+    }
+
+    /// The index and partition the list reads (a client's cursor must belong to it).
+    pub fn partition(self, tenant: &str) -> (Index, String) {
+        match self {
+            Self::Open => (OPEN_MISSED_INDEX, open_missed_partition(tenant)),
+            Self::Handled | Self::All => (Index::Primary, missed_calls_pk(tenant)),
+        }
+    }
+}
+
+/// Reads one list request may make while a filter leaves its page short.
+const MAX_FILTERED_READS: usize = 4;
+
+/// A page of missed calls, newest first: the open ones from their sparse index, all of them
+/// from their partition (handled ones: that partition, filtered).
+pub async fn list(
+    store: &dyn Store,
+    tenant: &str,
+    filter: MissedCallFilter,
+    limit: u32,
+    cursor: Option<Cursor>,
+) -> Result<(Vec<MissedCall>, Option<Cursor>), StoreError> {
+    let (index, pk) = filter.partition(tenant);
+    let cond = (filter == MissedCallFilter::Handled)
+        .then(|| Cond::Eq("status".into(), MissedCallStatus::Handled.as_str().into()));
+    let mut out = Vec::new();
+    let mut cursor = cursor;
+    for _ in 0..MAX_FILTERED_READS {
+        let page = store
+            .query(
+                &Query::new(index, pk.clone())
+                    .descending()
+                    .limit(limit - out.len() as u32)
+                    .after(cursor.take())
+                    .filter(cond.clone()),
+            )
+            .await?;
+        for item in &page.items {
+            out.push(from_item::<MissedCall>(item)?);
+        }
+        cursor = page.next;
+        if cursor.is_none() || out.len() as u32 >= limit || cond.is_none() {
+            break;
+        }
+    }
+    Ok((out, cursor))
+}
+
+/// Writes `after` over `before` (version-guarded) with `extra` writes; `Ok(false)` when
+/// someone else changed it first.
+async fn save(
+    store: &dyn Store,
+    before: &MissedCall,
+    after: &MissedCall,
+    extra: Vec<Write>,
+) -> Result<bool, StoreError> {
+    let mut writes = vec![Write::put(missed_item(after)?).with_check(Check::new(
+        "missed_call_version",
+        Cond::Eq("version".into(), before.version.into()),
+    ))];
+    writes.extend(extra);
+    match store.transact(writes).await {
+        Ok(()) => Ok(true),
+        Err(StoreError::ConditionFailed("missed_call_version")) => Ok(false),
+        Err(e) if e.is_retryable() => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Marks a missed call handled by `actor` (idempotent: one already handled comes back as it
+/// is, with `false`), takes it out of the open index and notes it on the customer's
+/// timeline. `None`: no such missed call.
+pub async fn mark_handled(
+    store: &dyn Store,
+    tenant: &str,
+    id: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(MissedCall, bool)>, StoreError> {
+    for _ in 0..MAX_ATTEMPTS {
+        let Some(before) = get(store, tenant, id).await? else {
+            return Ok(None);
+        };
+        if before.status == MissedCallStatus::Handled {
+            return Ok(Some((before, false)));
+        }
+        let mut after = before.clone();
+        after.status = MissedCallStatus::Handled;
+        after.handled_by = Some(actor.to_owned());
+        after.handled_at = Some(now);
+        after.updated_at = now;
+        after.version = before.version + 1;
+        let (entry, _) = timeline_write(
+            tenant,
+            &before.customer_id,
+            "call",
+            "Missed call handled".into(),
+            json!({"missed_call_id": id, "call_id": before.call_id, "handled_by": actor}),
+            now,
+        )?;
+        if save(store, &before, &after, vec![entry]).await? {
+            return Ok(Some((after, true)));
+        }
+    }
+    Err(StoreError::Conflict)
+}
+
+/// Records the recovery text queued for a missed call (the first one stays: the text's id
+/// is derived from the missed call's, so a second is the same text).
+pub async fn set_sms_message(
+    store: &dyn Store,
+    tenant: &str,
+    id: &str,
+    message_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<MissedCall>, StoreError> {
+    for _ in 0..MAX_ATTEMPTS {
+        let Some(before) = get(store, tenant, id).await? else {
+            return Ok(None);
+        };
+        if before.sms_message_id.is_some() {
+            return Ok(Some(before));
+        }
+        let mut after = before.clone();
+        after.sms_message_id = Some(message_id.to_owned());
+        after.updated_at = now;
+        after.version = before.version + 1;
+        if save(store, &before, &after, Vec::new()).await? {
+            return Ok(Some(after));
+        }
+    }
+    Err(StoreError::Conflict)
+}
+
+/// The id of the recovery text of a missed call: its business key, so queuing it twice
+/// (automatically and by hand, or on a retried webhook) is one text.
+pub fn recovery_message_id(missed_call_id: &str) -> String {
+    format!("missed-{missed_call_id}")
+}
+
+/// The customer a caller is: the owner of their number, else a new customer (segment lead)
+/// made by the same path as one made by hand, so their number's owner and search items are
+/// right. `true` when created.
+pub async fn caller(
+    store: &dyn Store,
+    tenant: &str,
+    phone: &str,
+    name: Option<&str>,
+    thresholds: &crate::domain::customer::Thresholds,
+    now: DateTime<Utc>,
+) -> Result<(Customer, bool), CustomerWriteError> {
+    let key = customers::phone_owner_key(tenant, phone);
+    for _ in 0..MAX_ATTEMPTS {
+        if let Some(id) = customers::owner(store, &key).await? {
+            if let Some(c) = customers::get(store, tenant, &id).await? {
+                return Ok((c, false));
+            }
+        }
+        let profile = customers::Profile {
+            name: name.map(str::to_owned),
+            phones: Some(vec![phone.to_owned()]),
+            ..customers::Profile::default()
+        };
+        match customers::create_from(
+            store,
+            tenant,
+            &profile,
+            &std::collections::BTreeSet::new(),
+            thresholds,
+            Some(crate::domain::source::Source::PhoneCall),
+            "Customer created from a call",
+            now,
+        )
+        .await
+        {
+            Ok(c) => return Ok((c, true)),
+            // Someone made them meanwhile (another call, a booking): take that one.
+            Err(CustomerWriteError::Taken { .. }) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(StoreError::Conflict.into())
+}

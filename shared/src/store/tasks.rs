@@ -1,0 +1,331 @@
+//! Follow-up tasks (DESIGN §2.1): a new lead gets a "contact lead" task due one business hour
+//! after capture. Tasks live with their lead, so the lead's detail reads them in one query.
+//!
+//! | item | PK | SK | GSI1 (open, by due) | GSI2 (open, by assignee and due) | GSI3 (all, newest first) |
+//! |---|---|---|---|---|---|
+//! | task | `T#t#L#<lead id>` | `K#<task id>` | `T#t#TASKS#open` / `due#id` | `T#t#TASKS#open#A#<assignee>` / `due#id` | `T#t#TASKS` / `created#id` |
+//!
+//! The two open indexes are sparse: completing a task takes it out of them. A task's id is
+//! `<lead id>.<kind>` (`01J….contact`): it names its lead's partition, so a task is read by
+//! its id alone, and the automatic task of a lead is written once however often it is tried.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::hours;
+use crate::domain::lead::Lead;
+use crate::domain::tenant::TenantSettings;
+use crate::ports::store::{
+    from_item, table, to_item, Check, Cond, Cursor, Index, Item, Key, Query, SkCond, Store,
+    StoreError, Write, PK, SK,
+};
+use crate::store::{keys, leads};
+
+/// Open tasks of a tenant, soonest due first.
+pub const OPEN_TASKS_INDEX: Index = Index::Gsi(1);
+/// Open tasks of one assignee, soonest due first.
+pub const ASSIGNEE_TASKS_INDEX: Index = Index::Gsi(2);
+/// Every task of a tenant, newest first.
+pub const ALL_TASKS_INDEX: Index = Index::Gsi(3);
+
+/// Minutes of business time a new lead's contact task is due after its capture.
+pub const CONTACT_WITHIN_MINUTES: i64 = 60;
+
+const MAX_ATTEMPTS: u32 = 6;
+const MAX_FILTERED_READS: usize = 4;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    Open,
+    Done,
+}
+
+impl TaskStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Open => "open",
+            TaskStatus::Done => "done",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: String,
+    pub tenant_id: String,
+    pub lead_id: String,
+    /// `contact_lead`.
+    pub kind: String,
+    pub title: String,
+    pub due_at: DateTime<Utc>,
+    /// A user's `sub`; none → anyone's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
+    pub status: TaskStatus,
+    /// The lead's name, so a list of tasks reads without a read per lead.
+    #[serde(default)]
+    pub lead_name: String,
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<DateTime<Utc>>,
+    pub version: u64,
+}
+
+/// Instants in index keys: fixed width, so text order is time order.
+fn instant_key(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+pub fn tasks_partition(tenant: &str) -> String {
+    format!("T#{tenant}#TASKS")
+}
+
+pub fn open_tasks_partition(tenant: &str) -> String {
+    format!("T#{tenant}#TASKS#open")
+}
+
+pub fn assignee_tasks_partition(tenant: &str, assignee: &str) -> String {
+    format!("T#{tenant}#TASKS#open#A#{assignee}")
+}
+
+/// The lead a task id names, when it is one of ours.
+fn lead_of(task_id: &str) -> Option<&str> {
+    let (lead, kind) = task_id.split_once('.')?;
+    (leads::is_lead_id(lead)
+        && !kind.is_empty()
+        && kind.len() <= 40
+        && kind.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+    .then_some(lead)
+}
+
+pub fn task_key(tenant: &str, lead_id: &str, task_id: &str) -> Key {
+    Key::new(
+        keys::lead_children_pk(tenant, lead_id),
+        format!("K#{task_id}"),
+    )
+}
+
+fn task_item(t: &Task) -> Result<Item, StoreError> {
+    let key = task_key(&t.tenant_id, &t.lead_id, &t.id);
+    let mut item = to_item(t)?;
+    item.insert(PK.into(), key.pk.into());
+    item.insert(SK.into(), key.sk.into());
+    let due = format!("{}#{}", instant_key(t.due_at), t.id);
+    item.insert("due_key".into(), instant_key(t.due_at).into());
+    let mut index = |index: Index, pk: String, sk: String| {
+        if let Index::Gsi(n) = index {
+            item.insert(table::gsi_pk(n), pk.into());
+            item.insert(table::gsi_sk(n), sk.into());
+        }
+    };
+    if t.status == TaskStatus::Open {
+        index(
+            OPEN_TASKS_INDEX,
+            open_tasks_partition(&t.tenant_id),
+            due.clone(),
+        );
+        if let Some(a) = &t.assignee {
+            index(
+                ASSIGNEE_TASKS_INDEX,
+                assignee_tasks_partition(&t.tenant_id, a),
+                due,
+            );
+        }
+    }
+    index(
+        ALL_TASKS_INDEX,
+        tasks_partition(&t.tenant_id),
+        format!("{}#{}", instant_key(t.created_at), t.id),
+    );
+    Ok(item)
+}
+
+/// The "contact lead" task of a new lead: due one business hour after its capture (in the
+/// tenant's zone and hours), assigned to the lead's assignee if it has one.
+pub fn contact_task(lead: &Lead, settings: &TenantSettings) -> Task {
+    let due_at = hours::add_business_time(
+        lead.created_at,
+        hours::zone(&settings.time_zone),
+        &settings.business_hours,
+        CONTACT_WITHIN_MINUTES,
+    );
+    Task {
+        id: format!("{}.contact", lead.id),
+        tenant_id: lead.tenant_id.clone(),
+        lead_id: lead.id.clone(),
+        kind: "contact_lead".into(),
+        title: "Contact lead".into(),
+        due_at,
+        assignee: lead.assignee.clone(),
+        status: TaskStatus::Open,
+        lead_name: lead.name.clone(),
+        created_at: lead.created_at,
+        completed_by: None,
+        completed_at: None,
+        version: 1,
+    }
+}
+
+/// Writes a new lead's contact task: one put, no read. Written already → `Ok(false)`.
+pub async fn create_contact_task(
+    store: &dyn Store,
+    lead: &Lead,
+    settings: &TenantSettings,
+) -> Result<bool, StoreError> {
+    let task = contact_task(lead, settings);
+    match store
+        .write(Write::put(task_item(&task)?).with_check(Check::new("task_exists", Cond::NotExists)))
+        .await
+    {
+        Ok(()) => Ok(true),
+        Err(StoreError::ConditionFailed("task_exists")) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn get(store: &dyn Store, tenant: &str, id: &str) -> Result<Option<Task>, StoreError> {
+    let Some(lead) = lead_of(id) else {
+        return Ok(None);
+    };
+    store
+        .get(&task_key(tenant, lead, id))
+        .await?
+        .map(|i| from_item(&i))
+        .transpose()
+}
+
+/// A lead's tasks, in id order.
+pub async fn of_lead(
+    store: &dyn Store,
+    tenant: &str,
+    lead_id: &str,
+) -> Result<Vec<Task>, StoreError> {
+    store
+        .query(
+            &Query::new(Index::Primary, keys::lead_children_pk(tenant, lead_id))
+                .sk(SkCond::BeginsWith("K#".into()))
+                .limit(100),
+        )
+        .await?
+        .typed()
+}
+
+/// Which tasks a list shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskFilter {
+    /// None → open and done.
+    pub status: Option<TaskStatus>,
+    /// Only this user's.
+    pub assignee: Option<String>,
+    /// Only those due at or before this instant.
+    pub due_by: Option<DateTime<Utc>>,
+}
+
+impl TaskFilter {
+    /// The index and partition the list reads (a client's cursor must belong to it).
+    pub fn partition(&self, tenant: &str) -> (Index, String) {
+        match (&self.status, &self.assignee) {
+            (Some(TaskStatus::Open), Some(a)) => {
+                (ASSIGNEE_TASKS_INDEX, assignee_tasks_partition(tenant, a))
+            }
+            (Some(TaskStatus::Open), None) => (OPEN_TASKS_INDEX, open_tasks_partition(tenant)),
+            _ => (ALL_TASKS_INDEX, tasks_partition(tenant)),
+        }
+    }
+}
+
+/// A page of tasks. Open ones come soonest due first from their sparse index (one per
+/// assignee too), read O(page); done or all come newest first from the tenant's task index,
+/// filtered.
+pub async fn list(
+    store: &dyn Store,
+    tenant: &str,
+    filter: &TaskFilter,
+    limit: u32,
+    cursor: Option<Cursor>,
+) -> Result<(Vec<Task>, Option<Cursor>), StoreError> {
+    let (index, pk) = filter.partition(tenant);
+    let open = filter.status == Some(TaskStatus::Open);
+    let mut conds = Vec::new();
+    let mut sk = SkCond::All;
+    if open {
+        if let Some(by) = filter.due_by {
+            // `due#id` up to and including `due`: `$` sorts right after `#`.
+            sk = SkCond::Lt(format!("{}$", instant_key(by)));
+        }
+    } else {
+        if let Some(s) = filter.status {
+            conds.push(Cond::Eq("status".into(), s.as_str().into()));
+        }
+        if let Some(a) = &filter.assignee {
+            conds.push(Cond::Eq("assignee".into(), a.clone().into()));
+        }
+        if let Some(by) = filter.due_by {
+            conds.push(Cond::Le("due_key".into(), instant_key(by).into()));
+        }
+    }
+    let cond = match conds.len() {
+        0 => None,
+        1 => conds.pop(),
+        _ => Some(Cond::And(conds)),
+    };
+    let mut out = Vec::new();
+    let mut cursor = cursor;
+    for _ in 0..MAX_FILTERED_READS {
+        let mut q = Query::new(index, pk.clone())
+            .sk(sk.clone())
+            .limit(limit - out.len() as u32)
+            .after(cursor.take())
+            .filter(cond.clone());
+        if !open {
+            q = q.descending();
+        }
+        let page = store.query(&q).await?;
+        for item in &page.items {
+            out.push(from_item::<Task>(item)?);
+        }
+        cursor = page.next;
+        if cursor.is_none() || out.len() as u32 >= limit || cond.is_none() {
+            break;
+        }
+    }
+    Ok((out, cursor))
+}
+
+/// Completes a task (idempotent: one already done comes back as it is, with `false`) and
+/// takes it out of the open indexes. `None`: no such task.
+pub async fn complete(
+    store: &dyn Store,
+    tenant: &str,
+    id: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(Task, bool)>, StoreError> {
+    for _ in 0..MAX_ATTEMPTS {
+        let Some(before) = get(store, tenant, id).await? else {
+            return Ok(None);
+        };
+        if before.status == TaskStatus::Done {
+            return Ok(Some((before, false)));
+        }
+        let mut after = before.clone();
+        after.status = TaskStatus::Done;
+        after.completed_by = Some(actor.to_owned());
+        after.completed_at = Some(now);
+        after.version = before.version + 1;
+        let write = Write::put(task_item(&after)?).with_check(Check::new(
+            "task_version",
+            Cond::Eq("version".into(), before.version.into()),
+        ));
+        match store.write(write).await {
+            Ok(()) => return Ok(Some((after, true))),
+            Err(StoreError::ConditionFailed("task_version")) => continue,
+            Err(e) if e.is_retryable() => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(StoreError::Conflict)
+}
