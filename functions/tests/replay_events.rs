@@ -81,8 +81,12 @@ async fn demo_customer(ctx: &Ctx) -> String {
     };
     match customers::ingest(
         ctx.store.as_ref(),
-        "demo",
-        &Default::default(),
+        &crm_shared::domain::tenant::TenantSettings::new(
+            "demo",
+            "Demo",
+            "IE",
+            "https://example.com",
+        ),
         &fact,
         &contact,
         ctx.clock.now(),

@@ -1,6 +1,8 @@
 //! Access patterns over the store port, written once for both adapters.
 
 pub mod customers;
+pub mod daily;
+pub mod hourly;
 pub mod keys;
 pub mod leads;
 pub mod stale;

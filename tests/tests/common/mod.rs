@@ -305,9 +305,12 @@ pub async fn fresh_customer(app: &App, tenant: &str) -> String {
     };
     crm_shared::store::customers::create(
         app.server.ctx.store.as_ref(),
-        tenant,
+        &crm_shared::store::tenants::get(app.server.ctx.store.as_ref(), tenant)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("tenant {tenant} has settings")),
         &profile,
-        &Default::default(),
         &Default::default(),
         app.now(),
     )

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::*;
-use crate::domain::customer::{classify, Facts, Thresholds};
+use crate::domain::hours::zone;
+use crate::domain::tenant::TenantSettings;
 use crate::ports::store::{
     from_item, to_item, Check, Cond, Cursor, Index, Item, Key, Query, SkCond, Store, StoreError,
     Write, PK, SK,
@@ -173,27 +174,18 @@ fn timeline_entry_write(
 /// conflict naming that customer.
 pub async fn create(
     store: &dyn Store,
-    tenant: &str,
+    settings: &TenantSettings,
     profile: &Profile,
     tags: &BTreeSet<String>,
-    thresholds: &Thresholds,
     now: DateTime<Utc>,
 ) -> Result<Customer, CustomerWriteError> {
+    let tenant = settings.tenant_id.as_str();
+    let tz = zone(&settings.time_zone);
     let mut c = Customer::new(tenant, &Contact::default(), None, now);
     profile.apply(&mut c);
     c.tags = tags.clone();
-    let class = classify(
-        &Facts {
-            totals: &c.totals,
-            last_booking: None,
-            last_visit: None,
-            has_upcoming: false,
-        },
-        thresholds,
-        now,
-    );
-    c.segment = class.segment;
-    c.tier = class.tier;
+    reclassify(&mut c, &settings.thresholds, now);
+    c.next_milestone = milestone_due(&c, tz, now);
     c.version = 1;
     if let Some(e) = taken(store, tenant, &c).await? {
         return Err(e);
@@ -212,6 +204,7 @@ pub async fn create(
         &BTreeSet::new(),
         &search_tokens(&c),
     ));
+    writes.extend(due_writes(tenant, None, &c, tz));
     writes.push(timeline_entry_write(
         tenant,
         &c.id,
@@ -548,11 +541,11 @@ pub async fn delete(
 /// Makes (or finds, by phone or email) the customer a lead becomes, and links the lead.
 pub async fn convert(
     store: &dyn Store,
-    tenant: &str,
+    settings: &TenantSettings,
     lead_id: &str,
-    thresholds: &Thresholds,
     now: DateTime<Utc>,
 ) -> Result<Option<(Customer, bool)>, CustomerWriteError> {
+    let tenant = settings.tenant_id.as_str();
     let Some(lead) = leads::get(store, tenant, lead_id).await? else {
         return Ok(None);
     };
@@ -582,7 +575,7 @@ pub async fn convert(
                 marketing_consent: Some(lead.consent.is_some()),
                 ..Profile::default()
             };
-            let mut c = create(store, tenant, &profile, &BTreeSet::new(), thresholds, now).await?;
+            let mut c = create(store, settings, &profile, &BTreeSet::new(), now).await?;
             // The first touch is the lead's.
             let before = c.clone();
             c.source = Some(lead.source);
@@ -688,11 +681,12 @@ pub async fn timeline_page(
 
 /// The writes of a whole customer made elsewhere (an import, a benchmark's population): the
 /// record with its sort positions, the owners of its phones and emails (refused when taken),
-/// its search items, its due day and its bookings.
+/// its search items, its due work (filed by the tenant's zone `tz`) and its bookings.
 pub fn import_writes(
     tenant: &str,
     c: &Customer,
     bookings: &[crate::domain::booking::BookingState],
+    tz: chrono_tz::Tz,
 ) -> Result<Vec<Write>, StoreError> {
     let empty = Customer {
         phones: Vec::new(),
@@ -708,9 +702,7 @@ pub fn import_writes(
         &BTreeSet::new(),
         &search_tokens(c),
     ));
-    if c.next_change.is_some() {
-        writes.extend(due_write(tenant, &c.id, c.next_change));
-    }
+    writes.extend(due_writes(tenant, None, c, tz));
     for b in bookings {
         let key = booking_key(tenant, &c.id, &b.booking_id);
         let mut item = to_item(b)?;
@@ -730,8 +722,12 @@ pub async fn import(
     tenant: &str,
     c: &Customer,
     bookings: &[crate::domain::booking::BookingState],
+    tz: chrono_tz::Tz,
 ) -> Result<(), CustomerWriteError> {
-    match store.transact(import_writes(tenant, c, bookings)?).await {
+    match store
+        .transact(import_writes(tenant, c, bookings, tz)?)
+        .await
+    {
         Ok(()) => Ok(()),
         Err(StoreError::ConditionFailed("customer_phone" | "customer_email")) => {
             Err(taken(store, tenant, c)
