@@ -4,7 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crm_functions::workers::{count_leads, ingest_booking, stale_leads};
+use crm_functions::workers::{
+    count_leads, ingest_booking, milestones, segment_refresh, stale_leads,
+};
 use crm_functions::Ctx;
 use crm_shared::adapters::local_bus::LocalBus;
 use crm_shared::domain::booking::BookingKind;
@@ -34,6 +36,7 @@ pub fn start(ctx: &Ctx, stop: watch::Receiver<bool>) {
         }
     });
     let flagging = ctx.clone();
+    let stop_daily = stop.clone();
     let mut stop_flagging = stop;
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(STALE_EVERY);
@@ -45,6 +48,45 @@ pub fn start(ctx: &Ctx, stop: watch::Receiver<bool>) {
                     }
                 }
                 () = stopped(&mut stop_flagging) => return,
+            }
+        }
+    });
+    start_daily_jobs(ctx, stop_daily);
+}
+
+/// How often the daily customer jobs run (hourly in AWS, and here: 03:00 local falls in a
+/// different hour for each zone).
+const DAILY_JOBS_EVERY: Duration = Duration::from_secs(3600);
+
+/// The segment refresh and the milestones, each on an hourly timer.
+fn start_daily_jobs(ctx: &Ctx, stop: watch::Receiver<bool>) {
+    let refreshing = ctx.clone();
+    let mut stop_refreshing = stop.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(DAILY_JOBS_EVERY);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    if let Err(e) = segment_refresh::handle(&refreshing, serde_json::Value::Null).await {
+                        tracing::error!(error = %e, "scheduled segment refresh failed");
+                    }
+                }
+                () = stopped(&mut stop_refreshing) => return,
+            }
+        }
+    });
+    let awarding = ctx.clone();
+    let mut stop_awarding = stop;
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(DAILY_JOBS_EVERY);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    if let Err(e) = milestones::handle(&awarding, serde_json::Value::Null).await {
+                        tracing::error!(error = %e, "scheduled milestone run failed");
+                    }
+                }
+                () = stopped(&mut stop_awarding) => return,
             }
         }
     });

@@ -44,6 +44,11 @@ PUBLISHERS = {"capture_lead", "create_lead", "change_lead_status", "booking_webh
 # Functions allowed to delete items (Write::Delete): a customer's removal, a note's, and a
 # profile edit that drops a phone or email (its owner and search items go). Same rule.
 DELETERS: set[str] = {"update_customer", "delete_customer", "delete_customer_note"}
+# The daily customer jobs publish customer.segment_changed / customer.stage_changed and
+# milestone.reached, and take a due item out when nothing more is due; a booking fact takes
+# the customer's segment due item out when it leaves no change ahead.
+PUBLISHERS |= {"segment_refresh", "milestones"}
+DELETERS |= {"segment_refresh", "milestones", "ingest_booking", "booking_webhook"}
 # Functions that touch neither table nor bus.
 NO_DATA_ACCESS = {"openapi"}
 
@@ -470,7 +475,7 @@ def test_route_specific_event_details():
 
 
 def test_schedule_events_are_what_the_schedules_send(functions):
-    for fn in ("count_leads", "stale_leads"):
+    for fn in ("count_leads", "stale_leads", "segment_refresh", "milestones"):
         sample = load_event(EVENTS / "schedule" / f"{fn}.json")
         sent = schedule_input(functions[logical_id(fn)]["Properties"])
         assert set(sample) == set(sent), (fn, sorted(sample), sorted(sent))
@@ -483,3 +488,14 @@ def test_stale_leads_run_hourly(functions):
     (event,) = props["Events"].values()
     assert event["Type"] == "ScheduleV2"
     assert event["Properties"]["ScheduleExpression"] == "rate(1 hour)"
+
+
+def test_daily_customer_jobs_run_hourly(functions):
+    """03:00 local is a different UTC hour in each zone: the daily jobs run every hour and
+    act on the buckets of the hours that passed (DESIGN §5)."""
+    for fn in ("segment_refresh", "milestones"):
+        props = plain(functions[logical_id(fn)]["Properties"])
+        (event,) = props["Events"].values()
+        assert event["Type"] == "ScheduleV2", fn
+        assert event["Properties"]["ScheduleExpression"] == "rate(1 hour)", fn
+        assert event["Properties"]["FlexibleTimeWindow"]["Mode"] == "OFF", fn

@@ -2,4 +2,6 @@
 
 pub mod count_leads;
 pub mod ingest_booking;
+pub mod milestones;
+pub mod segment_refresh;
 pub mod stale_leads;

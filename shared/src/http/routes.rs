@@ -215,7 +215,14 @@ pub const ROUTES: &[Route] = &[
 ];
 
 /// Functions that are not HTTP routes: consumers and scheduled jobs.
-pub const WORKERS: &[&str] = &["count_leads", "ingest_booking", "stale_leads"];
+pub const WORKERS: &[&str] = &[
+    "count_leads",
+    "ingest_booking",
+    "stale_leads",
+    // The daily customer jobs (hourly: 03:00 local in every zone).
+    "segment_refresh",
+    "milestones",
+];
 
 /// The route serving `method` + `path` template, if any.
 pub fn find(method: &str, path: &str) -> Option<&'static Route> {
