@@ -2,6 +2,8 @@
 //! the milestones act at 03:00 in each tenant's zone, so they run hourly and read only their
 //! due buckets of the hours passed since their watermark ([`hourly::Walk`]: resumable,
 //! catching up missed days), never the customers: `DUE#seg#<hour>` and `DUE#ms#<hour>`.
+//! They walk the current hour too, taking the work already due, so a customer due at 03:00
+//! local changes in the run of that hour.
 
 use std::collections::HashMap;
 
@@ -59,13 +61,18 @@ async fn walk<T>(
     now: DateTime<Utc>,
     act: for<'a> fn(&'a dyn Store, &'a TenantSettings, &'a str, DateTime<Utc>) -> ActFuture<'a, T>,
 ) -> Result<DailyRun<T>, StoreError> {
-    let mut walk = Walk::start(store, job, DUE_INDEX, now).await?;
+    let mut walk = Walk::start(store, job, DUE_INDEX, now)
+        .await?
+        .with_current_hour();
     let mut tenants = Tenants::default();
     let mut changed = Vec::new();
     while let Some(hour) = walk.hour() {
         let bucket = customers::due_bucket(kind, hour);
         for item in walk.bucket(store, &bucket).await? {
             let Some(due) = Due::of(&item) else { continue };
+            if walk.in_current_hour() && due.at().is_none_or(|at| at > now) {
+                continue;
+            }
             let Some(settings) = tenants.get(store, &due.tenant_id).await? else {
                 tracing::warn!(tenant = %due.tenant_id, job, "due work of an unknown tenant");
                 continue;

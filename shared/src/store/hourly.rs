@@ -8,6 +8,11 @@
 //! each hour once its bucket is done. A run cut short (a timeout) resumes at the first
 //! unfinished hour, redoing at most that hour's work, which the jobs make idempotent; a
 //! stretch without runs is caught up by the next one, at most [`MAX_CATCH_UP_HOURS`] back.
+//!
+//! A job that acts at a time of day (the daily jobs, at 03:00 local) also walks the current
+//! hour ([`Walk::with_current_hour`]), taking only its entries already due: work due at 03:00
+//! is done by the run in the 03:00 hour, not an hour later. The current hour is not marked
+//! done; the next run reads it again, where the entries already done have moved out.
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde_json::Value;
@@ -77,6 +82,8 @@ pub struct Walk {
     index: Index,
     next: DateTime<Utc>,
     current: DateTime<Utc>,
+    /// The last hour this run walks: the one before now, or now's own.
+    last: DateTime<Utc>,
     /// Hours whose buckets were finished.
     pub hours: usize,
     /// Index entries read.
@@ -103,14 +110,26 @@ impl Walk {
             index,
             next,
             current,
+            last: current - Duration::hours(1),
             hours: 0,
             read: 0,
         })
     }
 
-    /// The next hour to do, if one has passed.
+    /// Walks the current hour too (after the passed ones), without marking it done.
+    pub fn with_current_hour(mut self) -> Self {
+        self.last = self.current;
+        self
+    }
+
+    /// The next hour to do, if any.
     pub fn hour(&self) -> Option<DateTime<Utc>> {
-        (self.next < self.current).then_some(self.next)
+        (self.next <= self.last).then_some(self.next)
+    }
+
+    /// Whether the hour being walked is still going on (its entries may not all be due).
+    pub fn in_current_hour(&self) -> bool {
+        self.next >= self.current
     }
 
     /// Every entry of bucket `partition` (one hour's: small, so read whole).
@@ -134,8 +153,12 @@ impl Walk {
         }
     }
 
-    /// Records the current hour as done and moves on to the next.
+    /// Records the hour walked as done (unless it is still going on) and moves on.
     pub async fn finish_hour(&mut self, store: &dyn Store) -> Result<(), StoreError> {
+        if self.in_current_hour() {
+            self.next += Duration::hours(1);
+            return Ok(());
+        }
         advance(store, self.job, self.next).await?;
         self.hours += 1;
         self.next += Duration::hours(1);

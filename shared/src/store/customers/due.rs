@@ -138,6 +138,13 @@ pub struct Due {
 }
 
 impl Due {
+    /// When the work falls due.
+    pub fn at(&self) -> Option<DateTime<Utc>> {
+        DateTime::parse_from_rfc3339(&self.due_at)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    }
+
     pub fn of(item: &Item) -> Option<Due> {
         let text = |k: &str| item.get(k).and_then(Value::as_str).map(str::to_owned);
         Some(Due {
