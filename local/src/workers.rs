@@ -121,3 +121,26 @@ pub async fn stopped(stop: &mut watch::Receiver<bool>) {
     // The guard `wait_for` returns is dropped here, before any other await.
     let _ = stop.wait_for(|s| *s).await.is_ok();
 }
+
+/// The jobs `crm-local job NAME` (and `scripts/dev job NAME`) can fire.
+pub const JOBS: &[&str] = &[
+    "stale_leads",
+    "segment_refresh",
+    "milestones",
+    "count_leads",
+];
+
+/// Runs job `name` once now, as its schedule would, and returns its answer.
+pub async fn run_job(
+    ctx: &Ctx,
+    name: &str,
+) -> Result<serde_json::Value, Box<dyn std::error::Error + Send + Sync>> {
+    let event = serde_json::Value::Null;
+    Ok(match name {
+        "stale_leads" => stale_leads::handle(ctx, event).await?,
+        "segment_refresh" => segment_refresh::handle(ctx, event).await?,
+        "milestones" => milestones::handle(ctx, event).await?,
+        "count_leads" => count_leads::handle(ctx, event).await?,
+        other => return Err(format!("unknown job `{other}`; one of {JOBS:?}").into()),
+    })
+}
