@@ -62,7 +62,7 @@ pub struct JobRow {
 /// others are due weeks or months later.
 fn customer(i: u64, t: &Thresholds) -> Customer {
     let now = due_hour();
-    let segment_due = i % DUE_EVERY == 0;
+    let segment_due = i.is_multiple_of(DUE_EVERY);
     let milestone_due = i % DUE_EVERY == DUE_EVERY / 2;
     let member_since = if milestone_due {
         now - chrono::Duration::days(365) + chrono::Duration::hours(6)
@@ -130,7 +130,7 @@ async fn populate(store: &SqliteStore, n: u64) -> Result<()> {
     let stale_hours = settings.stale_after_hours;
     for i in 0..n {
         // Due: captured so its stale hour is the due hour; the others an hour ago.
-        let at = if i % DUE_EVERY == 0 {
+        let at = if i.is_multiple_of(DUE_EVERY) {
             due_hour() - chrono::Duration::hours(i64::from(stale_hours))
                 + chrono::Duration::minutes((i % 50) as i64)
         } else {

@@ -160,7 +160,7 @@ async fn customers_go_dormant_then_inactive_and_churned_at_03_local_in_their_own
     assert!(first.changed.is_empty() && first.read == 0, "{first:?}");
 
     let dublin = refresh(store, "2027-02-09T03:10:00Z").await;
-    assert_eq!(ids(&dublin, |r| &r.customer.id), [ann.id.clone()]);
+    assert_eq!(ids(&dublin, |r| &r.customer.id), [ann.id.as_str()]);
     assert_eq!(dublin.read, 1, "only the due customer's entry is read");
     let a = reload(store, &ann).await;
     assert!(a.auto_tags.contains("dormant"), "{:?}", a.auto_tags);
@@ -177,7 +177,7 @@ async fn customers_go_dormant_then_inactive_and_churned_at_03_local_in_their_own
     );
 
     let new_york = refresh(store, "2027-02-09T08:05:00Z").await;
-    assert_eq!(ids(&new_york, |r| &r.customer.id), [bob.id.clone()]);
+    assert_eq!(ids(&new_york, |r| &r.customer.id), [bob.id.as_str()]);
     assert_eq!(new_york.read, 1);
     assert!(reload(store, &bob).await.auto_tags.contains("dormant"));
 
@@ -185,7 +185,7 @@ async fn customers_go_dormant_then_inactive_and_churned_at_03_local_in_their_own
     let early = refresh(store, "2027-05-11T01:50:00Z").await;
     assert!(early.changed.is_empty(), "{early:?}");
     let churned = refresh(store, "2027-05-11T02:20:00Z").await;
-    assert_eq!(ids(&churned, |r| &r.customer.id), [ann.id.clone()]);
+    assert_eq!(ids(&churned, |r| &r.customer.id), [ann.id.as_str()]);
     let change = &churned.changed[0].changes;
     assert_eq!(change.segment, Some((Segment::Active, Segment::Inactive)));
     assert_eq!(
@@ -203,7 +203,7 @@ async fn customers_go_dormant_then_inactive_and_churned_at_03_local_in_their_own
 
     // No runs for two days: the next catches New York up (due 2027-05-11 07:00 UTC).
     let caught_up = refresh(store, "2027-05-13T12:00:00Z").await;
-    assert_eq!(ids(&caught_up, |r| &r.customer.id), [bob.id.clone()]);
+    assert_eq!(ids(&caught_up, |r| &r.customer.id), [bob.id.as_str()]);
     assert_eq!(caught_up.read, 1);
     let b = reload(store, &bob).await;
     assert_eq!(
@@ -230,7 +230,7 @@ async fn a_run_cut_short_resumes_without_doing_anything_twice(shared: Arc<dyn St
     assert!(done.is_some());
     let ann_done = reload(store, &ann).await;
     let resumed = refresh(store, "2027-02-09T05:02:00Z").await;
-    assert_eq!(ids(&resumed, |r| &r.customer.id), [cat.id.clone()]);
+    assert_eq!(ids(&resumed, |r| &r.customer.id), [cat.id.as_str()]);
     assert_eq!(resumed.read, 1, "Ann's entry moved out of the hour");
     assert_eq!(resumed.hours, 2, "03:00 and 04:00");
     assert_eq!(
@@ -263,13 +263,13 @@ async fn anniversaries_are_awarded_once_each_at_03_local_on_the_day(shared: Arc<
     let before = award(store, "2027-11-10T02:30:00Z").await;
     assert!(before.changed.is_empty() && before.read == 0, "{before:?}");
     let dublin = award(store, "2027-11-10T03:20:00Z").await;
-    assert_eq!(ids(&dublin, |a| &a.customer.id), [ann.id.clone()]);
+    assert_eq!(ids(&dublin, |a| &a.customer.id), [ann.id.as_str()]);
     assert_eq!(dublin.changed[0].milestones, [Milestone::Anniversary1]);
     assert_eq!(dublin.read, 1);
     let again = award(store, "2027-11-10T03:50:00Z").await;
     assert!(again.changed.is_empty() && again.read == 0, "{again:?}");
     let new_york = award(store, "2027-11-10T08:20:00Z").await;
-    assert_eq!(ids(&new_york, |a| &a.customer.id), [bob.id.clone()]);
+    assert_eq!(ids(&new_york, |a| &a.customer.id), [bob.id.as_str()]);
     let second = award(store, "2028-11-10T08:30:00Z").await;
     assert_eq!(ids(&second, |a| &a.customer.id), {
         let mut both = vec![ann.id.clone(), bob.id.clone()];
@@ -309,7 +309,7 @@ async fn vip_status_is_awarded_by_the_job_once_eligible(shared: Arc<dyn Store>) 
         "not in real time"
     );
     let run = award(store, "2026-11-11T03:05:00Z").await;
-    assert_eq!(ids(&run, |a| &a.customer.id), [big.id.clone()]);
+    assert_eq!(ids(&run, |a| &a.customer.id), [big.id.as_str()]);
     assert_eq!(run.changed[0].milestones, [Milestone::VipStatus]);
     assert_eq!(run.read, 1, "the other customer is not due");
     let b = reload(store, &big).await;
