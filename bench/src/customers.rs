@@ -181,12 +181,16 @@ async fn populate(
             let (c, bookings) = customer(i, now, &thresholds);
             let bookings = if with_bookings { bookings } else { Vec::new() };
             let r: Result<()> = match how {
-                Writes::Transaction => customers::import(store.as_ref(), TENANT, &c, &bookings)
-                    .await
-                    .map_err(Into::into),
+                Writes::Transaction => {
+                    customers::import(store.as_ref(), TENANT, &c, &bookings, chrono_tz::Tz::UTC)
+                        .await
+                        .map_err(Into::into)
+                }
                 Writes::OneByOne => {
                     async {
-                        for w in customers::import_writes(TENANT, &c, &bookings)? {
+                        for w in
+                            customers::import_writes(TENANT, &c, &bookings, chrono_tz::Tz::UTC)?
+                        {
                             store.write(w).await?;
                         }
                         Ok(())

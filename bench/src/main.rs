@@ -12,11 +12,17 @@
 //!
 //! `customers` measures customer list pages (every sort order) and searches at 100k customers
 //! in SQLite and 10k in moto: p50/p95 and read units per page, and their ratio.
-//! `jobs` is to come.
+//!
+//!   crm-bench jobs [--sizes 1000,10000,100000] [--out FILE]
+//!
+//! `jobs` runs segment_refresh, milestones and stale_leads once on tenants of each size with
+//! 1 % due, on SQLite: index entries read against items due, read units, wall time, and the
+//! ratios of wall time per due item across sizes.
 
 mod cold;
 mod common;
 mod customers;
+mod jobs;
 mod load;
 mod moto;
 mod report;
@@ -261,6 +267,33 @@ async fn customers_bench(args: &[String]) -> Result<()> {
     Ok(())
 }
 
+async fn jobs_bench(args: &[String]) -> Result<()> {
+    let sizes: Vec<u64> = flag(args, "--sizes")
+        .unwrap_or_else(|| "1000,10000,100000".into())
+        .split(',')
+        .map(|v| {
+            v.trim()
+                .parse()
+                .map_err(|_| format!("--sizes takes numbers, not `{v}`"))
+        })
+        .collect::<std::result::Result<_, _>>()?;
+    let out = PathBuf::from(flag(args, "--out").unwrap_or_else(|| "bench-results/jobs.txt".into()));
+    let rows = jobs::measure(&sizes).await?;
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
+    let text = jobs::render(&rows, profile);
+    print!("{text}");
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&out, &text)?;
+    progress(&format!("results written to {}", out.display()));
+    Ok(())
+}
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -269,9 +302,7 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("capture") => runtime.block_on(capture(options(&args[1..])?)),
         Some("customers") => runtime.block_on(customers_bench(&args[1..])),
-        Some(other @ "jobs") => {
-            Err(format!("`{other}` is not written yet; try `capture`").into())
-        }
+        Some("jobs") => runtime.block_on(jobs_bench(&args[1..])),
         _ => Err("usage: crm-bench capture [--secs S] [--threads T] [--connections C] [--cold-runs N] [--captures N] [--out FILE]".into()),
     }
 }

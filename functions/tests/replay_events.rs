@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crm_functions::workers::{count_leads, ingest_booking, send_conversions, stale_leads};
+use crm_functions::workers::{
+    count_leads, ingest_booking, milestones, segment_refresh, send_conversions, stale_leads,
+};
 use crm_functions::Ctx;
 use crm_shared::adapters::local_bus::LocalBus;
 use crm_shared::adapters::sqlite::SqliteStore;
@@ -86,8 +88,12 @@ async fn demo_customer(ctx: &Ctx) -> String {
     };
     match customers::ingest(
         ctx.store.as_ref(),
-        "demo",
-        &Default::default(),
+        &crm_shared::domain::tenant::TenantSettings::new(
+            "demo",
+            "Demo",
+            "IE",
+            "https://example.com",
+        ),
         &fact,
         &contact,
         ctx.clock.now(),
@@ -115,10 +121,14 @@ async fn sample_missed_call(ctx: &Ctx) -> String {
     };
     let (customer, _) = calls::caller(
         store,
-        "demo",
+        &TenantSettings::new(
+            "demo",
+            "Demo Day Spa",
+            "IE",
+            "https://booking.example.com/demo",
+        ),
         &call.from,
         call.name.as_deref(),
-        &Default::default(),
         now,
     )
     .await
@@ -232,6 +242,30 @@ async fn the_stale_job_takes_its_schedule_event() {
         "the sample lead is not due yet: {answer}"
     );
     assert!(answer["hours"].as_u64().is_some_and(|h| h > 0), "{answer}");
+}
+
+/// The daily customer jobs take their schedule events: a first run walks its catch-up hours
+/// and finds nothing due in the fresh demo data.
+#[tokio::test]
+async fn the_daily_customer_jobs_take_their_schedule_events() {
+    for name in ["segment_refresh", "milestones"] {
+        assert!(WORKERS.contains(&name), "{name} is a worker");
+        let path = events_dir().join("schedule").join(format!("{name}.json"));
+        let event: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("event")).expect("json");
+        let ctx = demo_ctx().await;
+        let answer = match name {
+            "segment_refresh" => segment_refresh::handle(&ctx, event).await,
+            _ => milestones::handle(&ctx, event).await,
+        }
+        .expect("handled");
+        assert!(answer["hours"].as_u64().is_some_and(|h| h > 0), "{answer}");
+        assert_eq!(
+            answer["read"],
+            serde_json::json!(0),
+            "nothing due: {answer}"
+        );
+    }
 }
 
 /// The EventBridge samples, one per booking fact, each taken by the booking consumer; the

@@ -162,14 +162,13 @@ async fn world() -> World {
         .with_sms(Arc::new(twilio(&url)));
     let customer = customers::create(
         ctx.store.as_ref(),
-        "glow",
+        &settings,
         &Profile {
             name: Some("Aoife Byrne".into()),
             phones: Some(vec!["+353871234567".into()]),
             ..Profile::default()
         },
         &Default::default(),
-        &settings.thresholds,
         clock.now_utc(),
     )
     .await

@@ -280,15 +280,7 @@ pub async fn seed_demo(ctx: &Ctx) -> Result<(), Error> {
                     paid: paid.then_some(true),
                     lead_id: None,
                 };
-                customers::ingest(
-                    store,
-                    DEMO_TENANT,
-                    &settings.thresholds,
-                    &fact,
-                    &contact,
-                    now,
-                )
-                .await?;
+                customers::ingest(store, &settings, &fact, &contact, now).await?;
             }
         }
     }

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crm_functions::workers::{
-    count_leads, ingest_booking, send_conversions, send_sms, stale_leads,
+    count_leads, ingest_booking, milestones, segment_refresh, send_conversions, send_sms,
+    stale_leads,
 };
 use crm_functions::Ctx;
 use crm_shared::adapters::local_bus::LocalBus;
@@ -108,6 +109,7 @@ pub fn start(ctx: &Ctx, stop: watch::Receiver<bool>, poll_queues: bool) {
         }
     });
     let flagging = ctx.clone();
+    let stop_daily = stop.clone();
     let mut stop_flagging = stop;
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(STALE_EVERY);
@@ -119,6 +121,45 @@ pub fn start(ctx: &Ctx, stop: watch::Receiver<bool>, poll_queues: bool) {
                     }
                 }
                 () = stopped(&mut stop_flagging) => return,
+            }
+        }
+    });
+    start_daily_jobs(ctx, stop_daily);
+}
+
+/// How often the daily customer jobs run (hourly in AWS, and here: 03:00 local falls in a
+/// different hour for each zone).
+const DAILY_JOBS_EVERY: Duration = Duration::from_secs(3600);
+
+/// The segment refresh and the milestones, each on an hourly timer.
+fn start_daily_jobs(ctx: &Ctx, stop: watch::Receiver<bool>) {
+    let refreshing = ctx.clone();
+    let mut stop_refreshing = stop.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(DAILY_JOBS_EVERY);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    if let Err(e) = segment_refresh::handle(&refreshing, serde_json::Value::Null).await {
+                        tracing::error!(error = %e, "scheduled segment refresh failed");
+                    }
+                }
+                () = stopped(&mut stop_refreshing) => return,
+            }
+        }
+    });
+    let awarding = ctx.clone();
+    let mut stop_awarding = stop;
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(DAILY_JOBS_EVERY);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    if let Err(e) = milestones::handle(&awarding, serde_json::Value::Null).await {
+                        tracing::error!(error = %e, "scheduled milestone run failed");
+                    }
+                }
+                () = stopped(&mut stop_awarding) => return,
             }
         }
     });
@@ -178,4 +219,27 @@ pub fn route_conversions(ctx: &Ctx, bus: &LocalBus) {
             });
         }),
     );
+}
+
+/// The jobs `crm-local job NAME` (and `scripts/dev job NAME`) can fire.
+pub const JOBS: &[&str] = &[
+    "stale_leads",
+    "segment_refresh",
+    "milestones",
+    "count_leads",
+];
+
+/// Runs job `name` once now, as its schedule would, and returns its answer.
+pub async fn run_job(
+    ctx: &Ctx,
+    name: &str,
+) -> Result<serde_json::Value, Box<dyn std::error::Error + Send + Sync>> {
+    let event = serde_json::Value::Null;
+    Ok(match name {
+        "stale_leads" => stale_leads::handle(ctx, event).await?,
+        "segment_refresh" => segment_refresh::handle(ctx, event).await?,
+        "milestones" => milestones::handle(ctx, event).await?,
+        "count_leads" => count_leads::handle(ctx, event).await?,
+        other => return Err(format!("unknown job `{other}`; one of {JOBS:?}").into()),
+    })
 }

@@ -50,16 +50,9 @@ fn call(id: &str, from: &str, status: CallStatus, at: DateTime<Utc>) -> Call {
 }
 
 async fn record(store: &dyn Store, c: &Call, now: DateTime<Utc>) -> calls::Recorded {
-    let (customer, _) = calls::caller(
-        store,
-        T,
-        &c.from,
-        c.name.as_deref(),
-        &Default::default(),
-        now,
-    )
-    .await
-    .expect("caller");
+    let (customer, _) = calls::caller(store, &settings(), &c.from, c.name.as_deref(), now)
+        .await
+        .expect("caller");
     calls::record(store, T, c, &customer.id, "Sean Kelly", now)
         .await
         .expect("record")
@@ -67,23 +60,17 @@ async fn record(store: &dyn Store, c: &Call, now: DateTime<Utc>) -> calls::Recor
 
 async fn a_call_is_recorded_once_by_its_call_id_and_on_the_callers_timeline(store: Arc<dyn Store>) {
     let s = store.as_ref();
-    let (customer, created) = calls::caller(
-        s,
-        T,
-        "+353875550101",
-        Some("Sean Kelly"),
-        &Default::default(),
-        t0(),
-    )
-    .await
-    .expect("caller");
+    let (customer, created) =
+        calls::caller(s, &settings(), "+353875550101", Some("Sean Kelly"), t0())
+            .await
+            .expect("caller");
     assert!(created);
     assert_eq!(
         customer.segment,
         crm_shared::domain::customer::Segment::Lead
     );
     // The number's owner is the new customer: the next call finds them.
-    let (again, created) = calls::caller(s, T, "+353875550101", None, &Default::default(), t0())
+    let (again, created) = calls::caller(s, &settings(), "+353875550101", None, t0())
         .await
         .expect("caller");
     assert!(!created);

@@ -9,11 +9,12 @@ use chrono::{DateTime, Duration, Utc};
 use crm_shared::domain::booking::{
     apply_fact, Applied, BookingFact, BookingKind, BookingState, BookingTotals,
 };
-use crm_shared::domain::customer::{Milestone, Segment, Thresholds};
+use crm_shared::domain::customer::{Milestone, Segment};
 use crm_shared::domain::lead::{Lead, LeadStatus, NewLead};
 use crm_shared::domain::source::Source;
+use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::ports::store::Store;
-use crm_shared::store::customers::{self, Contact, Ingested};
+use crm_shared::store::customers::{self, Contact, DueKind, Ingested};
 use crm_shared::store::leads::{self, Inserted};
 
 on_both_stores!(
@@ -31,6 +32,12 @@ const T: &str = "acme";
 
 fn t0() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-10T10:00:00Z")
+        .map(|t| t.with_timezone(&Utc))
+        .expect("time")
+}
+
+fn utc(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .expect("time")
 }
@@ -66,9 +73,13 @@ fn ann() -> Contact {
 }
 
 async fn ingest(store: &dyn Store, f: &BookingFact, c: &Contact) -> Ingested {
-    customers::ingest(store, T, &Thresholds::default(), f, c, t0())
+    customers::ingest(store, &settings(), f, c, t0())
         .await
         .expect("ingest")
+}
+
+fn settings() -> TenantSettings {
+    TenantSettings::new(T, "Acme", "IE", "https://acme.example")
 }
 
 fn customer_id(i: &Ingested) -> String {
@@ -161,8 +172,7 @@ async fn the_first_booking_creates_the_customer_and_the_next_links_by_phone_or_e
     );
     let no_contact = customers::ingest(
         &*store,
-        T,
-        &Thresholds::default(),
+        &settings(),
         &fact(BookingKind::BookingCreated, "b5", 1, 1, None),
         &Contact::default(),
         t0(),
@@ -378,7 +388,8 @@ async fn milestones_are_awarded_once_and_put_on_the_timeline(store: Arc<dyn Stor
     );
 }
 
-/// A visit makes the customer due (dormant) 90 days later; a later visit moves the day.
+/// A visit makes the customer due (dormant) 90 days later, filed under the hour of the first
+/// 03:00 in the tenant's zone after it; a later visit moves it.
 async fn each_customer_is_due_on_the_day_time_alone_changes_them(store: Arc<dyn Store>) {
     let visit = |b: &str, days: i64| {
         let mut f = fact(BookingKind::BookingCompleted, b, 1, days, Some(1000));
@@ -387,18 +398,22 @@ async fn each_customer_is_due_on_the_day_time_alone_changes_them(store: Arc<dyn 
     };
     let first = ingest(&*store, &visit("d1", -10), &ann()).await;
     let id = customer_id(&first);
-    let due_day = (t0() + Duration::days(80)).date_naive();
-    let (due, _) = customers::due_on(&*store, due_day, 100, None)
+    // Dormant at 2027-01-29T10:00Z; Dublin is on UTC in winter: 03:00 next morning.
+    let due_hour = utc("2027-01-30T03:00:00Z");
+    let due = customers::due_in(&*store, DueKind::Segment, due_hour)
         .await
         .expect("due");
     assert_eq!(due.len(), 1, "{due:?}");
-    assert_eq!((due[0].0.as_str(), due[0].1.as_str()), (T, id.as_str()));
+    assert_eq!(
+        (due[0].tenant_id.as_str(), due[0].customer_id.as_str()),
+        (T, id.as_str())
+    );
     ingest(&*store, &visit("d2", -2), &ann()).await;
-    let (old, _) = customers::due_on(&*store, due_day, 100, None)
+    let old = customers::due_in(&*store, DueKind::Segment, due_hour)
         .await
         .expect("due");
     assert!(old.is_empty(), "moved off the old day: {old:?}");
-    let (new, _) = customers::due_on(&*store, (t0() + Duration::days(88)).date_naive(), 100, None)
+    let new = customers::due_in(&*store, DueKind::Segment, utc("2027-02-07T03:00:00Z"))
         .await
         .expect("due");
     assert_eq!(new.len(), 1);

@@ -59,6 +59,11 @@ QUEUE_GRANTS = {
     fn: {"SmsQueue.Arn"} | ({"SmsDeadLetterQueue.Arn"} if fn == "send_sms" else set())
     for fn in SMS_SENDERS
 }
+# The daily customer jobs publish customer.segment_changed / customer.stage_changed and
+# milestone.reached, and take a due item out when nothing more is due; a booking fact takes
+# the customer's segment due item out when it leaves no change ahead.
+PUBLISHERS |= {"segment_refresh", "milestones"}
+DELETERS |= {"segment_refresh", "milestones", "ingest_booking", "booking_webhook"}
 # Functions that touch neither table nor bus.
 NO_DATA_ACCESS = {"openapi"}
 
@@ -535,7 +540,7 @@ def test_route_specific_event_details():
 
 
 def test_schedule_events_are_what_the_schedules_send(functions):
-    for fn in ("count_leads", "stale_leads"):
+    for fn in ("count_leads", "stale_leads", "segment_refresh", "milestones"):
         sample = load_event(EVENTS / "schedule" / f"{fn}.json")
         sent = schedule_input(functions[logical_id(fn)]["Properties"])
         assert set(sample) == set(sent), (fn, sorted(sample), sorted(sent))
@@ -623,3 +628,12 @@ def test_the_conversions_sample_is_what_the_queue_delivers():
     body = json.loads(record["body"])
     assert body["source"] == "pipeline.crm" and body["detail-type"] == "lead.captured"
     assert body["detail"]["tenant_id"] == "demo" and body["detail"]["lead_id"]
+def test_daily_customer_jobs_run_hourly(functions):
+    """03:00 local is a different UTC hour in each zone: the daily jobs run every hour and
+    act on the buckets of the hours that passed (DESIGN §5)."""
+    for fn in ("segment_refresh", "milestones"):
+        props = plain(functions[logical_id(fn)]["Properties"])
+        (event,) = props["Events"].values()
+        assert event["Type"] == "ScheduleV2", fn
+        assert event["Properties"]["ScheduleExpression"] == "rate(1 hour)", fn
+        assert event["Properties"]["FlexibleTimeWindow"]["Mode"] == "OFF", fn

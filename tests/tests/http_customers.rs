@@ -642,9 +642,10 @@ async fn tags_notes_and_the_timeline() {
         .unwrap_or_default();
     assert_eq!(
         only,
-        ["note", "tag"],
-        "newest first: the note, then the tag"
+        ["note", "tag", "tag"],
+        "newest first: the note, the manual tag, then the auto tag the booking gave"
     );
+    assert_eq!(notes.body["entries"][2]["data"]["auto"], json!(true));
     let hits = app
         .get(&format!("/customers/{id}/timeline?q=ALMOND"), &tok)
         .await;

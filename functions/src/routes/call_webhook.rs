@@ -30,15 +30,8 @@ async fn receive(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErro
     let now = ctx.clock.now();
     let call = read_call(&input, &settings.default_region, now).map_err(ApiError::Validation)?;
     let store = ctx.store.as_ref();
-    let (customer, created) = calls::caller(
-        store,
-        &tenant,
-        &call.from,
-        call.name.as_deref(),
-        &settings.thresholds,
-        now,
-    )
-    .await?;
+    let (customer, created) =
+        calls::caller(store, &settings, &call.from, call.name.as_deref(), now).await?;
     let name = call.name.clone().unwrap_or_else(|| customer.name.clone());
     let mut recorded = calls::record(store, &tenant, &call, &customer.id, &name, now).await?;
     if let Some(missed) = recorded.missed_call.take() {

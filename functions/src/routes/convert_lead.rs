@@ -19,15 +19,10 @@ async fn convert(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErro
     let claims = authorize(request, Role::Admin)?;
     let id = path_param(request, "id")?;
     let settings = ctx.tenant_settings(&claims.tenant_id).await?;
-    let (customer, created) = customers::convert(
-        ctx.store.as_ref(),
-        &claims.tenant_id,
-        &id,
-        &settings.thresholds,
-        ctx.clock.now(),
-    )
-    .await?
-    .ok_or(ApiError::NotFound("lead"))?;
+    let (customer, created) =
+        customers::convert(ctx.store.as_ref(), &settings, &id, ctx.clock.now())
+            .await?
+            .ok_or(ApiError::NotFound("lead"))?;
     let status = if created {
         StatusCode::CREATED
     } else {

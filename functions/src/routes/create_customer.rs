@@ -22,10 +22,9 @@ async fn create(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError
         read_profile(&input, &settings.default_region, true).map_err(ApiError::Validation)?;
     let customer = customers::create(
         ctx.store.as_ref(),
-        &claims.tenant_id,
+        &settings,
         &profile,
         &tags,
-        &settings.thresholds,
         ctx.clock.now(),
     )
     .await?;

@@ -36,15 +36,8 @@ pub async fn apply(
     contact: &Contact,
 ) -> Result<Ingested, IngestError> {
     let tenant = &settings.tenant_id;
-    let ingested = customers::ingest(
-        ctx.store.as_ref(),
-        tenant,
-        &settings.thresholds,
-        fact,
-        contact,
-        ctx.clock.now(),
-    )
-    .await?;
+    let ingested =
+        customers::ingest(ctx.store.as_ref(), settings, fact, contact, ctx.clock.now()).await?;
     if let Ingested::Applied {
         customer,
         milestones,

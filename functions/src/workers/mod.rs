@@ -2,6 +2,8 @@
 
 pub mod count_leads;
 pub mod ingest_booking;
+pub mod milestones;
+pub mod segment_refresh;
 pub mod send_conversions;
 pub mod send_sms;
 pub mod stale_leads;

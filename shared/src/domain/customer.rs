@@ -253,6 +253,63 @@ pub fn reached(totals: &BookingTotals) -> Vec<Milestone> {
     out
 }
 
+/// The local time of day the daily jobs (segment refresh, milestones) act at.
+pub fn daily_job_time() -> chrono::NaiveTime {
+    crate::domain::hours::hm(3, 0)
+}
+
+/// Completed visits that earn VIP status (the daily milestone).
+pub const VIP_STATUS_VISITS: i64 = 50;
+/// Lifetime spend that earns VIP status (minor units: 5,000.00).
+pub const VIP_STATUS_SPEND: i64 = 500_000;
+
+/// Whether the totals or tier earn the VIP status milestone.
+pub fn vip_status_eligible(totals: &BookingTotals, tier: Tier) -> bool {
+    totals.visits >= VIP_STATUS_VISITS
+        || totals.lifetime_value >= VIP_STATUS_SPEND
+        || tier == Tier::Platinum
+}
+
+/// When the `years`-year anniversary of `member_since` falls due: the daily time on that
+/// date in the tenant's zone (a 29 February member's falls on the 28th).
+pub fn anniversary(member_since: DateTime<Utc>, tz: chrono_tz::Tz, years: u32) -> DateTime<Utc> {
+    let day = member_since.with_timezone(&tz).date_naive();
+    let day = day
+        .checked_add_months(Months::new(12 * years))
+        .unwrap_or(day);
+    crate::domain::hours::at_local(tz, day, daily_job_time())
+}
+
+/// The daily milestones (anniversaries, VIP status) a customer has reached at `now` and not
+/// been awarded yet, and when the next one not reached falls due (none after the 2-year
+/// anniversary). VIP status reached between runs falls due at once (`now`).
+pub fn daily_milestones(
+    member_since: DateTime<Utc>,
+    totals: &BookingTotals,
+    tier: Tier,
+    awarded: &BTreeSet<Milestone>,
+    tz: chrono_tz::Tz,
+    now: DateTime<Utc>,
+) -> (Vec<Milestone>, Option<DateTime<Utc>>) {
+    let mut reached = Vec::new();
+    let mut next = None;
+    for (years, m) in [(1, Milestone::Anniversary1), (2, Milestone::Anniversary2)] {
+        if awarded.contains(&m) {
+            continue;
+        }
+        let at = anniversary(member_since, tz, years);
+        if at <= now {
+            reached.push(m);
+        } else if next.is_none() {
+            next = Some(at);
+        }
+    }
+    if !awarded.contains(&Milestone::VipStatus) && vip_status_eligible(totals, tier) {
+        reached.push(Milestone::VipStatus);
+    }
+    (reached, next)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

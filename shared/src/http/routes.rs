@@ -306,6 +306,9 @@ pub const WORKERS: &[&str] = &[
     "send_sms",
     // Meta Conversions API sender (the `conversions` queue's consumer).
     "send_conversions",
+    // The daily customer jobs (hourly: 03:00 local in every zone).
+    "segment_refresh",
+    "milestones",
 ];
 
 /// The route serving `method` + `path` template, if any.

@@ -450,12 +450,12 @@ pub fn recovery_message_id(missed_call_id: &str) -> String {
 /// right. `true` when created.
 pub async fn caller(
     store: &dyn Store,
-    tenant: &str,
+    settings: &crate::domain::tenant::TenantSettings,
     phone: &str,
     name: Option<&str>,
-    thresholds: &crate::domain::customer::Thresholds,
     now: DateTime<Utc>,
 ) -> Result<(Customer, bool), CustomerWriteError> {
+    let tenant = settings.tenant_id.as_str();
     let key = customers::phone_owner_key(tenant, phone);
     for _ in 0..MAX_ATTEMPTS {
         if let Some(id) = customers::owner(store, &key).await? {
@@ -470,10 +470,9 @@ pub async fn caller(
         };
         match customers::create_from(
             store,
-            tenant,
+            settings,
             &profile,
             &std::collections::BTreeSet::new(),
-            thresholds,
             Some(crate::domain::source::Source::PhoneCall),
             "Customer created from a call",
             now,

@@ -2,6 +2,8 @@
 
 pub mod conversions;
 pub mod customers;
+pub mod daily;
+pub mod hourly;
 pub mod keys;
 pub mod leads;
 pub mod messages;

@@ -315,9 +315,12 @@ pub async fn fresh_customer(app: &App, tenant: &str) -> String {
     };
     crm_shared::store::customers::create(
         app.server.ctx.store.as_ref(),
-        tenant,
+        &crm_shared::store::tenants::get(app.server.ctx.store.as_ref(), tenant)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("tenant {tenant} has settings")),
         &profile,
-        &Default::default(),
         &Default::default(),
         app.now(),
     )
@@ -389,10 +392,9 @@ pub async fn fresh_missed_call(app: &App, tenant: &str) -> String {
     };
     let (customer, _) = calls::caller(
         store,
-        tenant,
+        &TenantSettings::new(tenant, "Calls", "IE", &redirect_of(tenant)),
         &call.from,
         call.name.as_deref(),
-        &Default::default(),
         now,
     )
     .await

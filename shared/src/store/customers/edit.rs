@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::*;
-use crate::domain::customer::{classify, Facts, Thresholds};
+use crate::domain::hours::zone;
+use crate::domain::tenant::TenantSettings;
 use crate::ports::store::{
     from_item, to_item, Check, Cond, Cursor, Index, Item, Key, Query, SkCond, Store, StoreError,
     Write, PK, SK,
@@ -173,18 +174,16 @@ fn timeline_entry_write(
 /// conflict naming that customer.
 pub async fn create(
     store: &dyn Store,
-    tenant: &str,
+    settings: &TenantSettings,
     profile: &Profile,
     tags: &BTreeSet<String>,
-    thresholds: &Thresholds,
     now: DateTime<Utc>,
 ) -> Result<Customer, CustomerWriteError> {
     create_from(
         store,
-        tenant,
+        settings,
         profile,
         tags,
-        thresholds,
         None,
         "Customer created by hand",
         now,
@@ -194,33 +193,23 @@ pub async fn create(
 
 /// Creates a customer as [`create`] does, with a first-touch `source` and the text of the
 /// timeline's `created` entry (a caller becomes a customer with `phone_call`).
-#[allow(clippy::too_many_arguments)]
 pub async fn create_from(
     store: &dyn Store,
-    tenant: &str,
+    settings: &TenantSettings,
     profile: &Profile,
     tags: &BTreeSet<String>,
-    thresholds: &Thresholds,
     source: Option<crate::domain::source::Source>,
     created_text: &str,
     now: DateTime<Utc>,
 ) -> Result<Customer, CustomerWriteError> {
+    let tenant = settings.tenant_id.as_str();
+    let tz = zone(&settings.time_zone);
     let mut c = Customer::new(tenant, &Contact::default(), None, now);
     profile.apply(&mut c);
     c.tags = tags.clone();
     c.source = source;
-    let class = classify(
-        &Facts {
-            totals: &c.totals,
-            last_booking: None,
-            last_visit: None,
-            has_upcoming: false,
-        },
-        thresholds,
-        now,
-    );
-    c.segment = class.segment;
-    c.tier = class.tier;
+    reclassify(&mut c, &settings.thresholds, now);
+    c.next_milestone = milestone_due(&c, tz, now);
     c.version = 1;
     if let Some(e) = taken(store, tenant, &c).await? {
         return Err(e);
@@ -239,6 +228,7 @@ pub async fn create_from(
         &BTreeSet::new(),
         &search_tokens(&c),
     ));
+    writes.extend(due_writes(tenant, None, &c, tz));
     writes.push(timeline_entry_write(
         tenant,
         &c.id,
@@ -600,11 +590,11 @@ pub async fn delete(
 /// Makes (or finds, by phone or email) the customer a lead becomes, and links the lead.
 pub async fn convert(
     store: &dyn Store,
-    tenant: &str,
+    settings: &TenantSettings,
     lead_id: &str,
-    thresholds: &Thresholds,
     now: DateTime<Utc>,
 ) -> Result<Option<(Customer, bool)>, CustomerWriteError> {
+    let tenant = settings.tenant_id.as_str();
     let Some(lead) = leads::get(store, tenant, lead_id).await? else {
         return Ok(None);
     };
@@ -634,7 +624,7 @@ pub async fn convert(
                 marketing_consent: Some(lead.consent.is_some()),
                 ..Profile::default()
             };
-            let mut c = create(store, tenant, &profile, &BTreeSet::new(), thresholds, now).await?;
+            let mut c = create(store, settings, &profile, &BTreeSet::new(), now).await?;
             // The first touch is the lead's.
             let before = c.clone();
             c.source = Some(lead.source);
@@ -740,11 +730,12 @@ pub async fn timeline_page(
 
 /// The writes of a whole customer made elsewhere (an import, a benchmark's population): the
 /// record with its sort positions, the owners of its phones and emails (refused when taken),
-/// its search items, its due day and its bookings.
+/// its search items, its due work (filed by the tenant's zone `tz`) and its bookings.
 pub fn import_writes(
     tenant: &str,
     c: &Customer,
     bookings: &[crate::domain::booking::BookingState],
+    tz: chrono_tz::Tz,
 ) -> Result<Vec<Write>, StoreError> {
     let empty = Customer {
         phones: Vec::new(),
@@ -760,9 +751,7 @@ pub fn import_writes(
         &BTreeSet::new(),
         &search_tokens(c),
     ));
-    if c.next_change.is_some() {
-        writes.extend(due_write(tenant, &c.id, c.next_change));
-    }
+    writes.extend(due_writes(tenant, None, c, tz));
     for b in bookings {
         let key = booking_key(tenant, &c.id, &b.booking_id);
         let mut item = to_item(b)?;
@@ -782,8 +771,12 @@ pub async fn import(
     tenant: &str,
     c: &Customer,
     bookings: &[crate::domain::booking::BookingState],
+    tz: chrono_tz::Tz,
 ) -> Result<(), CustomerWriteError> {
-    match store.transact(import_writes(tenant, c, bookings)?).await {
+    match store
+        .transact(import_writes(tenant, c, bookings, tz)?)
+        .await
+    {
         Ok(()) => Ok(()),
         Err(StoreError::ConditionFailed("customer_phone" | "customer_email")) => {
             Err(taken(store, tenant, c)

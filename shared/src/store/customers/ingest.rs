@@ -14,8 +14,10 @@ use serde_json::Value;
 
 use super::*;
 use crate::domain::booking::{apply_fact, Applied, BookingFact, BookingStatus};
-use crate::domain::customer::{classify, reached, Facts, Milestone, Thresholds};
+use crate::domain::customer::{reached, Milestone};
+use crate::domain::hours::zone;
 use crate::domain::lead::{Lead, LeadStatus, StatusEvent};
+use crate::domain::tenant::TenantSettings;
 use crate::ports::store::{from_item, Check, Cond, Store, StoreError, Write};
 use crate::store::leads::{self, StatusChange};
 
@@ -117,16 +119,18 @@ fn lead_target(lead: &Lead, booking: &BookingState, converting: bool) -> Option<
     (lead.status != target).then_some(target)
 }
 
-/// Applies one booking fact. Safe to call again with the same fact, and with facts in any
+/// Applies one booking fact for the tenant of `settings` (its thresholds classify, its time
+/// zone files the due work). Safe to call again with the same fact, and with facts in any
 /// order: the KPIs always equal a recomputation over the bookings' latest versions.
 pub async fn ingest(
     store: &dyn Store,
-    tenant: &str,
-    thresholds: &Thresholds,
+    settings: &TenantSettings,
     fact: &BookingFact,
     contact: &Contact,
     now: DateTime<Utc>,
 ) -> Result<Ingested, IngestError> {
+    let tenant = settings.tenant_id.as_str();
+    let tz = zone(&settings.time_zone);
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -171,34 +175,17 @@ pub async fn ingest(
         if customer.name.is_empty() {
             customer.name = contact.name.clone().unwrap_or_default();
         }
-        let class = classify(
-            &Facts {
-                totals: &customer.totals,
-                last_booking: customer.last_booking,
-                last_visit: customer.last_visit,
-                has_upcoming: customer.next_booking(now).is_some(),
-            },
-            thresholds,
-            now,
-        );
-        customer.segment = class.segment;
-        customer.points = class.points;
-        customer.tier = class.tier;
-        customer.auto_tags = class.auto_tags;
-        customer.at_risk = class.at_risk;
-        customer.next_change = class.next_change;
-        if class.stage != customer.stage {
-            customer.stage = class.stage;
-            customer.stage_history.push(StageChange {
-                stage: class.stage,
-                at: now,
-            });
+        let mut changes = reclassify(&mut customer, &settings.thresholds, now);
+        if is_new {
+            // A new customer's first segment is no change of one.
+            changes.segment = None;
         }
         let awarded: Vec<Milestone> = reached(&customer.totals)
             .into_iter()
             .filter(|m| !customer.milestones.contains(m))
             .collect();
         customer.milestones.extend(awarded.iter().copied());
+        customer.next_milestone = milestone_due(&customer, tz, now);
         customer.updated_at = now;
         customer.version = before.version + 1;
 
@@ -247,11 +234,12 @@ pub async fn ingest(
                 );
             }
         }
-        if (is_new && customer.next_change.is_some())
-            || (!is_new && before.next_change != customer.next_change)
-        {
-            writes.extend(due_write(tenant, &customer.id, customer.next_change));
-        }
+        writes.extend(due_writes(
+            tenant,
+            (!is_new).then_some(&before),
+            &customer,
+            tz,
+        ));
         let before_tokens = if is_new {
             BTreeSet::new()
         } else {
@@ -285,20 +273,7 @@ pub async fn ingest(
                 serde_json::json!({"milestone": m}),
             ));
         }
-        if before.segment != customer.segment && !is_new {
-            entries.push((
-                "segment",
-                format!("Segment {:?} → {:?}", before.segment, customer.segment),
-                serde_json::json!({"from": before.segment, "to": customer.segment}),
-            ));
-        }
-        if before.stage != customer.stage {
-            entries.push((
-                "stage",
-                format!("Stage {:?} → {:?}", before.stage, customer.stage),
-                serde_json::json!({"from": before.stage, "to": customer.stage}),
-            ));
-        }
+        entries.extend(changes.entries());
         for (kind, text, data) in entries {
             writes.push(timeline_write(tenant, &customer.id, kind, text, data, now)?.0);
         }

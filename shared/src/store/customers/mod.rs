@@ -19,15 +19,21 @@ use crate::ports::store::{
 };
 use crate::store::keys;
 
+mod daily;
+mod due;
 mod duplicates;
 mod edit;
 mod index;
 mod ingest;
+mod reclassify;
 
+pub use daily::*;
+pub use due::*;
 pub use duplicates::*;
 pub use edit::*;
 pub use index::*;
 pub use ingest::*;
+pub use reclassify::*;
 
 /// Attempts at a version-guarded write that keeps colliding before giving up.
 const MAX_ATTEMPTS: u32 = 8;
@@ -98,8 +104,13 @@ pub struct Customer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review_requested_at: Option<DateTime<Utc>>,
     /// When a classification next changes by time alone (the daily job's due date).
+    /// When a classification next changes by time alone (the segment refresh's due date).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_change: Option<DateTime<Utc>>,
+    /// When the next daily milestone (anniversary, VIP status) falls due (the milestone
+    /// job's due date); none when every one is awarded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_milestone: Option<DateTime<Utc>>,
     pub member_since: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -157,6 +168,7 @@ impl Customer {
             milestones: BTreeSet::new(),
             next_change: None,
             review_requested_at: None,
+            next_milestone: None,
             member_since: now,
             created_at: now,
             updated_at: now,
@@ -400,81 +412,4 @@ pub(crate) fn lead_history_writes(
         writes.push(status_entry_write(tenant, customer, event)?);
     }
     Ok(writes)
-}
-
-/// The index of due work (DESIGN §4): GSI2, partition `DUE#<yyyy-mm-dd>`. Each customer whose
-/// segment, tags or stage will change by time alone has one `DUE` item there, on the day it
-/// will; the daily job reads the days up to today and nothing else.
-pub const DUE_INDEX: crate::ports::store::Index = crate::ports::store::Index::Gsi(2);
-
-pub fn due_partition(day: chrono::NaiveDate) -> String {
-    format!("DUE#{}", day.format("%Y-%m-%d"))
-}
-
-fn due_key(tenant: &str, id: &str) -> Key {
-    Key::new(customer_pk(tenant, id), "DUE")
-}
-
-/// The write that files a customer under the day of their next change by time (or takes
-/// them out when none is ahead).
-pub(crate) fn due_write(tenant: &str, id: &str, next: Option<DateTime<Utc>>) -> Option<Write> {
-    use crate::ports::store::table;
-    let key = due_key(tenant, id);
-    Some(match next {
-        Some(at) => {
-            let mut item = Item::new();
-            item.insert(PK.into(), key.pk.clone().into());
-            item.insert(SK.into(), key.sk.into());
-            item.insert("tenant_id".into(), tenant.into());
-            item.insert("customer_id".into(), id.into());
-            item.insert("due_at".into(), at.to_rfc3339().into());
-            if let crate::ports::store::Index::Gsi(n) = DUE_INDEX {
-                item.insert(table::gsi_pk(n), due_partition(at.date_naive()).into());
-                item.insert(table::gsi_sk(n), key.pk.into());
-            }
-            Write::put(item)
-        }
-        None => Write::Delete { key, check: None },
-    })
-}
-
-/// The customers due on `day` (every tenant's): `(tenant, customer id, due at)`, one page.
-pub async fn due_on(
-    store: &dyn Store,
-    day: chrono::NaiveDate,
-    limit: u32,
-    cursor: Option<crate::ports::store::Cursor>,
-) -> Result<
-    (
-        Vec<(String, String, String)>,
-        Option<crate::ports::store::Cursor>,
-    ),
-    StoreError,
-> {
-    let page = store
-        .query(
-            &Query::new(DUE_INDEX, due_partition(day))
-                .limit(limit)
-                .after(cursor),
-        )
-        .await?;
-    let text = |i: &Item, k: &str| {
-        i.get(k)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    Ok((
-        page.items
-            .iter()
-            .map(|i| {
-                (
-                    text(i, "tenant_id"),
-                    text(i, "customer_id"),
-                    text(i, "due_at"),
-                )
-            })
-            .collect(),
-        page.next,
-    ))
 }
