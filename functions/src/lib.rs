@@ -45,6 +45,8 @@ pub async fn dispatch(function: &str, ctx: &Ctx, request: Request) -> Option<Res
         "sms_inbound" => sms_inbound::handle(ctx, request).await,
         "get_settings" => get_settings::handle(ctx, request).await,
         "update_settings" => update_settings::handle(ctx, request).await,
+        // Landing page (issue 6).
+        "landing_page" => landing_page::handle(ctx, request).await,
         _ => return None,
     })
 }

@@ -34,3 +34,5 @@ pub mod update_customer;
 pub mod update_lead;
 pub mod update_settings;
 pub mod webhook;
+// Landing page (issue 6).
+pub mod landing_page;

@@ -300,9 +300,9 @@ fn operation(function: &str) -> Value {
                 "422": problem("Invalid fields")
             }
         }),
-        other => {
-            super::openapi_messages::operation(other).unwrap_or_else(|| json!({"responses": {}}))
-        }
+        other => super::openapi_messages::operation(other)
+            .or_else(|| super::landing_page::openapi_operation(other))
+            .unwrap_or_else(|| json!({"responses": {}})),
     }
 }
 

@@ -254,6 +254,13 @@ pub const ROUTES: &[Route] = &[
         Role::Owner,
         "Change the business's settings",
     ),
+    // Landing page (issue 6).
+    public(
+        "GET",
+        "/p/{tenant}/book",
+        "landing_page",
+        "The business's landing page (HTML, works without JavaScript)",
+    ),
 ];
 
 /// Functions that are not HTTP routes: consumers and scheduled jobs.
