@@ -320,7 +320,9 @@ pub fn openapi_operation(function: &str) -> Option<Value> {
             "parameters": parameters,
             "responses": {
                 "200": html("The landing page (HTML, under 30 KB, works without JavaScript)"),
-                "404": html("Unknown tenant: a not-found page")
+                "400": html("Malformed request: a try-again page"),
+                "404": html("Unknown tenant: a not-found page"),
+                "503": html("The settings could not be read: a try-again page")
             }
         })
     })

@@ -588,7 +588,9 @@ pub fn document() -> Value {
                 op["responses"]["403"] = problem("Your role may not do this");
             }
         }
-        op["responses"]["503"] = problem("A dependency is unavailable; retry");
+        if op["responses"].get("503").is_none() {
+            op["responses"]["503"] = problem("A dependency is unavailable; retry");
+        }
         paths
             .entry(route.path.to_owned())
             .or_insert_with(|| json!({}))[route.method.to_ascii_lowercase()] = op;
