@@ -172,6 +172,20 @@ test('with JavaScript on a phone: inline validation, then the lead, the Pixel Le
   await context.close();
 });
 
+test('with JavaScript, a number from another country gets its dialling code', async () => {
+  const { context, page } = await phonePage({ javaScriptEnabled: true });
+  await page.goto(`${base}/p/demo/book`);
+  await page.getByLabel('Your name').fill('Gwen Abroad');
+  await page.getByLabel('Country code').selectOption('GB');
+  await page.getByLabel('Mobile number').fill('07911 123456');
+  const answer = page.waitForResponse((r) => r.url().endsWith('/public/demo/leads'));
+  await page.getByRole('button', { name: 'Request a callback' }).click();
+  const { lead_id } = await (await answer).json();
+  await page.waitForURL('https://booking.example.com/**');
+  assert.equal((await apiJson('GET', `/leads/${lead_id}`)).body.phone, '+447911123456');
+  await context.close();
+});
+
 test('with JavaScript off on a phone: the form posts and the 303 lands on the booking page', async () => {
   const { context, page } = await phonePage({ javaScriptEnabled: false });
   await page.goto(`${base}/p/demo/book?utm_source=google&utm_medium=cpc&gclid=Cj0-e2e`);
@@ -208,7 +222,7 @@ test('the board: find the new lead, drag it to contacted, mark another lost with
   const column = (s) => admin.locator(`.column[data-status="${s}"]`);
   const card = (id) => admin.locator(`.card[data-lead="${id}"]`);
   await column('new').locator(`[data-lead="${jsLead}"]`).waitFor();
-  assert.match(await column('new').locator('.col-head').innerText(), /New\s+5\s+€/);
+  assert.match(await column('new').locator('.col-head').innerText(), /New\s+6\s+€/);
   assert.ok((await admin.locator('.badge.stale').count()) > 0, 'the seeded stale lead shows its badge');
   await admin.screenshot({ path: join(shots, 'board.png') });
 
