@@ -1,9 +1,11 @@
 // The admin app: sign-in, navigation and the screens.
 import { useEffect, useState } from 'preact/hooks';
 import { devSignIn, getToken, setToken } from './api';
+import { AnalyticsView } from './Analytics';
 import { Board } from './Board';
 import { CustomerList, CustomerProfile } from './Customers';
 import { LeadList, LeadView } from './Leads';
+import { MessagesView } from './Messages';
 import { Link, navigate, usePath } from './router';
 import { ErrorMessage } from './ui';
 
@@ -102,6 +104,8 @@ function Screen({ path }: { path: string }) {
   if (parts[0] === 'leads') return <LeadList query={query} />;
   if (parts[0] === 'customers' && parts[1]) return <CustomerProfile id={parts[1]} />;
   if (parts[0] === 'customers') return <CustomerList query={query} />;
+  if (parts[0] === 'analytics') return <AnalyticsView />;
+  if (parts[0] === 'messages') return <MessagesView />;
   const later = NAV.find(([p]) => p === `/${parts[0]}`);
   if (later && parts[0] !== 'board') return <Later title={later[1]} />;
   return <Board />;
