@@ -316,7 +316,7 @@ test('a signed booking makes a customer: tag, note, timeline filter, CSV export'
   assert.match(download.suggestedFilename(), /jess-script-timeline\.csv/);
 });
 
-test('analytics and messages read their API; later screens say they are not built yet', async () => {
+test('analytics, messages and settings read their API; later screens say they are not built yet', async () => {
   await admin.getByRole('link', { name: 'Analytics' }).click();
   await admin.getByRole('heading', { name: 'Analytics' }).waitFor();
   const leads = await admin.locator('.kpi', { hasText: /^\d+Leads$/ }).innerText();
@@ -327,5 +327,19 @@ test('analytics and messages read their API; later screens say they are not buil
   await admin.getByRole('heading', { name: 'Messages' }).waitFor();
   await admin.locator('.state, table').first().waitFor();
   await admin.getByRole('link', { name: 'Settings' }).click();
+  await admin.getByLabel('Business name').waitFor();
+  assert.equal(await admin.getByLabel('Business name').inputValue(), 'Demo Day Spa');
+  await admin.getByText(`Meta Pixel: ${PIXEL_ID} (access token set)`).waitFor();
+  assert.equal(await admin.getByText(ACCESS_TOKEN).count(), 0, 'the token is never shown');
+  await admin.getByLabel('Time zone').fill('Mars/Olympus_Mons');
+  await admin.getByRole('button', { name: 'Save' }).click();
+  await admin.getByRole('alert').filter({ hasText: /Please check: time zone/ }).waitFor();
+  await admin.getByLabel('Time zone').fill('Europe/Dublin');
+  await admin.getByLabel(/Hours until an open lead is stale/).fill('36');
+  await admin.getByRole('button', { name: 'Save' }).click();
+  await admin.getByText('Saved.').waitFor();
+  assert.equal((await apiJson('GET', '/settings')).body.stale_after_hours, 36);
+  await admin.screenshot({ path: join(shots, 'settings.png') });
+  await admin.getByRole('link', { name: 'Tasks' }).click();
   await admin.getByText('This screen is not built yet').waitFor();
 });

@@ -6,6 +6,7 @@ import { Board } from './Board';
 import { CustomerList, CustomerProfile } from './Customers';
 import { LeadList, LeadView } from './Leads';
 import { MessagesView } from './Messages';
+import { SettingsView } from './Settings';
 import { Link, navigate, usePath } from './router';
 import { ErrorMessage } from './ui';
 
@@ -106,6 +107,7 @@ function Screen({ path }: { path: string }) {
   if (parts[0] === 'customers') return <CustomerList query={query} />;
   if (parts[0] === 'analytics') return <AnalyticsView />;
   if (parts[0] === 'messages') return <MessagesView />;
+  if (parts[0] === 'settings') return <SettingsView />;
   const later = NAV.find(([p]) => p === `/${parts[0]}`);
   if (later && parts[0] !== 'board') return <Later title={later[1]} />;
   return <Board />;
