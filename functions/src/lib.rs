@@ -55,6 +55,8 @@ pub async fn dispatch(function: &str, ctx: &Ctx, request: Request) -> Option<Res
         "handle_missed_call" => handle_missed_call::handle(ctx, request).await,
         "list_tasks" => list_tasks::handle(ctx, request).await,
         "complete_task" => complete_task::handle(ctx, request).await,
+        // Landing page (issue 6).
+        "landing_page" => landing_page::handle(ctx, request).await,
         _ => return None,
     })
 }

@@ -2,6 +2,7 @@
 //! from the one route table; requests become API Gateway v2 events (with the authorizer's
 //! claims, as API Gateway would put them) and go to the very handlers the Lambda bins run.
 
+pub mod admin;
 pub mod config;
 pub mod gateway;
 pub mod seed;
@@ -93,7 +94,9 @@ pub async fn start_with_capi(
     let (shutdown, mut stop) = watch::channel(false);
     workers::start(&ctx, stop.clone(), config.poll_queues);
     let secret = config.jwt_secret()?;
-    let app = gateway::router(ctx.clone(), Arc::new(secret));
+    let secret = Arc::new(secret);
+    let app = gateway::router(ctx.clone(), secret.clone())
+        .merge(admin::router(admin::web_dir_from_env(), secret));
     let listener =
         tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], config.port))).await?;
     let addr = listener.local_addr()?;

@@ -7,7 +7,7 @@ use crm_shared::domain::booking::{BookingFact, BookingKind, Contact};
 use crm_shared::domain::lead::{Lead, LeadStatus, NewLead};
 use crm_shared::domain::phone;
 use crm_shared::domain::source::{Source, Touch};
-use crm_shared::domain::tenant::TenantSettings;
+use crm_shared::domain::tenant::{LandingSettings, TenantSettings};
 use crm_shared::store::{customers, leads, tenants};
 
 pub const DEMO_TENANT: &str = "demo";
@@ -211,6 +211,14 @@ pub async fn seed_demo(ctx: &Ctx) -> Result<(), Error> {
         .map(String::from)
         .to_vec();
     settings.webhook_secret = Some(DEMO_WEBHOOK_SECRET.to_owned());
+    settings.landing = LandingSettings {
+        headline: Some("Relax at Demo Day Spa".to_owned()),
+        logo_url: None,
+        rating: Some(4.8),
+        review_count: Some(212),
+        address: Some("12 Harbour Road, Howth, Dublin".to_owned()),
+        reply_within_minutes: Some(15),
+    };
     tenants::create(store, &settings).await?;
     let now = ctx.clock.now();
     for (i, demo) in LEADS.iter().enumerate() {

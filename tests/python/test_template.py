@@ -637,3 +637,22 @@ def test_daily_customer_jobs_run_hourly(functions):
         assert event["Type"] == "ScheduleV2", fn
         assert event["Properties"]["ScheduleExpression"] == "rate(1 hour)", fn
         assert event["Properties"]["FlexibleTimeWindow"]["Mode"] == "OFF", fn
+# --------------------------------------------------------------------------- landing page (issue 6)
+
+
+def test_landing_page_is_public_and_reads_only_the_settings(route_table, functions):
+    (route,) = [r for r in route_table["routes"] if r["function"] == "landing_page"]
+    assert (route["method"], route["path"], route["access"]) == ("GET", "/p/{tenant}/book", "public")
+    props = functions["LandingPageFunction"]["Properties"]
+    (event,) = http_events(props).values()
+    assert event["Properties"]["Auth"]["Authorizer"] == "NONE"
+    grants = granted("LandingPageFunction", props)
+    assert grants == {"dynamodb:GetItem": {"Table.Arn"}}, grants
+
+
+def test_landing_page_sample_carries_ad_click_parameters():
+    ev = load_event(EVENTS / "http" / "landing_page.json")
+    assert ev["pathParameters"] == {"tenant": "demo"}
+    query = ev["queryStringParameters"]
+    assert query["utm_source"] == "facebook" and query["fbclid"], query
+    assert ev["headers"]["accept"].startswith("text/html")

@@ -42,3 +42,5 @@ pub mod handle_missed_call;
 pub mod list_missed_calls;
 pub mod list_tasks;
 pub mod missed_call_sms;
+// Landing page (issue 6).
+pub mod landing_page;

@@ -372,9 +372,9 @@ fn operation(function: &str) -> Value {
                 "404": problem("No such task in your tenant")
             }
         }),
-        other => {
-            super::openapi_messages::operation(other).unwrap_or_else(|| json!({"responses": {}}))
-        }
+        other => super::openapi_messages::operation(other)
+            .or_else(|| super::landing_page::openapi_operation(other))
+            .unwrap_or_else(|| json!({"responses": {}})),
     }
 }
 
@@ -763,7 +763,9 @@ pub fn document() -> Value {
                 op["responses"]["403"] = problem("Your role may not do this");
             }
         }
-        op["responses"]["503"] = problem("A dependency is unavailable; retry");
+        if op["responses"].get("503").is_none() {
+            op["responses"]["503"] = problem("A dependency is unavailable; retry");
+        }
         paths
             .entry(route.path.to_owned())
             .or_insert_with(|| json!({}))[route.method.to_ascii_lowercase()] = op;

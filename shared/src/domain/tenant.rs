@@ -18,6 +18,28 @@ pub struct MetaSettings {
     pub test_event_code: Option<String>,
 }
 
+/// The landing page's content beyond the business name and services (`GET /p/{tenant}/book`).
+/// Every field is optional: the page leaves out what is not set.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct LandingSettings {
+    /// The page's heading; default "Book at <business name>".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headline: Option<String>,
+    /// An https image shown above the heading.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo_url: Option<String>,
+    /// Average review rating out of 5.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_count: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// "We reply within N minutes".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_within_minutes: Option<u32>,
+}
+
 /// Settings of one business (DESIGN §3 `GET/PATCH /settings`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TenantSettings {
@@ -74,6 +96,9 @@ pub struct TenantSettings {
     /// Meta Conversions API; none → no conversion events are sent (and none fail).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<MetaSettings>,
+    /// What the landing page shows besides the name and services (issue 6).
+    #[serde(default)]
+    pub landing: LandingSettings,
 }
 
 fn default_time_zone() -> String {
@@ -119,6 +144,7 @@ impl TenantSettings {
             review_url: None,
             missed_call_sms_after_minutes: None,
             meta: None,
+            landing: LandingSettings::default(),
         }
     }
 }

@@ -296,6 +296,13 @@ pub const ROUTES: &[Route] = &[
         Role::Staff,
         "Complete a follow-up task",
     ),
+    // Landing page (issue 6).
+    public(
+        "GET",
+        "/p/{tenant}/book",
+        "landing_page",
+        "The business's landing page (HTML, works without JavaScript)",
+    ),
 ];
 
 /// Functions that are not HTTP routes: consumers and scheduled jobs.

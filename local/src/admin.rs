@@ -1,0 +1,230 @@
+//! What crm-local serves besides the API (none of it is in the route table, the OpenAPI
+//! document or the template):
+//! - the admin SPA's built files at `/admin` (`web/admin/dist`, or `CRM_WEB_DIR`), with every
+//!   unknown path under it answered by `index.html` so the SPA's own routes load directly;
+//! - `POST /_local/token {tenant, role, sub?}`: a dev sign-in that signs a bearer token with
+//!   the local secret. Only crm-local has that secret; in the cloud the SPA signs in with the
+//!   identity provider (OIDC) instead.
+
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use crm_shared::domain::tenant::is_valid_tenant_id;
+use crm_shared::http::auth::{Claims, Role};
+use crm_shared::http::problem::ApiError;
+use crm_shared::http::token;
+use serde_json::{json, Value};
+
+/// `CRM_WEB_DIR`, or `web/admin/dist` under the working directory.
+pub fn web_dir_from_env() -> PathBuf {
+    std::env::var("CRM_WEB_DIR")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("web/admin/dist"))
+}
+
+#[derive(Clone)]
+struct Local {
+    web_dir: Arc<PathBuf>,
+    secret: Arc<Vec<u8>>,
+}
+
+/// Local dev sign-in tokens last a day.
+const TOKEN_SECONDS: i64 = 24 * 3600;
+
+pub fn router(web_dir: PathBuf, secret: Arc<Vec<u8>>) -> Router {
+    Router::new()
+        .route("/admin", get(index))
+        .route("/admin/", get(index))
+        .route("/admin/{*path}", get(file))
+        .route("/_local/token", post(issue_token))
+        .with_state(Local {
+            web_dir: Arc::new(web_dir),
+            secret,
+        })
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "json" | "map" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "ico" => "image/x-icon",
+        "woff2" => "font/woff2",
+        "txt" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The file under `root` that `path` names, if it is a plain relative path (no `..`, no root).
+fn resolve(root: &Path, path: &str) -> Option<PathBuf> {
+    let relative = Path::new(path);
+    relative
+        .components()
+        .all(|c| matches!(c, Component::Normal(_)))
+        .then(|| root.join(relative))
+}
+
+async fn serve(path: &Path, cache: &'static str) -> Option<Response> {
+    let bytes = tokio::fs::read(path).await.ok()?;
+    let mut response = (StatusCode::OK, Bytes::from(bytes)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type(path)),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    Some(response)
+}
+
+async fn index(State(local): State<Local>) -> Response {
+    match serve(&local.web_dir.join("index.html"), "no-cache").await {
+        Some(r) => r,
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!(
+                "The admin app is not built: no {}. Run `npm ci && npm run build` in web/admin \
+                 (scripts/dev does it), or set CRM_WEB_DIR.\n",
+                local.web_dir.join("index.html").display()
+            ),
+        )
+            .into_response(),
+    }
+}
+
+async fn file(State(local): State<Local>, UrlPath(path): UrlPath<String>) -> Response {
+    if let Some(file) = resolve(&local.web_dir, &path) {
+        // Vite names built assets by content hash: they never change under their name.
+        let cache = if path.starts_with("assets/") {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
+        if let Some(r) = serve(&file, cache).await {
+            return r;
+        }
+        // A missing asset is a 404; any other path is one of the SPA's own routes.
+        if path.starts_with("assets/") {
+            return ApiError::NotFound("file").into_response_axum();
+        }
+    }
+    index(State(local)).await
+}
+
+async fn issue_token(State(local): State<Local>, body: Bytes) -> Response {
+    match token_for(&local.secret, &body) {
+        Ok(t) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            json!({"token": t, "expires_in": TOKEN_SECONDS}).to_string(),
+        )
+            .into_response(),
+        Err(e) => e.into_response_axum(),
+    }
+}
+
+fn token_for(secret: &[u8], body: &[u8]) -> Result<String, ApiError> {
+    let input: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::field("body", format!("is not valid JSON: {e}")))?;
+    let tenant = input["tenant"].as_str().unwrap_or_default();
+    let role = input["role"].as_str().unwrap_or("owner");
+    let mut errors = Vec::new();
+    if !is_valid_tenant_id(tenant) {
+        errors.push(crm_shared::domain::validation::FieldError {
+            field: "tenant".into(),
+            reason: "must be a tenant id".into(),
+        });
+    }
+    let parsed = Role::parse(role);
+    if parsed.is_none() {
+        errors.push(crm_shared::domain::validation::FieldError {
+            field: "role".into(),
+            reason: "must be owner, admin or staff".into(),
+        });
+    }
+    let Some(role) = parsed.filter(|_| errors.is_empty()) else {
+        return Err(ApiError::Validation(errors));
+    };
+    let sub = input["sub"]
+        .as_str()
+        .filter(|s| !s.is_empty() && s.len() <= 100)
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("{}-user", role.as_str()));
+    let claims = Claims {
+        tenant_id: tenant.to_owned(),
+        role,
+        sub,
+    };
+    token::issue(
+        &claims,
+        secret,
+        chrono::Utc::now().timestamp(),
+        TOKEN_SECONDS,
+    )
+    .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// A problem+json answer as axum's response.
+trait ProblemResponse {
+    fn into_response_axum(self) -> Response;
+}
+
+impl ProblemResponse for ApiError {
+    fn into_response_axum(self) -> Response {
+        let status = self.status();
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            self.body().to_string(),
+        )
+            .into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_relative_paths_resolve() {
+        let root = Path::new("/srv/dist");
+        assert_eq!(
+            resolve(root, "assets/app.js"),
+            Some(PathBuf::from("/srv/dist/assets/app.js"))
+        );
+        assert_eq!(resolve(root, "../secret"), None);
+        assert_eq!(resolve(root, "assets/../../x"), None);
+        assert_eq!(resolve(root, "/etc/passwd"), None);
+    }
+
+    #[test]
+    fn a_token_needs_a_tenant_and_a_known_role() {
+        let secret = b"s";
+        let t = token_for(secret, br#"{"tenant":"demo","role":"staff"}"#)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let claims = token::verify(&t, secret).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(claims.tenant_id, "demo");
+        assert_eq!(claims.role, Role::Staff);
+        assert!(matches!(
+            token_for(secret, br#"{"tenant":"Demo!","role":"boss"}"#),
+            Err(ApiError::Validation(e)) if e.len() == 2
+        ));
+        assert!(token_for(secret, b"nope").is_err());
+    }
+}

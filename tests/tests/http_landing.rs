@@ -1,0 +1,113 @@
+//! `GET /p/{tenant}/book` and crm-local's local-only extras (issue 6), through real sockets:
+//! the page carries the ad click into its form, its no-JS post lands the lead with that
+//! attribution, unknown tenants get a 404 page, and the dev sign-in's tokens open the admin API.
+
+mod common;
+
+use common::*;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_carries_the_ad_click_and_its_form_post_keeps_it() {
+    let app = App::start(true).await;
+    let r = send(app.req(
+        Method::GET,
+        "/p/demo/book?utm_source=facebook&utm_campaign=%22%3E%3Cscript%3Ex%3C%2Fscript%3E&fbclid=IwAR-1&nope=1",
+    ))
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.content_type().starts_with("text/html"),
+        "{}",
+        r.content_type()
+    );
+    assert!(r.text.len() < 30 * 1024, "{} bytes", r.text.len());
+    assert!(
+        r.text.contains("<h1>Relax at Demo Day Spa</h1>"),
+        "the seeded headline"
+    );
+    assert!(r.text.contains("Rated 4.8 out of 5 from 212 reviews"));
+    assert!(r
+        .text
+        .contains(r#"<input type="hidden" name="utm_source" value="facebook">"#));
+    assert!(r.text.contains(
+        r#"<input type="hidden" name="utm_campaign" value="&quot;&gt;&lt;script&gt;x&lt;/script&gt;">"#
+    ));
+    assert!(!r.text.contains("<script>x"), "query text is escaped");
+    assert!(
+        !r.text.contains("name=\"nope\""),
+        "only attribution parameters travel"
+    );
+    assert!(!r.text.contains("fbevents"), "no pixel without a pixel id");
+
+    // The form as a browser without JavaScript sends it.
+    let form = [
+        ("name", "Nell Form"),
+        ("phone", "087 555 0303"),
+        ("service", "Facial"),
+        ("message", ""),
+        ("website", ""),
+        ("utm_source", "facebook"),
+        ("utm_campaign", "spring"),
+        ("fbclid", "IwAR-1"),
+    ];
+    let posted = send(app.req(Method::POST, "/public/demo/leads").form(&form)).await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.text);
+    assert_eq!(posted.header("location").as_deref(), Some(DEMO_REDIRECT));
+    let owner = admin(DEMO);
+    let found = app.get("/leads?q=Nell", &owner).await;
+    let lead = &found.body["items"][0];
+    assert_eq!(lead["source"], json!("meta_ad"));
+    assert_eq!(lead["touch"]["utm_campaign"], json!("spring"));
+    assert_eq!(lead["touch"]["fbclid"], json!("IwAR-1"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_tenant_gets_a_not_found_page() {
+    let app = App::start(true).await;
+    for path in ["/p/no-such-spa/book", "/p/Bad!Id/book"] {
+        let r = send(app.req(Method::GET, path)).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(r.content_type().starts_with("text/html"), "{path}");
+        assert!(r.text.contains("does not exist"), "{path}: {}", r.text);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_local_sign_in_issues_tokens_the_admin_api_accepts() {
+    let app = App::start(true).await;
+    let r = app
+        .call(
+            Method::POST,
+            "/_local/token",
+            None,
+            Some(&json!({"tenant": "demo", "role": "staff"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let token = r.body["token"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(app.get("/leads/board", &token).await.status, StatusCode::OK);
+    // Staff may not read the settings: the role in the token is the one asked for.
+    assert_eq!(
+        app.get("/settings", &token).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let bad = app
+        .call(
+            Method::POST,
+            "/_local/token",
+            None,
+            Some(&json!({"tenant": "demo", "role": "king"})),
+        )
+        .await;
+    bad.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    bad.assert_fields(&["role"]);
+    // /admin is not an API route: without a built app it says how to build one.
+    let spa = send(app.req(Method::GET, "/admin/board")).await;
+    assert!(
+        spa.status == StatusCode::SERVICE_UNAVAILABLE || spa.status == StatusCode::OK,
+        "{}",
+        spa.status
+    );
+}

@@ -1,0 +1,380 @@
+// Customers: search as you type, sort by each KPI, filters; and one customer's profile.
+import { useEffect, useState } from 'preact/hooks';
+import { api, apiBase, ApiError, getToken, qs } from './api';
+import { CustomerRow, dateTime, money, shortDate, TimelineDay, TIMELINE_TYPES } from './model';
+import { Link, navigate } from './router';
+import { SOURCES } from './Leads';
+import { Empty, ErrorMessage, Loading, useLoad } from './ui';
+
+const SORTS: [string, string][] = [
+  ['created', 'Newest'],
+  ['name', 'Name'],
+  ['ltv', 'Lifetime value'],
+  ['visits', 'Visits'],
+  ['last_visit', 'Last visit'],
+  ['points', 'Points'],
+  ['no_shows', 'No-shows'],
+];
+
+interface CustomerPage {
+  customers: CustomerRow[];
+  next_cursor?: string | null;
+}
+
+/** `value` once it has stopped changing for `ms`. */
+export function useDebounced<T>(value: T, ms: number): T {
+  const [v, setV] = useState(value);
+  useEffect(() => {
+    const t = setTimeout(() => setV(value), ms);
+    return () => clearTimeout(t);
+  }, [value, ms]);
+  return v;
+}
+
+export function CustomerList({ query }: { query: URLSearchParams }) {
+  const f = {
+    sort: query.get('sort') ?? 'created',
+    order: query.get('order') ?? '',
+    segment: query.get('segment') ?? '',
+    tag: query.get('tag') ?? '',
+    stage: query.get('stage') ?? '',
+    at_risk: query.get('at_risk') ?? '',
+    source: query.get('source') ?? '',
+  };
+  const [q, setQ] = useState(query.get('q') ?? '');
+  const search = useDebounced(q.trim(), 250);
+  const searching = search.length >= 2;
+  const params = searching ? { q: search, ...pick(f, ['segment', 'tag', 'stage', 'at_risk', 'source']) } : f;
+  const key = JSON.stringify(params);
+  const page = useLoad(() => api.get<CustomerPage>(`/customers${qs({ ...params, limit: 50 })}`), [key]);
+  const set = (name: string, value: string) => navigate(`/customers${qs({ ...f, q, [name]: value })}`, true);
+  const sortBy = (s: string) => {
+    const order = f.sort === s ? (f.order === 'asc' ? 'desc' : f.order === 'desc' ? 'asc' : s === 'name' ? 'desc' : 'asc') : '';
+    navigate(`/customers${qs({ ...f, q, sort: s, order })}`, true);
+  };
+  const rows = page.data?.customers ?? [];
+  const header = (s: string, label: string) => (
+    <th aria-sort={f.sort === s ? (f.order === 'asc' || (s === 'name' && !f.order) ? 'ascending' : 'descending') : undefined}>
+      <button type="button" class="link" disabled={searching} onClick={() => sortBy(s)}>
+        {label}
+      </button>
+    </th>
+  );
+  return (
+    <section aria-labelledby="customers-title">
+      <h1 id="customers-title">Customers</h1>
+      <form class="filters" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          Search
+          <input type="search" value={q} placeholder="Name, email or phone digits" onInput={(e) => setQ((e.target as HTMLInputElement).value)} />
+        </label>
+        <label>
+          Sort
+          <select value={f.sort} disabled={searching} onChange={(e) => set('sort', (e.target as HTMLSelectElement).value)}>
+            {SORTS.map(([v, l]) => (
+              <option value={v}>{l}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Segment
+          <select value={f.segment} onChange={(e) => set('segment', (e.target as HTMLSelectElement).value)}>
+            <option value="">Any</option>
+            {['lead', 'active', 'inactive', 'vip'].map((s) => (
+              <option value={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Stage
+          <select value={f.stage} onChange={(e) => set('stage', (e.target as HTMLSelectElement).value)}>
+            <option value="">Any</option>
+            {['discovery', 'engagement', 'activation', 'retention', 'advocacy', 'churned'].map((s) => (
+              <option value={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Source
+          <select value={f.source} onChange={(e) => set('source', (e.target as HTMLSelectElement).value)}>
+            <option value="">Any</option>
+            {SOURCES.map((s) => (
+              <option value={s}>{s.replace(/_/g, ' ')}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Tag
+          <input value={f.tag} placeholder="e.g. vip" onChange={(e) => set('tag', (e.target as HTMLInputElement).value.trim())} />
+        </label>
+        <label class="check">
+          <input type="checkbox" checked={f.at_risk === 'true'} onChange={(e) => set('at_risk', (e.target as HTMLInputElement).checked ? 'true' : '')} />
+          At risk only
+        </label>
+      </form>
+      {page.loading && <Loading what="Loading customers" />}
+      <ErrorMessage error={page.error} retry={page.reload} />
+      {!page.loading && !page.error && rows.length === 0 && <Empty>No customers match.</Empty>}
+      {rows.length > 0 && (
+        <table class="table">
+          <thead>
+            <tr>
+              {header('name', 'Name')}
+              {header('ltv', 'Lifetime value')}
+              {header('visits', 'Visits')}
+              {header('last_visit', 'Last visit')}
+              {header('points', 'Points')}
+              {header('no_shows', 'No-shows')}
+              <th>Segment</th>
+              <th>Tags</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((c) => (
+              <tr key={c.id}>
+                <td>
+                  <Link to={`/customers/${c.id}`}>{c.name}</Link>
+                  {c.at_risk && <span class="badge stale">at risk</span>}
+                </td>
+                <td>{money(c.lifetime_value)}</td>
+                <td>{c.visits}</td>
+                <td>{shortDate(c.last_visit)}</td>
+                <td>{c.points}</td>
+                <td>{c.no_shows}</td>
+                <td>{c.segment}</td>
+                <td>{[...c.tags, ...c.auto_tags].join(', ') || '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function pick(o: Record<string, string>, keys: string[]): Record<string, string> {
+  return Object.fromEntries(keys.map((k) => [k, o[k]]));
+}
+
+interface CustomerDetail {
+  customer: {
+    id: string;
+    name: string;
+    phones: string[];
+    emails: string[];
+    segment: string;
+    stage: string;
+    tier: string;
+    tags: string[];
+    auto_tags?: string[];
+    at_risk: boolean;
+    member_since?: string;
+    source?: string | null;
+    version: number;
+  };
+  kpis: {
+    visits: number;
+    lifetime_value: number;
+    average_spend: number;
+    last_visit?: string | null;
+    next_booking?: string | null;
+    no_shows: number;
+    cancellations: number;
+    bookings: number;
+    completion_rate?: number | null;
+    most_booked_service?: string | null;
+    points: number;
+    tier: string;
+  };
+  bookings: { booking_id: string; service?: string; start: string; status: string; paid_amount: number }[];
+  leads: { id: string; name: string; status: string }[];
+}
+
+/** Downloads the customer's timeline as CSV (the API needs the bearer token, so no plain link). */
+async function exportCsv(id: string, name: string): Promise<void> {
+  const res = await fetch(`${apiBase}/customers/${id}/timeline?format=csv`, {
+    headers: { authorization: `Bearer ${getToken() ?? ''}`, accept: 'text/csv' },
+  });
+  if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => ({ status: res.status })));
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = `${name.replace(/[^\w-]+/g, '-').toLowerCase() || 'customer'}-timeline.csv`;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export function CustomerProfile({ id }: { id: string }) {
+  const detail = useLoad(() => api.get<CustomerDetail>(`/customers/${id}`), [id]);
+  const [types, setTypes] = useState<string[]>([]);
+  const timeline = useLoad(
+    () => api.get<{ days: TimelineDay[]; next_cursor?: string | null }>(`/customers/${id}/timeline${qs({ type: types.join(','), limit: 100 })}`),
+    [id, types.join(',')],
+  );
+  const [tag, setTag] = useState('');
+  const [note, setNote] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  if (detail.loading && !detail.data) return <Loading what="Loading the customer" />;
+  if (!detail.data) return <ErrorMessage error={detail.error} retry={detail.reload} />;
+  const { customer: c, kpis: k } = detail.data;
+  const refresh = () => {
+    detail.reload();
+    timeline.reload();
+  };
+  const act = async (f: () => Promise<unknown>) => {
+    try {
+      setError(null);
+      await f();
+      refresh();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  const kpi = (label: string, value: string | number) => (
+    <div class="kpi">
+      <span class="kpi-value">{value}</span>
+      <span class="kpi-label">{label}</span>
+    </div>
+  );
+  return (
+    <section aria-labelledby="customer-title">
+      <p>
+        <Link to="/customers">← Customers</Link>
+      </p>
+      <div class="toolbar">
+        <h1 id="customer-title">{c.name}</h1>
+        <span class="badge">{c.segment}</span>
+        <span class="badge">{c.stage}</span>
+        <span class="badge">{c.tier}</span>
+        {c.at_risk && <span class="badge stale">at risk</span>}
+      </div>
+      <p class="muted">
+        {c.phones.join(', ')} {c.emails.length > 0 && <>· {c.emails.join(', ')}</>} · member since {shortDate(c.member_since)}
+      </p>
+      <ErrorMessage error={error} />
+      <div class="kpis">
+        {kpi('Lifetime value', money(k.lifetime_value))}
+        {kpi('Visits', k.visits)}
+        {kpi('Average spend', money(k.average_spend))}
+        {kpi('Last visit', shortDate(k.last_visit))}
+        {kpi('Next booking', shortDate(k.next_booking))}
+        {kpi('No-shows', k.no_shows)}
+        {kpi('Cancellations', k.cancellations)}
+        {kpi('Completion', k.completion_rate == null ? '—' : `${Math.round(k.completion_rate * 100)}%`)}
+        {kpi('Points', k.points)}
+        {kpi('Favourite', k.most_booked_service ?? '—')}
+      </div>
+      <div class="grid2">
+        <div class="panel">
+          <h2>Tags</h2>
+          <ul class="chips" aria-label="Tags">
+            {c.tags.map((t) => (
+              <li class="chip" key={t}>
+                {t}
+                <button type="button" class="link" aria-label={`Remove tag ${t}`} onClick={() => act(() => api.del(`/customers/${c.id}/tags/${encodeURIComponent(t)}`))}>
+                  ×
+                </button>
+              </li>
+            ))}
+            {(c.auto_tags ?? []).map((t) => (
+              <li class="chip auto" key={`auto-${t}`} title="Automatic tag">
+                {t}
+              </li>
+            ))}
+            {c.tags.length + (c.auto_tags?.length ?? 0) === 0 && <Empty>No tags.</Empty>}
+          </ul>
+          <form
+            class="inline"
+            onSubmit={(e) => {
+              e.preventDefault();
+              const t = tag.trim();
+              if (t) void act(() => api.post(`/customers/${c.id}/tags/${encodeURIComponent(t)}`)).then(() => setTag(''));
+            }}
+          >
+            <label class="sr-only" for="new-tag">
+              New tag
+            </label>
+            <input id="new-tag" value={tag} maxLength={40} placeholder="Add a tag" onInput={(e) => setTag((e.target as HTMLInputElement).value)} />
+            <button type="submit">Add tag</button>
+          </form>
+          <h2>Add a note</h2>
+          <form
+            class="inline"
+            onSubmit={(e) => {
+              e.preventDefault();
+              const n = note.trim();
+              if (n) void act(() => api.post(`/customers/${c.id}/notes`, { body: n })).then(() => setNote(''));
+            }}
+          >
+            <label class="sr-only" for="new-note">
+              New note
+            </label>
+            <input id="new-note" value={note} placeholder="Write a note" onInput={(e) => setNote((e.target as HTMLInputElement).value)} />
+            <button type="submit">Add note</button>
+          </form>
+          <h2>Bookings</h2>
+          {detail.data.bookings.length === 0 ? (
+            <Empty>No bookings.</Empty>
+          ) : (
+            <ul class="notes">
+              {detail.data.bookings.map((b) => (
+                <li key={b.booking_id}>
+                  {b.service ?? 'Booking'} · {dateTime(b.start)} · {b.status}
+                  {b.paid_amount > 0 && <> · {money(b.paid_amount)}</>}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+        <div class="panel">
+          <div class="toolbar">
+            <h2>Timeline</h2>
+            <button type="button" class="secondary" onClick={() => act(() => exportCsv(c.id, c.name))}>
+              Export CSV
+            </button>
+          </div>
+          <fieldset class="types">
+            <legend>Show</legend>
+            {TIMELINE_TYPES.map((t) => (
+              <label class="check" key={t}>
+                <input
+                  type="checkbox"
+                  name="type"
+                  value={t}
+                  checked={types.includes(t)}
+                  onChange={(e) => setTypes((ts) => ((e.target as HTMLInputElement).checked ? [...ts, t] : ts.filter((x) => x !== t)))}
+                />
+                {t}
+              </label>
+            ))}
+          </fieldset>
+          {timeline.loading && <Loading what="Loading the timeline" />}
+          <ErrorMessage error={timeline.error} retry={timeline.reload} />
+          {!timeline.loading && timeline.data?.days.length === 0 && <Empty>Nothing on the timeline{types.length ? ' of these types' : ''}.</Empty>}
+          {timeline.data?.days.map((d) => (
+            <div class="day" key={d.date}>
+              <h3>
+                {shortDate(`${d.date}T12:00:00Z`)}{' '}
+                <small>
+                  {Object.entries(d.counts)
+                    .map(([t, n]) => `${n} ${t}`)
+                    .join(', ')}
+                </small>
+              </h3>
+              <ul class="timeline">
+                {d.entries.map((e) => (
+                  <li key={e.id} data-type={e.type}>
+                    <span class={`badge t-${e.type}`}>{e.type}</span> {e.text}
+                    <small> · {new Date(e.at).toLocaleTimeString('en-IE', { timeStyle: 'short' })}</small>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ))}
+        </div>
+      </div>
+    </section>
+  );
+}

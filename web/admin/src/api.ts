@@ -1,0 +1,132 @@
+// The admin API client: bearer token, JSON in and out, problem+json errors as readable text.
+
+export interface Problem {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+  errors?: { field: string; reason: string }[];
+  allowed?: string[];
+  current_version?: number;
+  [k: string]: unknown;
+}
+
+/** A failed API call: the HTTP status and the problem the API answered. */
+export class ApiError extends Error {
+  constructor(
+    public status: number,
+    public problem: Problem,
+  ) {
+    super(problemMessage(problem, status));
+  }
+  /** The resource changed since it was read (stale If-Match, or a conflict). */
+  get stale(): boolean {
+    return this.status === 412;
+  }
+}
+
+const humanField = (f: string) => f.replace(/_/g, ' ');
+
+/** A problem+json document as one sentence a person can act on. */
+export function problemMessage(p: Problem | null | undefined, status?: number): string {
+  const code = p?.status ?? status ?? 0;
+  if (p?.errors && p.errors.length > 0) {
+    const parts = p.errors.map((e) => `${humanField(e.field)} ${e.reason}`);
+    return `Please check: ${parts.join('; ')}.`;
+  }
+  if (code === 412) return 'Someone else changed this in the meantime. It has been reloaded; please try again.';
+  if (code === 409 && p?.allowed) {
+    const allowed = p.allowed.length ? p.allowed.map(humanField).join(', ') : 'none';
+    return `${p.detail ?? 'Not allowed'}. Allowed: ${allowed}.`;
+  }
+  if (code === 401) return 'Your session has ended. Please sign in again.';
+  if (code === 403) return 'Your role may not do this.';
+  if (code === 404) return `${p?.detail ? capitalize(p.detail) : 'Not found'}.`;
+  if (code >= 500 || code === 0) return 'The server could not answer. Please try again in a moment.';
+  const text = p?.detail || p?.title || `Request failed (${code})`;
+  return capitalize(text.endsWith('.') ? text : `${text}.`);
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+const TOKEN_KEY = 'crm.token';
+export const apiBase: string = (import.meta.env.VITE_API_URL as string | undefined) ?? '';
+
+export function getToken(): string | null {
+  return localStorage.getItem(TOKEN_KEY);
+}
+export function setToken(t: string | null): void {
+  if (t) localStorage.setItem(TOKEN_KEY, t);
+  else localStorage.removeItem(TOKEN_KEY);
+}
+
+export interface Versioned<T> {
+  data: T;
+  etag: string | null;
+}
+
+export async function request<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Versioned<T>> {
+  const h: Record<string, string> = { accept: 'application/json', ...headers };
+  const token = getToken();
+  if (token) h.authorization = `Bearer ${token}`;
+  if (body !== undefined) h['content-type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(apiBase + path, {
+      method,
+      headers: h,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, { title: 'Network error', detail: 'The server could not be reached' });
+  }
+  const text = await res.text();
+  let json: unknown = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  if (!res.ok) {
+    if (res.status === 401) window.dispatchEvent(new Event('crm:signed-out'));
+    throw new ApiError(res.status, (json as Problem) ?? { status: res.status });
+  }
+  return { data: json as T, etag: res.headers.get('etag') };
+}
+
+export const api = {
+  get: <T>(path: string) => request<T>('GET', path).then((r) => r.data),
+  getVersioned: <T>(path: string) => request<T>('GET', path),
+  post: <T>(path: string, body?: unknown, headers?: Record<string, string>) =>
+    request<T>('POST', path, body ?? {}, headers).then((r) => r.data),
+  patch: <T>(path: string, body: unknown, ifMatch?: number | string) =>
+    request<T>('PATCH', path, body, ifMatch !== undefined ? { 'if-match': `"${ifMatch}"` } : {}).then((r) => r.data),
+  del: <T>(path: string) => request<T>('DELETE', path).then((r) => r.data),
+};
+
+/** Query string from the set values of `params`. */
+export function qs(params: Record<string, string | number | boolean | undefined | null>): string {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') u.set(k, String(v));
+  const s = u.toString();
+  return s ? `?${s}` : '';
+}
+
+/** Local dev sign-in (crm-local only): a token signed with the local secret. */
+export async function devSignIn(tenant: string, role: string): Promise<string> {
+  const res = await fetch(`${apiBase}/_local/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ tenant, role }),
+  });
+  const j = await res.json().catch(() => null);
+  if (!res.ok || !j?.token) throw new ApiError(res.status, j ?? { status: res.status });
+  return j.token as string;
+}

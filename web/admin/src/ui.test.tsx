@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { render } from 'preact';
+import { act } from 'preact/test-utils';
+import { ApiError } from './api';
+import { ErrorMessage } from './ui';
+import { LostReasonDialog } from './Board';
+
+describe('components', () => {
+  it('shows a problem+json error as a readable alert', () => {
+    const root = document.createElement('div');
+    render(<ErrorMessage error={new ApiError(422, { status: 422, errors: [{ field: 'name', reason: 'is required' }] })} />, root);
+    const alert = root.querySelector('[role=alert]');
+    expect(alert?.textContent).toBe('Please check: name is required.');
+  });
+
+  it('will not mark a lead lost without a reason', async () => {
+    const root = document.createElement('div');
+    document.body.appendChild(root);
+    const answers: (string | null)[] = [];
+    const lead = { id: 'x', name: 'Ann', phone: '+1', status: 'new', source: 'website', stale: false, created_at: '', updated_at: '', version: 1 } as const;
+    await act(() => render(<LostReasonDialog lead={lead} onDone={(r) => answers.push(r)} />, root));
+    const form = root.querySelector('form') as HTMLFormElement;
+    await act(() => form.requestSubmit());
+    expect(answers).toEqual([]);
+    expect(root.querySelector('#lost-reason-err')?.textContent).toMatch(/needs a reason/);
+    const text = root.querySelector('textarea') as HTMLTextAreaElement;
+    await act(() => {
+      text.value = 'Too expensive';
+      text.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await act(() => form.requestSubmit());
+    expect(answers).toEqual(['Too expensive']);
+    root.remove();
+  });
+});
