@@ -376,3 +376,60 @@ async fn the_conversions_sender_takes_its_sqs_event() {
     assert_eq!(sent[0].events[0].event_name, "Lead");
     assert_eq!(sent[0].events[0].event_id, SAMPLE_LEAD);
 }
+
+/// The SQS sample of the `sms` queue, taken by `send_sms` as Lambda hands it over: the text
+/// it names goes out once, and a redelivery of the same record sends nothing more.
+#[tokio::test]
+async fn the_sms_sender_takes_its_sqs_event() {
+    use crm_functions::messaging::{enqueue, Outgoing};
+    use crm_functions::workers::send_sms;
+    use crm_shared::adapters::outbox::Outbox;
+    use crm_shared::domain::message::{MessageKind, MessageStatus};
+    use crm_shared::store::messages;
+
+    assert!(WORKERS.contains(&"send_sms"));
+    let path = events_dir().join("sqs").join("send_sms.json");
+    let event: aws_lambda_events::event::sqs::SqsEvent =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("event")).expect("sqs event");
+    // Noon in Dublin, outside quiet hours.
+    let noon = chrono::DateTime::parse_from_rfc3339("2026-01-14T12:00:00Z")
+        .expect("time")
+        .to_utc();
+    let outbox = Outbox::new();
+    let ctx = demo_ctx_at(Arc::new(FixedClock::at(noon)))
+        .await
+        .with_sms(Arc::new(outbox.clone()));
+    let settings = tenants::get(ctx.store.as_ref(), "demo")
+        .await
+        .expect("get")
+        .expect("demo");
+    enqueue(
+        &ctx,
+        &settings,
+        Outgoing {
+            id: "01JDEMMSG00000000000000001".into(),
+            kind: MessageKind::Manual,
+            to: "+353879990001".into(),
+            name: "Sample Lead".into(),
+            customer_id: None,
+            lead_id: None,
+            missed_call_id: None,
+            body: Some("See you on Tuesday.".into()),
+            not_before: noon,
+            created_by: "user-1".into(),
+        },
+    )
+    .await
+    .expect("enqueue");
+    for _ in 0..2 {
+        let outcome =
+            send_sms::consume(&ctx, crm_functions::runtime::received(event.clone())).await;
+        assert!(outcome.failed.is_empty(), "{outcome:?}");
+    }
+    assert_eq!(outbox.sent().len(), 1);
+    let m = messages::get(ctx.store.as_ref(), "demo", "01JDEMMSG00000000000000001")
+        .await
+        .expect("get")
+        .expect("message");
+    assert_eq!(m.status, MessageStatus::Sent);
+}

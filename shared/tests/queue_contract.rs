@@ -5,54 +5,15 @@
 
 mod support;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use aws_sdk_sqs::types::QueueAttributeName;
 use crm_shared::adapters::local_queue::LocalQueue;
-use crm_shared::adapters::sqs::{QueueUrls, SqsQueue};
 use crm_shared::ports::clock::FixedClock;
 use crm_shared::ports::queue::{
     pump, settle, BatchOutcome, Disposition, Queue, QueueName, MAX_RECEIVES,
 };
 
 const Q: QueueName = QueueName::Sms;
-
-async fn moto_queue() -> SqsQueue {
-    let sqs = aws_sdk_sqs::Client::new(&support::sdk_config().await);
-    let dlq_url = sqs
-        .create_queue()
-        .queue_name(support::unique_name("dlq"))
-        .send()
-        .await
-        .expect("create dlq")
-        .queue_url
-        .expect("dlq url");
-    let dlq_arn = sqs
-        .get_queue_attributes()
-        .queue_url(&dlq_url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .expect("dlq attributes")
-        .attributes
-        .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
-        .expect("dlq arn");
-    let redrive = serde_json::json!({
-        "deadLetterTargetArn": dlq_arn,
-        "maxReceiveCount": MAX_RECEIVES.to_string(),
-    });
-    let url = sqs
-        .create_queue()
-        .queue_name(support::unique_name("q"))
-        .attributes(QueueAttributeName::RedrivePolicy, redrive.to_string())
-        .send()
-        .await
-        .expect("create queue")
-        .queue_url
-        .expect("queue url");
-    SqsQueue::new(sqs, HashMap::from([(Q, QueueUrls { url, dlq_url })]))
-}
 
 fn clock() -> Arc<FixedClock> {
     Arc::new(FixedClock::at(
@@ -78,7 +39,7 @@ macro_rules! on_both_queues {
             $(
                 #[tokio::test]
                 async fn $case() {
-                    let queue = super::moto_queue().await;
+                    let queue = crate::support::sqs_queue(super::Q).await;
                     super::$case(&queue).await;
                 }
             )*

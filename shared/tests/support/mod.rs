@@ -116,6 +116,58 @@ pub async fn dynamo_store(prefix: &str) -> crm_shared::adapters::dynamo::DynamoS
     store
 }
 
+/// An SQS queue on moto for `name`, made as the template makes it: with a dead-letter queue
+/// and a redrive policy of `MAX_RECEIVES` (5).
+pub async fn sqs_queue(
+    name: crm_shared::ports::queue::QueueName,
+) -> crm_shared::adapters::sqs::SqsQueue {
+    use aws_sdk_sqs::types::QueueAttributeName;
+    let sqs = aws_sdk_sqs::Client::new(&sdk_config().await);
+    let create = |queue: String| {
+        let sqs = sqs.clone();
+        async move {
+            sqs.create_queue()
+                .queue_name(queue)
+                .send()
+                .await
+                .expect("create queue")
+                .queue_url
+                .expect("queue url")
+        }
+    };
+    let dlq_url = create(unique_name(&format!("{}-dlq", name.as_str()))).await;
+    let dlq_arn = sqs
+        .get_queue_attributes()
+        .queue_url(&dlq_url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("dlq attributes")
+        .attributes
+        .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
+        .expect("dlq arn");
+    let redrive = serde_json::json!({
+        "deadLetterTargetArn": dlq_arn,
+        "maxReceiveCount": crm_shared::ports::queue::MAX_RECEIVES.to_string(),
+    });
+    let url = sqs
+        .create_queue()
+        .queue_name(unique_name(name.as_str()))
+        .attributes(QueueAttributeName::RedrivePolicy, redrive.to_string())
+        .send()
+        .await
+        .expect("create queue")
+        .queue_url
+        .expect("queue url");
+    crm_shared::adapters::sqs::SqsQueue::new(
+        sqs,
+        std::collections::HashMap::from([(
+            name,
+            crm_shared::adapters::sqs::QueueUrls { url, dlq_url },
+        )]),
+    )
+}
+
 /// Runs each `async fn case(store: Arc<dyn Store>)` of the calling test file on both adapters,
 /// as `sqlite::case` (a scratch SQLite store) and `dynamo::case` (a fresh table on moto named
 /// `<prefix>-<case>`).
