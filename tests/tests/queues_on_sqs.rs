@@ -16,7 +16,7 @@ use crm_shared::adapters::outbox::Outbox;
 use crm_shared::adapters::sqlite::SqliteStore;
 use crm_shared::domain::message::{MessageKind, MessageStatus};
 use crm_shared::domain::tenant::TenantSettings;
-use crm_shared::ports::clock::{Clock, FixedClock};
+use crm_shared::ports::clock::FixedClock;
 use crm_shared::ports::queue::{pump, QueueName};
 use crm_shared::ports::sms::{Sms, SmsError, SmsProvider};
 use crm_shared::store::{messages, tenants};
