@@ -46,6 +46,7 @@ pub async fn dispatch(function: &str, ctx: &Ctx, request: Request) -> Option<Res
         "send_customer_message" => send_customer_message::handle(ctx, request).await,
         "request_review" => request_review::handle(ctx, request).await,
         "sms_inbound" => sms_inbound::handle(ctx, request).await,
+        "sms_status" => sms_status::handle(ctx, request).await,
         "get_settings" => get_settings::handle(ctx, request).await,
         "update_settings" => update_settings::handle(ctx, request).await,
         // Calls, missed calls and tasks (issue 5 items 4 and 6).

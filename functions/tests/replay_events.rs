@@ -25,6 +25,8 @@ const SAMPLE_CUSTOMER: &str = "01JDEMCUST0000000000000001";
 const SAMPLE_NOTE: &str = "01JDEMNOTE0000000000000001";
 /// The missed call id in the missed-call samples, replaced by one the replay records.
 const SAMPLE_MISSED: &str = "01JDEMMXSD0000000000000001";
+/// The provider's id of a sent text in events/http/sms_status.json.
+const SAMPLE_PROVIDER_ID: &str = "SM0000000000000000000000000000SAMPLE";
 /// The demo tenant's webhook secret the sample webhook is signed with.
 const WEBHOOK_SECRET: &str = "demo-webhook-secret";
 
@@ -65,6 +67,44 @@ async fn demo_ctx_at(clock: Arc<dyn Clock>) -> Ctx {
         .await
         .expect("the sample lead's contact task");
     Ctx::new(Arc::new(store), Arc::new(LocalBus::new()), clock)
+}
+
+/// A text the provider knows as `SAMPLE_PROVIDER_ID`, sent.
+async fn sample_sent_message(ctx: &Ctx) {
+    use crm_shared::domain::message::{MessageKind, MessageStatus};
+    use crm_shared::store::messages::{self, Created, Message};
+    let now = ctx.clock.now();
+    let queued = Message {
+        id: "01JDEMMSG00000000000000002".into(),
+        tenant_id: "demo".into(),
+        kind: MessageKind::Manual,
+        to: "+353879990001".into(),
+        customer_id: None,
+        lead_id: None,
+        missed_call_id: None,
+        body: "See you Tuesday".into(),
+        status: MessageStatus::Queued,
+        reason: None,
+        provider_id: None,
+        not_before: now,
+        created_by: "user-1".into(),
+        created_at: now,
+        updated_at: now,
+        sent_at: None,
+        version: 1,
+    };
+    let Created::New(queued) = messages::create(ctx.store.as_ref(), queued)
+        .await
+        .expect("message")
+    else {
+        panic!("a fresh message");
+    };
+    let mut sent = queued.clone();
+    sent.status = MessageStatus::Sent;
+    sent.provider_id = Some(SAMPLE_PROVIDER_ID.into());
+    messages::update(ctx.store.as_ref(), &queued, sent, now)
+        .await
+        .expect("sent");
 }
 
 /// A customer of the demo tenant, made by a booking; its id.
@@ -191,6 +231,9 @@ async fn every_route_has_a_sample_event_its_handler_answers() {
         if text.contains(SAMPLE_MISSED) {
             let missed = sample_missed_call(&ctx).await;
             text = text.replace(SAMPLE_MISSED, &missed);
+        }
+        if text.contains(SAMPLE_PROVIDER_ID) {
+            sample_sent_message(&ctx).await;
         }
         assert_eq!(
             event["routeKey"].as_str(),

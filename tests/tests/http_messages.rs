@@ -342,3 +342,83 @@ async fn a_completed_visit_asks_for_one_review_after_the_delay() {
         .await;
     assert_eq!(later.status, StatusCode::ACCEPTED, "{}", later.text);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivery_reports_mark_texts_delivered_or_failed_on_the_timeline() {
+    let app = App::start_fixed(true).await;
+    app.drain().await;
+    let customer = demo_customer(&app).await;
+    let path = format!("/customers/{customer}/messages");
+    let mut sids = Vec::new();
+    for body in ["First", "Second"] {
+        let r = app.post(&path, &staff(DEMO), &json!({"body": body})).await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+        app.drain().await;
+        let (sid, _) = app
+            .server
+            .outbox
+            .sent()
+            .into_iter()
+            .find(|(_, sms)| sms.body == body)
+            .expect("sent");
+        sids.push((r.body["id"].as_str().unwrap_or_default().to_owned(), sid));
+    }
+    let report = |sid: &str, status: &str| json!({"MessageSid": sid, "MessageStatus": status});
+    let r = demo_hook(&app, "sms-status", &report(&sids[0].1, "delivered"), true).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["status"], json!("delivered"));
+    assert_eq!(r.body["changed"], json!(true));
+    // Twilio posts its intermediate statuses too: they change nothing.
+    let r = demo_hook(&app, "sms-status", &report(&sids[0].1, "sent"), true).await;
+    assert_eq!(r.body["changed"], json!(false));
+    let mut failed = report(&sids[1].1, "undelivered");
+    failed["ErrorCode"] = json!(30003);
+    let r = demo_hook(&app, "sms-status", &failed, true).await;
+    assert_eq!(r.body["status"], json!("failed"), "{}", r.text);
+
+    let listed = messages_of(&app, &customer).await;
+    let of = |id: &str| {
+        listed
+            .iter()
+            .find(|m| m["id"] == json!(id))
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(of(&sids[0].0)["status"], json!("delivered"));
+    assert_eq!(of(&sids[1].0)["status"], json!("failed"));
+    assert_eq!(
+        of(&sids[1].0)["reason"],
+        json!("carrier reported undelivered (error 30003)")
+    );
+    let timeline = app
+        .get(
+            &format!("/customers/{customer}/timeline?type=message"),
+            &staff(DEMO),
+        )
+        .await;
+    assert!(
+        timeline.text.contains("Text (manual) delivered"),
+        "{}",
+        timeline.text
+    );
+
+    demo_hook(
+        &app,
+        "sms-status",
+        &report("SM-never-sent", "delivered"),
+        true,
+    )
+    .await
+    .assert_problem(StatusCode::NOT_FOUND);
+    demo_hook(&app, "sms-status", &report(&sids[0].1, "delivered"), false)
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED);
+    demo_hook(
+        &app,
+        "sms-status",
+        &json!({"MessageStatus": "delivered"}),
+        true,
+    )
+    .await
+    .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -30,6 +30,7 @@ pub mod request_review;
 pub mod send_customer_message;
 pub mod settings_fields;
 pub mod sms_inbound;
+pub mod sms_status;
 pub mod update_customer;
 pub mod update_lead;
 pub mod update_settings;

@@ -81,6 +81,35 @@ pub fn operation(function: &str) -> Option<Value> {
                 "422": problem("Invalid fields, each named")
             }
         }),
+        "sms_status" => json!({
+            "parameters": [
+                {
+                    "name": "tenant", "in": "path", "required": true, "example": "demo",
+                    "schema": {"type": "string", "examples": ["demo"]}, "description": "Tenant id"
+                },
+                param(
+                    "X-Crm-Signature", "header", json!({"type": "string"}),
+                    "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\" keyed with the tenant's webhook secret>; within 5 minutes of now"
+                )
+            ],
+            "requestBody": {
+                "required": true,
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/DeliveryReport"}},
+                    "application/x-www-form-urlencoded": {"schema": {"$ref": "#/components/schemas/DeliveryReport"}}
+                }
+            },
+            "responses": {
+                "200": ok("The message's status after the report", "DeliveryAnswer"),
+                "400": problem("Malformed request"),
+                "401": problem("Missing, bad or expired signature, or no webhook secret configured"),
+                "404": problem("Unknown tenant, or no message sent with this provider id"),
+                "413": problem("Body over 16 KB"),
+                "415": problem("Unsupported content type"),
+                "422": problem("Invalid fields, each named"),
+                "503": problem("The message kept changing; the provider may send the report again")
+            }
+        }),
         "get_settings" => json!({
             "responses": {"200": ok("The settings; secrets only as set or not", "Settings")}
         }),
@@ -149,6 +178,24 @@ pub fn schemas() -> Value {
             "properties": {
                 "action": {"type": "string", "enum": ["opted_out", "opted_in", "received"]},
                 "customer_id": {"type": ["string", "null"]}
+            }
+        },
+        "DeliveryReport": {
+            "type": "object",
+            "required": ["MessageSid", "MessageStatus"],
+            "properties": {
+                "MessageSid": {"type": "string", "maxLength": 64},
+                "MessageStatus": {"type": "string", "maxLength": 32},
+                "ErrorCode": {"type": ["string", "integer"]}
+            }
+        },
+        "DeliveryAnswer": {
+            "type": "object",
+            "required": ["message_id", "status", "changed"],
+            "properties": {
+                "message_id": {"type": "string"},
+                "status": {"type": "string", "enum": ["queued", "sent", "delivered", "failed", "skipped"]},
+                "changed": {"type": "boolean"}
             }
         },
         "Settings": {

@@ -240,6 +240,12 @@ pub const ROUTES: &[Route] = &[
         "sms_inbound",
         "Inbound text from the SMS provider (signed): STOP/START and replies",
     ),
+    public(
+        "POST",
+        "/hooks/{tenant}/sms-status",
+        "sms_status",
+        "Delivery report from the SMS provider (signed): delivered or failed",
+    ),
     admin(
         "GET",
         "/settings",

@@ -4,6 +4,7 @@
 //! |---|---|---|---|
 //! | message | `T#t#MSG#id` | `M` | `T#t#MSGS` / `created#id` (newest first) |
 //! | opt-out of a number | `T#t#U#optout#+353…` | `U` | |
+//! | the provider's id of a sent message | `T#t#U#smsid#SM…` | `U` (→ `message_id`) | |
 //!
 //! A message's id is its business key (`review-<customer>-<booking>` for the review request
 //! of one visit, a ULID for one written by hand), so the same work queued twice is one
@@ -167,8 +168,40 @@ pub async fn update(
     if after.status != before.status {
         writes.extend(entry(&after, now)?);
     }
+    // The provider's id, once known, finds the message again for its delivery reports.
+    if let (Some(pid), None) = (&after.provider_id, &before.provider_id) {
+        let key = provider_key(&after.tenant_id, pid);
+        let mut item = Item::new();
+        item.insert(PK.into(), key.pk.clone().into());
+        item.insert(SK.into(), key.sk.clone().into());
+        item.insert("message_id".into(), after.id.clone().into());
+        writes.push(Write::put(item));
+        if let Some(customer) = &after.customer_id {
+            writes.push(owned_pointer(&after.tenant_id, customer, &key));
+        }
+    }
     store.transact(writes).await?;
     Ok(after)
+}
+
+/// Where a provider's message id names ours.
+pub fn provider_key(tenant: &str, provider_id: &str) -> Key {
+    Key::new(format!("T#{tenant}#U#smsid#{provider_id}"), "U")
+}
+
+/// The message the provider knows by `provider_id`.
+pub async fn by_provider_id(
+    store: &dyn Store,
+    tenant: &str,
+    provider_id: &str,
+) -> Result<Option<Message>, StoreError> {
+    let Some(item) = store.get(&provider_key(tenant, provider_id)).await? else {
+        return Ok(None);
+    };
+    match item.get("message_id").and_then(serde_json::Value::as_str) {
+        Some(id) => get(store, tenant, id).await,
+        None => Ok(None),
+    }
 }
 
 /// A page of a tenant's messages, newest first, optionally of one status.

@@ -1,0 +1,96 @@
+//! `POST /hooks/{tenant}/sms-status`: the SMS provider's delivery report for a text we sent,
+//! signed like every webhook. Twilio's status-callback fields (`MessageSid`,
+//! `MessageStatus`, `ErrorCode`; form-encoded, or JSON): `delivered` marks the message
+//! delivered, `undelivered` and `failed` mark it failed with the carrier's reason; the
+//! provider's intermediate statuses (`queued`, `sending`, `sent`) change nothing. Each change
+//! is on the customer's timeline. A report for a message we did not send is a 404.
+
+use crm_shared::domain::message::MessageStatus;
+use crm_shared::domain::validation::Fields;
+use crm_shared::http::problem::ApiError;
+use crm_shared::http::request::{json, object_body, respond};
+use crm_shared::ports::store::StoreError;
+use crm_shared::store::messages;
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde_json::{json, Map, Value};
+
+use crate::context::Ctx;
+use crate::routes::webhook::verified_tenant;
+
+pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
+    respond(receive(ctx, &request).await)
+}
+
+/// What a provider status means for our message, if anything.
+pub fn reported(status: &str) -> Option<MessageStatus> {
+    match status {
+        "delivered" | "read" => Some(MessageStatus::Delivered),
+        "undelivered" | "failed" => Some(MessageStatus::Failed),
+        _ => None,
+    }
+}
+
+async fn receive(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
+    let settings = verified_tenant(ctx, request).await?;
+    let tenant = &settings.tenant_id;
+    let (input, _) = object_body(request, true)?;
+    let mut fields = Map::new();
+    for (upper, lower) in [
+        ("MessageSid", "message_sid"),
+        ("MessageStatus", "message_status"),
+        ("ErrorCode", "error_code"),
+    ] {
+        if let Some(v) = input.get(upper).or_else(|| input.get(lower)) {
+            // An error code may come as a number in JSON.
+            let v = match v {
+                Value::Number(n) => Value::String(n.to_string()),
+                other => other.clone(),
+            };
+            fields.insert(lower.to_owned(), v);
+        }
+    }
+    let mut f = Fields::default();
+    let sid = f.required_text(&fields, "message_sid", 64);
+    let status = f.required_text(&fields, "message_status", 32);
+    let code = f.text(&fields, "error_code", 16, false);
+    let (sid, status) = f.finish((sid, status)).map_err(ApiError::Validation)?;
+    let (sid, status) = (sid.unwrap_or_default(), status.unwrap_or_default());
+    let store = ctx.store.as_ref();
+    let now = ctx.clock.now();
+    for _ in 0..4 {
+        let message = messages::by_provider_id(store, tenant, &sid)
+            .await?
+            .ok_or(ApiError::NotFound("message"))?;
+        let Some(to) = reported(&status) else {
+            return json(
+                StatusCode::OK,
+                &json!({"message_id": message.id, "status": message.status, "changed": false}),
+            );
+        };
+        if message.status == to {
+            return json(
+                StatusCode::OK,
+                &json!({"message_id": message.id, "status": to, "changed": false}),
+            );
+        }
+        let mut after = message.clone();
+        after.status = to;
+        after.reason = (to == MessageStatus::Failed).then(|| match &code {
+            Some(code) => format!("carrier reported {status} (error {code})"),
+            None => format!("carrier reported {status}"),
+        });
+        match messages::update(store, &message, after, now).await {
+            Ok(m) => {
+                tracing::info!(tenant = %tenant, message_id = %m.id, status = to.as_str(), "delivery report");
+                return json(
+                    StatusCode::OK,
+                    &json!({"message_id": m.id, "status": m.status, "changed": true}),
+                );
+            }
+            Err(StoreError::ConditionFailed("message_version")) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::Unavailable("the message kept changing".into()))
+}
