@@ -80,9 +80,11 @@ pub fn compose(
 }
 
 /// Seconds to hold a queue task back so it arrives at `at` (at most the queue's limit; the
-/// sender defers again until it is due).
+/// sender defers again until it is due). Rounded up: a task due in half a second waits one,
+/// instead of coming straight back while it is not yet due.
 pub fn delay_until(now: DateTime<Utc>, at: DateTime<Utc>) -> u32 {
-    u32::try_from((at - now).num_seconds().max(0))
+    let millis = (at - now).num_milliseconds().max(0);
+    u32::try_from((millis + 999) / 1000)
         .unwrap_or(MAX_DELAY_SECS)
         .min(MAX_DELAY_SECS)
 }
@@ -235,5 +237,30 @@ impl From<ReviewRequestError> for ApiError {
             ),
             ReviewRequestError::Messaging(e) => e.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_task_waits_whole_seconds_up_to_the_queues_limit() {
+        let now = DateTime::parse_from_rfc3339("2026-01-14T12:00:00Z")
+            .map(|t| t.to_utc())
+            .unwrap_or_default();
+        let ms = chrono::Duration::milliseconds;
+        assert_eq!(delay_until(now, now), 0);
+        assert_eq!(delay_until(now, now - ms(5_000)), 0, "overdue: at once");
+        assert_eq!(
+            delay_until(now, now + ms(1)),
+            1,
+            "never back before it is due"
+        );
+        assert_eq!(delay_until(now, now + ms(1_500)), 2);
+        assert_eq!(
+            delay_until(now, now + chrono::Duration::hours(13)),
+            MAX_DELAY_SECS
+        );
     }
 }
