@@ -579,3 +579,42 @@ async fn the_twilio_adapter_uses_a_messaging_service_and_reports_bad_credentials
         ))
     );
 }
+
+#[tokio::test]
+async fn two_tasks_for_one_message_handled_at_once_send_it_once() {
+    let w = world().await;
+    enqueue(
+        &w.ctx,
+        &w.settings,
+        w.outgoing("twice", MessageKind::Manual, Some("Hi")),
+    )
+    .await
+    .expect("enqueue");
+    // The same work queued again while the first task waits: a second task, same message.
+    let task = json!({"tenant_id": "glow", "message_id": "twice"}).to_string();
+    w.ctx
+        .queue
+        .send(QueueName::Sms, &task, 0)
+        .await
+        .expect("send");
+    let first = w
+        .ctx
+        .queue
+        .receive(QueueName::Sms, 1, 180)
+        .await
+        .expect("receive");
+    let second = w
+        .ctx
+        .queue
+        .receive(QueueName::Sms, 1, 180)
+        .await
+        .expect("receive");
+    assert_eq!((first.len(), second.len()), (1, 1));
+    let (a, b) = tokio::join!(
+        send_sms::consume(&w.ctx, first),
+        send_sms::consume(&w.ctx, second)
+    );
+    assert_eq!(w.sent().len(), 1, "one text, whoever won");
+    assert!(a.failed.len() + b.failed.len() <= 1, "{a:?} {b:?}");
+    assert_eq!(w.status("twice").await.0, MessageStatus::Sent);
+}

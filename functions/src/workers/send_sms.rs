@@ -10,7 +10,8 @@
 //! - Refused by the provider: failed, and the task goes to the dead-letter queue with the
 //!   reason. Provider unavailable: retried; after the last attempt, failed and dead-lettered.
 //! - Idempotent by the message (its id is the business key): a task for a message that is no
-//!   longer `queued` does nothing, so a redelivered task never sends twice.
+//!   longer `queued` does nothing, and a version-guarded claim before sending lets only one of
+//!   two concurrent tasks for a message send it.
 
 use chrono::{DateTime, Duration, Utc};
 use crm_shared::domain::hours;
@@ -152,6 +153,15 @@ async fn deliver(ctx: &Ctx, task: &SmsTask, receive_count: u32) -> Result<Dispos
         finish(ctx, &message, MessageStatus::Skipped, Some(reason), None).await?;
         return Ok(Disposition::Done);
     }
+    // Claim it (a version-guarded write): of two tasks for one message handled at once —
+    // queued twice, or redelivered while the first is still running — only one sends.
+    let message = match messages::update(store, &message, message.clone(), now).await {
+        Ok(claimed) => claimed,
+        Err(StoreError::ConditionFailed("message_version")) => {
+            return Ok(Disposition::Retry("another sender has this message".into()))
+        }
+        Err(e) => return Err(e),
+    };
     let sms = Sms {
         to: message.to.clone(),
         from: settings.sms_from.clone(),
