@@ -343,6 +343,7 @@ pub async fn sqlite(n: u64) -> Result<SizeReport> {
         port: 0,
         data_dir: scratch.path().join("data"),
         seed: false,
+        dev_sign_in: false,
         poll_queues: true,
         jwt_secret: Some("crm-bench-secret-not-for-production".into()),
     })

@@ -277,6 +277,7 @@ async fn product_round(secs: u32, threads: u32, connections: u32) -> Result<(Wrk
         port: 0,
         data_dir: data_dir.clone(),
         seed: false,
+        dev_sign_in: false,
         poll_queues: true,
         jwt_secret: Some("crm-bench-secret-not-for-production".into()),
     })

@@ -2,8 +2,8 @@
 //! document or the template):
 //! - the admin SPA's built files at `/admin` (`web/admin/dist`, or `CRM_WEB_DIR`), with every
 //!   unknown path under it answered by `index.html` so the SPA's own routes load directly;
-//! - `POST /_local/token {tenant, role, sub?}`: a dev sign-in that signs a bearer token with
-//!   the local secret. Only crm-local has that secret; in the cloud the SPA signs in with the
+//! - `POST /_local/token {tenant, role, sub?}` (only with `CRM_DEV_SIGNIN=true`, which
+//!   `scripts/dev` sets): a dev sign-in that signs a bearer token with the local secret. Only crm-local has that secret; in the cloud the SPA signs in with the
 //!   identity provider (OIDC) instead.
 
 use std::path::{Component, Path, PathBuf};
@@ -39,16 +39,19 @@ struct Local {
 /// Local dev sign-in tokens last a day.
 const TOKEN_SECONDS: i64 = 24 * 3600;
 
-pub fn router(web_dir: PathBuf, secret: Arc<Vec<u8>>) -> Router {
-    Router::new()
+/// The admin app's files, and the dev sign-in when `dev_sign_in` (`CRM_DEV_SIGNIN`).
+pub fn router(web_dir: PathBuf, secret: Arc<Vec<u8>>, dev_sign_in: bool) -> Router {
+    let mut router = Router::new()
         .route("/admin", get(index))
         .route("/admin/", get(index))
-        .route("/admin/{*path}", get(file))
-        .route("/_local/token", post(issue_token))
-        .with_state(Local {
-            web_dir: Arc::new(web_dir),
-            secret,
-        })
+        .route("/admin/{*path}", get(file));
+    if dev_sign_in {
+        router = router.route("/_local/token", post(issue_token));
+    }
+    router.with_state(Local {
+        web_dir: Arc::new(web_dir),
+        secret,
+    })
 }
 
 fn content_type(path: &Path) -> &'static str {

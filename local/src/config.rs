@@ -13,6 +13,10 @@ pub struct LocalConfig {
     pub seed: bool,
     /// `CRM_JWT_SECRET`: the HS256 secret; by default one generated into the data dir.
     pub jwt_secret: Option<String>,
+    /// `CRM_DEV_SIGNIN` (default false; `scripts/dev` turns it on): serve `POST /_local/token`,
+    /// which signs a token for any tenant and role without asking who you are. Fine on a
+    /// developer's machine; never on a server others can reach.
+    pub dev_sign_in: bool,
     /// Whether the queues' consumers poll in the background (always, from the environment;
     /// tests on a fixed clock turn it off and run `workers::drain` themselves).
     pub poll_queues: bool,
@@ -44,6 +48,17 @@ impl LocalConfig {
                 value: v,
             })?,
         };
+        let dev_sign_in = match get("CRM_DEV_SIGNIN").as_deref().map(str::trim) {
+            None | Some("") | Some("0") | Some("false") => false,
+            Some("1") | Some("true") => true,
+            Some(v) => {
+                return Err(ConfigError::Invalid {
+                    name: "CRM_DEV_SIGNIN",
+                    expected: "true or false",
+                    value: v.to_owned(),
+                })
+            }
+        };
         let seed = match get("CRM_SEED").as_deref().map(str::trim) {
             None | Some("") | Some("1") | Some("true") => true,
             Some("0") | Some("false") => false,
@@ -63,6 +78,7 @@ impl LocalConfig {
                 .unwrap_or_else(|| PathBuf::from(".data")),
             seed,
             jwt_secret: get("CRM_JWT_SECRET").filter(|s| !s.is_empty()),
+            dev_sign_in,
             poll_queues: true,
         })
     }

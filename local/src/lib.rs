@@ -95,8 +95,11 @@ pub async fn start_with_capi(
     workers::start(&ctx, stop.clone(), config.poll_queues);
     let secret = config.jwt_secret()?;
     let secret = Arc::new(secret);
-    let app = gateway::router(ctx.clone(), secret.clone())
-        .merge(admin::router(admin::web_dir_from_env(), secret));
+    let app = gateway::router(ctx.clone(), secret.clone()).merge(admin::router(
+        admin::web_dir_from_env(),
+        secret,
+        config.dev_sign_in,
+    ));
     let listener =
         tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], config.port))).await?;
     let addr = listener.local_addr()?;

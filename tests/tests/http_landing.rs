@@ -111,3 +111,27 @@ async fn the_local_sign_in_issues_tokens_the_admin_api_accepts() {
         spa.status
     );
 }
+
+/// The dev sign-in mints a token for any tenant and role without asking who you are: a
+/// server started without `CRM_DEV_SIGNIN` (a self-hosted one) does not have it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_dev_sign_in_there_is_no_token_endpoint() {
+    let dir = TempDir::new();
+    let config = crm_local::LocalConfig {
+        port: 0,
+        data_dir: dir.path().to_path_buf(),
+        seed: true,
+        jwt_secret: Some(SECRET.into()),
+        dev_sign_in: false,
+        poll_queues: false,
+    };
+    let server = crm_local::start(config).await.expect("server");
+    let r = reqwest::Client::new()
+        .post(format!("{}/_local/token", server.url()))
+        .json(&json!({"tenant": "demo", "role": "owner"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    server.shutdown().await.expect("shutdown");
+}

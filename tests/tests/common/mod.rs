@@ -88,6 +88,7 @@ impl App {
             seed,
             jwt_secret: Some(SECRET.into()),
             // On a fixed clock the test runs the queues itself (`App::drain`).
+            dev_sign_in: true,
             poll_queues: clock.is_none(),
         };
         let as_clock: Arc<dyn Clock> = match &clock {

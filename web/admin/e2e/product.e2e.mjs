@@ -79,7 +79,7 @@ before(async () => {
   base = `http://127.0.0.1:${port}`;
   server = spawn(bin, ['serve'], {
     cwd: repo,
-    env: { ...process.env, PORT: String(port), CRM_DATA_DIR: dataDir, CRM_WEB_DIR: join(repo, 'web/admin/dist'), RUST_LOG: 'warn' },
+    env: { ...process.env, PORT: String(port), CRM_DATA_DIR: dataDir, CRM_WEB_DIR: join(repo, 'web/admin/dist'), CRM_DEV_SIGNIN: 'true', RUST_LOG: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   await waitFor(`${base}/openapi.json`, 60);
