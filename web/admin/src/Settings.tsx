@@ -221,7 +221,7 @@ function SettingsEditor({ settings, saved, onSaved }: { settings: Settings; save
               Text missed callers automatically
             </label>
             {form.missed_call_auto && (
-              <label for={idOf('missed_call_sms_after_minutes')}>
+              <label class="stack" for={idOf('missed_call_sms_after_minutes')}>
                 Minutes after the missed call
                 <input
                   id={idOf('missed_call_sms_after_minutes')}

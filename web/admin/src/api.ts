@@ -25,7 +25,7 @@ export class ApiError extends Error {
   }
 }
 
-const humanField = (f: string) => f.replace(/_/g, ' ');
+const humanField = (f: string) => f.replace(/_/g, ' ').replace(/\./g, ' › ');
 
 /** A problem+json document as one sentence a person can act on. */
 export function problemMessage(p: Problem | null | undefined, status?: number): string {

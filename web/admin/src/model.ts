@@ -156,7 +156,7 @@ export interface TimelineDay {
   entries: TimelineEntry[];
 }
 
-export const TIMELINE_TYPES = ['lead', 'status', 'booking', 'milestone', 'segment', 'stage', 'note', 'tag', 'profile', 'created', 'message'];
+export const TIMELINE_TYPES = ['lead', 'status', 'booking', 'milestone', 'segment', 'stage', 'note', 'tag', 'profile', 'created', 'message', 'call'];
 
 /** A caller the business did not speak to (GET /missed-calls). */
 export interface MissedCall {
