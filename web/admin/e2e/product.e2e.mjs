@@ -449,7 +449,19 @@ test('settings: quiet hours and a template are kept; a bad template is refused n
   await admin.getByRole('button', { name: 'Undo changes' }).click();
 });
 
-test('a customer profile: send a text and see it under Messages; request a review', async () => {
+/** Polls `check` (an async predicate) until it holds, for up to `seconds`. */
+async function eventually(check, seconds, what) {
+  const until = Date.now() + seconds * 1000;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+test('a customer profile: send a text and see it under Messages; a review once; an opted-out number refused', async () => {
+  // No quiet hours (equal ends), so texts go out now whatever the time of the run.
+  assert.equal((await apiJson('PATCH', '/settings', { quiet_hours: { start: '00:00', end: '00:00' } })).status, 200);
   await admin.goto(`${base}/admin/customers/${seanCustomer}`);
   await admin.getByRole('heading', { name: 'Sean Kelly' }).waitFor();
   const texts = admin.getByRole('list', { name: 'Texts' });
@@ -462,5 +474,21 @@ test('a customer profile: send a text and see it under Messages; request a revie
   await admin.getByRole('button', { name: 'Request review' }).click();
   await admin.getByText('Review request queued.').waitFor();
   await texts.getByText(/Thanks for coming in, Sean!/).waitFor();
+  const reviewSent = async () =>
+    (await apiJson('GET', '/messages?status=sent&limit=100')).body.items.some((m) => m.kind === 'review_request' && m.customer_id === seanCustomer);
+  await eventually(reviewSent, 20, 'the review request to be sent');
+  await admin.reload();
+  await texts.getByText(/Thanks for coming in, Sean!/).waitFor();
   await admin.screenshot({ path: join(shots, 'customer-texts.png'), fullPage: true });
+  await admin.getByRole('button', { name: 'Request review' }).click();
+  const today = new Date().toLocaleDateString('en-IE', { day: 'numeric', month: 'short', year: 'numeric' });
+  await admin.getByRole('alert').filter({ hasText: `A review was already requested on ${today}` }).waitFor();
+
+  // Sean replies STOP: a text to him is refused, and the screen says why.
+  const stop = await signedHook('/hooks/demo/sms-inbound', JSON.stringify({ From: '087 555 0199', Body: 'STOP' }));
+  assert.equal(stop.status, 200, await stop.text());
+  await admin.getByLabel('Send a text').fill('One more thing…');
+  await admin.getByRole('button', { name: 'Send text' }).click();
+  await admin.getByRole('alert').filter({ hasText: 'This customer opted out of texts' }).waitFor();
+  assert.equal(await admin.getByLabel('Send a text').inputValue(), 'One more thing…', 'the text is kept to send another way');
 });

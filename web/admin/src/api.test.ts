@@ -14,6 +14,11 @@ describe('problemMessage', () => {
     expect(msg).toBe('Please check: phone is not a valid phone number; expected value must be at least 0.');
   });
 
+  it('names a nested field by its path', () => {
+    const msg = problemMessage({ status: 422, errors: [{ field: 'templates.review_request', reason: 'unknown variable {firstname}' }] });
+    expect(msg).toBe('Please check: templates › review request unknown variable {firstname}.');
+  });
+
   it('tells the user a stale edit was reloaded (412)', () => {
     expect(problemMessage({ status: 412, detail: 'the resource changed since you read it' })).toMatch(/changed this in the meantime.*reloaded/);
   });
