@@ -1,7 +1,8 @@
 // End-to-end in a real browser: Debian's chromium driven by playwright-core against a fresh
 // crm-local (its own port and data dir, demo tenant seeded). The landing page on a phone with
 // JavaScript on and off, the lead board, a booking from the signed webhook, the customer's
-// profile. Screenshots go to web/screenshots/.
+// profile, missed calls from the signed call webhook, tasks, settings, texts and review
+// requests. Screenshots go to web/screenshots/.
 //
 //   CRM_LOCAL_BIN   the crm-local binary (default <repo>/target/debug/crm-local)
 //   CHROMIUM        the browser (default /usr/bin/chromium)
