@@ -1,7 +1,8 @@
 // End-to-end in a real browser: Debian's chromium driven by playwright-core against a fresh
 // crm-local (its own port and data dir, demo tenant seeded). The landing page on a phone with
 // JavaScript on and off, the lead board, a booking from the signed webhook, the customer's
-// profile. Screenshots go to web/screenshots/.
+// profile, missed calls from the signed call webhook, tasks, settings, texts and review
+// requests. Screenshots go to web/screenshots/.
 //
 //   CRM_LOCAL_BIN   the crm-local binary (default <repo>/target/debug/crm-local)
 //   CHROMIUM        the browser (default /usr/bin/chromium)
@@ -70,6 +71,17 @@ async function apiJson(method, path, body, headers = {}) {
   });
   const text = await r.text();
   return { status: r.status, body: text ? JSON.parse(text) : null };
+}
+
+/** Posts `body` (JSON text) to a webhook, signed with the demo tenant's secret. */
+function signedHook(path, body) {
+  const t = Math.floor(Date.now() / 1000);
+  const sig = createHmac('sha256', WEBHOOK_SECRET).update(`${t}.${body}`).digest('hex');
+  return fetch(base + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-crm-signature': `t=${t},v1=${sig}` },
+    body,
+  });
 }
 
 before(async () => {
@@ -273,13 +285,7 @@ test('a signed booking makes a customer: tag, note, timeline filter, CSV export'
     service: 'Facial',
     customer: { name: 'Jess Script', phone: '087 555 0101' },
   });
-  const t = Math.floor(Date.now() / 1000);
-  const sig = createHmac('sha256', WEBHOOK_SECRET).update(`${t}.${body}`).digest('hex');
-  const hook = await fetch(`${base}/hooks/demo/bookings`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-crm-signature': `t=${t},v1=${sig}` },
-    body,
-  });
+  const hook = await signedHook('/hooks/demo/bookings', body);
   const applied = await hook.json();
   assert.equal(hook.status, 200, JSON.stringify(applied));
   assert.equal(applied.lead_status, 'booked');
@@ -316,7 +322,7 @@ test('a signed booking makes a customer: tag, note, timeline filter, CSV export'
   assert.match(download.suggestedFilename(), /jess-script-timeline\.csv/);
 });
 
-test('analytics, messages and settings read their API; later screens say they are not built yet', async () => {
+test('analytics, messages and settings read their API', async () => {
   await admin.getByRole('link', { name: 'Analytics' }).click();
   await admin.getByRole('heading', { name: 'Analytics' }).waitFor();
   const leads = await admin.locator('.kpi', { hasText: /^\d+Leads$/ }).innerText();
@@ -339,7 +345,151 @@ test('analytics, messages and settings read their API; later screens say they ar
   await admin.getByRole('button', { name: 'Save' }).click();
   await admin.getByText('Saved.').waitFor();
   assert.equal((await apiJson('GET', '/settings')).body.stale_after_hours, 36);
-  await admin.screenshot({ path: join(shots, 'settings.png') });
+  assert.equal(await admin.getByLabel('Conversions API access token').inputValue(), '', 'the token is never prefilled');
+});
+
+let seanCustomer;
+
+test('missed calls: a signed missed call is texted back and marked handled; a stale action is explained', async () => {
+  const call = await signedHook('/hooks/demo/calls', JSON.stringify({ call_id: 'CA-E2E-1', from: '087 555 0199', status: 'missed', name: 'Sean Kelly' }));
+  const recorded = await call.json();
+  assert.equal(call.status, 201, JSON.stringify(recorded));
+  seanCustomer = recorded.customer_id;
+  const other = await signedHook('/hooks/demo/calls', JSON.stringify({ call_id: 'CA-E2E-2', from: '087 555 0198', status: 'voicemail', name: 'Aoife Byrne' }));
+  const aoife = (await other.json()).missed_call;
+
+  await admin.getByRole('link', { name: 'Missed calls' }).click();
+  await admin.getByRole('heading', { name: 'Missed calls' }).waitFor();
+  const table = admin.getByRole('table', { name: 'Missed calls' });
+  await table.getByRole('link', { name: 'Sean Kelly' }).waitFor();
+  assert.equal(await table.getByRole('link', { name: 'Sean Kelly' }).getAttribute('href'), `/admin/customers/${seanCustomer}`);
+  await admin.getByRole('button', { name: 'Send text to Sean Kelly' }).click();
+  await admin.getByLabel('Text to Sean Kelly').fill('Sorry we missed you, Sean! Call us back or book online.');
+  await admin.screenshot({ path: join(shots, 'missed-calls.png') });
+  await admin.getByRole('button', { name: 'Send', exact: true }).click();
+  await admin.getByText('Text to Sean Kelly queued.').waitFor();
+  await admin.locator('tr', { hasText: 'Sean Kelly' }).getByText('text sent').waitFor();
+  const open = (await apiJson('GET', '/missed-calls')).body.missed_calls;
+  assert.ok(open.find((m) => m.name === 'Sean Kelly').sms_message_id, JSON.stringify(open));
+
+  // Someone else handles Aoife's call while this screen still offers to text her.
+  await admin.getByRole('button', { name: 'Send text to Aoife Byrne' }).click();
+  assert.equal((await apiJson('POST', `/missed-calls/${aoife.id}/handled`)).status, 200);
+  await admin.getByRole('button', { name: 'Send', exact: true }).click();
+  await admin.getByRole('alert').filter({ hasText: 'This missed call was already handled by' }).waitFor();
+  await admin.getByRole('link', { name: 'Aoife Byrne' }).waitFor({ state: 'detached' });
+
+  await admin.getByRole('button', { name: 'Mark Sean Kelly handled' }).click();
+  await admin.getByText('Sean Kelly marked handled.').waitFor();
+  await admin.getByText('No missed calls waiting.', { exact: false }).waitFor();
+  assert.equal((await apiJson('GET', '/missed-calls')).body.missed_calls.length, 0);
+  await admin.getByRole('button', { name: 'Handled' }).click();
+  await table.getByRole('link', { name: 'Sean Kelly' }).waitFor();
+  await table.getByRole('link', { name: 'Aoife Byrne' }).waitFor();
+});
+
+test("tasks: a captured lead's contact task shows on Tasks and its lead, and is completed", async () => {
+  const captured = await fetch(`${base}/public/demo/leads`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Tina Task', phone: '087 555 0303', service: 'Massage' }),
+  });
+  const { lead_id } = await captured.json();
+  assert.equal(captured.status, 201, lead_id);
   await admin.getByRole('link', { name: 'Tasks' }).click();
-  await admin.getByText('This screen is not built yet').waitFor();
+  await admin.getByRole('heading', { name: 'Tasks' }).waitFor();
+  const tina = admin.locator(`tr[data-task="${lead_id}.contact"]`);
+  await tina.getByRole('link', { name: 'Tina Task' }).waitFor();
+  assert.match(await tina.innerText(), /Contact lead/);
+  await admin.screenshot({ path: join(shots, 'tasks.png') });
+
+  await tina.getByRole('link', { name: 'Tina Task' }).click();
+  await admin.getByRole('heading', { name: 'Tina Task' }).waitFor();
+  await admin.getByRole('table', { name: 'Tasks of this lead' }).getByText('Contact lead').waitFor();
+  await admin.goBack();
+  await admin.getByRole('heading', { name: 'Tasks' }).waitFor();
+  await admin.getByRole('button', { name: 'Complete: Contact lead (Tina Task)' }).click();
+  await admin.getByText('Done: Contact lead (Tina Task).').waitFor();
+  await admin.locator(`tr[data-task="${lead_id}.contact"]`).waitFor({ state: 'detached' });
+  const lead = (await apiJson('GET', `/leads/${lead_id}`)).body;
+  assert.equal(lead.tasks[0].status, 'done', JSON.stringify(lead.tasks));
+  await admin.getByLabel('Status').selectOption('done');
+  await admin.getByRole('button', { name: 'Complete: Contact lead (Tina Task)' }).waitFor({ state: 'detached' });
+  await admin.locator(`tr[data-task="${lead_id}.contact"]`).getByText('done').first().waitFor();
+});
+
+test('settings: quiet hours and a template are kept; a bad template is refused next to its field', async () => {
+  await admin.getByRole('link', { name: 'Settings' }).click();
+  await admin.getByLabel('Quiet hours from').fill('21:30');
+  await admin.getByLabel('Quiet hours to').fill('08:00');
+  const review = admin.getByLabel(/^Review request/);
+  await review.fill('Thanks for coming in, {first_name}! A quick review? {review_url}');
+  await admin.getByRole('button', { name: 'Save' }).click();
+  await admin.getByText('Saved.').waitFor();
+  await admin.reload();
+  await admin.getByLabel('Quiet hours from').waitFor();
+  assert.equal(await admin.getByLabel('Quiet hours from').inputValue(), '21:30');
+  assert.equal(await admin.getByLabel('Quiet hours to').inputValue(), '08:00');
+  assert.equal(await admin.getByLabel(/^Review request/).inputValue(), 'Thanks for coming in, {first_name}! A quick review? {review_url}');
+  const stored = (await apiJson('GET', '/settings')).body;
+  assert.deepEqual(stored.quiet_hours, { start: '21:30', end: '08:00' });
+  assert.equal(stored.templates.review_request.custom, true);
+
+  const followUp = admin.getByLabel(/^Follow-up/);
+  await followUp.fill('Hi {firstname}');
+  await admin.getByRole('button', { name: 'Save' }).click();
+  await admin.locator('#f-templates-follow_up-msg', { hasText: 'Unknown variable {firstname}' }).waitFor();
+  assert.equal(await followUp.getAttribute('aria-invalid'), 'true');
+  await admin.getByRole('alert').filter({ hasText: 'Please check: templates › follow up' }).waitFor();
+  assert.equal((await apiJson('GET', '/settings')).body.templates.follow_up.custom, false, 'the bad template was not saved');
+  // The whole form in one picture, with the Save bar at its foot (it sticks to the viewport's).
+  const height = await admin.evaluate(() => document.documentElement.scrollHeight);
+  await admin.setViewportSize({ width: 1440, height });
+  await admin.screenshot({ path: join(shots, 'settings.png') });
+  await admin.setViewportSize({ width: 1440, height: 900 });
+  await admin.getByRole('button', { name: 'Undo changes' }).click();
+});
+
+/** Polls `check` (an async predicate) until it holds, for up to `seconds`. */
+async function eventually(check, seconds, what) {
+  const until = Date.now() + seconds * 1000;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+test('a customer profile: send a text and see it under Messages; a review once; an opted-out number refused', async () => {
+  // No quiet hours (equal ends), so texts go out now whatever the time of the run.
+  assert.equal((await apiJson('PATCH', '/settings', { quiet_hours: { start: '00:00', end: '00:00' } })).status, 200);
+  await admin.goto(`${base}/admin/customers/${seanCustomer}`);
+  await admin.getByRole('heading', { name: 'Sean Kelly' }).waitFor();
+  const texts = admin.getByRole('list', { name: 'Texts' });
+  await texts.getByText('Sorry we missed you, Sean!', { exact: false }).waitFor();
+  await admin.getByLabel('Send a text').fill('Your table is ready on Friday at 10:00.');
+  await admin.getByRole('button', { name: 'Send text' }).click();
+  await admin.getByText('Text queued.').waitFor();
+  await texts.getByText('Your table is ready on Friday at 10:00.').waitFor();
+  assert.equal(await admin.getByLabel('Send a text').inputValue(), '');
+  await admin.getByRole('button', { name: 'Request review' }).click();
+  await admin.getByText('Review request queued.').waitFor();
+  await texts.getByText(/Thanks for coming in, Sean!/).waitFor();
+  const reviewSent = async () =>
+    (await apiJson('GET', '/messages?status=sent&limit=100')).body.items.some((m) => m.kind === 'review_request' && m.customer_id === seanCustomer);
+  await eventually(reviewSent, 20, 'the review request to be sent');
+  await admin.reload();
+  await texts.getByText(/Thanks for coming in, Sean!/).waitFor();
+  await admin.screenshot({ path: join(shots, 'customer-texts.png'), fullPage: true });
+  await admin.getByRole('button', { name: 'Request review' }).click();
+  const today = new Date().toLocaleDateString('en-IE', { day: 'numeric', month: 'short', year: 'numeric' });
+  await admin.getByRole('alert').filter({ hasText: `A review was already requested on ${today}` }).waitFor();
+
+  // Sean replies STOP: a text to him is refused, and the screen says why.
+  const stop = await signedHook('/hooks/demo/sms-inbound', JSON.stringify({ From: '087 555 0199', Body: 'STOP' }));
+  assert.equal(stop.status, 200, await stop.text());
+  await admin.getByLabel('Send a text').fill('One more thing…');
+  await admin.getByRole('button', { name: 'Send text' }).click();
+  await admin.getByRole('alert').filter({ hasText: 'This customer opted out of texts' }).waitFor();
+  assert.equal(await admin.getByLabel('Send a text').inputValue(), 'One more thing…', 'the text is kept to send another way');
 });

@@ -6,6 +6,8 @@ import { Board } from './Board';
 import { CustomerList, CustomerProfile } from './Customers';
 import { LeadList, LeadView } from './Leads';
 import { MessagesView } from './Messages';
+import { MissedCallsView } from './MissedCalls';
+import { TasksView } from './Tasks';
 import { SettingsView } from './Settings';
 import { Link, navigate, usePath } from './router';
 import { ErrorMessage } from './ui';
@@ -77,15 +79,6 @@ function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
   );
 }
 
-function Later({ title }: { title: string }) {
-  return (
-    <section>
-      <h1>{title}</h1>
-      <p class="state empty">This screen is not built yet; the API behind it is (see /openapi.json).</p>
-    </section>
-  );
-}
-
 const NAV: [string, string][] = [
   ['/board', 'Board'],
   ['/leads', 'Leads'],
@@ -108,8 +101,8 @@ function Screen({ path }: { path: string }) {
   if (parts[0] === 'analytics') return <AnalyticsView />;
   if (parts[0] === 'messages') return <MessagesView />;
   if (parts[0] === 'settings') return <SettingsView />;
-  const later = NAV.find(([p]) => p === `/${parts[0]}`);
-  if (later && parts[0] !== 'board') return <Later title={later[1]} />;
+  if (parts[0] === 'missed-calls') return <MissedCallsView />;
+  if (parts[0] === 'tasks') return <TasksView query={query} />;
   return <Board />;
 }
 

@@ -1,10 +1,10 @@
 // Customers: search as you type, sort by each KPI, filters; and one customer's profile.
 import { useEffect, useState } from 'preact/hooks';
 import { api, apiBase, ApiError, getToken, qs } from './api';
-import { CustomerRow, dateTime, money, shortDate, TimelineDay, TIMELINE_TYPES } from './model';
+import { CustomerRow, dateTime, money, shortDate, textsFromTimeline, TimelineDay, TIMELINE_TYPES } from './model';
 import { Link, navigate } from './router';
 import { SOURCES } from './Leads';
-import { Empty, ErrorMessage, Loading, useLoad } from './ui';
+import { Empty, ErrorMessage, Loading, StatusBadge, useLoad } from './ui';
 
 const SORTS: [string, string][] = [
   ['created', 'Newest'],
@@ -213,23 +213,34 @@ export function CustomerProfile({ id }: { id: string }) {
     () => api.get<{ days: TimelineDay[]; next_cursor?: string | null }>(`/customers/${id}/timeline${qs({ type: types.join(','), limit: 100 })}`),
     [id, types.join(',')],
   );
+  const texts = useLoad(
+    () => api.get<{ days: TimelineDay[] }>(`/customers/${id}/timeline${qs({ type: 'message', limit: 100 })}`).then((t) => textsFromTimeline(t.days)),
+    [id],
+  );
   const [tag, setTag] = useState('');
   const [note, setNote] = useState('');
+  const [sms, setSms] = useState('');
   const [error, setError] = useState<unknown>(null);
+  const [notice, setNotice] = useState('');
   if (detail.loading && !detail.data) return <Loading what="Loading the customer" />;
   if (!detail.data) return <ErrorMessage error={detail.error} retry={detail.reload} />;
   const { customer: c, kpis: k } = detail.data;
   const refresh = () => {
     detail.reload();
     timeline.reload();
+    texts.reload();
   };
-  const act = async (f: () => Promise<unknown>) => {
+  const act = async (f: () => Promise<unknown>, done = '') => {
     try {
       setError(null);
+      setNotice('');
       await f();
+      setNotice(done);
       refresh();
+      return true;
     } catch (e) {
       setError(e);
+      return false;
     }
   };
   const kpi = (label: string, value: string | number) => (
@@ -254,6 +265,9 @@ export function CustomerProfile({ id }: { id: string }) {
         {c.phones.join(', ')} {c.emails.length > 0 && <>· {c.emails.join(', ')}</>} · member since {shortDate(c.member_since)}
       </p>
       <ErrorMessage error={error} />
+      <p class="notice" role="status">
+        {notice}
+      </p>
       <div class="kpis">
         {kpi('Lifetime value', money(k.lifetime_value))}
         {kpi('Visits', k.visits)}
@@ -314,6 +328,42 @@ export function CustomerProfile({ id }: { id: string }) {
             <input id="new-note" value={note} placeholder="Write a note" onInput={(e) => setNote((e.target as HTMLInputElement).value)} />
             <button type="submit">Add note</button>
           </form>
+          <h2>Messages</h2>
+          <form
+            class="compose"
+            onSubmit={(e) => {
+              e.preventDefault();
+              const body = sms.trim();
+              if (body) void act(() => api.post(`/customers/${c.id}/messages`, { body }), 'Text queued.').then((ok) => ok && setSms(''));
+            }}
+          >
+            <label for="new-sms">Send a text</label>
+            <textarea id="new-sms" rows={3} maxLength={1600} value={sms} placeholder={c.phones.length ? `To ${c.phones[0]}` : 'This customer has no phone number'} onInput={(e) => setSms((e.target as HTMLTextAreaElement).value)} />
+            <div class="actions">
+              <button type="button" class="secondary" onClick={() => act(() => api.post(`/customers/${c.id}/review-request`), 'Review request queued.')}>
+                Request review
+              </button>
+              <button type="submit" disabled={!sms.trim()}>
+                Send text
+              </button>
+            </div>
+          </form>
+          {texts.loading && !texts.data && <Loading what="Loading texts" />}
+          <ErrorMessage error={texts.error} retry={texts.reload} />
+          {texts.data?.length === 0 && <Empty>No texts yet.</Empty>}
+          {(texts.data?.length ?? 0) > 0 && (
+            <ul class="notes texts" aria-label="Texts">
+              {texts.data?.map((m) => (
+                <li key={m.message_id}>
+                  {m.body}
+                  <small>
+                    {' '}
+                    · {m.kind.replace(/_/g, ' ')} · <StatusBadge status={m.status} /> {m.reason && <>({m.reason}) </>}· {dateTime(m.at)}
+                  </small>
+                </li>
+              ))}
+            </ul>
+          )}
           <h2>Bookings</h2>
           {detail.data.bookings.length === 0 ? (
             <Empty>No bookings.</Empty>

@@ -4,6 +4,7 @@ import { api, ApiError, qs } from './api';
 import { LostReasonDialog, changeStatus } from './Board';
 import { canMove, dateTime, Lead, LeadDetail, money, shortDate, Status, statusLabel, STATUSES } from './model';
 import { Link, navigate } from './router';
+import { TaskTable } from './Tasks';
 import { Empty, ErrorMessage, Loading, StatusBadge, useLoad } from './ui';
 
 export const SOURCES = ['meta_ad', 'google_ad', 'instagram', 'facebook', 'whatsapp', 'gmb', 'website', 'organic', 'referral', 'walk_in', 'phone_call', 'qr', 'manual', 'import'];
@@ -264,6 +265,25 @@ export function LeadView({ id }: { id: string }) {
             ))}
             {!STATUSES.some((s) => canMove(l.status, s)) && <Empty>Won is final.</Empty>}
           </div>
+          <h2>Tasks</h2>
+          {(l.tasks ?? []).length === 0 ? (
+            <Empty>No tasks.</Empty>
+          ) : (
+            <TaskTable
+              tasks={l.tasks ?? []}
+              showLead={false}
+              label="Tasks of this lead"
+              onComplete={async (t) => {
+                try {
+                  setError(null);
+                  await api.post(`/tasks/${t.id}/complete`);
+                } catch (e) {
+                  setError(e);
+                }
+                lead.reload();
+              }}
+            />
+          )}
           <h2>History</h2>
           {l.events.length === 0 ? (
             <Empty>No status changes yet.</Empty>

@@ -1,86 +1,294 @@
-// The business's settings (owner only): the everyday fields; secrets are write-only and never shown.
+// The business's settings (owner only): everyday fields, hours, texts and their templates,
+// reviews, missed calls, thresholds and the Meta pixel. Secrets are write-only: the access
+// token is never shown nor prefilled. A 422 puts each message next to its field.
 import { useState } from 'preact/hooks';
-import { api } from './api';
+import type { ComponentChildren } from 'preact';
+import { api, ApiError } from './api';
+import {
+  formFromSettings,
+  NUMBER_THRESHOLDS,
+  placeErrors,
+  Settings,
+  SettingsForm,
+  settingsPatch,
+  TEMPLATE_KINDS,
+  TEMPLATE_LABELS,
+  TEMPLATE_VARIABLES,
+  THRESHOLD_LABELS,
+} from './settings';
 import { ErrorMessage, Loading, useLoad } from './ui';
 
-interface Settings {
-  business_name: string;
-  redirect_url: string;
-  time_zone: string;
-  default_region: string;
-  currency: string;
-  services: string[];
-  stale_after_hours: number;
-  webhook_secret_set: boolean;
-  meta: { pixel_id: string; access_token_set: boolean } | null;
-  landing?: Record<string, unknown>;
+/** Fields the form shows a message next to (a 422 naming another goes to the summary). */
+const SHOWN = new Set([
+  'business_name',
+  'redirect_url',
+  'services',
+  'time_zone',
+  'stale_after_hours',
+  'dedupe_window_hours',
+  'quiet_hours',
+  'business_hours',
+  'review_delay_minutes',
+  'review_url',
+  'missed_call_sms_after_minutes',
+  'thresholds',
+  ...NUMBER_THRESHOLDS.map((k) => `thresholds.${k}`),
+  'thresholds.vip_ltv',
+  'thresholds.tier_points',
+  'thresholds.spa_keyword',
+  'templates',
+  ...TEMPLATE_KINDS.map((k) => `templates.${k}`),
+  'meta',
+  'meta.pixel_id',
+  'meta.access_token',
+  'meta.test_event_code',
+]);
+
+const idOf = (field: string) => `f-${field.replace(/\./g, '-')}`;
+
+function zones(): string[] {
+  try {
+    return (Intl as unknown as { supportedValuesOf?: (k: string) => string[] }).supportedValuesOf?.('timeZone') ?? [];
+  } catch {
+    return [];
+  }
 }
 
 export function SettingsView() {
   const s = useLoad(() => api.get<Settings>('/settings'), []);
-  const [error, setError] = useState<unknown>(null);
-  const [saved, setSaved] = useState(false);
+  const [saves, setSaves] = useState(0);
   if (s.loading && !s.data) return <Loading what="Loading settings" />;
   if (!s.data) return <ErrorMessage error={s.error} retry={s.reload} />;
-  const d = s.data;
+  return (
+    <SettingsEditor
+      key={saves}
+      settings={s.data}
+      saved={saves > 0}
+      onSaved={(d) => {
+        s.setData(d);
+        setSaves((n) => n + 1);
+      }}
+    />
+  );
+}
+
+function SettingsEditor({ settings, saved, onSaved }: { settings: Settings; saved: boolean; onSaved: (s: Settings) => void }) {
+  const [form, setForm] = useState<SettingsForm>(() => formFromSettings(settings));
+  const [error, setError] = useState<unknown>(null);
+  const [notice, setNotice] = useState('');
+  const [busy, setBusy] = useState(false);
+  const problem = error instanceof ApiError && error.status === 422 ? error.problem : null;
+  const { byField } = placeErrors(problem, (f) => SHOWN.has(f));
+  const set = <K extends keyof SettingsForm>(k: K, v: SettingsForm[K]) => setForm((f) => ({ ...f, [k]: v }));
+  const setIn = (group: 'thresholds' | 'templates', k: string, v: string) =>
+    setForm((f) => ({ ...f, [group]: { ...f[group], [k]: v }, reset: group === 'templates' ? f.reset.filter((r) => r !== k) : f.reset }));
+
+  /** A labelled input with its error message under it. */
+  const field = (name: string, label: ComponentChildren, input: (a: { id: string; 'aria-invalid'?: 'true'; 'aria-describedby'?: string }) => ComponentChildren, hint?: string) => {
+    const err = byField[name];
+    const id = idOf(name);
+    return (
+      <div class={`field${err ? ' invalid' : ''}`}>
+        <label for={id}>{label}</label>
+        {input({ id, 'aria-invalid': err ? 'true' : undefined, 'aria-describedby': err || hint ? `${id}-msg` : undefined })}
+        {(err || hint) && (
+          <p id={`${id}-msg`} class={err ? 'field-error' : 'hint'}>
+            {err ?? hint}
+          </p>
+        )}
+      </div>
+    );
+  };
+  const text = (name: keyof SettingsForm, label: string, type = 'text', extra: Record<string, unknown> = {}, hint?: string, errorKey: string = name) =>
+    field(
+      errorKey,
+      label,
+      (a) => <input {...a} name={name} type={type} value={form[name] as string} onInput={(e) => set(name, (e.target as HTMLInputElement).value as never)} {...extra} />,
+      hint,
+    );
+  const spanErr = (name: string) => byField[name] && <p class="field-error">{byField[name]}</p>;
+
+  const save = async (e: Event) => {
+    e.preventDefault();
+    const patch = settingsPatch(settings, form);
+    setError(null);
+    setNotice('');
+    if (Object.keys(patch).length === 0) {
+      setNotice('Nothing to save.');
+      return;
+    }
+    setBusy(true);
+    try {
+      onSaved(await api.patch<Settings>('/settings', patch));
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+
   return (
     <section aria-labelledby="settings-title">
       <h1 id="settings-title">Settings</h1>
       <ErrorMessage error={error} />
       <p class="notice" role="status">
-        {saved ? 'Saved.' : ''}
+        {notice || (saved ? 'Saved.' : '')}
       </p>
-      <form
-        class="panel form"
-        style={{ maxWidth: '36rem' }}
-        onSubmit={async (e) => {
-          e.preventDefault();
-          const f = new FormData(e.target as HTMLFormElement);
-          const patch = {
-            business_name: String(f.get('business_name')).trim(),
-            redirect_url: String(f.get('redirect_url')).trim(),
-            time_zone: String(f.get('time_zone')).trim(),
-            stale_after_hours: Number(f.get('stale_after_hours')),
-            services: String(f.get('services'))
-              .split(',')
-              .map((x) => x.trim())
-              .filter(Boolean),
-          };
-          try {
-            setError(null);
-            setSaved(false);
-            s.setData(await api.patch<Settings>('/settings', patch));
-            setSaved(true);
-          } catch (err) {
-            setError(err);
-          }
-        }}
-      >
-        <label>
-          Business name
-          <input name="business_name" defaultValue={d.business_name} required maxLength={100} />
-        </label>
-        <label>
-          Booking page (where the landing page sends prospects)
-          <input name="redirect_url" type="url" defaultValue={d.redirect_url} required />
-        </label>
-        <label>
-          Services (comma-separated)
-          <input name="services" defaultValue={d.services.join(', ')} />
-        </label>
-        <label>
-          Time zone
-          <input name="time_zone" defaultValue={d.time_zone} />
-        </label>
-        <label>
-          Hours until an open lead is stale
-          <input name="stale_after_hours" type="number" min={1} max={720} defaultValue={String(d.stale_after_hours)} />
-        </label>
-        <p class="muted">
-          Webhook secret: {d.webhook_secret_set ? 'set' : 'not set'} · Meta Pixel: {d.meta ? `${d.meta.pixel_id} (access token ${d.meta.access_token_set ? 'set' : 'not set'})` : 'not configured'}
-        </p>
-        <div class="actions">
-          <button type="submit">Save</button>
+      <form class="settings form" onSubmit={save} noValidate>
+        <fieldset class="panel">
+          <legend>Business</legend>
+          {text('business_name', 'Business name', 'text', { required: true, maxLength: 100 })}
+          {text('redirect_url', 'Booking page (where the landing page sends prospects)', 'url')}
+          {text('services', 'Services (comma-separated)')}
+          {field('time_zone', 'Time zone', (a) => (
+            <>
+              <input {...a} name="time_zone" list="zones" value={form.time_zone} onInput={(e) => set('time_zone', (e.target as HTMLInputElement).value)} />
+              <datalist id="zones">
+                {zones().map((z) => (
+                  <option value={z} key={z} />
+                ))}
+              </datalist>
+            </>
+          ))}
+          {text('stale_after_hours', 'Hours until an open lead is stale', 'number', { min: 1, max: 720 })}
+          {text('dedupe_window_hours', 'Hours a repeat enquiry counts as the same lead', 'number', { min: 1, max: 168 })}
+        </fieldset>
+
+        <fieldset class="panel">
+          <legend>Hours</legend>
+          <div class="span" role="group" aria-labelledby="quiet-label">
+            <span id="quiet-label">Quiet hours (no texts go out)</span>
+            <label>
+              From <input type="time" name="quiet_start" aria-label="Quiet hours from" value={form.quiet_start} onInput={(e) => set('quiet_start', (e.target as HTMLInputElement).value)} />
+            </label>
+            <label>
+              to <input type="time" name="quiet_end" aria-label="Quiet hours to" value={form.quiet_end} onInput={(e) => set('quiet_end', (e.target as HTMLInputElement).value)} />
+            </label>
+            {spanErr('quiet_hours')}
+          </div>
+          <div class="span" role="group" aria-labelledby="business-label">
+            <span id="business-label">Business hours</span>
+            <label>
+              From <input type="time" name="business_start" aria-label="Business hours from" value={form.business_start} onInput={(e) => set('business_start', (e.target as HTMLInputElement).value)} />
+            </label>
+            <label>
+              to <input type="time" name="business_end" aria-label="Business hours to" value={form.business_end} onInput={(e) => set('business_end', (e.target as HTMLInputElement).value)} />
+            </label>
+            {spanErr('business_hours')}
+          </div>
+          <p class="hint">Times are in the business's time zone; a span may run past midnight.</p>
+        </fieldset>
+
+        <fieldset class="panel">
+          <legend>Text templates</legend>
+          <p class="hint">
+            Variables: {TEMPLATE_VARIABLES.map((v) => `{${v}}`).join(', ')}.
+          </p>
+          {spanErr('templates')}
+          {TEMPLATE_KINDS.map((k) => {
+            const reset = form.reset.includes(k);
+            const custom = settings.templates[k]?.custom && !reset;
+            return field(
+              `templates.${k}`,
+              <>
+                {TEMPLATE_LABELS[k]} <span class="badge">{custom ? 'custom' : 'default'}</span>
+              </>,
+              (a) => (
+                <div class="template">
+                  <textarea {...a} name={`templates.${k}`} rows={2} disabled={reset} value={reset ? 'The built-in text will be used.' : form.templates[k]} onInput={(e) => setIn('templates', k, (e.target as HTMLTextAreaElement).value)} />
+                  {settings.templates[k]?.custom &&
+                    (reset ? (
+                      <button type="button" class="link" onClick={() => setForm((f) => ({ ...f, reset: f.reset.filter((r) => r !== k) }))}>
+                        Keep my text
+                      </button>
+                    ) : (
+                      <button type="button" class="link" onClick={() => setForm((f) => ({ ...f, reset: [...f.reset, k] }))}>
+                        Reset {TEMPLATE_LABELS[k].toLowerCase()} to default
+                      </button>
+                    ))}
+                </div>
+              ),
+            );
+          })}
+        </fieldset>
+
+        <fieldset class="panel">
+          <legend>Reviews and missed calls</legend>
+          {text('review_delay_minutes', 'Minutes after a visit to ask for a review', 'number', { min: 0, max: 10080 })}
+          {text('review_url', 'Review page (e.g. your Google review link)', 'url', {}, 'Leave empty to use none.')}
+          <div class={`field${byField.missed_call_sms_after_minutes ? ' invalid' : ''}`}>
+            <label class="check">
+              <input type="checkbox" name="missed_call_auto" checked={form.missed_call_auto} onChange={(e) => set('missed_call_auto', (e.target as HTMLInputElement).checked)} />
+              Text missed callers automatically
+            </label>
+            {form.missed_call_auto && (
+              <label class="stack" for={idOf('missed_call_sms_after_minutes')}>
+                Minutes after the missed call
+                <input
+                  id={idOf('missed_call_sms_after_minutes')}
+                  name="missed_call_sms_after_minutes"
+                  type="number"
+                  min={0}
+                  max={1440}
+                  value={form.missed_call_sms_after_minutes}
+                  aria-invalid={byField.missed_call_sms_after_minutes ? 'true' : undefined}
+                  onInput={(e) => set('missed_call_sms_after_minutes', (e.target as HTMLInputElement).value)}
+                />
+              </label>
+            )}
+            {spanErr('missed_call_sms_after_minutes')}
+          </div>
+        </fieldset>
+
+        <fieldset class="panel">
+          <legend>Customer thresholds</legend>
+          {spanErr('thresholds')}
+          {[...NUMBER_THRESHOLDS, 'vip_ltv', 'tier_points', 'spa_keyword'].map((k) =>
+            field(`thresholds.${k}`, THRESHOLD_LABELS[k], (a) => (
+              <input
+                {...a}
+                name={`thresholds.${k}`}
+                type={k === 'tier_points' || k === 'spa_keyword' ? 'text' : 'number'}
+                step={k === 'vip_ltv' ? '0.01' : undefined}
+                value={form.thresholds[k]}
+                onInput={(e) => setIn('thresholds', k, (e.target as HTMLInputElement).value)}
+              />
+            )),
+          )}
+        </fieldset>
+
+        <fieldset class="panel">
+          <legend>Meta pixel</legend>
+          <p class="muted">
+            Webhook secret: {settings.webhook_secret_set ? 'set' : 'not set'} · Meta Pixel:{' '}
+            {settings.meta ? `${settings.meta.pixel_id} (access token ${settings.meta.access_token_set ? 'set' : 'not set'})` : 'not configured'}
+          </p>
+          {spanErr('meta')}
+          {text('pixel_id', 'Pixel id', 'text', { inputMode: 'numeric' }, 'Empty the pixel id (and the fields below) to turn the pixel off.', 'meta.pixel_id')}
+          {field(
+            'meta.access_token',
+            'Conversions API access token',
+            (a) => (
+              <input
+                {...a}
+                name="access_token"
+                type="password"
+                autoComplete="off"
+                value={form.access_token}
+                placeholder={settings.meta?.access_token_set ? 'Set — leave empty to keep it' : 'Paste the token'}
+                onInput={(e) => set('access_token', (e.target as HTMLInputElement).value)}
+              />
+            ),
+            'Write-only: it is never shown again.',
+          )}
+          {text('test_event_code', 'Test event code (optional)', 'text', {}, undefined, 'meta.test_event_code')}
+        </fieldset>
+        <div class="actions sticky">
+          <button type="button" class="secondary" onClick={() => (setForm(formFromSettings(settings)), setError(null), setNotice(''))}>
+            Undo changes
+          </button>
+          <button type="submit" disabled={busy}>
+            Save
+          </button>
         </div>
       </form>
     </section>

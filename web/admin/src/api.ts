@@ -25,7 +25,7 @@ export class ApiError extends Error {
   }
 }
 
-const humanField = (f: string) => f.replace(/_/g, ' ');
+const humanField = (f: string) => f.replace(/_/g, ' ').replace(/\./g, ' › ');
 
 /** A problem+json document as one sentence a person can act on. */
 export function problemMessage(p: Problem | null | undefined, status?: number): string {
@@ -35,6 +35,10 @@ export function problemMessage(p: Problem | null | undefined, status?: number): 
     return `Please check: ${parts.join('; ')}.`;
   }
   if (code === 412) return 'Someone else changed this in the meantime. It has been reloaded; please try again.';
+  if (code === 409) {
+    const c = conflictMessage(p);
+    if (c) return c;
+  }
   if (code === 409 && p?.allowed) {
     const allowed = p.allowed.length ? p.allowed.map(humanField).join(', ') : 'none';
     return `${p.detail ?? 'Not allowed'}. Allowed: ${allowed}.`;
@@ -45,6 +49,33 @@ export function problemMessage(p: Problem | null | undefined, status?: number): 
   if (code >= 500 || code === 0) return 'The server could not answer. Please try again in a moment.';
   const text = p?.detail || p?.title || `Request failed (${code})`;
   return capitalize(text.endsWith('.') ? text : `${text}.`);
+}
+
+const day = (iso: unknown) =>
+  typeof iso === 'string' && !Number.isNaN(Date.parse(iso))
+    ? new Date(iso).toLocaleDateString('en-IE', { day: 'numeric', month: 'short', year: 'numeric' })
+    : null;
+
+/** The 409s the screens know by their `conflict` (or `review_requested_at`), in plain words. */
+function conflictMessage(p: Problem | null | undefined): string | null {
+  if (!p) return null;
+  if (p.review_requested_at !== undefined) {
+    const on = day(p.review_requested_at);
+    return `A review was already requested${on ? ` on ${on}` : ''}; you can ask again 90 days after that.`;
+  }
+  switch (p.conflict) {
+    case 'opted_out':
+      return 'This customer opted out of texts (they replied STOP), so no text was sent.';
+    case 'handled': {
+      const on = day(p.handled_at);
+      const by = typeof p.handled_by === 'string' ? ` by ${p.handled_by}` : '';
+      return `This missed call was already handled${by}${on ? ` on ${on}` : ''}; write to the customer from their profile instead.`;
+    }
+    case 'sms_queued':
+      return 'A text for this missed call was already sent (one per missed call).';
+    default:
+      return null;
+  }
 }
 
 function capitalize(s: string): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boardColumns, canMove, Column, Lead, money, moveOnBoard } from './model';
+import { boardColumns, canMove, Column, dueIn, isOverdue, Lead, money, moveOnBoard, textsFromTimeline } from './model';
 
 const lead = (id: string, status: Lead['status'], value: number): Lead => ({
   id,
@@ -51,5 +51,49 @@ describe('board grouping', () => {
     expect(money(19500)).toBe('€195');
     expect(money(1999)).toBe('€19.99');
     expect(money(null)).toBe('€0');
+  });
+});
+
+describe('tasks', () => {
+  const now = new Date('2026-11-02T12:00:00Z');
+  it('an open task past its due time is overdue; a done one never is', () => {
+    expect(isOverdue({ status: 'open', due_at: '2026-11-02T11:59:00Z' }, now)).toBe(true);
+    expect(isOverdue({ status: 'open', due_at: '2026-11-02T12:30:00Z' }, now)).toBe(false);
+    expect(isOverdue({ status: 'done', due_at: '2026-11-01T12:00:00Z' }, now)).toBe(false);
+  });
+
+  it('says how far the due time is', () => {
+    expect(dueIn('2026-11-02T12:25:00Z', now)).toBe('in 25 min');
+    expect(dueIn('2026-11-02T10:00:00Z', now)).toBe('2 h overdue');
+    expect(dueIn('2026-10-30T12:00:00Z', now)).toBe('3 days overdue');
+    expect(dueIn('2026-11-02T12:00:10Z', now)).toBe('now');
+  });
+});
+
+describe('texts on the timeline', () => {
+  it('one per message at its latest status, newest first', () => {
+    const entry = (id: string, at: string, message_id: string, status: string, body: string) => ({
+      id,
+      at,
+      type: 'message',
+      text: `Text (manual) ${status}`,
+      data: { message_id, kind: 'manual', status, reason: null, body },
+    });
+    const texts = textsFromTimeline([
+      {
+        date: '2026-11-02',
+        counts: { message: 3 },
+        entries: [
+          entry('e3', '2026-11-02T10:00:05Z', 'm2', 'sent', 'Second'),
+          entry('e2', '2026-11-02T10:00:00Z', 'm2', 'queued', 'Second'),
+          { id: 'n1', at: '2026-11-02T09:00:00Z', type: 'note', text: 'a note' },
+        ],
+      },
+      { date: '2026-11-01', counts: { message: 1 }, entries: [entry('e1', '2026-11-01T09:00:00Z', 'm1', 'delivered', 'First')] },
+    ]);
+    expect(texts.map((t) => [t.message_id, t.status, t.body])).toEqual([
+      ['m2', 'sent', 'Second'],
+      ['m1', 'delivered', 'First'],
+    ]);
   });
 });

@@ -40,6 +40,7 @@ export interface Note {
 export interface LeadDetail extends Lead {
   events: LeadEvent[];
   notes: Note[];
+  tasks?: Task[];
 }
 
 export interface Column {
@@ -155,4 +156,83 @@ export interface TimelineDay {
   entries: TimelineEntry[];
 }
 
-export const TIMELINE_TYPES = ['lead', 'status', 'booking', 'milestone', 'segment', 'stage', 'note', 'tag', 'profile', 'created', 'message'];
+export const TIMELINE_TYPES = ['lead', 'status', 'booking', 'milestone', 'segment', 'stage', 'note', 'tag', 'profile', 'created', 'message', 'call'];
+
+/** A caller the business did not speak to (GET /missed-calls). */
+export interface MissedCall {
+  id: string;
+  call_id: string;
+  customer_id: string;
+  phone: string;
+  name: string;
+  at: string;
+  call_status: string;
+  status: 'open' | 'handled';
+  handled_by?: string | null;
+  handled_at?: string | null;
+  sms_message_id?: string | null;
+  version: number;
+}
+
+/** A follow-up task (GET /tasks, and a lead's `tasks`). */
+export interface Task {
+  id: string;
+  lead_id: string;
+  kind: string;
+  title: string;
+  due_at: string;
+  assignee?: string | null;
+  status: 'open' | 'done';
+  lead_name: string;
+  created_at: string;
+  completed_by?: string | null;
+  completed_at?: string | null;
+  version: number;
+}
+
+/** An open task whose due time has passed. */
+export function isOverdue(task: Pick<Task, 'status' | 'due_at'>, now: Date = new Date()): boolean {
+  return task.status === 'open' && new Date(task.due_at).getTime() < now.getTime();
+}
+
+/** How far a due time is from now, in words: "in 25 min", "2 h overdue", "3 days overdue". */
+export function dueIn(dueAt: string, now: Date = new Date()): string {
+  const ms = new Date(dueAt).getTime() - now.getTime();
+  const mins = Math.round(Math.abs(ms) / 60_000);
+  const span = mins < 60 ? `${mins} min` : mins < 48 * 60 ? `${Math.round(mins / 60)} h` : `${Math.round(mins / 1440)} days`;
+  if (mins === 0) return 'now';
+  return ms < 0 ? `${span} overdue` : `in ${span}`;
+}
+
+/** A text as the customer's timeline tells it (its latest status). */
+export interface SentText {
+  message_id: string;
+  at: string;
+  kind: string;
+  status: string;
+  reason?: string | null;
+  body: string;
+}
+
+/** The texts on a timeline (`type=message` entries), one per message at its latest status, newest first. */
+export function textsFromTimeline(days: TimelineDay[]): SentText[] {
+  const by = new Map<string, SentText>();
+  for (const day of days) {
+    for (const e of day.entries) {
+      if (e.type !== 'message') continue;
+      const d = (e.data ?? {}) as Record<string, unknown>;
+      const id = typeof d.message_id === 'string' ? d.message_id : e.id;
+      const text: SentText = {
+        message_id: id,
+        at: e.at,
+        kind: String(d.kind ?? 'manual'),
+        status: String(d.status ?? ''),
+        reason: (d.reason as string | null | undefined) ?? null,
+        body: String(d.body ?? e.text),
+      };
+      const seen = by.get(id);
+      if (!seen || seen.at < text.at) by.set(id, seen ? { ...text, at: text.at } : text);
+    }
+  }
+  return [...by.values()].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+}

@@ -1,0 +1,218 @@
+// The settings form's pure logic: the API's settings as form values, the form back as the
+// smallest PATCH /settings body (only what changed), and a 422's errors placed by field.
+import type { Problem } from './api';
+
+export const TEMPLATE_KINDS = ['follow_up', 'missed_call', 'review_request', 'manual', 'milestone'] as const;
+export type TemplateKind = (typeof TEMPLATE_KINDS)[number];
+
+export const TEMPLATE_LABELS: Record<TemplateKind, string> = {
+  follow_up: 'Follow-up (new lead)',
+  missed_call: 'Missed call',
+  review_request: 'Review request',
+  manual: 'Manual text',
+  milestone: 'Milestone',
+};
+
+/** Variables a template may use (DESIGN: `{first_name}`, …). */
+export const TEMPLATE_VARIABLES = ['first_name', 'name', 'business', 'booking_url', 'review_url'];
+
+export interface Span {
+  start: string;
+  end: string;
+}
+
+export interface Thresholds {
+  vip_visits: number;
+  vip_ltv: number;
+  inactive_after_months: number;
+  dormant_after_days: number;
+  loyal_visits: number;
+  points_per_unit: number;
+  tier_points: [number, number, number];
+  spa_keyword: string;
+}
+
+/** GET /settings (secrets only as "set"). */
+export interface Settings {
+  business_name: string;
+  redirect_url: string;
+  time_zone: string;
+  default_region: string;
+  currency: string;
+  services: string[];
+  stale_after_hours: number;
+  dedupe_window_hours: number;
+  thresholds: Thresholds;
+  quiet_hours: Span;
+  business_hours: Span;
+  templates: Record<TemplateKind, { text: string; custom: boolean }>;
+  sms_from?: string | null;
+  review_delay_minutes: number;
+  review_url?: string | null;
+  missed_call_sms_after_minutes?: number | null;
+  webhook_secret_set: boolean;
+  meta: { pixel_id: string; test_event_code?: string | null; access_token_set: boolean } | null;
+}
+
+/** Thresholds the form edits as plain numbers (vip_ltv is money, tier_points three numbers). */
+export const NUMBER_THRESHOLDS = ['vip_visits', 'loyal_visits', 'inactive_after_months', 'dormant_after_days', 'points_per_unit'] as const;
+
+export const THRESHOLD_LABELS: Record<string, string> = {
+  vip_visits: 'Visits that make a VIP',
+  vip_ltv: 'Lifetime value that earns the vip tag (€)',
+  loyal_visits: 'Visits that earn the loyal tag',
+  inactive_after_months: 'Months without a booking until inactive',
+  dormant_after_days: 'Days without a visit until dormant',
+  points_per_unit: 'Points per € paid',
+  tier_points: 'Points for silver, gold, platinum',
+  spa_keyword: 'Service word that earns spa_lover',
+};
+
+/** Everything the form holds, as the text its inputs show. */
+export interface SettingsForm {
+  business_name: string;
+  redirect_url: string;
+  services: string;
+  time_zone: string;
+  stale_after_hours: string;
+  dedupe_window_hours: string;
+  quiet_start: string;
+  quiet_end: string;
+  business_start: string;
+  business_end: string;
+  review_delay_minutes: string;
+  review_url: string;
+  missed_call_auto: boolean;
+  missed_call_sms_after_minutes: string;
+  thresholds: Record<string, string>;
+  templates: Record<TemplateKind, string>;
+  /** Kinds to put back to the built-in text (sent as null). */
+  reset: TemplateKind[];
+  pixel_id: string;
+  test_event_code: string;
+  /** Write-only: always starts empty; empty keeps the stored token. */
+  access_token: string;
+}
+
+export function formFromSettings(s: Settings): SettingsForm {
+  const t = s.thresholds;
+  return {
+    business_name: s.business_name,
+    redirect_url: s.redirect_url,
+    services: s.services.join(', '),
+    time_zone: s.time_zone,
+    stale_after_hours: String(s.stale_after_hours),
+    dedupe_window_hours: String(s.dedupe_window_hours),
+    quiet_start: s.quiet_hours.start,
+    quiet_end: s.quiet_hours.end,
+    business_start: s.business_hours.start,
+    business_end: s.business_hours.end,
+    review_delay_minutes: String(s.review_delay_minutes),
+    review_url: s.review_url ?? '',
+    missed_call_auto: s.missed_call_sms_after_minutes != null,
+    missed_call_sms_after_minutes: s.missed_call_sms_after_minutes != null ? String(s.missed_call_sms_after_minutes) : '5',
+    thresholds: {
+      ...Object.fromEntries(NUMBER_THRESHOLDS.map((k) => [k, String(t[k])])),
+      vip_ltv: String(t.vip_ltv / 100),
+      tier_points: t.tier_points.join(', '),
+      spa_keyword: t.spa_keyword,
+    },
+    templates: Object.fromEntries(TEMPLATE_KINDS.map((k) => [k, s.templates[k]?.text ?? ''])) as Record<TemplateKind, string>,
+    reset: [],
+    pixel_id: s.meta?.pixel_id ?? '',
+    test_event_code: s.meta?.test_event_code ?? '',
+    access_token: '',
+  };
+}
+
+/** A whole number when the text is one; otherwise the text, for the API to name the field. */
+function num(text: string): number | string {
+  const t = text.trim();
+  return /^-?\d+$/.test(t) ? Number(t) : t;
+}
+
+/** "HH:MM" from a time input ("9:00" or "09:00:00" too). */
+export function hhmm(text: string): string {
+  const m = /^(\d{1,2}):(\d{2})/.exec(text.trim());
+  return m ? `${m[1].padStart(2, '0')}:${m[2]}` : text.trim();
+}
+
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** The PATCH /settings body for what changed between `s` and the form (empty: nothing). */
+export function settingsPatch(s: Settings, f: SettingsForm): Record<string, unknown> {
+  const patch: Record<string, unknown> = {};
+  const text = (field: keyof Settings, value: string) => {
+    if (value.trim() !== String(s[field] ?? '')) patch[field] = value.trim();
+  };
+  text('business_name', f.business_name);
+  text('redirect_url', f.redirect_url);
+  text('time_zone', f.time_zone);
+  const services = f.services
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  if (!sameJson(services, s.services)) patch.services = services;
+  for (const k of ['stale_after_hours', 'dedupe_window_hours', 'review_delay_minutes'] as const) {
+    const v = num(f[k]);
+    if (v !== s[k]) patch[k] = v;
+  }
+  const quiet = { start: hhmm(f.quiet_start), end: hhmm(f.quiet_end) };
+  if (!sameJson(quiet, s.quiet_hours)) patch.quiet_hours = quiet;
+  const business = { start: hhmm(f.business_start), end: hhmm(f.business_end) };
+  if (!sameJson(business, s.business_hours)) patch.business_hours = business;
+  const reviewUrl = f.review_url.trim() || null;
+  if (reviewUrl !== (s.review_url ?? null)) patch.review_url = reviewUrl;
+  const auto = f.missed_call_auto ? num(f.missed_call_sms_after_minutes) : null;
+  if (auto !== (s.missed_call_sms_after_minutes ?? null)) patch.missed_call_sms_after_minutes = auto;
+
+  const thresholds: Record<string, unknown> = {};
+  for (const k of NUMBER_THRESHOLDS) {
+    const v = num(f.thresholds[k] ?? '');
+    if (v !== s.thresholds[k]) thresholds[k] = v;
+  }
+  const ltv = f.thresholds.vip_ltv?.trim() ?? '';
+  const ltvMinor = /^\d+(\.\d{1,2})?$/.test(ltv) ? Math.round(Number(ltv) * 100) : ltv;
+  if (ltvMinor !== s.thresholds.vip_ltv) thresholds.vip_ltv = ltvMinor;
+  const tiers = (f.thresholds.tier_points ?? '').split(',').map((x) => num(x));
+  if (!sameJson(tiers, s.thresholds.tier_points)) thresholds.tier_points = tiers;
+  const keyword = (f.thresholds.spa_keyword ?? '').trim();
+  if (keyword !== s.thresholds.spa_keyword) thresholds.spa_keyword = keyword;
+  if (Object.keys(thresholds).length) patch.thresholds = thresholds;
+
+  const templates: Record<string, string | null> = {};
+  for (const k of TEMPLATE_KINDS) {
+    if (f.reset.includes(k)) {
+      if (s.templates[k]?.custom) templates[k] = null;
+    } else if (f.templates[k].trim() !== (s.templates[k]?.text ?? '').trim()) templates[k] = f.templates[k].trim();
+  }
+  if (Object.keys(templates).length) patch.templates = templates;
+
+  const pixel = f.pixel_id.trim();
+  const testCode = f.test_event_code.trim();
+  const token = f.access_token.trim();
+  if (!pixel && !token && !testCode) {
+    if (s.meta) patch.meta = null;
+  } else if (pixel !== (s.meta?.pixel_id ?? '') || testCode !== (s.meta?.test_event_code ?? '') || token) {
+    const meta: Record<string, string> = { pixel_id: pixel };
+    if (token) meta.access_token = token;
+    if (testCode) meta.test_event_code = testCode;
+    patch.meta = meta;
+  }
+  return patch;
+}
+
+/** Where a 422's field errors go: the field each names (when the form shows it), the rest. */
+export function placeErrors(
+  problem: Problem | null | undefined,
+  shown: (field: string) => boolean,
+): { byField: Record<string, string>; rest: { field: string; reason: string }[] } {
+  const byField: Record<string, string> = {};
+  const rest: { field: string; reason: string }[] = [];
+  for (const e of problem?.errors ?? []) {
+    const reason = e.reason.charAt(0).toUpperCase() + e.reason.slice(1);
+    if (shown(e.field)) byField[e.field] = byField[e.field] ? `${byField[e.field]}; ${e.reason}` : reason;
+    else rest.push(e);
+  }
+  return { byField, rest };
+}
