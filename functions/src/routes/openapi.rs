@@ -41,6 +41,21 @@ pub(crate) fn param(name: &str, location: &str, schema: Value, description: &str
     json!({"name": name, "in": location, "required": location == "path", "schema": schema, "description": description})
 }
 
+/// The parameters of a signed webhook (`/hooks/{tenant}/…`): the tenant, and the signature
+/// `routes::webhook::verified_tenant` checks.
+pub(crate) fn signed_hook_params() -> Value {
+    json!([
+        {
+            "name": "tenant", "in": "path", "required": true, "example": "demo",
+            "schema": {"type": "string", "examples": ["demo"]}, "description": "Tenant id"
+        },
+        param(
+            "X-Crm-Signature", "header", json!({"type": "string"}),
+            "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\" keyed with the tenant's webhook secret>; within 5 minutes of now"
+        )
+    ])
+}
+
 fn id_param() -> Value {
     param("id", "path", json!({"type": "string"}), "Lead id (ULID)")
 }
@@ -133,16 +148,7 @@ fn operation(function: &str) -> Value {
             "responses": {"200": ok("Lead analytics", "Analytics"), "422": problem("Unknown parameter")}
         }),
         "booking_webhook" => json!({
-            "parameters": [
-                {
-                    "name": "tenant", "in": "path", "required": true, "example": "demo",
-                    "schema": {"type": "string", "examples": ["demo"]}, "description": "Tenant id"
-                },
-                param(
-                    "X-Crm-Signature", "header", json!({"type": "string"}),
-                    "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\" keyed with the tenant's webhook secret>; within 5 minutes of now"
-                )
-            ],
+            "parameters": signed_hook_params(),
             "requestBody": json_body("BookingFact"),
             "responses": {
                 "200": ok("Applied, or already applied (same or older version)", "BookingAnswer"),
@@ -302,16 +308,7 @@ fn operation(function: &str) -> Value {
         }),
         // Calls, missed calls and tasks (issue 5 items 4 and 6).
         "call_webhook" => json!({
-            "parameters": [
-                {
-                    "name": "tenant", "in": "path", "required": true, "example": "demo",
-                    "schema": {"type": "string", "examples": ["demo"]}, "description": "Tenant id"
-                },
-                param(
-                    "X-Crm-Signature", "header", json!({"type": "string"}),
-                    "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\" keyed with the tenant's webhook secret>; within 5 minutes of now"
-                )
-            ],
+            "parameters": signed_hook_params(),
             "requestBody": json_body("CallReport"),
             "responses": {
                 "201": ok("Recorded (on the timeline; a missed call entered the recovery queue)", "CallAnswer"),

@@ -4,7 +4,7 @@
 use crm_shared::domain::message::{MessageKind, MAX_BODY_CHARS};
 use serde_json::{json, Value};
 
-use super::openapi::{json_body, ok, param, problem};
+use super::openapi::{json_body, ok, param, problem, signed_hook_params};
 
 fn customer_param() -> Value {
     param(
@@ -54,16 +54,7 @@ pub fn operation(function: &str) -> Option<Value> {
             }
         }),
         "sms_inbound" => json!({
-            "parameters": [
-                {
-                    "name": "tenant", "in": "path", "required": true, "example": "demo",
-                    "schema": {"type": "string", "examples": ["demo"]}, "description": "Tenant id"
-                },
-                param(
-                    "X-Crm-Signature", "header", json!({"type": "string"}),
-                    "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\" keyed with the tenant's webhook secret>; within 5 minutes of now"
-                )
-            ],
+            "parameters": signed_hook_params(),
             "requestBody": {
                 "required": true,
                 "content": {
@@ -82,16 +73,7 @@ pub fn operation(function: &str) -> Option<Value> {
             }
         }),
         "sms_status" => json!({
-            "parameters": [
-                {
-                    "name": "tenant", "in": "path", "required": true, "example": "demo",
-                    "schema": {"type": "string", "examples": ["demo"]}, "description": "Tenant id"
-                },
-                param(
-                    "X-Crm-Signature", "header", json!({"type": "string"}),
-                    "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\" keyed with the tenant's webhook secret>; within 5 minutes of now"
-                )
-            ],
+            "parameters": signed_hook_params(),
             "requestBody": {
                 "required": true,
                 "content": {

@@ -12,30 +12,20 @@ use crm_shared::http::request::{json, object_body, respond};
 use crm_shared::store::{customers, messages};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use serde_json::{json, Map, Value};
+use serde_json::json;
 
 use crate::context::Ctx;
-use crate::routes::webhook::verified_tenant;
+use crate::routes::webhook::{provider_fields, verified_tenant};
 
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(receive(ctx, &request).await)
-}
-
-/// A field under either spelling (Twilio's `From`, or `from`).
-fn either<'a>(input: &'a Map<String, Value>, upper: &str, lower: &str) -> Option<&'a Value> {
-    input.get(upper).or_else(|| input.get(lower))
 }
 
 async fn receive(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
     let settings = verified_tenant(ctx, request).await?;
     let tenant = &settings.tenant_id;
     let (input, _) = object_body(request, true)?;
-    let mut fields = Map::new();
-    for (upper, lower) in [("From", "from"), ("Body", "body")] {
-        if let Some(v) = either(&input, upper, lower) {
-            fields.insert(lower.to_owned(), v.clone());
-        }
-    }
+    let fields = provider_fields(&input, &[("From", "from"), ("Body", "body")]);
     let mut f = Fields::default();
     let from = f.required_text(&fields, "from", 40);
     let body = f.text(&fields, "body", 1_600, true).unwrap_or_default();

@@ -13,10 +13,10 @@ use crm_shared::ports::store::StoreError;
 use crm_shared::store::messages;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::context::Ctx;
-use crate::routes::webhook::verified_tenant;
+use crate::routes::webhook::{provider_fields, verified_tenant};
 
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(receive(ctx, &request).await)
@@ -35,20 +35,18 @@ async fn receive(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErro
     let settings = verified_tenant(ctx, request).await?;
     let tenant = &settings.tenant_id;
     let (input, _) = object_body(request, true)?;
-    let mut fields = Map::new();
-    for (upper, lower) in [
-        ("MessageSid", "message_sid"),
-        ("MessageStatus", "message_status"),
-        ("ErrorCode", "error_code"),
-    ] {
-        if let Some(v) = input.get(upper).or_else(|| input.get(lower)) {
-            // An error code may come as a number in JSON.
-            let v = match v {
-                Value::Number(n) => Value::String(n.to_string()),
-                other => other.clone(),
-            };
-            fields.insert(lower.to_owned(), v);
-        }
+    let mut fields = provider_fields(
+        &input,
+        &[
+            ("MessageSid", "message_sid"),
+            ("MessageStatus", "message_status"),
+            ("ErrorCode", "error_code"),
+        ],
+    );
+    // An error code may come as a number in JSON.
+    if let Some(Value::Number(n)) = fields.get("error_code") {
+        let code = Value::String(n.to_string());
+        fields.insert("error_code".into(), code);
     }
     let mut f = Fields::default();
     let sid = f.required_text(&fields, "message_sid", 64);

@@ -7,6 +7,7 @@ use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{body_bytes, path_param};
 use crm_shared::http::signature;
 use lambda_http::Request;
+use serde_json::{Map, Value};
 
 use crate::context::Ctx;
 
@@ -33,4 +34,18 @@ pub async fn verified_tenant(ctx: &Ctx, request: &Request) -> Result<TenantSetti
     )
     .map_err(|e| ApiError::BadSignature(e.to_string()))?;
     Ok(settings)
+}
+
+/// The fields an SMS provider posts, each under either spelling (Twilio's `From`, or
+/// `from`), keyed by the lowercase one.
+pub fn provider_fields(input: &Map<String, Value>, names: &[(&str, &str)]) -> Map<String, Value> {
+    names
+        .iter()
+        .filter_map(|(upper, lower)| {
+            input
+                .get(*upper)
+                .or_else(|| input.get(*lower))
+                .map(|v| ((*lower).to_owned(), v.clone()))
+        })
+        .collect()
 }
