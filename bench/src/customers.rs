@@ -344,6 +344,7 @@ pub async fn sqlite(n: u64) -> Result<SizeReport> {
         data_dir: scratch.path().join("data"),
         seed: false,
         dev_sign_in: false,
+        oidc: None,
         poll_queues: true,
         jwt_secret: Some("crm-bench-secret-not-for-production".into()),
     })

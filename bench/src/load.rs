@@ -278,6 +278,7 @@ async fn product_round(secs: u32, threads: u32, connections: u32) -> Result<(Wrk
         data_dir: data_dir.clone(),
         seed: false,
         dev_sign_in: false,
+        oidc: None,
         poll_queues: true,
         jwt_secret: Some("crm-bench-secret-not-for-production".into()),
     })

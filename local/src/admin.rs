@@ -1,5 +1,8 @@
 //! What crm-local serves besides the API (none of it is in the route table, the OpenAPI
 //! document or the template):
+//! - `/admin/config.json`, the app's runtime configuration (the API on this origin, whether
+//!   the dev sign-in is on, the identity provider from `CRM_OIDC_*`), which a cloud
+//!   deployment writes beside the files instead;
 //! - the admin SPA's built files at `/admin` (`web/admin/dist`, or `CRM_WEB_DIR`), with every
 //!   unknown path under it answered by `index.html` so the SPA's own routes load directly;
 //! - `POST /_local/token {tenant, role, sub?}` (only with `CRM_DEV_SIGNIN=true`, which
@@ -21,6 +24,8 @@ use crm_shared::http::problem::ApiError;
 use crm_shared::http::token;
 use serde_json::{json, Value};
 
+use crate::config::OidcClient;
+
 /// `CRM_WEB_DIR`, or `web/admin/dist` under the working directory.
 pub fn web_dir_from_env() -> PathBuf {
     std::env::var("CRM_WEB_DIR")
@@ -34,14 +39,36 @@ pub fn web_dir_from_env() -> PathBuf {
 struct Local {
     web_dir: Arc<PathBuf>,
     secret: Arc<Vec<u8>>,
+    app_config: Arc<String>,
 }
 
 /// Local dev sign-in tokens last a day.
 const TOKEN_SECONDS: i64 = 24 * 3600;
 
-/// The admin app's files, and the dev sign-in when `dev_sign_in` (`CRM_DEV_SIGNIN`).
-pub fn router(web_dir: PathBuf, secret: Arc<Vec<u8>>, dev_sign_in: bool) -> Router {
+/// The app's `config.json` (web/admin/src/config.ts reads it).
+pub fn app_config(dev_sign_in: bool, oidc: Option<&OidcClient>) -> Value {
+    json!({
+        "apiUrl": "",
+        "devSignIn": dev_sign_in,
+        "oidc": oidc.map(|o| json!({
+            "issuer": o.issuer,
+            "clientId": o.client_id,
+            "scope": o.scope,
+            "name": o.name,
+        })),
+    })
+}
+
+/// The admin app's files and configuration, and the dev sign-in when `dev_sign_in`
+/// (`CRM_DEV_SIGNIN`).
+pub fn router(
+    web_dir: PathBuf,
+    secret: Arc<Vec<u8>>,
+    dev_sign_in: bool,
+    oidc: Option<OidcClient>,
+) -> Router {
     let mut router = Router::new()
+        .route("/admin/config.json", get(config_json))
         .route("/admin", get(index))
         .route("/admin/", get(index))
         .route("/admin/{*path}", get(file));
@@ -51,7 +78,20 @@ pub fn router(web_dir: PathBuf, secret: Arc<Vec<u8>>, dev_sign_in: bool) -> Rout
     router.with_state(Local {
         web_dir: Arc::new(web_dir),
         secret,
+        app_config: Arc::new(app_config(dev_sign_in, oidc.as_ref()).to_string()),
     })
+}
+
+async fn config_json(State(local): State<Local>) -> Response {
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        local.app_config.as_str().to_owned(),
+    )
+        .into_response()
 }
 
 fn content_type(path: &Path) -> &'static str {

@@ -17,9 +17,24 @@ pub struct LocalConfig {
     /// which signs a token for any tenant and role without asking who you are. Fine on a
     /// developer's machine; never on a server others can reach.
     pub dev_sign_in: bool,
+    /// The identity provider the admin app signs in with (`CRM_OIDC_ISSUER`,
+    /// `CRM_OIDC_CLIENT_ID`, optional `CRM_OIDC_SCOPE` and `CRM_OIDC_NAME`); crm-local hands it
+    /// to the app in `/admin/config.json`. The tokens must still verify with the local secret.
+    pub oidc: Option<OidcClient>,
     /// Whether the queues' consumers poll in the background (always, from the environment;
     /// tests on a fixed clock turn it off and run `workers::drain` themselves).
     pub poll_queues: bool,
+}
+
+/// An OpenID Connect provider and the admin app's client at it (a public client: PKCE, no
+/// secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcClient {
+    pub issuer: String,
+    pub client_id: String,
+    pub scope: Option<String>,
+    /// Shown on the sign-in button.
+    pub name: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +85,43 @@ impl LocalConfig {
                 })
             }
         };
+        let text = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let oidc = match (text("CRM_OIDC_ISSUER"), text("CRM_OIDC_CLIENT_ID")) {
+            (None, None) => None,
+            (Some(issuer), Some(client_id))
+                if issuer.starts_with("https://") || issuer.starts_with("http://") =>
+            {
+                Some(OidcClient {
+                    issuer: issuer.trim_end_matches('/').to_owned(),
+                    client_id,
+                    scope: text("CRM_OIDC_SCOPE"),
+                    name: text("CRM_OIDC_NAME"),
+                })
+            }
+            (Some(issuer), Some(_)) => {
+                return Err(ConfigError::Invalid {
+                    name: "CRM_OIDC_ISSUER",
+                    expected: "an http(s) URL",
+                    value: issuer,
+                })
+            }
+            (issuer, _) => {
+                return Err(ConfigError::Invalid {
+                    name: if issuer.is_some() {
+                        "CRM_OIDC_CLIENT_ID"
+                    } else {
+                        "CRM_OIDC_ISSUER"
+                    },
+                    expected:
+                        "set together with the other (CRM_OIDC_ISSUER and CRM_OIDC_CLIENT_ID)",
+                    value: String::new(),
+                })
+            }
+        };
         Ok(Self {
             port,
             data_dir: get("CRM_DATA_DIR")
@@ -79,6 +131,7 @@ impl LocalConfig {
             seed,
             jwt_secret: get("CRM_JWT_SECRET").filter(|s| !s.is_empty()),
             dev_sign_in,
+            oidc,
             poll_queues: true,
         })
     }
@@ -119,5 +172,49 @@ mod tests {
             bad,
             Err(ConfigError::Invalid { name: "PORT", .. })
         ));
+    }
+
+    #[test]
+    fn the_identity_provider_needs_issuer_and_client_together() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            LocalConfig::from_lookup(move |k| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| (*v).to_owned())
+            })
+        };
+        let c = env(&[
+            ("CRM_OIDC_ISSUER", "https://id.example.com/pool/"),
+            ("CRM_OIDC_CLIENT_ID", "spa"),
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            c.oidc,
+            Some(OidcClient {
+                issuer: "https://id.example.com/pool".into(),
+                client_id: "spa".into(),
+                scope: None,
+                name: None,
+            })
+        );
+        assert!(matches!(
+            env(&[("CRM_OIDC_ISSUER", "https://id.example.com")]),
+            Err(ConfigError::Invalid {
+                name: "CRM_OIDC_CLIENT_ID",
+                ..
+            })
+        ));
+        assert!(matches!(
+            env(&[
+                ("CRM_OIDC_ISSUER", "id.example.com"),
+                ("CRM_OIDC_CLIENT_ID", "spa")
+            ]),
+            Err(ConfigError::Invalid {
+                name: "CRM_OIDC_ISSUER",
+                ..
+            })
+        ));
+        assert_eq!(env(&[]).map(|c| c.oidc).ok(), Some(None));
     }
 }

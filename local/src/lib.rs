@@ -99,6 +99,7 @@ pub async fn start_with_capi(
         admin::web_dir_from_env(),
         secret,
         config.dev_sign_in,
+        config.oidc.clone(),
     ));
     let listener =
         tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], config.port))).await?;

@@ -55,6 +55,7 @@ async fn a_captured_lead_reaches_the_graph_api_as_a_lead_event() {
         jwt_secret: Some(SECRET.into()),
         // The test drains the queues itself.
         dev_sign_in: false,
+        oidc: None,
         poll_queues: false,
     };
     let capi = MetaCapi::new(&graph_url).expect("client");

@@ -103,6 +103,14 @@ async fn the_local_sign_in_issues_tokens_the_admin_api_accepts() {
         .await;
     bad.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
     bad.assert_fields(&["role"]);
+    // The app learns from its config.json that this server signs in locally and has no
+    // identity provider.
+    let config = send(app.req(Method::GET, "/admin/config.json")).await;
+    assert_eq!(config.status, StatusCode::OK);
+    assert_eq!(
+        config.body,
+        json!({"apiUrl": "", "devSignIn": true, "oidc": null})
+    );
     // /admin is not an API route: without a built app it says how to build one.
     let spa = send(app.req(Method::GET, "/admin/board")).await;
     assert!(
@@ -123,6 +131,7 @@ async fn without_dev_sign_in_there_is_no_token_endpoint() {
         seed: true,
         jwt_secret: Some(SECRET.into()),
         dev_sign_in: false,
+        oidc: None,
         poll_queues: false,
     };
     let server = crm_local::start(config).await.expect("server");
@@ -134,4 +143,83 @@ async fn without_dev_sign_in_there_is_no_token_endpoint() {
         .expect("request");
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     server.shutdown().await.expect("shutdown");
+}
+
+/// The owner edits what the page shows from `PATCH /settings` `landing`: keys given replace
+/// their field, `null` clears one, keys left out stay, and bad values are named one by one
+/// without changing anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_edits_the_landing_page_from_the_settings() {
+    let app = App::start(true).await;
+    let owner = owner(DEMO);
+    let patch = |body: serde_json::Value| {
+        let app = &app;
+        let owner = owner.clone();
+        async move {
+            app.call(Method::PATCH, "/settings", Some(&owner), Some(&body))
+                .await
+        }
+    };
+
+    let bad = patch(json!({"landing": {
+        "rating": 7, "logo_url": "http://plain.example/logo.png", "review_count": -1,
+        "reply_within_minutes": 0, "headline": "<b>Hi</b>", "colour": "red"
+    }}))
+    .await;
+    bad.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    bad.assert_fields(&[
+        "landing.colour",
+        "landing.headline",
+        "landing.logo_url",
+        "landing.rating",
+        "landing.reply_within_minutes",
+        "landing.review_count",
+    ]);
+    let page = send(app.req(Method::GET, "/p/demo/book")).await;
+    assert!(
+        page.text.contains("Rated 4.8 out of 5 from 212 reviews"),
+        "unchanged after a 422"
+    );
+
+    let ok = patch(json!({"landing": {
+        "headline": "Spring offers at Demo Day Spa", "rating": 4.66, "address": null,
+        "reply_within_minutes": 10
+    }}))
+    .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    assert_eq!(
+        ok.body["landing"]["headline"],
+        json!("Spring offers at Demo Day Spa")
+    );
+    assert_eq!(
+        ok.body["landing"]["review_count"],
+        json!(212),
+        "a key left out stays"
+    );
+    assert!(
+        ok.body["landing"].get("address").is_none(),
+        "null clears: {}",
+        ok.body
+    );
+
+    let page = send(app.req(Method::GET, "/p/demo/book")).await;
+    assert!(
+        page.text.contains("<h1>Spring offers at Demo Day Spa</h1>"),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("Rated 4.7 out of 5 from 212 reviews"));
+    assert!(page.text.contains("We reply within 10 minutes"));
+
+    // An admin runs the board but only the owner changes the page.
+    let admin_token = admin(DEMO);
+    let refused = app
+        .call(
+            Method::PATCH,
+            "/settings",
+            Some(&admin_token),
+            Some(&json!({"landing": {"headline": "x"}})),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }

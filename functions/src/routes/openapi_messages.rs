@@ -118,6 +118,14 @@ pub fn schemas() -> Value {
             "end": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}
         }
     });
+    let landing = json!({"type": "object", "additionalProperties": false, "properties": {
+        "headline": {"type": ["string", "null"], "maxLength": 120},
+        "logo_url": {"type": ["string", "null"], "pattern": "^https://\\S+$", "maxLength": 500},
+        "rating": {"type": ["number", "null"], "minimum": 0, "maximum": 5},
+        "review_count": {"type": ["integer", "null"], "minimum": 0, "maximum": 10000000},
+        "address": {"type": ["string", "null"], "maxLength": 200},
+        "reply_within_minutes": {"type": ["integer", "null"], "minimum": 1, "maximum": 1440}
+    }});
     json!({
         "Message": {
             "type": "object",
@@ -216,7 +224,8 @@ pub fn schemas() -> Value {
                     "access_token": {"type": "string", "minLength": 1, "maxLength": 1000},
                     "test_event_code": {"type": ["string", "null"], "maxLength": 40}
                 }},
-                "webhook_secret": {"type": "string", "minLength": 16, "maxLength": 200, "pattern": "^\\S+$"}
+                "webhook_secret": {"type": "string", "minLength": 16, "maxLength": 200, "pattern": "^\\S+$"},
+                "landing": landing
             }
         }
     })

@@ -5,7 +5,7 @@ use crm_shared::domain::customer::Thresholds;
 use crm_shared::domain::hours::{is_zone, DailySpan};
 use crm_shared::domain::message::{check_template, MessageKind};
 use crm_shared::domain::phone;
-use crm_shared::domain::tenant::{MetaSettings, TenantSettings};
+use crm_shared::domain::tenant::{LandingSettings, MetaSettings, TenantSettings};
 use crm_shared::domain::validation::Fields;
 use serde_json::{json, Map, Value};
 
@@ -29,6 +29,7 @@ pub const FIELDS: &[&str] = &[
     "missed_call_sms_after_minutes",
     "meta",
     "webhook_secret",
+    "landing",
 ];
 
 /// The settings without their secrets.
@@ -206,6 +207,7 @@ pub fn apply(
             "templates" => templates(&mut f, settings, v),
             "thresholds" => thresholds(&mut f, settings, v),
             "meta" => meta(&mut f, settings, v),
+            "landing" => landing(&mut f, settings, v),
             _ => {}
         }
     }
@@ -323,5 +325,94 @@ fn meta(f: &mut Fields, settings: &mut TenantSettings, v: &Value) {
             access_token,
             test_event_code: test_code,
         });
+    }
+}
+
+/// What `landing` may carry; each key present replaces that field (`null` or `""` clears it),
+/// keys left out keep their value.
+const LANDING_FIELDS: &[&str] = &[
+    "headline",
+    "logo_url",
+    "rating",
+    "review_count",
+    "address",
+    "reply_within_minutes",
+];
+
+fn landing(f: &mut Fields, settings: &mut TenantSettings, v: &Value) {
+    let Some(input) = v.as_object() else {
+        f.error(
+            "landing",
+            "must be an object of headline, logo_url, rating, review_count, address, reply_within_minutes",
+        );
+        return;
+    };
+    let mut g = Fields::default();
+    g.reject_unknown(input, LANDING_FIELDS);
+    let mut next: LandingSettings = settings.landing.clone();
+    for (field, value) in input {
+        match field.as_str() {
+            "headline" => next.headline = g.text(input, field, 120, false),
+            "address" => next.address = g.text(input, field, 200, false),
+            "logo_url" => {
+                next.logo_url = match value {
+                    Value::Null => None,
+                    Value::String(u) if u.trim().is_empty() => None,
+                    Value::String(u)
+                        if u.trim().starts_with("https://")
+                            && is_web_url(u.trim())
+                            && u.trim().len() <= 500 =>
+                    {
+                        Some(u.trim().to_owned())
+                    }
+                    _ => {
+                        g.error(
+                            field,
+                            "must be an https URL of at most 500 characters, or null",
+                        );
+                        None
+                    }
+                }
+            }
+            "rating" => {
+                next.rating = match value {
+                    Value::Null => None,
+                    Value::Number(n) => match n.as_f64() {
+                        Some(r) if (0.0..=5.0).contains(&r) => {
+                            Some(((r * 10.0).round() / 10.0) as f32)
+                        }
+                        _ => {
+                            g.error(field, "must be a number from 0 to 5, or null");
+                            None
+                        }
+                    },
+                    _ => {
+                        g.error(field, "must be a number from 0 to 5, or null");
+                        None
+                    }
+                }
+            }
+            "review_count" => {
+                next.review_count = if value.is_null() {
+                    None
+                } else {
+                    int(&mut g, value, field, 0, 10_000_000).map(|n| n as u32)
+                }
+            }
+            "reply_within_minutes" => {
+                next.reply_within_minutes = if value.is_null() {
+                    None
+                } else {
+                    int(&mut g, value, field, 1, 1_440).map(|n| n as u32)
+                }
+            }
+            _ => {}
+        }
+    }
+    if g.errors.is_empty() {
+        settings.landing = next;
+    }
+    for e in g.errors {
+        f.error(&format!("landing.{}", e.field), e.reason);
     }
 }

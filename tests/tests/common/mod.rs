@@ -89,6 +89,7 @@ impl App {
             jwt_secret: Some(SECRET.into()),
             // On a fixed clock the test runs the queues itself (`App::drain`).
             dev_sign_in: true,
+            oidc: None,
             poll_queues: clock.is_none(),
         };
         let as_clock: Arc<dyn Clock> = match &clock {

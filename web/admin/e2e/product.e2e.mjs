@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { startOidcStub } from './oidc-stub.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../../..');
@@ -37,6 +38,9 @@ let dataDir;
 let base;
 let browser;
 let owner;
+let idp;
+const JWT_SECRET = 'e2e-local-secret-0123456789abcdef';
+const OIDC_CLIENT = 'crm-admin-e2e';
 
 function freePort() {
   return new Promise((ok, fail) => {
@@ -89,9 +93,26 @@ before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'crm-e2e-'));
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
+  idp = await startOidcStub({
+    port: await freePort(),
+    clientId: OIDC_CLIENT,
+    secret: JWT_SECRET,
+    user: { sub: 'idp|olive', tenant_id: 'demo', role: 'owner', name: 'Olive Owner' },
+  });
   server = spawn(bin, ['serve'], {
     cwd: repo,
-    env: { ...process.env, PORT: String(port), CRM_DATA_DIR: dataDir, CRM_WEB_DIR: join(repo, 'web/admin/dist'), CRM_DEV_SIGNIN: 'true', RUST_LOG: 'warn' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      CRM_DATA_DIR: dataDir,
+      CRM_WEB_DIR: join(repo, 'web/admin/dist'),
+      CRM_DEV_SIGNIN: 'true',
+      CRM_JWT_SECRET: JWT_SECRET,
+      CRM_OIDC_ISSUER: idp.issuer,
+      CRM_OIDC_CLIENT_ID: OIDC_CLIENT,
+      CRM_OIDC_NAME: 'Test IdP',
+      RUST_LOG: 'warn',
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   await waitFor(`${base}/openapi.json`, 60);
@@ -107,6 +128,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   server?.kill('SIGTERM');
+  await idp?.close();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -229,7 +251,7 @@ test('the board: find the new lead, drag it to contacted, mark another lost with
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   admin = await context.newPage();
   await admin.goto(`${base}/admin/`);
-  await admin.getByRole('button', { name: 'Sign in' }).click();
+  await admin.getByRole('button', { name: 'Sign in', exact: true }).click();
   await admin.getByRole('heading', { name: 'Lead board' }).waitFor();
   const column = (s) => admin.locator(`.column[data-status="${s}"]`);
   const card = (id) => admin.locator(`.card[data-lead="${id}"]`);
@@ -260,6 +282,54 @@ test('the board: find the new lead, drag it to contacted, mark another lost with
   await admin.goto(`${base}/admin/leads?status=lost`);
   await admin.getByRole('link', { name: 'Nora Noscript' }).waitFor();
   assert.equal(await admin.getByRole('link', { name: 'Jess Script' }).count(), 0);
+});
+
+test('sign-in with the identity provider: PKCE code flow back to the page asked for, one use, sign-out', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(`${base}/admin/leads?status=lost`);
+  await page.screenshot({ path: join(shots, 'sign-in.png') });
+  await page.getByRole('button', { name: 'Sign in with Test IdP' }).click();
+  await page.getByRole('heading', { name: 'Test IdP' }).waitFor();
+  const asked = idp.seen.authorize.at(-1);
+  assert.equal(asked.redirect_uri, `${base}/admin/callback`);
+  assert.equal(asked.code_challenge_method, 'S256');
+  assert.ok(asked.scope.split(' ').includes('openid'), asked.scope);
+  await page.getByRole('link', { name: 'Continue as Olive Owner' }).click();
+  // Back in the app, on the page sign-in started from, with the provider's token.
+  await page.waitForURL(`${base}/admin/leads?status=lost`);
+  await page.getByRole('link', { name: 'Nora Noscript' }).waitFor();
+  const traded = idp.seen.token.at(-1);
+  assert.equal(traded.grant_type, 'authorization_code');
+  assert.equal(traded.client_id, OIDC_CLIENT);
+  assert.ok(/^[A-Za-z0-9_-]{43}$/.test(traded.code_verifier), 'a 32-byte verifier');
+  const stored = await page.evaluate(() => localStorage.getItem('crm.token'));
+  assert.equal(JSON.parse(Buffer.from(stored.split('.')[1], 'base64url')).sub, 'idp|olive');
+
+  // The same answer a second time (a reload, a copied link) is refused and explained.
+  const callback = new URL(`${base}/admin/callback`);
+  callback.searchParams.set('code', 'spent');
+  callback.searchParams.set('state', asked.state);
+  await page.goto(callback.toString());
+  await page.getByText('This sign-in link was not started here or was already used. Please sign in again.').waitFor();
+
+  // Cancelling at the provider says so.
+  await page.getByRole('button', { name: 'Sign in with Test IdP' }).click();
+  await page.getByRole('link', { name: 'Cancel' }).click();
+  await page.getByText('The sign-in was not completed: You cancelled the sign-in.').waitFor();
+
+  // Signed in again, signing out ends the provider's session too, with the ID token as hint.
+  await page.getByRole('button', { name: 'Sign in with Test IdP' }).click();
+  await page.getByRole('link', { name: 'Continue as Olive Owner' }).click();
+  await page.getByRole('heading', { name: 'Lead board' }).waitFor();
+  const idToken = await page.evaluate(() => localStorage.getItem('crm.token'));
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign in with Test IdP' }).waitFor();
+  const out = idp.seen.logout.at(-1);
+  assert.equal(out.id_token_hint, idToken);
+  assert.equal(out.post_logout_redirect_uri, `${base}/admin/`);
+  assert.equal(await page.evaluate(() => localStorage.getItem('crm.token')), null);
+  await context.close();
 });
 
 test('a stale edit of a lead is refused, explained and reloaded', async () => {

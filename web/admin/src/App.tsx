@@ -1,6 +1,8 @@
 // The admin app: sign-in, navigation and the screens.
 import { useEffect, useState } from 'preact/hooks';
-import { devSignIn, getToken, setToken } from './api';
+import { devSignIn, getToken, setApiBase, setToken } from './api';
+import { AppConfig, loadConfig } from './config';
+import { beginSignIn, completeSignIn, isExpired, rememberIdToken, signOutUrl } from './oidc';
 import { AnalyticsView } from './Analytics';
 import { Board } from './Board';
 import { CustomerList, CustomerProfile } from './Customers';
@@ -9,74 +11,133 @@ import { MessagesView } from './Messages';
 import { MissedCallsView } from './MissedCalls';
 import { TasksView } from './Tasks';
 import { SettingsView } from './Settings';
-import { Link, navigate, usePath } from './router';
-import { ErrorMessage } from './ui';
+import { BASE, currentPath, Link, navigate, usePath } from './router';
+import { ErrorMessage, Loading } from './ui';
 
-function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
+/** The URL the provider sends the browser back to (registered with the provider). */
+const callbackUri = () => `${location.origin}${BASE}/callback`;
+
+function SignIn({ config, onSignedIn, notice }: { config: AppConfig; onSignedIn: () => void; notice?: string }) {
   const [tenant, setTenant] = useState('demo');
   const [role, setRole] = useState('owner');
   const [token, setPasted] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const oidc = config.oidc;
   return (
     <main class="signin">
       <h1>Pipeline CRM</h1>
-      <form
-        class="panel form"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          setBusy(true);
-          setError(null);
-          try {
-            setToken(await devSignIn(tenant.trim(), role));
-            onSignedIn();
-          } catch (err) {
-            setError(err);
-          } finally {
-            setBusy(false);
-          }
-        }}
-      >
-        <h2>Local sign-in</h2>
-        <p class="muted">crm-local signs a token for you. In the cloud, sign in with your identity provider.</p>
-        <label>
-          Business (tenant)
-          <input name="tenant" value={tenant} required onInput={(e) => setTenant((e.target as HTMLInputElement).value)} />
-        </label>
-        <label>
-          Role
-          <select name="role" value={role} onChange={(e) => setRole((e.target as HTMLSelectElement).value)}>
-            <option value="owner">Owner</option>
-            <option value="admin">Admin</option>
-            <option value="staff">Staff</option>
-          </select>
-        </label>
-        <ErrorMessage error={error} />
-        <button type="submit" disabled={busy}>
-          Sign in
-        </button>
-      </form>
-      <form
-        class="panel form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (token.trim()) {
-            setToken(token.trim());
-            onSignedIn();
-          }
-        }}
-      >
-        <h2>Or use a token</h2>
-        <label>
-          Bearer token (from your identity provider)
-          <input name="token" value={token} onInput={(e) => setPasted((e.target as HTMLInputElement).value)} />
-        </label>
-        <button type="submit" class="secondary">
-          Use token
-        </button>
-      </form>
+      {notice && (
+        <p class="error" role="alert">
+          {notice}
+        </p>
+      )}
+      {oidc && (
+        <div class="panel form">
+          <h2>Sign in</h2>
+          <ErrorMessage error={error} />
+          <button
+            type="button"
+            disabled={busy}
+            onClick={async () => {
+              setBusy(true);
+              setError(null);
+              try {
+                await beginSignIn(oidc, callbackUri(), currentPath().startsWith('/callback') ? '/board' : currentPath());
+              } catch (err) {
+                setError(err);
+                setBusy(false);
+              }
+            }}
+          >
+            Sign in with {oidc.name ?? 'your account'}
+          </button>
+        </div>
+      )}
+      {config.devSignIn && (
+        <form
+          class="panel form"
+          onSubmit={async (e) => {
+            e.preventDefault();
+            setBusy(true);
+            setError(null);
+            try {
+              setToken(await devSignIn(tenant.trim(), role));
+              onSignedIn();
+            } catch (err) {
+              setError(err);
+            } finally {
+              setBusy(false);
+            }
+          }}
+        >
+          <h2>Local sign-in</h2>
+          <p class="muted">crm-local signs a token for you. In the cloud, sign in with your identity provider.</p>
+          <label>
+            Business (tenant)
+            <input name="tenant" value={tenant} required onInput={(e) => setTenant((e.target as HTMLInputElement).value)} />
+          </label>
+          <label>
+            Role
+            <select name="role" value={role} onChange={(e) => setRole((e.target as HTMLSelectElement).value)}>
+              <option value="owner">Owner</option>
+              <option value="admin">Admin</option>
+              <option value="staff">Staff</option>
+            </select>
+          </label>
+          {!oidc && <ErrorMessage error={error} />}
+          <button type="submit" disabled={busy}>
+            Sign in
+          </button>
+        </form>
+      )}
+      {!oidc && !config.devSignIn && (
+        <form
+          class="panel form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (token.trim()) {
+              setToken(token.trim());
+              onSignedIn();
+            }
+          }}
+        >
+          <h2>Sign in with a token</h2>
+          <p class="muted">No identity provider is configured for this app (config.json has no oidc).</p>
+          <label>
+            Bearer token
+            <input name="token" value={token} onInput={(e) => setPasted((e.target as HTMLInputElement).value)} />
+          </label>
+          <button type="submit" class="secondary">
+            Use token
+          </button>
+        </form>
+      )}
     </main>
   );
+}
+
+/** `<base>/callback`: trades the provider's code for the token, then goes where sign-in began. */
+function Callback({ config, onSignedIn }: { config: AppConfig; onSignedIn: () => void }) {
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    const oidc = config.oidc;
+    if (!oidc) {
+      setError('No identity provider is configured for this app.');
+      return;
+    }
+    const params = new URLSearchParams(location.search);
+    completeSignIn(oidc, params, callbackUri())
+      .then(({ token, idToken, returnTo }) => {
+        setToken(token);
+        rememberIdToken(idToken);
+        navigate(returnTo, true);
+        onSignedIn();
+      })
+      .catch((err: unknown) => setError(err instanceof Error ? err.message : 'The sign-in was not completed.'));
+  }, []);
+  if (error) return <SignIn config={config} onSignedIn={onSignedIn} notice={error} />;
+  return <Loading what="Signing you in" />;
 }
 
 const NAV: [string, string][] = [
@@ -106,8 +167,30 @@ function Screen({ path }: { path: string }) {
   return <Board />;
 }
 
+/** A stored token that is still usable (an expired one is dropped: sign in again). */
+function liveToken(): string | null {
+  const t = getToken();
+  if (t && isExpired(t)) {
+    setToken(null);
+    return null;
+  }
+  return t;
+}
+
 export function App() {
-  const [signedIn, setSignedIn] = useState(!!getToken());
+  const [config, setConfig] = useState<AppConfig | null>(null);
+  useEffect(() => {
+    loadConfig(BASE).then((c) => {
+      setApiBase(c.apiUrl);
+      setConfig(c);
+    });
+  }, []);
+  if (!config) return <Loading what="Loading" />;
+  return <Shell config={config} />;
+}
+
+function Shell({ config }: { config: AppConfig }) {
+  const [signedIn, setSignedIn] = useState(() => !!liveToken());
   const path = usePath();
   useEffect(() => {
     const out = () => {
@@ -117,8 +200,19 @@ export function App() {
     window.addEventListener('crm:signed-out', out);
     return () => window.removeEventListener('crm:signed-out', out);
   }, []);
-  if (!signedIn) return <SignIn onSignedIn={() => setSignedIn(true)} />;
+  if (path.startsWith('/callback')) return <Callback config={config} onSignedIn={() => setSignedIn(true)} />;
+  if (!signedIn) return <SignIn config={config} onSignedIn={() => setSignedIn(true)} />;
   const top = `/${path.split('?')[0].split('/').filter(Boolean)[0] ?? 'board'}`;
+  const signOut = async () => {
+    setToken(null);
+    const away = config.oidc ? await signOutUrl(config.oidc, `${location.origin}${BASE}/`) : null;
+    if (away) {
+      location.assign(away);
+      return;
+    }
+    setSignedIn(false);
+    navigate('/board');
+  };
   return (
     <div class="layout">
       <a class="skip" href="#main">
@@ -135,15 +229,7 @@ export function App() {
             </li>
           ))}
         </ul>
-        <button
-          type="button"
-          class="link signout"
-          onClick={() => {
-            setToken(null);
-            setSignedIn(false);
-            navigate('/board');
-          }}
-        >
+        <button type="button" class="link signout" onClick={signOut}>
           Sign out
         </button>
       </nav>

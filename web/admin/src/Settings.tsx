@@ -3,9 +3,11 @@
 // token is never shown nor prefilled. A 422 puts each message next to its field.
 import { useState } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
-import { api, ApiError } from './api';
+import { api, ApiError, apiBase } from './api';
 import {
   formFromSettings,
+  LANDING_FIELDS,
+  LANDING_LABELS,
   NUMBER_THRESHOLDS,
   placeErrors,
   Settings,
@@ -42,6 +44,8 @@ const SHOWN = new Set([
   'meta.pixel_id',
   'meta.access_token',
   'meta.test_event_code',
+  'landing',
+  ...LANDING_FIELDS.map((k) => `landing.${k}`),
 ]);
 
 const idOf = (field: string) => `f-${field.replace(/\./g, '-')}`;
@@ -80,7 +84,7 @@ function SettingsEditor({ settings, saved, onSaved }: { settings: Settings; save
   const problem = error instanceof ApiError && error.status === 422 ? error.problem : null;
   const { byField } = placeErrors(problem, (f) => SHOWN.has(f));
   const set = <K extends keyof SettingsForm>(k: K, v: SettingsForm[K]) => setForm((f) => ({ ...f, [k]: v }));
-  const setIn = (group: 'thresholds' | 'templates', k: string, v: string) =>
+  const setIn = (group: 'thresholds' | 'templates' | 'landing', k: string, v: string) =>
     setForm((f) => ({ ...f, [group]: { ...f[group], [k]: v }, reset: group === 'templates' ? f.reset.filter((r) => r !== k) : f.reset }));
 
   /** A labelled input with its error message under it. */
@@ -151,6 +155,32 @@ function SettingsEditor({ settings, saved, onSaved }: { settings: Settings; save
           ))}
           {text('stale_after_hours', 'Hours until an open lead is stale', 'number', { min: 1, max: 720 })}
           {text('dedupe_window_hours', 'Hours a repeat enquiry counts as the same lead', 'number', { min: 1, max: 168 })}
+        </fieldset>
+
+        <fieldset class="panel">
+          <legend>Landing page</legend>
+          <p class="hint">
+            What prospects see at{' '}
+            <a href={`${apiBase}/p/${encodeURIComponent(settings.tenant_id)}/book`} target="_blank" rel="noopener">
+              your booking page
+            </a>{' '}
+            besides the name and services. Empty fields are left off the page.
+          </p>
+          {spanErr('landing')}
+          {LANDING_FIELDS.map((k) =>
+            field(`landing.${k}`, LANDING_LABELS[k], (a) => (
+              <input
+                {...a}
+                name={`landing.${k}`}
+                type={k === 'logo_url' ? 'url' : k === 'headline' || k === 'address' ? 'text' : 'number'}
+                step={k === 'rating' ? '0.1' : undefined}
+                min={k === 'rating' || k === 'review_count' ? 0 : k === 'reply_within_minutes' ? 1 : undefined}
+                max={k === 'rating' ? 5 : undefined}
+                value={form.landing[k]}
+                onInput={(e) => setIn('landing', k, (e.target as HTMLInputElement).value)}
+              />
+            )),
+          )}
         </fieldset>
 
         <fieldset class="panel">

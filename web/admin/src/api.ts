@@ -83,7 +83,11 @@ function capitalize(s: string): string {
 }
 
 const TOKEN_KEY = 'crm.token';
-export const apiBase: string = (import.meta.env.VITE_API_URL as string | undefined) ?? '';
+/** Where the API is ("" = same origin); set once from the runtime configuration. */
+export let apiBase: string = (import.meta.env.VITE_API_URL as string | undefined) ?? '';
+export function setApiBase(url: string): void {
+  apiBase = url;
+}
 
 export function getToken(): string | null {
   return localStorage.getItem(TOKEN_KEY);

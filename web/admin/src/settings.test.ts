@@ -34,9 +34,25 @@ const settings = (): Settings => ({
   missed_call_sms_after_minutes: null,
   webhook_secret_set: true,
   meta: { pixel_id: '123456789012345', test_event_code: null, access_token_set: true },
+  tenant_id: 'demo',
+  landing: { headline: 'Relax at Demo Day Spa', rating: 4.8, review_count: 212, address: '12 Harbour Road' },
 });
 
 describe('settings form → PATCH body', () => {
+  it('sends only the landing fields that changed: numbers as numbers, an emptied field as null', () => {
+    const s = settings();
+    const f = formFromSettings(s);
+    expect(f.landing.rating).toBe('4.8');
+    expect(f.landing.logo_url).toBe('');
+    f.landing.rating = '4.9';
+    f.landing.address = '  ';
+    f.landing.reply_within_minutes = '15';
+    f.landing.review_count = 'many';
+    expect(settingsPatch(s, f)).toEqual({
+      landing: { rating: 4.9, address: null, reply_within_minutes: 15, review_count: 'many' },
+    });
+  });
+
   it('sends nothing when nothing changed', () => {
     const s = settings();
     expect(settingsPatch(s, formFromSettings(s))).toEqual({});

@@ -52,7 +52,33 @@ export interface Settings {
   missed_call_sms_after_minutes?: number | null;
   webhook_secret_set: boolean;
   meta: { pixel_id: string; test_event_code?: string | null; access_token_set: boolean } | null;
+  tenant_id: string;
+  landing: Landing;
 }
+
+/** What the landing page shows besides the name and services (every field optional). */
+export interface Landing {
+  headline?: string | null;
+  logo_url?: string | null;
+  rating?: number | null;
+  review_count?: number | null;
+  address?: string | null;
+  reply_within_minutes?: number | null;
+}
+
+export const LANDING_FIELDS = ['headline', 'logo_url', 'rating', 'review_count', 'address', 'reply_within_minutes'] as const;
+export type LandingField = (typeof LANDING_FIELDS)[number];
+
+export const LANDING_LABELS: Record<LandingField, string> = {
+  headline: 'Headline (default: Book at <business name>)',
+  logo_url: 'Logo (https image address)',
+  rating: 'Review rating (out of 5)',
+  review_count: 'Number of reviews',
+  address: 'Address',
+  reply_within_minutes: '"We reply within" minutes',
+};
+
+const LANDING_NUMBERS: readonly LandingField[] = ['rating', 'review_count', 'reply_within_minutes'];
 
 /** Thresholds the form edits as plain numbers (vip_ltv is money, tier_points three numbers). */
 export const NUMBER_THRESHOLDS = ['vip_visits', 'loyal_visits', 'inactive_after_months', 'dormant_after_days', 'points_per_unit'] as const;
@@ -92,6 +118,7 @@ export interface SettingsForm {
   test_event_code: string;
   /** Write-only: always starts empty; empty keeps the stored token. */
   access_token: string;
+  landing: Record<LandingField, string>;
 }
 
 export function formFromSettings(s: Settings): SettingsForm {
@@ -122,6 +149,7 @@ export function formFromSettings(s: Settings): SettingsForm {
     pixel_id: s.meta?.pixel_id ?? '',
     test_event_code: s.meta?.test_event_code ?? '',
     access_token: '',
+    landing: Object.fromEntries(LANDING_FIELDS.map((k) => [k, s.landing?.[k] != null ? String(s.landing[k]) : ''])) as Record<LandingField, string>,
   };
 }
 
@@ -199,6 +227,14 @@ export function settingsPatch(s: Settings, f: SettingsForm): Record<string, unkn
     if (testCode) meta.test_event_code = testCode;
     patch.meta = meta;
   }
+
+  const landing: Record<string, unknown> = {};
+  for (const k of LANDING_FIELDS) {
+    const t = (f.landing[k] ?? '').trim();
+    const value = t === '' ? null : LANDING_NUMBERS.includes(k) && /^-?\d+(\.\d+)?$/.test(t) ? Number(t) : t;
+    if (value !== (s.landing?.[k] ?? null)) landing[k] = value;
+  }
+  if (Object.keys(landing).length) patch.landing = landing;
   return patch;
 }
 
