@@ -505,6 +505,21 @@ test('settings: quiet hours and a template are kept; a bad template is refused n
   assert.deepEqual(stored.quiet_hours, { start: '21:30', end: '08:00' });
   assert.equal(stored.templates.review_request.custom, true);
 
+  // The landing page's content: a rating over 5 is named at its field, then the page shows the
+  // new headline and reply time.
+  await admin.getByLabel(/^Review rating/).fill('7');
+  await admin.getByRole('button', { name: 'Save' }).click();
+  await admin.locator('#f-landing-rating-msg', { hasText: 'Must be a number from 0 to 5' }).waitFor();
+  await admin.getByLabel(/^Review rating/).fill('4.9');
+  await admin.getByLabel(/^Headline/).fill('Spring at Demo Day Spa');
+  await admin.getByLabel(/We reply within/).fill('10');
+  await admin.getByRole('button', { name: 'Save' }).click();
+  await admin.getByText('Saved.').waitFor();
+  const landing = await (await fetch(`${base}/p/demo/book`)).text();
+  assert.ok(landing.includes('<h1>Spring at Demo Day Spa</h1>'), 'the new headline is on the page');
+  assert.ok(landing.includes('Rated 4.9 out of 5'));
+  assert.ok(landing.includes('We reply within 10 minutes'));
+
   const followUp = admin.getByLabel(/^Follow-up/);
   await followUp.fill('Hi {firstname}');
   await admin.getByRole('button', { name: 'Save' }).click();

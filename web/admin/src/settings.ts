@@ -70,7 +70,7 @@ export const LANDING_FIELDS = ['headline', 'logo_url', 'rating', 'review_count',
 export type LandingField = (typeof LANDING_FIELDS)[number];
 
 export const LANDING_LABELS: Record<LandingField, string> = {
-  headline: 'Headline (default: Book at <business name>)',
+  headline: 'Headline (when empty: "Book at" and your name)',
   logo_url: 'Logo (https image address)',
   rating: 'Review rating (out of 5)',
   review_count: 'Number of reviews',
