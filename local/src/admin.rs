@@ -35,11 +35,32 @@ pub fn web_dir_from_env() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("web/admin/dist"))
 }
 
+/// The admin app's Content-Security-Policy; infra/template.yaml's AdminSecurityHeaders sends
+/// the same one from CloudFront (tests/python/test_web_hosting.py keeps them equal), so the
+/// browser tests run the app under the policy it has in the cloud.
+pub const ADMIN_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; connect-src 'self' https:; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/// `ADMIN_CSP`, letting the app also reach a plain-http identity provider (one on loopback
+/// during development and tests; the cloud's is https, which the policy already allows).
+fn csp_for(oidc: Option<&OidcClient>) -> String {
+    match oidc.map(|o| o.issuer.as_str()) {
+        Some(issuer) if issuer.starts_with("http://") => {
+            let origin = issuer.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
+            ADMIN_CSP.replace(
+                "connect-src 'self' https:",
+                &format!("connect-src 'self' https: {origin}"),
+            )
+        }
+        _ => ADMIN_CSP.to_owned(),
+    }
+}
+
 #[derive(Clone)]
 struct Local {
     web_dir: Arc<PathBuf>,
     secret: Arc<Vec<u8>>,
     app_config: Arc<String>,
+    csp: HeaderValue,
 }
 
 /// Local dev sign-in tokens last a day.
@@ -79,6 +100,8 @@ pub fn router(
         web_dir: Arc::new(web_dir),
         secret,
         app_config: Arc::new(app_config(dev_sign_in, oidc.as_ref()).to_string()),
+        csp: HeaderValue::from_str(&csp_for(oidc.as_ref()))
+            .unwrap_or_else(|_| HeaderValue::from_static(ADMIN_CSP)),
     })
 }
 
@@ -137,7 +160,11 @@ async fn serve(path: &Path, cache: &'static str) -> Option<Response> {
 
 async fn index(State(local): State<Local>) -> Response {
     match serve(&local.web_dir.join("index.html"), "no-cache").await {
-        Some(r) => r,
+        Some(mut r) => {
+            r.headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, local.csp.clone());
+            r
+        }
         None => (
             StatusCode::SERVICE_UNAVAILABLE,
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
@@ -159,7 +186,9 @@ async fn file(State(local): State<Local>, UrlPath(path): UrlPath<String>) -> Res
         } else {
             "no-cache"
         };
-        if let Some(r) = serve(&file, cache).await {
+        if let Some(mut r) = serve(&file, cache).await {
+            r.headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, local.csp.clone());
             return r;
         }
         // A missing asset is a 404; any other path is one of the SPA's own routes.

@@ -39,6 +39,8 @@ let base;
 let browser;
 let owner;
 let idp;
+/** The browser's reports of anything the admin app's CSP blocked (there must be none). */
+const cspViolations = [];
 const JWT_SECRET = 'e2e-local-secret-0123456789abcdef';
 const OIDC_CLIENT = 'crm-admin-e2e';
 
@@ -250,7 +252,11 @@ let admin;
 test('the board: find the new lead, drag it to contacted, mark another lost with a reason', async () => {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   admin = await context.newPage();
-  await admin.goto(`${base}/admin/`);
+  admin.on('console', (m) => {
+    if (/Content.Security.Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
+  const doc = await admin.goto(`${base}/admin/`);
+  assert.match(doc.headers()['content-security-policy'] ?? '', /script-src 'self'/, 'the app is served under its CSP');
   await admin.getByRole('button', { name: 'Sign in', exact: true }).click();
   await admin.getByRole('heading', { name: 'Lead board' }).waitFor();
   const column = (s) => admin.locator(`.column[data-status="${s}"]`);
@@ -577,4 +583,8 @@ test('a customer profile: send a text and see it under Messages; a review once; 
   await admin.getByRole('button', { name: 'Send text' }).click();
   await admin.getByRole('alert').filter({ hasText: 'This customer opted out of texts' }).waitFor();
   assert.equal(await admin.getByLabel('Send a text').inputValue(), 'One more thing…', 'the text is kept to send another way');
+});
+
+test('the admin app ran under its Content-Security-Policy without a violation', () => {
+  assert.deepEqual(cspViolations, []);
 });
