@@ -1202,6 +1202,8 @@ async fn analytics_are_exact_before_and_after_counting_and_nothing_is_counted_tw
         json!({"meta_ad": 2, "google_ad": 1, "website": 1, "manual": 1, "walk_in": 1}),
         "{a}"
     );
+    // Conversion by source: the won lead came from a Meta ad.
+    assert_eq!(a["won_by_source"], json!({"meta_ad": 1}), "{a}");
     assert_eq!(
         a["by_status"],
         json!({"new": 3, "contacted": 1, "follow_up": 0, "booked": 0, "won": 1, "lost": 1}),
@@ -1248,6 +1250,11 @@ async fn analytics_are_exact_before_and_after_counting_and_nothing_is_counted_tw
     assert_eq!(b["converted"], json!(2), "{b}");
     assert_eq!(b["conversion_rate"], json!(0.2857), "{b}");
     assert_eq!(b["by_source"]["website"], json!(2), "{b}");
+    assert_eq!(
+        b["won_by_source"],
+        json!({"meta_ad": 1, "website": 1}),
+        "{b}"
+    );
     assert_eq!(b["by_status"]["won"], json!(2), "{b}");
     assert_eq!(
         b["trend"][11],

@@ -145,6 +145,80 @@ async fn settings_are_the_owners_and_never_show_their_secrets() {
     }
 }
 
+/// Settings carry a version: a patch pinned to an older one (If-Match) is refused with 412
+/// and changes nothing; patches that race each other without one are all kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_changes_are_versioned_and_none_is_lost_to_a_race() {
+    let app = App::start(true).await;
+    let tok = owner(DEMO);
+    let read = app.get("/settings", &tok).await;
+    let v0 = read.body["version"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{}", read.text));
+    assert_eq!(read.header("etag"), Some(format!("\"{v0}\"")));
+
+    let pinned = |version: u64, body: Value| {
+        app.req(Method::PATCH, "/settings")
+            .bearer_auth(&tok)
+            .header("if-match", format!("\"{version}\""))
+            .json(&body)
+    };
+    let first = send(pinned(v0, json!({"stale_after_hours": 36}))).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    assert_eq!(first.body["version"], json!(v0 + 1));
+    assert_eq!(first.header("etag"), Some(format!("\"{}\"", v0 + 1)));
+
+    // A second tab still holding v0 would overwrite what it never saw.
+    let stale = send(pinned(v0, json!({"stale_after_hours": 12}))).await;
+    stale.assert_problem(StatusCode::PRECONDITION_FAILED);
+    assert_eq!(
+        stale.body["current_version"],
+        json!(v0 + 1),
+        "{}",
+        stale.text
+    );
+    let now = app.get("/settings", &tok).await;
+    assert_eq!(
+        now.body["stale_after_hours"],
+        json!(36),
+        "the refused patch changed nothing"
+    );
+
+    // Eight owners' tabs each change a different template at once: every change is kept.
+    let kinds = ["follow_up", "missed_call", "review_request", "manual"];
+    let mut racing = tokio::task::JoinSet::new();
+    for i in 0..8 {
+        let body = if i < 4 {
+            json!({"templates": {kinds[i]: format!("Text {i} from {{business}}")}})
+        } else {
+            json!({"review_delay_minutes": 100 + i, "sms_from": format!("+35387000000{i}")})
+        };
+        racing.spawn(send(
+            app.req(Method::PATCH, "/settings")
+                .bearer_auth(&tok)
+                .json(&body),
+        ));
+    }
+    while let Some(done) = racing.join_next().await {
+        let r = done.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+    let after = app.get("/settings", &tok).await;
+    for (i, kind) in kinds.iter().enumerate() {
+        assert_eq!(
+            after.body["templates"][kind]["text"],
+            json!(format!("Text {i} from {{business}}")),
+            "{kind} was lost: {}",
+            after.body
+        );
+    }
+    assert_eq!(
+        after.body["version"],
+        json!(v0 + 9),
+        "one version per change"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stop_opts_a_number_out_start_back_in_and_staff_texts_reach_the_outbox() {
     let app = App::start_fixed(true).await;

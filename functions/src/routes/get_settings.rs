@@ -1,13 +1,14 @@
-//! `GET /settings` (owner): the business's settings, without its secrets.
+//! `GET /settings` (owner): the business's settings, without its secrets, at their version
+//! (`version` and the `ETag`, for `If-Match` on `PATCH /settings`).
 
 use crm_shared::http::auth::{authorize, Role};
 use crm_shared::http::problem::ApiError;
-use crm_shared::http::request::{json, respond};
+use crm_shared::http::request::{json_versioned, respond};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::context::Ctx;
-use crate::routes::settings_fields::view;
+use crate::routes::settings_fields::view_at;
 
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(get(ctx, &request).await)
@@ -15,8 +16,9 @@ pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
 
 async fn get(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
     let claims = authorize(request, Role::Owner)?;
-    let settings = crm_shared::store::tenants::get(ctx.store.as_ref(), &claims.tenant_id)
-        .await?
-        .ok_or(ApiError::NotFound("tenant"))?;
-    json(StatusCode::OK, &view(&settings))
+    let (settings, version) =
+        crm_shared::store::tenants::versioned(ctx.store.as_ref(), &claims.tenant_id)
+            .await?
+            .ok_or(ApiError::NotFound("tenant"))?;
+    json_versioned(StatusCode::OK, &view_at(&settings, version), version)
 }

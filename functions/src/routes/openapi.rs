@@ -78,7 +78,7 @@ fn note_param() -> Value {
     )
 }
 
-fn if_match() -> Value {
+pub(super) fn if_match() -> Value {
     param(
         "If-Match",
         "header",
@@ -522,11 +522,12 @@ fn schemas() -> Value {
         },
         "Analytics": {
             "type": "object",
-            "required": ["total", "new_this_month", "converted", "conversion_rate", "by_source", "by_status", "growth_pct", "trend"],
+            "required": ["total", "new_this_month", "converted", "conversion_rate", "by_source", "won_by_source", "by_status", "growth_pct", "trend"],
             "properties": {
                 "total": {"type": "integer"}, "new_this_month": {"type": "integer"}, "converted": {"type": "integer"},
                 "conversion_rate": {"type": "number", "minimum": 0},
                 "by_source": {"type": "object", "additionalProperties": {"type": "integer"}},
+                "won_by_source": {"type": "object", "additionalProperties": {"type": "integer"}},
                 "by_status": {"type": "object", "additionalProperties": {"type": "integer"}},
                 "growth_pct": {"type": ["number", "null"]},
                 "trend": {"type": "array", "items": {

@@ -4,7 +4,7 @@
 use crm_shared::domain::message::{MessageKind, MAX_BODY_CHARS};
 use serde_json::{json, Value};
 
-use super::openapi::{json_body, ok, param, problem, signed_hook_params};
+use super::openapi::{if_match, json_body, ok, param, problem, signed_hook_params};
 
 fn customer_param() -> Value {
     param(
@@ -96,9 +96,11 @@ pub fn operation(function: &str) -> Option<Value> {
             "responses": {"200": ok("The settings; secrets only as set or not", "Settings")}
         }),
         "update_settings" => json!({
+            "parameters": [if_match()],
             "requestBody": json_body("SettingsPatch"),
             "responses": {
                 "200": ok("The settings after the change", "Settings"),
+                "412": problem("The settings changed since the version in If-Match"),
                 "413": problem("Body over 16 KB"),
                 "415": problem("Unsupported content type"),
                 "422": problem("Invalid fields, each named")
@@ -190,8 +192,9 @@ pub fn schemas() -> Value {
         },
         "Settings": {
             "type": "object",
-            "required": ["tenant_id", "business_name", "time_zone", "quiet_hours", "templates", "webhook_secret_set"],
+            "required": ["tenant_id", "business_name", "time_zone", "quiet_hours", "templates", "webhook_secret_set", "version"],
             "properties": {
+                "version": {"type": "integer", "minimum": 0},
                 "meta": {"type": ["object", "null"], "properties": {
                     "pixel_id": {"type": "string"},
                     "access_token_set": {"type": "boolean"}

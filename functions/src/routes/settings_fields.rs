@@ -32,6 +32,15 @@ pub const FIELDS: &[&str] = &[
     "landing",
 ];
 
+/// The settings without their secrets, with the version they are at.
+pub fn view_at(settings: &TenantSettings, version: u64) -> Value {
+    let mut body = view(settings);
+    if let Some(map) = body.as_object_mut() {
+        map.insert("version".into(), version.into());
+    }
+    body
+}
+
 /// The settings without their secrets.
 pub fn view(settings: &TenantSettings) -> Value {
     let mut body = serde_json::to_value(settings).unwrap_or_else(|_| json!({}));

@@ -12,6 +12,9 @@ pub struct LeadCounts {
     pub leads: i64,
     pub won: i64,
     pub by_source: BTreeMap<String, i64>,
+    /// Leads won, by the source they came from (counted when they are won).
+    #[serde(default)]
+    pub won_by_source: BTreeMap<String, i64>,
 }
 
 impl LeadCounts {
@@ -20,6 +23,9 @@ impl LeadCounts {
         self.won += other.won;
         for (k, v) in &other.by_source {
             *self.by_source.entry(k.clone()).or_default() += v;
+        }
+        for (k, v) in &other.won_by_source {
+            *self.won_by_source.entry(k.clone()).or_default() += v;
         }
     }
 }
@@ -48,6 +54,9 @@ pub struct LeadAnalytics {
     /// Won ÷ total, 0–1, rounded to 4 places.
     pub conversion_rate: f64,
     pub by_source: BTreeMap<String, i64>,
+    /// Leads won by source since counting by source began: with `by_source`, the conversion
+    /// of each source.
+    pub won_by_source: BTreeMap<String, i64>,
     pub by_status: BTreeMap<String, i64>,
     /// This month's new leads against last month's, in percent; null when last month had none.
     pub growth_pct: Option<f64>,
@@ -111,6 +120,7 @@ pub fn summarize(
         converted,
         conversion_rate,
         by_source: all_time.by_source.clone(),
+        won_by_source: all_time.won_by_source.clone(),
         by_status: LeadStatus::ALL
             .iter()
             .map(|s| {
@@ -161,6 +171,7 @@ mod tests {
             leads: 10,
             won: 1,
             by_source: [("meta_ad".to_owned(), 7)].into(),
+            won_by_source: [("meta_ad".to_owned(), 1)].into(),
         };
         let board = [(LeadStatus::Won, ColumnTotals { count: 2, value: 0 })].into();
         let a = summarize(&all, &board, &months, &labels);
@@ -172,6 +183,7 @@ mod tests {
         assert_eq!(a.by_status.get("won"), Some(&2));
         assert_eq!(a.by_status.get("new"), Some(&0));
         assert_eq!(a.trend.len(), 12);
+        assert_eq!(a.won_by_source.get("meta_ad"), Some(&1));
     }
 
     #[test]

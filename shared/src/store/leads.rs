@@ -798,7 +798,14 @@ pub async fn change_status(
                     keys::stats_pk(tenant),
                     keys::stats_month_sk(&keys::month_of(now)),
                 ),
-                update: Update::default().add("won", 1),
+                update: Update::default().add("won", 1).add(
+                    format!(
+                        "{}{}",
+                        crate::store::stats::WON_BY_SOURCE,
+                        lead.source.as_str()
+                    ),
+                    1,
+                ),
                 check: None,
             });
         }

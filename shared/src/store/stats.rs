@@ -29,6 +29,10 @@ use crate::ports::store::{
 };
 use crate::store::keys;
 
+/// Prefix of a month item's won-by-source counters (`won_src_meta_ad`), added by the status
+/// change that wins a lead.
+pub const WON_BY_SOURCE: &str = "won_src_";
+
 /// Leads younger than this are left for the next run (see the module docs).
 pub const COUNT_LAG: chrono::Duration = chrono::Duration::seconds(60);
 /// Leads read per counting step.
@@ -136,6 +140,7 @@ impl Tally {
             leads: 1,
             won: 0,
             by_source: [(lead.source.as_str().to_owned(), 1)].into(),
+            won_by_source: BTreeMap::new(),
         };
         self.all.add(&one);
         self.months
@@ -159,10 +164,13 @@ fn counts_from(item: &Item) -> LeadCounts {
         leads: item.get("leads").and_then(Value::as_i64).unwrap_or(0),
         won: item.get("won").and_then(Value::as_i64).unwrap_or(0),
         by_source: BTreeMap::new(),
+        won_by_source: BTreeMap::new(),
     };
     for (k, v) in item {
         if let (Some(source), Some(n)) = (k.strip_prefix("src_"), v.as_i64()) {
             c.by_source.insert(source.to_owned(), n);
+        } else if let (Some(source), Some(n)) = (k.strip_prefix(WON_BY_SOURCE), v.as_i64()) {
+            c.won_by_source.insert(source.to_owned(), n);
         }
     }
     c

@@ -53,24 +53,56 @@ impl SettingsCache {
     }
 }
 
-/// Replaces an existing tenant's settings; `ConditionFailed("tenant_missing")` when the
-/// tenant does not exist.
-pub async fn put(store: &dyn Store, settings: &TenantSettings) -> Result<(), StoreError> {
+/// Check name of a settings write that lost to another change since its read.
+pub const SETTINGS_CHANGED: &str = "settings_changed";
+
+/// Replaces the settings read at `version` (`versioned` tells it) and answers the new version.
+/// `ConditionFailed(SETTINGS_CHANGED)` when they changed since, or the tenant is gone: read
+/// again. Settings stored before versions existed have none and count as version 0.
+pub async fn put(
+    store: &dyn Store,
+    settings: &TenantSettings,
+    version: u64,
+) -> Result<u64, StoreError> {
     let key = keys::settings(&settings.tenant_id);
     let mut item = to_item(settings)?;
     item.insert(PK.into(), key.pk.into());
     item.insert(SK.into(), key.sk.into());
+    item.insert(VERSION.into(), Value::from(version + 1));
+    let unchanged = if version == 0 {
+        Cond::Or(vec![
+            Cond::AttrNotExists(VERSION.into()),
+            Cond::Eq(VERSION.into(), 0.into()),
+        ])
+    } else {
+        Cond::Eq(VERSION.into(), version.into())
+    };
     store
-        .write(Write::put(item).with_check(Check::new("tenant_missing", Cond::Exists)))
-        .await
+        .write(Write::put(item).with_check(Check::new(
+            SETTINGS_CHANGED,
+            Cond::And(vec![Cond::Exists, unchanged]),
+        )))
+        .await?;
+    Ok(version + 1)
 }
 
+/// The version attribute of the settings item (not part of `TenantSettings`).
+const VERSION: &str = "version";
+
 pub async fn get(store: &dyn Store, tenant: &str) -> Result<Option<TenantSettings>, StoreError> {
-    store
-        .get(&keys::settings(tenant))
-        .await?
-        .map(|item| from_item(&item))
-        .transpose()
+    Ok(versioned(store, tenant).await?.map(|(s, _)| s))
+}
+
+/// The settings and the version they are at (0 for settings stored before versions).
+pub async fn versioned(
+    store: &dyn Store,
+    tenant: &str,
+) -> Result<Option<(TenantSettings, u64)>, StoreError> {
+    let Some(item) = store.get(&keys::settings(tenant)).await? else {
+        return Ok(None);
+    };
+    let version = item.get(VERSION).and_then(Value::as_u64).unwrap_or(0);
+    Ok(Some((from_item(&item)?, version)))
 }
 
 /// Creates a tenant; `ConditionFailed("tenant_exists")` when it already does.

@@ -403,7 +403,18 @@ test('analytics, messages and settings read their API', async () => {
   await admin.getByRole('heading', { name: 'Analytics' }).waitFor();
   const leads = await admin.locator('.kpi', { hasText: /^\d+Leads$/ }).innerText();
   assert.match(leads, /^15\s*Leads$/, 'twelve seeded leads and three from the landing page');
-  await admin.getByRole('table', { name: 'Leads by source' }).waitFor();
+  // Conversion by source shows what the API counts: Meta ads' wins out of their leads.
+  const a = (await apiJson('GET', '/leads/analytics')).body;
+  const metaLeads = a.by_source.meta_ad;
+  const metaWon = a.won_by_source.meta_ad ?? 0;
+  const row = admin.getByRole('table', { name: 'Conversion by source' }).getByRole('row', { name: /meta ad/i });
+  assert.match(await row.innerText(), new RegExp(`\\(${metaWon}/${metaLeads}\\)`));
+  // The monthly trend: twelve months, this month's column carrying this month's leads.
+  const chart = admin.getByRole('img', { name: /Leads and wins per month/ });
+  await chart.waitFor();
+  assert.equal(await chart.locator('g[data-month]').count(), 12);
+  const thisMonth = a.trend.at(-1);
+  assert.match(await chart.locator(`g[data-month="${thisMonth.month}"] title`).textContent(), new RegExp(`${thisMonth.leads} leads, ${thisMonth.won} won`));
   await admin.screenshot({ path: join(shots, 'analytics.png') });
   await admin.getByRole('link', { name: 'Messages' }).click();
   await admin.getByRole('heading', { name: 'Messages' }).waitFor();
@@ -525,6 +536,15 @@ test('settings: quiet hours and a template are kept; a bad template is refused n
   assert.ok(landing.includes('<h1>Spring at Demo Day Spa</h1>'), 'the new headline is on the page');
   assert.ok(landing.includes('Rated 4.9 out of 5'));
   assert.ok(landing.includes('We reply within 10 minutes'));
+
+  // Someone else saves while this form is open: saving over them is refused, said, and the
+  // form shows what they saved.
+  await admin.getByLabel('Hours until an open lead is stale').fill('30');
+  assert.equal((await apiJson('PATCH', '/settings', { stale_after_hours: 40 })).status, 200);
+  await admin.getByRole('button', { name: 'Save' }).click();
+  await admin.getByRole('alert').filter({ hasText: 'Someone else changed this in the meantime' }).waitFor();
+  await eventually(async () => (await admin.getByLabel('Hours until an open lead is stale').inputValue()) === '40', 10, 'the reloaded settings');
+  assert.equal((await apiJson('GET', '/settings')).body.stale_after_hours, 40, 'theirs was kept');
 
   const followUp = admin.getByLabel(/^Follow-up/);
   await followUp.fill('Hi {firstname}');

@@ -1,4 +1,5 @@
-// Lead analytics (GET /leads/analytics): headline numbers and bar charts in plain CSS.
+// Lead analytics (GET /leads/analytics): headline numbers, conversion by source (bars in plain
+// CSS) and the monthly trend (an SVG column chart).
 import { api } from './api';
 import { statusLabel, STATUSES } from './model';
 import { Empty, ErrorMessage, Loading, useLoad } from './ui';
@@ -10,8 +11,104 @@ interface Analytics {
   conversion_rate: number;
   growth_pct: number | null;
   by_source: Record<string, number>;
+  won_by_source: Record<string, number>;
   by_status: Record<string, number>;
   trend: { month: string; leads: number; won: number }[];
+}
+
+export interface SourceConversion {
+  source: string;
+  leads: number;
+  won: number;
+  /** Won ÷ leads, 0–1 (0 without leads). */
+  rate: number;
+}
+
+/** Each source's leads, wins and conversion, most leads first. */
+export function conversionBySource(bySource: Record<string, number>, wonBySource: Record<string, number> = {}): SourceConversion[] {
+  const sources = new Set([...Object.keys(bySource), ...Object.keys(wonBySource)]);
+  return [...sources]
+    .map((source) => {
+      const leads = bySource[source] ?? 0;
+      const won = wonBySource[source] ?? 0;
+      return { source, leads, won, rate: leads > 0 ? Math.min(1, won / leads) : 0 };
+    })
+    .sort((a, b) => b.leads - a.leads || b.won - a.won || a.source.localeCompare(b.source));
+}
+
+const percent = (rate: number) => `${Math.round(rate * 1000) / 10}%`;
+
+/** Conversion of each source: a bar for its rate, its wins out of its leads. */
+function ConversionBars({ rows }: { rows: SourceConversion[] }) {
+  if (rows.length === 0) return <Empty>No leads yet.</Empty>;
+  return (
+    <table class="bars" aria-label="Conversion by source">
+      <thead>
+        <tr>
+          <th scope="col">Source</th>
+          <th scope="col">Converted</th>
+          <th scope="col" class="num conv">
+            Rate (won/leads)
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.source}>
+            <th scope="row">{r.source.replace(/_/g, ' ')}</th>
+            <td>
+              <span class="bar won" style={{ width: `${r.rate * 100}%` }} />
+            </td>
+            <td class="num conv">
+              {percent(r.rate)} <span class="muted">({r.won}/{r.leads})</span>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const monthLabel = (ym: string) => MONTHS[Number(ym.slice(5, 7)) - 1] ?? ym;
+
+/** Leads per month as columns, the month's wins as a darker column inside each. */
+export function TrendChart({ trend }: { trend: Analytics['trend'] }) {
+  const max = Math.max(1, ...trend.map((t) => t.leads));
+  const w = 36;
+  const h = 140;
+  const top = 16;
+  const scale = (n: number) => (n / max) * h;
+  const summary = trend.map((t) => `${t.month}: ${t.leads} leads, ${t.won} won`).join('; ');
+  return (
+    <figure class="trend">
+      <svg viewBox={`0 0 ${trend.length * w} ${h + top + 20}`} role="img" aria-label={`Leads and wins per month. ${summary}`}>
+        {trend.map((t, i) => {
+          const x = i * w + 6;
+          const lh = scale(t.leads);
+          const wh = scale(Math.min(t.won, t.leads));
+          return (
+            <g key={t.month} data-month={t.month}>
+              <title>{`${t.month}: ${t.leads} leads, ${t.won} won`}</title>
+              <rect class="leads" x={x} y={top + h - lh} width={w - 12} height={lh} rx={2} />
+              <rect class="won" x={x} y={top + h - wh} width={w - 12} height={wh} rx={2} />
+              {t.leads > 0 && (
+                <text class="value" x={x + (w - 12) / 2} y={top + h - lh - 3} text-anchor="middle">
+                  {t.leads}
+                </text>
+              )}
+              <text class="month" x={x + (w - 12) / 2} y={top + h + 14} text-anchor="middle">
+                {monthLabel(t.month)}
+              </text>
+            </g>
+          );
+        })}
+      </svg>
+      <figcaption>
+        <span class="key leads" /> leads <span class="key won" /> won
+      </figcaption>
+    </figure>
+  );
 }
 
 /** Bars for `rows` scaled to the largest value. */
@@ -46,7 +143,7 @@ export function AnalyticsView() {
       <span class="kpi-label">{label}</span>
     </div>
   );
-  const sources = Object.entries(d.by_source).sort((x, y) => y[1] - x[1]).map(([k, v]) => [k.replace(/_/g, ' '), v] as [string, number]);
+  const conversion = conversionBySource(d.by_source, d.won_by_source);
   const statuses = STATUSES.map((s) => [statusLabel(s), d.by_status[s] ?? 0] as [string, number]);
   return (
     <section aria-labelledby="analytics-title">
@@ -60,14 +157,14 @@ export function AnalyticsView() {
       </div>
       <div class="grid2">
         <div class="panel">
-          <h2>By source</h2>
-          <Bars rows={sources} label="Leads by source" />
+          <h2>Conversion by source</h2>
+          <ConversionBars rows={conversion} />
           <h2>By status</h2>
           <Bars rows={statuses} label="Leads by status" />
         </div>
         <div class="panel">
-          <h2>Leads per month (won in brackets)</h2>
-          <Bars rows={d.trend.map((t) => [`${t.month} (${t.won})`, t.leads] as [string, number])} label="Leads per month" />
+          <h2>Monthly trend</h2>
+          <TrendChart trend={d.trend} />
         </div>
       </div>
     </section>

@@ -61,24 +61,44 @@ function zones(): string[] {
 export function SettingsView() {
   const s = useLoad(() => api.get<Settings>('/settings'), []);
   const [saves, setSaves] = useState(0);
+  /** Why the form was reloaded (someone else saved first), shown above it. */
+  const [stale, setStale] = useState<unknown>(null);
   if (s.loading && !s.data) return <Loading what="Loading settings" />;
   if (!s.data) return <ErrorMessage error={s.error} retry={s.reload} />;
   return (
     <SettingsEditor
-      key={saves}
+      key={`${saves}-${s.data.version}`}
       settings={s.data}
-      saved={saves > 0}
+      saved={saves > 0 && !stale}
+      stale={stale}
       onSaved={(d) => {
+        setStale(null);
         s.setData(d);
         setSaves((n) => n + 1);
+      }}
+      onStale={(err) => {
+        setStale(err);
+        s.reload();
       }}
     />
   );
 }
 
-function SettingsEditor({ settings, saved, onSaved }: { settings: Settings; saved: boolean; onSaved: (s: Settings) => void }) {
+function SettingsEditor({
+  settings,
+  saved,
+  stale,
+  onSaved,
+  onStale,
+}: {
+  settings: Settings;
+  saved: boolean;
+  stale: unknown;
+  onSaved: (s: Settings) => void;
+  onStale: (err: ApiError) => void;
+}) {
   const [form, setForm] = useState<SettingsForm>(() => formFromSettings(settings));
-  const [error, setError] = useState<unknown>(null);
+  const [error, setError] = useState<unknown>(stale);
   const [notice, setNotice] = useState('');
   const [busy, setBusy] = useState(false);
   const problem = error instanceof ApiError && error.status === 422 ? error.problem : null;
@@ -123,10 +143,14 @@ function SettingsEditor({ settings, saved, onSaved }: { settings: Settings; save
     }
     setBusy(true);
     try {
-      onSaved(await api.patch<Settings>('/settings', patch));
+      onSaved(await api.patch<Settings>('/settings', patch, settings.version));
     } catch (err) {
-      setError(err);
-      setBusy(false);
+      // Saved by someone else since this form was loaded: say so and show theirs.
+      if (err instanceof ApiError && err.stale) onStale(err);
+      else {
+        setError(err);
+        setBusy(false);
+      }
     }
   };
 

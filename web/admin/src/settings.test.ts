@@ -35,6 +35,7 @@ const settings = (): Settings => ({
   webhook_secret_set: true,
   meta: { pixel_id: '123456789012345', test_event_code: null, access_token_set: true },
   tenant_id: 'demo',
+  version: 3,
   landing: { headline: 'Relax at Demo Day Spa', rating: 4.8, review_count: 212, address: '12 Harbour Road' },
 });
 

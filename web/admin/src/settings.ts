@@ -54,6 +54,8 @@ export interface Settings {
   meta: { pixel_id: string; test_event_code?: string | null; access_token_set: boolean } | null;
   tenant_id: string;
   landing: Landing;
+  /** The version read (sent back as If-Match: a save over someone else's is refused). */
+  version: number;
 }
 
 /** What the landing page shows besides the name and services (every field optional). */
