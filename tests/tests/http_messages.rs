@@ -184,15 +184,18 @@ async fn settings_changes_are_versioned_and_none_is_lost_to_a_race() {
         "the refused patch changed nothing"
     );
 
-    // Eight owners' tabs each change a different template at once: every change is kept.
+    // Eight owners' tabs change settings at once, four of them each a different template:
+    // every change is kept.
     let kinds = ["follow_up", "missed_call", "review_request", "manual"];
+    let bodies = kinds
+        .iter()
+        .enumerate()
+        .map(|(i, kind)| json!({"templates": {*kind: format!("Text {i} from {{business}}")}}))
+        .chain((4..8).map(
+            |i| json!({"review_delay_minutes": 100 + i, "sms_from": format!("+35387000000{i}")}),
+        ));
     let mut racing = tokio::task::JoinSet::new();
-    for i in 0..8 {
-        let body = if i < 4 {
-            json!({"templates": {kinds[i]: format!("Text {i} from {{business}}")}})
-        } else {
-            json!({"review_delay_minutes": 100 + i, "sms_from": format!("+35387000000{i}")})
-        };
+    for body in bodies {
         racing.spawn(send(
             app.req(Method::PATCH, "/settings")
                 .bearer_auth(&tok)

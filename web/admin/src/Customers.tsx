@@ -1,10 +1,10 @@
 // Customers: search as you type, sort by each KPI, filters; and one customer's profile.
 import { useEffect, useState } from 'preact/hooks';
 import { api, apiBase, ApiError, getToken, qs } from './api';
-import { CustomerRow, dateTime, money, shortDate, textsFromTimeline, TimelineDay, TIMELINE_TYPES } from './model';
+import { CustomerRow, dateTime, joinDays, money, shortDate, textsFromTimeline, TimelineDay, TIMELINE_TYPES } from './model';
 import { Link, navigate } from './router';
 import { SOURCES } from './Leads';
-import { Empty, ErrorMessage, Loading, StatusBadge, useLoad } from './ui';
+import { Empty, ErrorMessage, LoadMore, Loading, StatusBadge, useLoad, usePages } from './ui';
 
 const SORTS: [string, string][] = [
   ['created', 'Newest'],
@@ -46,13 +46,16 @@ export function CustomerList({ query }: { query: URLSearchParams }) {
   const searching = search.length >= 2;
   const params = searching ? { q: search, ...pick(f, ['segment', 'tag', 'stage', 'at_risk', 'source']) } : f;
   const key = JSON.stringify(params);
-  const page = useLoad(() => api.get<CustomerPage>(`/customers${qs({ ...params, limit: 50 })}`), [key]);
+  const page = usePages(
+    (cursor) => api.get<CustomerPage>(`/customers${qs({ ...params, limit: 50, cursor })}`).then((p) => ({ items: p.customers, next: p.next_cursor ?? null })),
+    [key],
+  );
   const set = (name: string, value: string) => navigate(`/customers${qs({ ...f, q, [name]: value })}`, true);
   const sortBy = (s: string) => {
     const order = f.sort === s ? (f.order === 'asc' ? 'desc' : f.order === 'desc' ? 'asc' : s === 'name' ? 'desc' : 'asc') : '';
     navigate(`/customers${qs({ ...f, q, sort: s, order })}`, true);
   };
-  const rows = page.data?.customers ?? [];
+  const rows = page.items;
   const header = (s: string, label: string) => (
     <th aria-sort={f.sort === s ? (f.order === 'asc' || (s === 'name' && !f.order) ? 'ascending' : 'descending') : undefined}>
       <button type="button" class="link" disabled={searching} onClick={() => sortBy(s)}>
@@ -148,6 +151,7 @@ export function CustomerList({ query }: { query: URLSearchParams }) {
           </tbody>
         </table>
       )}
+      <LoadMore pages={page} what="more customers" />
     </section>
   );
 }
@@ -209,9 +213,13 @@ async function exportCsv(id: string, name: string): Promise<void> {
 export function CustomerProfile({ id }: { id: string }) {
   const detail = useLoad(() => api.get<CustomerDetail>(`/customers/${id}`), [id]);
   const [types, setTypes] = useState<string[]>([]);
-  const timeline = useLoad(
-    () => api.get<{ days: TimelineDay[]; next_cursor?: string | null }>(`/customers/${id}/timeline${qs({ type: types.join(','), limit: 100 })}`),
+  const timeline = usePages(
+    (cursor) =>
+      api
+        .get<{ days: TimelineDay[]; next_cursor?: string | null }>(`/customers/${id}/timeline${qs({ type: types.join(','), limit: 100, cursor })}`)
+        .then((t) => ({ items: t.days, next: t.next_cursor ?? null })),
     [id, types.join(',')],
+    joinDays,
   );
   const texts = useLoad(
     () => api.get<{ days: TimelineDay[] }>(`/customers/${id}/timeline${qs({ type: 'message', limit: 100 })}`).then((t) => textsFromTimeline(t.days)),
@@ -402,8 +410,8 @@ export function CustomerProfile({ id }: { id: string }) {
           </fieldset>
           {timeline.loading && <Loading what="Loading the timeline" />}
           <ErrorMessage error={timeline.error} retry={timeline.reload} />
-          {!timeline.loading && timeline.data?.days.length === 0 && <Empty>Nothing on the timeline{types.length ? ' of these types' : ''}.</Empty>}
-          {timeline.data?.days.map((d) => (
+          {!timeline.loading && !timeline.error && timeline.items.length === 0 && <Empty>Nothing on the timeline{types.length ? ' of these types' : ''}.</Empty>}
+          {timeline.items.map((d) => (
             <div class="day" key={d.date}>
               <h3>
                 {shortDate(`${d.date}T12:00:00Z`)}{' '}
@@ -423,6 +431,7 @@ export function CustomerProfile({ id }: { id: string }) {
               </ul>
             </div>
           ))}
+          <LoadMore pages={timeline} what="older entries" />
         </div>
       </div>
     </section>

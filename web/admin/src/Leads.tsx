@@ -5,7 +5,7 @@ import { LostReasonDialog, changeStatus } from './Board';
 import { canMove, dateTime, Lead, LeadDetail, money, shortDate, Status, statusLabel, STATUSES } from './model';
 import { Link, navigate } from './router';
 import { TaskTable } from './Tasks';
-import { Empty, ErrorMessage, Loading, StatusBadge, useLoad } from './ui';
+import { Empty, ErrorMessage, LoadMore, Loading, StatusBadge, useLoad, usePages } from './ui';
 
 export const SOURCES = ['meta_ad', 'google_ad', 'instagram', 'facebook', 'whatsapp', 'gmb', 'website', 'organic', 'referral', 'walk_in', 'phone_call', 'qr', 'manual', 'import'];
 
@@ -24,15 +24,12 @@ export function LeadList({ query }: { query: URLSearchParams }) {
     created_to: query.get('created_to') ?? '',
   };
   const key = JSON.stringify(filters);
-  const [extra, setExtra] = useState<{ key: string; items: Lead[]; cursor: string | null }>({ key, items: [], cursor: null });
-  const page = useLoad(() => api.get<Page<Lead>>(`/leads${qs({ ...filters, limit: 25 })}`), [key]);
+  const page = usePages((cursor) => api.get<Page<Lead>>(`/leads${qs({ ...filters, limit: 25, cursor })}`).then((p) => ({ items: p.items, next: p.next_cursor ?? null })), [key]);
   const set = (name: string, value: string) => {
     const next = { ...filters, [name]: value };
     navigate(`/leads${qs(next)}`, true);
   };
-  const more = extra.key === key ? extra : { key, items: [], cursor: null };
-  const items = [...(page.data?.items ?? []), ...more.items];
-  const cursor = more.items.length ? more.cursor : page.data?.next_cursor;
+  const items = page.items;
   return (
     <section aria-labelledby="leads-title">
       <h1 id="leads-title">Leads</h1>
@@ -109,18 +106,7 @@ export function LeadList({ query }: { query: URLSearchParams }) {
           </tbody>
         </table>
       )}
-      {cursor && (
-        <button
-          type="button"
-          class="secondary"
-          onClick={async () => {
-            const next = await api.get<Page<Lead>>(`/leads${qs({ ...filters, limit: 25, cursor })}`);
-            setExtra({ key, items: [...more.items, ...next.items], cursor: next.next_cursor ?? null });
-          }}
-        >
-          Load more
-        </button>
-      )}
+      <LoadMore pages={page} />
     </section>
   );
 }

@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { api, qs } from './api';
 import { dateTime } from './model';
 import { Link } from './router';
-import { Empty, ErrorMessage, Loading, StatusBadge, useLoad } from './ui';
+import { Empty, ErrorMessage, LoadMore, Loading, StatusBadge, usePages } from './ui';
 
 interface Message {
   id: string;
@@ -18,7 +18,11 @@ interface Message {
 
 export function MessagesView() {
   const [status, setStatus] = useState('');
-  const page = useLoad(() => api.get<{ items: Message[] }>(`/messages${qs({ status, limit: 50 })}`), [status]);
+  const page = usePages(
+    (cursor) =>
+      api.get<{ items: Message[]; next_cursor?: string | null }>(`/messages${qs({ status, limit: 50, cursor })}`).then((p) => ({ items: p.items, next: p.next_cursor ?? null })),
+    [status],
+  );
   return (
     <section aria-labelledby="messages-title">
       <h1 id="messages-title">Messages</h1>
@@ -35,8 +39,8 @@ export function MessagesView() {
       </form>
       {page.loading && <Loading what="Loading messages" />}
       <ErrorMessage error={page.error} retry={page.reload} />
-      {!page.loading && !page.error && page.data?.items.length === 0 && <Empty>No texts{status ? ` ${status}` : ''} yet.</Empty>}
-      {(page.data?.items.length ?? 0) > 0 && (
+      {!page.loading && !page.error && page.items.length === 0 && <Empty>No texts{status ? ` ${status}` : ''} yet.</Empty>}
+      {page.items.length > 0 && (
         <table class="table">
           <thead>
             <tr>
@@ -48,7 +52,7 @@ export function MessagesView() {
             </tr>
           </thead>
           <tbody>
-            {page.data?.items.map((m) => (
+            {page.items.map((m) => (
               <tr key={m.id}>
                 <td>{dateTime(m.created_at)}</td>
                 <td>{m.kind.replace(/_/g, ' ')}</td>
@@ -63,6 +67,7 @@ export function MessagesView() {
           </tbody>
         </table>
       )}
+      <LoadMore pages={page} what="older texts" />
     </section>
   );
 }

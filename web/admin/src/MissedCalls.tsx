@@ -4,7 +4,7 @@ import { useState } from 'preact/hooks';
 import { api, qs } from './api';
 import { dateTime, dueIn, MissedCall } from './model';
 import { Link } from './router';
-import { Empty, ErrorMessage, Loading, StatusBadge, useLoad } from './ui';
+import { Empty, ErrorMessage, LoadMore, Loading, StatusBadge, usePages } from './ui';
 
 interface Page {
   missed_calls: MissedCall[];
@@ -19,15 +19,15 @@ const FILTERS: [string, string][] = [
 
 export function MissedCallsView() {
   const [status, setStatus] = useState('open');
-  const page = useLoad(() => api.get<Page>(`/missed-calls${qs({ status, limit: 25 })}`), [status]);
-  const [more, setMore] = useState<{ status: string; items: MissedCall[]; cursor: string | null }>({ status, items: [], cursor: null });
+  const page = usePages(
+    (cursor) => api.get<Page>(`/missed-calls${qs({ status, limit: 25, cursor })}`).then((p) => ({ items: p.missed_calls, next: p.next_cursor ?? null })),
+    [status],
+  );
   const [writing, setWriting] = useState<string | null>(null);
   const [body, setBody] = useState('');
   const [error, setError] = useState<{ id: string; error: unknown } | null>(null);
   const [notice, setNotice] = useState('');
-  const extra = more.status === status ? more : { status, items: [], cursor: null };
-  const items = [...(page.data?.missed_calls ?? []), ...extra.items];
-  const cursor = extra.items.length ? extra.cursor : page.data?.next_cursor;
+  const items = page.items;
 
   const act = async (m: MissedCall, f: () => Promise<unknown>, done: string) => {
     setError(null);
@@ -40,7 +40,6 @@ export function MissedCallsView() {
     } catch (e) {
       setError({ id: m.id, error: e });
     }
-    setMore({ status, items: [], cursor: null });
     page.reload();
   };
   const who = (m: MissedCall) => m.name || m.phone;
@@ -156,22 +155,7 @@ export function MissedCallsView() {
           </tbody>
         </table>
       )}
-      {cursor && (
-        <button
-          type="button"
-          class="secondary more-button"
-          onClick={async () => {
-            try {
-              const next = await api.get<Page>(`/missed-calls${qs({ status, limit: 25, cursor })}`);
-              setMore({ status, items: [...extra.items, ...next.missed_calls], cursor: next.next_cursor ?? null });
-            } catch (e) {
-              setError({ id: '', error: e });
-            }
-          }}
-        >
-          Load more
-        </button>
-      )}
+      <LoadMore pages={page} />
     </section>
   );
 }

@@ -4,7 +4,7 @@ import { useState } from 'preact/hooks';
 import { api, qs } from './api';
 import { dateTime, dueIn, isOverdue, Task } from './model';
 import { Link, navigate } from './router';
-import { Empty, ErrorMessage, Loading, StatusBadge, useLoad } from './ui';
+import { Empty, ErrorMessage, LoadMore, Loading, StatusBadge, usePages } from './ui';
 
 interface Page {
   tasks: Task[];
@@ -75,13 +75,10 @@ export function TasksView({ query }: { query: URLSearchParams }) {
     due: query.get('due') ?? '',
   };
   const key = JSON.stringify(f);
-  const page = useLoad(() => api.get<Page>(`/tasks${qs({ ...f, limit: 50 })}`), [key]);
-  const [more, setMore] = useState<{ key: string; items: Task[]; cursor: string | null }>({ key, items: [], cursor: null });
+  const page = usePages((cursor) => api.get<Page>(`/tasks${qs({ ...f, limit: 50, cursor })}`).then((p) => ({ items: p.tasks, next: p.next_cursor ?? null })), [key]);
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState('');
-  const extra = more.key === key ? more : { key, items: [], cursor: null };
-  const items = [...(page.data?.tasks ?? []), ...extra.items];
-  const cursor = extra.items.length ? extra.cursor : page.data?.next_cursor;
+  const items = page.items;
   const set = (name: string, value: string) => navigate(`/tasks${qs({ ...f, [name]: value })}`, true);
   const overdue = items.filter((t) => isOverdue(t)).length;
 
@@ -131,27 +128,11 @@ export function TasksView({ query }: { query: URLSearchParams }) {
             } catch (e) {
               setError(e);
             }
-            setMore({ key, items: [], cursor: null });
             page.reload();
           }}
         />
       )}
-      {cursor && (
-        <button
-          type="button"
-          class="secondary more-button"
-          onClick={async () => {
-            try {
-              const next = await api.get<Page>(`/tasks${qs({ ...f, limit: 50, cursor })}`);
-              setMore({ key, items: [...extra.items, ...next.tasks], cursor: next.next_cursor ?? null });
-            } catch (e) {
-              setError(e);
-            }
-          }}
-        >
-          Load more
-        </button>
-      )}
+      <LoadMore pages={page} />
     </section>
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boardColumns, canMove, Column, dueIn, isOverdue, Lead, money, moveOnBoard, textsFromTimeline } from './model';
+import { boardColumns, canMove, Column, dueIn, isOverdue, joinDays, Lead, money, moveOnBoard, textsFromTimeline } from './model';
 
 const lead = (id: string, status: Lead['status'], value: number): Lead => ({
   id,
@@ -95,5 +95,23 @@ describe('texts on the timeline', () => {
       ['m2', 'sent', 'Second'],
       ['m1', 'delivered', 'First'],
     ]);
+  });
+});
+
+describe('timeline pages', () => {
+  const day = (date: string, ids: string[], counts: Record<string, number>) => ({
+    date,
+    counts,
+    entries: ids.map((id) => ({ id, type: 'note', at: `${date}T10:00:00Z`, text: id })),
+  });
+  it('joins a day split across two pages into one, its counts added up', () => {
+    const joined = joinDays([day('2026-12-06', ['a'], { note: 1 }), day('2026-12-05', ['b'], { note: 1 })], [day('2026-12-05', ['c'], { note: 1, tag: 0 }), day('2026-12-01', ['d'], { note: 1 })]);
+    expect(joined.map((d) => d.date)).toEqual(['2026-12-06', '2026-12-05', '2026-12-01']);
+    expect(joined[1].entries.map((e) => e.id)).toEqual(['b', 'c']);
+    expect(joined[1].counts).toEqual({ note: 2, tag: 0 });
+  });
+  it('appends pages that start on a new day', () => {
+    expect(joinDays([day('2026-12-06', ['a'], { note: 1 })], [day('2026-12-04', ['b'], { note: 1 })]).length).toBe(2);
+    expect(joinDays([], [day('2026-12-04', ['b'], { note: 1 })]).length).toBe(1);
   });
 });

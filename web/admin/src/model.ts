@@ -156,6 +156,19 @@ export interface TimelineDay {
   entries: TimelineEntry[];
 }
 
+/**
+ * The timeline's next page after the days already shown: a day split across the two pages
+ * becomes one day again (its entries in order, its counts added up).
+ */
+export function joinDays(have: TimelineDay[], page: TimelineDay[]): TimelineDay[] {
+  const last = have[have.length - 1];
+  const first = page[0];
+  if (!last || !first || last.date !== first.date) return [...have, ...page];
+  const counts = { ...last.counts };
+  for (const [k, n] of Object.entries(first.counts)) counts[k] = (counts[k] ?? 0) + n;
+  return [...have.slice(0, -1), { date: last.date, counts, entries: [...last.entries, ...first.entries] }, ...page.slice(1)];
+}
+
 export const TIMELINE_TYPES = ['lead', 'status', 'booking', 'milestone', 'segment', 'stage', 'note', 'tag', 'profile', 'created', 'message', 'call'];
 
 /** A caller the business did not speak to (GET /missed-calls). */

@@ -1,5 +1,5 @@
-// Loading, empty and error states, and a hook that loads data with them.
-import { useCallback, useEffect, useState } from 'preact/hooks';
+// Loading, empty and error states, and hooks that load data (one answer, or a list page by page) with them.
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
 import { ApiError, problemMessage } from './api';
 
@@ -67,6 +67,80 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { data, error, loading, reload, setData };
+}
+
+/** One page of a list and the cursor of the next (null: the last page). */
+export interface PageOf<T> {
+  items: T[];
+  next: string | null;
+}
+
+export interface Pages<T> {
+  items: T[];
+  /** The first page is loading (after a change of `deps` or a reload). */
+  loading: boolean;
+  /** The next page is loading. */
+  loadingMore: boolean;
+  error: unknown;
+  hasMore: boolean;
+  more: () => void;
+  reload: () => void;
+}
+
+/**
+ * A cursor-paged list: the first page now and whenever `deps` change, the next one on
+ * `more()`. An answer for deps that have since changed is dropped.
+ */
+export function usePages<T>(
+  load: (cursor: string | null) => Promise<PageOf<T>>,
+  deps: unknown[],
+  /** How a next page joins the rows so far (default: after them). */
+  join: (have: T[], page: T[]) => T[] = (have, page) => [...have, ...page],
+): Pages<T> {
+  const [state, setState] = useState<{ items: T[]; next: string | null; loading: boolean; loadingMore: boolean; error: unknown }>({
+    items: [],
+    next: null,
+    loading: true,
+    loadingMore: false,
+    error: null,
+  });
+  const [tick, setTick] = useState(0);
+  const generation = useRef(0);
+  const depsKey = JSON.stringify(deps);
+  const shown = useRef(depsKey);
+  useEffect(() => {
+    const mine = ++generation.current;
+    // Another list (other filters): drop the old rows; the same list reloading keeps them.
+    const other = shown.current !== depsKey;
+    shown.current = depsKey;
+    setState((s) => ({ ...s, items: other ? [] : s.items, next: other ? null : s.next, loading: true, error: null }));
+    load(null).then(
+      (p) => mine === generation.current && setState({ items: p.items, next: p.next, loading: false, loadingMore: false, error: null }),
+      (e) => mine === generation.current && setState({ items: [], next: null, loading: false, loadingMore: false, error: e }),
+    );
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [...deps, tick]);
+  const more = () => {
+    if (!state.next || state.loadingMore) return;
+    const mine = generation.current;
+    setState((s) => ({ ...s, loadingMore: true, error: null }));
+    load(state.next).then(
+      (p) => mine === generation.current && setState((s) => ({ ...s, items: join(s.items, p.items), next: p.next, loadingMore: false })),
+      (e) => mine === generation.current && setState((s) => ({ ...s, loadingMore: false, error: e })),
+    );
+  };
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  return { ...state, hasMore: state.next !== null, more, reload };
+}
+
+/** The "Load more" button of a paged list (nothing once the last page is in). */
+export function LoadMore({ pages, what = 'more' }: { pages: Pages<unknown>; what?: string }) {
+  if (!pages.hasMore || pages.loading) return null;
+  return (
+    <button type="button" class="secondary more-button" disabled={pages.loadingMore} onClick={pages.more}>
+      {pages.loadingMore ? 'Loading…' : `Load ${what}`}
+    </button>
+  );
 }
 
 export function StatusBadge({ status }: { status: string }) {
