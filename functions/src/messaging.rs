@@ -169,6 +169,9 @@ pub enum ReviewRequestError {
     NoPhone,
     #[error("a review was requested on {0} (at most one per {days} days)", days = crate::workers::send_sms::REVIEW_REQUEST_EVERY_DAYS)]
     TooSoon(DateTime<Utc>),
+    /// A review request is queued and not yet sent (e.g. waiting for quiet hours to end).
+    #[error("a review request is already waiting to go out at {0}")]
+    Waiting(DateTime<Utc>),
     #[error(transparent)]
     Messaging(#[from] MessagingError),
 }
@@ -193,7 +196,7 @@ pub async fn request_review(
     let phone = customer.phones.first().ok_or(ReviewRequestError::NoPhone)?;
     let id = match booking {
         Some(booking) => format!("review-{}-{booking}", customer.id),
-        None => format!("review-{}-{}", customer.id, ulid::Ulid::new()),
+        None => manual_review_id(ctx, customer).await?,
     };
     Ok(enqueue(
         ctx,
@@ -212,6 +215,30 @@ pub async fn request_review(
         },
     )
     .await?)
+}
+
+/// The id of a review asked for by hand: one per customer between two sent reviews, so that a
+/// second ask while the first still waits (quiet hours) is refused rather than queued twice.
+/// Once that one was refused or skipped (say, the customer opted out), a new ask gets a new id.
+async fn manual_review_id(
+    ctx: &Ctx,
+    customer: &crm_shared::store::customers::Customer,
+) -> Result<String, ReviewRequestError> {
+    let since = customer
+        .review_requested_at
+        .map(|at| at.timestamp_millis().to_string())
+        .unwrap_or_else(|| "first".into());
+    let id = format!("review-{}-manual-{since}", customer.id);
+    let existing = messages::get(ctx.store.as_ref(), &customer.tenant_id, &id)
+        .await
+        .map_err(MessagingError::Store)?;
+    Ok(match existing {
+        None => id,
+        Some(m) if m.status == MessageStatus::Queued => {
+            return Err(ReviewRequestError::Waiting(m.not_before))
+        }
+        Some(_) => format!("{id}-{}", ulid::Ulid::new()),
+    })
 }
 
 impl From<MessagingError> for ApiError {
@@ -234,6 +261,10 @@ impl From<ReviewRequestError> for ApiError {
             ReviewRequestError::TooSoon(at) => ApiError::conflict(
                 e.to_string(),
                 serde_json::json!({"review_requested_at": at}),
+            ),
+            ReviewRequestError::Waiting(at) => ApiError::conflict(
+                e.to_string(),
+                serde_json::json!({"conflict": "review_waiting", "not_before": at}),
             ),
             ReviewRequestError::Messaging(e) => e.into(),
         }

@@ -420,6 +420,71 @@ async fn a_completed_visit_asks_for_one_review_after_the_delay() {
     assert_eq!(later.status, StatusCode::ACCEPTED, "{}", later.text);
 }
 
+/// A review asked for by hand during quiet hours waits for them to end; asking again
+/// meanwhile is refused with when it goes out (not queued twice), and once sent the 90 days
+/// apply.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_review_waiting_for_quiet_hours_is_not_asked_for_twice() {
+    let app = App::start_fixed(true).await;
+    app.drain().await;
+    // Quiet from 11:00 to 20:00 Dublin: the fixed clock's noon is inside.
+    let r = app
+        .call(
+            Method::PATCH,
+            "/settings",
+            Some(&owner(DEMO)),
+            Some(&json!({"quiet_hours": {"start": "11:00", "end": "20:00"}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let phone = e164(&phone());
+    let created = json!({
+        "type": "BookingCreated", "booking_id": format!("BK-{phone}"), "version": 1,
+        "start": "2026-11-20T10:00:00Z", "service": "Facial", "amount": 6000,
+        "currency": "EUR", "customer": {"name": "Nora Quiet", "phone": phone}
+    });
+    let r = demo_hook(&app, "bookings", &created, true).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let customer = r.body["customer_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let path = format!("/customers/{customer}/review-request");
+
+    let first = app.post(&path, &staff(DEMO), &json!({})).await;
+    assert_eq!(first.status, StatusCode::ACCEPTED, "{}", first.text);
+    app.drain().await;
+    let queued = messages_of(&app, &customer).await;
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0]["status"], json!("queued"), "waiting for 20:00");
+
+    let again = app.post(&path, &staff(DEMO), &json!({})).await;
+    again.assert_problem(StatusCode::CONFLICT);
+    assert_eq!(
+        again.body["conflict"],
+        json!("review_waiting"),
+        "{}",
+        again.text
+    );
+    assert_eq!(
+        messages_of(&app, &customer).await.len(),
+        1,
+        "not queued twice"
+    );
+
+    app.advance(chrono::Duration::hours(9));
+    app.drain().await;
+    let sent = messages_of(&app, &customer).await;
+    assert_eq!(sent[0]["status"], json!("sent"), "{sent:?}");
+    let after = app.post(&path, &staff(DEMO), &json!({})).await;
+    after.assert_problem(StatusCode::CONFLICT);
+    assert!(
+        after.body["review_requested_at"].is_string(),
+        "{}",
+        after.text
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delivery_reports_mark_texts_delivered_or_failed_on_the_timeline() {
     let app = App::start_fixed(true).await;

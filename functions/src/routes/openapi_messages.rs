@@ -48,7 +48,7 @@ pub fn operation(function: &str) -> Option<Value> {
             "responses": {
                 "202": ok("Review request queued", "Message"),
                 "404": problem("No such customer in your tenant"),
-                "409": problem("A review was requested within 90 days (`review_requested_at`)"),
+                "409": problem("A review was requested within 90 days (`review_requested_at`), or one is still waiting to go out (`conflict: review_waiting`, `not_before`)"),
                 "422": problem("The customer has no phone"),
                 "503": problem("The queue is unavailable; nothing was sent")
             }

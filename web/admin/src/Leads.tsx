@@ -19,6 +19,7 @@ export function LeadList({ query }: { query: URLSearchParams }) {
     status: query.get('status') ?? '',
     source: query.get('source') ?? '',
     stale: query.get('stale') ?? '',
+    assignee: query.get('assignee') ?? '',
     q: query.get('q') ?? '',
     created_from: query.get('created_from') ?? '',
     created_to: query.get('created_to') ?? '',
@@ -65,6 +66,10 @@ export function LeadList({ query }: { query: URLSearchParams }) {
           </select>
         </label>
         <label>
+          Assignee
+          <input value={filters.assignee} placeholder="e.g. aoife" onChange={(e) => set('assignee', (e.target as HTMLInputElement).value.trim())} />
+        </label>
+        <label>
           From
           <input type="date" value={filters.created_from} onChange={(e) => set('created_from', (e.target as HTMLInputElement).value)} />
         </label>
@@ -84,6 +89,7 @@ export function LeadList({ query }: { query: URLSearchParams }) {
               <th>Status</th>
               <th>Service</th>
               <th>Source</th>
+              <th>Assignee</th>
               <th>Value</th>
               <th>Created</th>
             </tr>
@@ -99,6 +105,7 @@ export function LeadList({ query }: { query: URLSearchParams }) {
                 </td>
                 <td>{l.service ?? '—'}</td>
                 <td>{l.source.replace(/_/g, ' ')}</td>
+                <td>{l.assignee ?? <span class="muted">—</span>}</td>
                 <td>{money(l.expected_value)}</td>
                 <td>{shortDate(l.created_at)}</td>
               </tr>

@@ -35,6 +35,7 @@ describe('problemMessage', () => {
       'This missed call was already handled by owner-1 on 1 Nov 2026; write to the customer from their profile instead.',
     );
     expect(problemMessage({ status: 409, detail: 'already queued (01J)', conflict: 'sms_queued', message_id: '01J' })).toMatch(/already sent/);
+    expect(problemMessage({ status: 409, detail: 'x', conflict: 'review_waiting', not_before: '2026-11-15T12:00:00Z' })).toMatch(/already waiting to go out.*not queued twice/);
   });
 
   it('answers auth, not found and server errors in plain words', () => {

@@ -73,6 +73,8 @@ function conflictMessage(p: Problem | null | undefined): string | null {
     }
     case 'sms_queued':
       return 'A text for this missed call was already sent (one per missed call).';
+    case 'review_waiting':
+      return 'A review request for this customer is already waiting to go out (after quiet hours); it was not queued twice.';
     default:
       return null;
   }
