@@ -156,6 +156,7 @@ async function phonePage({ javaScriptEnabled }) {
 
 let jsLead;
 let noJsLead;
+let gbLead;
 
 test('the landing page stays under 30 KB and never carries the Meta access token', async () => {
   const patch = await apiJson('PATCH', '/settings', { meta: { pixel_id: PIXEL_ID, access_token: ACCESS_TOKEN } });
@@ -219,6 +220,7 @@ test('with JavaScript, a number from another country gets its dialling code', as
   const { lead_id } = await (await answer).json();
   await page.waitForURL('https://booking.example.com/**');
   assert.equal((await apiJson('GET', `/leads/${lead_id}`)).body.phone, '+447911123456');
+  gbLead = lead_id;
   await context.close();
 });
 
@@ -350,6 +352,19 @@ test('a stale edit of a lead is refused, explained and reloaded', async () => {
   await admin.getByRole('alert').filter({ hasText: 'changed this in the meantime' }).waitFor();
   await admin.locator('.badge.s-follow_up').waitFor();
   await admin.screenshot({ path: join(shots, 'lead-stale-edit.png') });
+});
+
+test('a lead is made a customer from its page, and then links to the profile', async () => {
+  await admin.goto(`${base}/admin/leads/${gbLead}`);
+  await admin.getByRole('heading', { name: 'Gwen Abroad' }).waitFor();
+  await admin.getByRole('button', { name: 'Make customer' }).click();
+  await admin.waitForURL(/\/admin\/customers\/[0-9A-Z]{26}$/);
+  await admin.getByRole('heading', { name: 'Gwen Abroad' }).waitFor();
+  const lead = (await apiJson('GET', `/leads/${gbLead}`)).body;
+  assert.ok(admin.url().endsWith(`/customers/${lead.customer_id}`), 'the profile of the customer the lead now links to');
+  await admin.goto(`${base}/admin/leads/${gbLead}`);
+  await admin.getByRole('link', { name: 'Open profile' }).waitFor();
+  assert.equal(await admin.getByRole('button', { name: 'Make customer' }).count(), 0, 'made once');
 });
 
 test('a signed booking makes a customer: tag, note, timeline filter, CSV export', async () => {

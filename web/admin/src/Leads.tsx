@@ -192,9 +192,28 @@ export function LeadView({ id }: { id: string }) {
                   </>
                 )}
               </dl>
-              <button type="button" class="secondary" onClick={() => setEditing(true)}>
-                Edit
-              </button>
+              <div class="actions">
+                <button type="button" class="secondary" onClick={() => setEditing(true)}>
+                  Edit
+                </button>
+                {!l.customer_id && (
+                  <button
+                    type="button"
+                    class="secondary"
+                    onClick={async () => {
+                      try {
+                        setError(null);
+                        const done = await api.post<{ customer: { id: string }; created: boolean }>(`/leads/${l.id}/convert`);
+                        navigate(`/customers/${done.customer.id}`);
+                      } catch (err) {
+                        failed(err);
+                      }
+                    }}
+                  >
+                    Make customer
+                  </button>
+                )}
+              </div>
             </>
           ) : (
             <form
