@@ -387,9 +387,7 @@ fn landing(f: &mut Fields, settings: &mut TenantSettings, v: &Value) {
                 next.rating = match value {
                     Value::Null => None,
                     Value::Number(n) => match n.as_f64() {
-                        Some(r) if (0.0..=5.0).contains(&r) => {
-                            Some(((r * 10.0).round() / 10.0) as f32)
-                        }
+                        Some(r) if (0.0..=5.0).contains(&r) => Some((r * 10.0).round() / 10.0),
                         _ => {
                             g.error(field, "must be a number from 0 to 5, or null");
                             None

@@ -30,7 +30,7 @@ pub struct LandingSettings {
     pub logo_url: Option<String>,
     /// Average review rating out of 5.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rating: Option<f32>,
+    pub rating: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review_count: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

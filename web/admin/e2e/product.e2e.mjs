@@ -547,6 +547,7 @@ test('settings: quiet hours and a template are kept; a bad template is refused n
   await admin.getByLabel(/We reply within/).fill('10');
   await admin.getByRole('button', { name: 'Save' }).click();
   await admin.getByText('Saved.').waitFor();
+  assert.equal(await admin.getByLabel(/^Review rating/).inputValue(), '4.9', 'the saved rating as typed');
   const landing = await (await fetch(`${base}/p/demo/book`)).text();
   assert.ok(landing.includes('<h1>Spring at Demo Day Spa</h1>'), 'the new headline is on the page');
   assert.ok(landing.includes('Rated 4.9 out of 5'));
