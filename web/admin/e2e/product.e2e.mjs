@@ -31,6 +31,8 @@ const PIXEL_ID = '123456789012345';
 const ACCESS_TOKEN = 'EAAB-e2e-never-in-the-page';
 /** The landing page's budget over the wire (issue 6). */
 const MAX_LANDING_BYTES = 30 * 1024;
+/** axe-core, run in the page to find accessibility violations (WCAG 2 A and AA rules). */
+const AXE = readFileSync(join(here, '../node_modules/axe-core/axe.min.js'), 'utf8');
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 
 let server;
@@ -619,6 +621,48 @@ test('a customer profile: send a text and see it under Messages; a review once; 
   await admin.getByRole('button', { name: 'Send text' }).click();
   await admin.getByRole('alert').filter({ hasText: 'This customer opted out of texts' }).waitFor();
   assert.equal(await admin.getByLabel('Send a text').inputValue(), 'One more thing…', 'the text is kept to send another way');
+});
+
+/** The serious and critical WCAG 2 A/AA violations axe finds on `page` as it is now. */
+async function accessibilityViolations(page) {
+  await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    const result = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+  });
+}
+
+test('the landing page and every admin screen pass axe (WCAG 2.1 A and AA, serious and critical)', async () => {
+  const found = {};
+  const { context, page } = await phonePage({ javaScriptEnabled: true });
+  await page.goto(`${base}/p/demo/book`);
+  found.landing = await accessibilityViolations(page);
+  await page.getByRole('button', { name: 'Request a callback' }).click();
+  await page.locator('#name-err', { hasText: 'Please enter your name' }).waitFor();
+  found['landing with errors'] = await accessibilityViolations(page);
+  await context.close();
+  const screens = {
+    board: ['/board', 'Lead board'],
+    leads: ['/leads', 'Leads'],
+    lead: [`/leads/${jsLead}`, 'Jess Script'],
+    customers: ['/customers', 'Customers'],
+    profile: [`/customers/${seanCustomer}`, null],
+    'missed calls': ['/missed-calls', 'Missed calls'],
+    messages: ['/messages', 'Messages'],
+    tasks: ['/tasks', 'Tasks'],
+    analytics: ['/analytics', 'Analytics'],
+    settings: ['/settings', 'Settings'],
+  };
+  for (const [name, [path, heading]] of Object.entries(screens)) {
+    await admin.goto(`${base}/admin${path}`);
+    await (heading ? admin.getByRole('heading', { name: heading, exact: true }) : admin.locator('h1')).first().waitFor();
+    await admin.locator('.state[role=status]').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => {});
+    found[name] = await accessibilityViolations(admin);
+  }
+  const failing = Object.entries(found).filter(([, v]) => v.length > 0);
+  assert.deepEqual(failing, [], JSON.stringify(Object.fromEntries(failing), null, 2));
 });
 
 test('the admin app ran under its Content-Security-Policy without a violation', () => {

@@ -305,7 +305,9 @@ export function CustomerProfile({ id }: { id: string }) {
                 {t}
               </li>
             ))}
-            {c.tags.length + (c.auto_tags?.length ?? 0) === 0 && <Empty>No tags.</Empty>}
+            {c.tags.length + (c.auto_tags?.length ?? 0) === 0 && (
+              <li class="state empty">No tags.</li>
+            )}
           </ul>
           <form
             class="inline"
