@@ -388,9 +388,17 @@ test('a signed booking makes a customer: tag, note, timeline filter, CSV export'
   await admin.getByRole('heading', { name: 'Customers' }).waitFor();
   await admin.getByLabel('Search').pressSequentially('Jess', { delay: 40 });
   await admin.getByRole('link', { name: 'Jess Script' }).waitFor();
+  // The search settles into the URL (so Back finds it).
+  await admin.waitForURL(/\/admin\/customers\?(.*&)?q=Jess$/);
   await admin.screenshot({ path: join(shots, 'customers.png') });
   await admin.getByRole('link', { name: 'Jess Script' }).click();
   await admin.waitForURL(`**/admin/customers/${customerId}`);
+  await admin.getByRole('heading', { name: 'Jess Script' }).waitFor();
+  // Back from the profile finds the search as it was (it lives in the URL).
+  await admin.goBack();
+  await admin.waitForURL(/\/admin\/customers\?(.*&)?q=Jess$/);
+  assert.equal(await admin.getByLabel('Search').inputValue(), 'Jess');
+  await admin.getByRole('link', { name: 'Jess Script' }).click();
   await admin.getByRole('heading', { name: 'Jess Script' }).waitFor();
 
   await admin.getByLabel('New tag').fill('prefers-mornings');

@@ -106,7 +106,7 @@ function SignIn({ config, onSignedIn, notice }: { config: AppConfig; onSignedIn:
           <p class="muted">No identity provider is configured for this app (config.json has no oidc).</p>
           <label>
             Bearer token
-            <input name="token" value={token} onInput={(e) => setPasted((e.target as HTMLInputElement).value)} />
+            <input name="token" type="password" autoComplete="off" value={token} onInput={(e) => setPasted((e.target as HTMLInputElement).value)} />
           </label>
           <button type="submit" class="secondary">
             Use token
@@ -136,7 +136,14 @@ function Callback({ config, onSignedIn }: { config: AppConfig; onSignedIn: () =>
       })
       .catch((err: unknown) => setError(err instanceof Error ? err.message : 'The sign-in was not completed.'));
   }, []);
-  if (error) return <SignIn config={config} onSignedIn={onSignedIn} notice={error} />;
+  if (error) {
+    // Signed in another way from here: leave /callback for the board.
+    const away = () => {
+      navigate('/board', true);
+      onSignedIn();
+    };
+    return <SignIn config={config} onSignedIn={away} notice={error} />;
+  }
   return <Loading what="Signing you in" />;
 }
 
@@ -155,9 +162,10 @@ function Screen({ path }: { path: string }) {
   const [pathname, search] = path.split('?');
   const query = new URLSearchParams(search ?? '');
   const parts = pathname.split('/').filter(Boolean);
-  if (parts[0] === 'leads' && parts[1]) return <LeadView id={parts[1]} />;
+  // Keyed by id: another lead or customer starts from a clean form, never the last one's.
+  if (parts[0] === 'leads' && parts[1]) return <LeadView key={parts[1]} id={parts[1]} />;
   if (parts[0] === 'leads') return <LeadList query={query} />;
-  if (parts[0] === 'customers' && parts[1]) return <CustomerProfile id={parts[1]} />;
+  if (parts[0] === 'customers' && parts[1]) return <CustomerProfile key={parts[1]} id={parts[1]} />;
   if (parts[0] === 'customers') return <CustomerList query={query} />;
   if (parts[0] === 'analytics') return <AnalyticsView />;
   if (parts[0] === 'messages') return <MessagesView />;
@@ -203,6 +211,8 @@ function Shell({ config }: { config: AppConfig }) {
   if (path.startsWith('/callback')) return <Callback config={config} onSignedIn={() => setSignedIn(true)} />;
   if (!signedIn) return <SignIn config={config} onSignedIn={() => setSignedIn(true)} />;
   const top = `/${path.split('?')[0].split('/').filter(Boolean)[0] ?? 'board'}`;
+  const label = NAV.find(([p]) => p === top)?.[1] ?? 'Board';
+  if (document.title !== `${label} · Pipeline CRM`) document.title = `${label} · Pipeline CRM`;
   const signOut = async () => {
     setToken(null);
     const away = config.oidc ? await signOutUrl(config.oidc, `${location.origin}${BASE}/`) : null;

@@ -1,5 +1,5 @@
 // The lead board: a column per status with count and money; drag a card to change its status.
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from './api';
 import { boardColumns, canMove, Column, Lead, money, moveOnBoard, shortDate, Status, statusLabel, STATUSES } from './model';
 import { Link } from './router';
@@ -15,6 +15,13 @@ export function LostReasonDialog(props: { lead: Lead; onDone: (reason: string | 
   const [reason, setReason] = useState('');
   const [touched, setTouched] = useState(false);
   const missing = reason.trim() === '';
+  const box = useRef<HTMLTextAreaElement>(null);
+  // Focus goes into the dialog when it opens and back where it was when it closes.
+  useEffect(() => {
+    const before = document.activeElement as HTMLElement | null;
+    box.current?.focus();
+    return () => before?.focus?.();
+  }, []);
   return (
     <div class="backdrop">
       <form
@@ -22,6 +29,12 @@ export function LostReasonDialog(props: { lead: Lead; onDone: (reason: string | 
         role="dialog"
         aria-modal="true"
         aria-labelledby="lost-title"
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') {
+            e.preventDefault();
+            props.onDone(null);
+          }
+        }}
         onSubmit={(e) => {
           e.preventDefault();
           setTouched(true);
@@ -32,8 +45,8 @@ export function LostReasonDialog(props: { lead: Lead; onDone: (reason: string | 
         <label for="lost-reason">Reason</label>
         <textarea
           id="lost-reason"
+          ref={box}
           value={reason}
-          autoFocus
           maxLength={500}
           aria-invalid={touched && missing}
           aria-describedby="lost-reason-err"
@@ -106,6 +119,8 @@ export function Board() {
         </button>
       </div>
       <ErrorMessage error={error} />
+      {/* A refresh that failed: the columns below are from the last one that worked. */}
+      {board.data && <ErrorMessage error={board.error} retry={board.reload} />}
       <p class="notice" role="status" aria-live="polite">
         {notice}
       </p>
@@ -117,6 +132,7 @@ export function Board() {
               key={col.status}
               class={`column${over === col.status ? (allowed ? ' over' : ' refuse') : ''}`}
               data-status={col.status}
+              role="region"
               aria-label={`${statusLabel(col.status)}: ${col.count} leads, ${money(col.expected_value)}`}
               onDragOver={(e) => {
                 if (!dragging) return;

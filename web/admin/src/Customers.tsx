@@ -41,8 +41,19 @@ export function CustomerList({ query }: { query: URLSearchParams }) {
     at_risk: query.get('at_risk') ?? '',
     source: query.get('source') ?? '',
   };
-  const [q, setQ] = useState(query.get('q') ?? '');
+  const urlQ = query.get('q') ?? '';
+  const [q, setQ] = useState(urlQ);
   const search = useDebounced(q.trim(), 250);
+  // The search lives in the URL (Back, a shared link): typing writes it once it settles, and
+  // a URL changed elsewhere (the nav, Back) is shown in the box.
+  useEffect(() => {
+    if (urlQ.trim() !== search) setQ(urlQ);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [urlQ]);
+  useEffect(() => {
+    if (search !== urlQ.trim()) navigate(`/customers${qs({ ...f, q: search })}`, true);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [search]);
   const searching = search.length >= 2;
   const params = searching ? { q: search, ...pick(f, ['segment', 'tag', 'stage', 'at_risk', 'source']) } : f;
   const key = JSON.stringify(params);
@@ -221,10 +232,16 @@ export function CustomerProfile({ id }: { id: string }) {
     [id, types.join(',')],
     joinDays,
   );
-  const texts = useLoad(
-    () => api.get<{ days: TimelineDay[] }>(`/customers/${id}/timeline${qs({ type: 'message', limit: 100 })}`).then((t) => textsFromTimeline(t.days)),
+  const textPages = usePages(
+    (cursor) =>
+      api
+        .get<{ days: TimelineDay[]; next_cursor?: string | null }>(`/customers/${id}/timeline${qs({ type: 'message', limit: 100, cursor })}`)
+        .then((t) => ({ items: t.days, next: t.next_cursor ?? null })),
     [id],
+    joinDays,
   );
+  const texts = textsFromTimeline(textPages.items);
+  const [busy, setBusy] = useState(false);
   const [tag, setTag] = useState('');
   const [note, setNote] = useState('');
   const [sms, setSms] = useState('');
@@ -236,9 +253,13 @@ export function CustomerProfile({ id }: { id: string }) {
   const refresh = () => {
     detail.reload();
     timeline.reload();
-    texts.reload();
+    textPages.reload();
   };
+  /** Runs one action at a time (a second click while one is on its way does nothing):
+   * true when it succeeded. */
   const act = async (f: () => Promise<unknown>, done = '') => {
+    if (busy) return false;
+    setBusy(true);
     try {
       setError(null);
       setNotice('');
@@ -249,6 +270,8 @@ export function CustomerProfile({ id }: { id: string }) {
     } catch (e) {
       setError(e);
       return false;
+    } finally {
+      setBusy(false);
     }
   };
   const kpi = (label: string, value: string | number) => (
@@ -273,6 +296,8 @@ export function CustomerProfile({ id }: { id: string }) {
         {c.phones.join(', ')} {c.emails.length > 0 && <>· {c.emails.join(', ')}</>} · member since {shortDate(c.member_since)}
       </p>
       <ErrorMessage error={error} />
+      {/* A refresh after an action that failed: the figures below may be out of date. */}
+      <ErrorMessage error={detail.error} retry={detail.reload} />
       <p class="notice" role="status">
         {notice}
       </p>
@@ -314,14 +339,16 @@ export function CustomerProfile({ id }: { id: string }) {
             onSubmit={(e) => {
               e.preventDefault();
               const t = tag.trim();
-              if (t) void act(() => api.post(`/customers/${c.id}/tags/${encodeURIComponent(t)}`)).then(() => setTag(''));
+              if (t) void act(() => api.post(`/customers/${c.id}/tags/${encodeURIComponent(t)}`)).then((ok) => ok && setTag(''));
             }}
           >
             <label class="sr-only" for="new-tag">
               New tag
             </label>
             <input id="new-tag" value={tag} maxLength={40} placeholder="Add a tag" onInput={(e) => setTag((e.target as HTMLInputElement).value)} />
-            <button type="submit">Add tag</button>
+            <button type="submit" disabled={busy}>
+              Add tag
+            </button>
           </form>
           <h2>Add a note</h2>
           <form
@@ -329,14 +356,16 @@ export function CustomerProfile({ id }: { id: string }) {
             onSubmit={(e) => {
               e.preventDefault();
               const n = note.trim();
-              if (n) void act(() => api.post(`/customers/${c.id}/notes`, { body: n })).then(() => setNote(''));
+              if (n) void act(() => api.post(`/customers/${c.id}/notes`, { body: n })).then((ok) => ok && setNote(''));
             }}
           >
             <label class="sr-only" for="new-note">
               New note
             </label>
             <input id="new-note" value={note} placeholder="Write a note" onInput={(e) => setNote((e.target as HTMLInputElement).value)} />
-            <button type="submit">Add note</button>
+            <button type="submit" disabled={busy}>
+              Add note
+            </button>
           </form>
           <h2>Messages</h2>
           <form
@@ -350,20 +379,20 @@ export function CustomerProfile({ id }: { id: string }) {
             <label for="new-sms">Send a text</label>
             <textarea id="new-sms" rows={3} maxLength={1600} value={sms} placeholder={c.phones.length ? `To ${c.phones[0]}` : 'This customer has no phone number'} onInput={(e) => setSms((e.target as HTMLTextAreaElement).value)} />
             <div class="actions">
-              <button type="button" class="secondary" onClick={() => act(() => api.post(`/customers/${c.id}/review-request`), 'Review request queued.')}>
+              <button type="button" class="secondary" disabled={busy} onClick={() => act(() => api.post(`/customers/${c.id}/review-request`), 'Review request queued.')}>
                 Request review
               </button>
-              <button type="submit" disabled={!sms.trim()}>
+              <button type="submit" disabled={!sms.trim() || busy}>
                 Send text
               </button>
             </div>
           </form>
-          {texts.loading && !texts.data && <Loading what="Loading texts" />}
-          <ErrorMessage error={texts.error} retry={texts.reload} />
-          {texts.data?.length === 0 && <Empty>No texts yet.</Empty>}
-          {(texts.data?.length ?? 0) > 0 && (
+          {textPages.loading && texts.length === 0 && <Loading what="Loading texts" />}
+          <ErrorMessage error={textPages.error} retry={textPages.reload} />
+          {!textPages.loading && !textPages.error && texts.length === 0 && <Empty>No texts yet.</Empty>}
+          {texts.length > 0 && (
             <ul class="notes texts" aria-label="Texts">
-              {texts.data?.map((m) => (
+              {texts.map((m) => (
                 <li key={m.message_id}>
                   {m.body}
                   <small>
@@ -374,6 +403,7 @@ export function CustomerProfile({ id }: { id: string }) {
               ))}
             </ul>
           )}
+          <LoadMore pages={textPages} what="older texts" />
           <h2>Bookings</h2>
           {detail.data.bookings.length === 0 ? (
             <Empty>No bookings.</Empty>

@@ -27,20 +27,28 @@ export function MissedCallsView() {
   const [body, setBody] = useState('');
   const [error, setError] = useState<{ id: string; error: unknown } | null>(null);
   const [notice, setNotice] = useState('');
+  const [busy, setBusy] = useState(false);
   const items = page.items;
 
-  const act = async (m: MissedCall, f: () => Promise<unknown>, done: string) => {
+  /** Runs one action on `m` (one at a time); the row changes in place, so the pages read
+   * so far stay; a refused action reloads, since the call changed meanwhile. */
+  const act = async (m: MissedCall, f: () => Promise<MissedCall>, done: string) => {
+    if (busy) return;
+    setBusy(true);
     setError(null);
     setNotice('');
     try {
-      await f();
+      const now = await f();
       setNotice(done);
       setWriting(null);
       setBody('');
+      page.update((rows) => (status === 'open' && now.status !== 'open' ? rows.filter((r) => r.id !== m.id) : rows.map((r) => (r.id === m.id ? now : r))));
     } catch (e) {
       setError({ id: m.id, error: e });
+      page.reload();
+    } finally {
+      setBusy(false);
     }
-    page.reload();
   };
   const who = (m: MissedCall) => m.name || m.phone;
 
@@ -117,7 +125,7 @@ export function MissedCallsView() {
                           Send text
                         </button>
                       )}
-                      <button type="button" aria-label={`Mark ${who(m)} handled`} onClick={() => act(m, () => api.post(`/missed-calls/${m.id}/handled`), `${who(m)} marked handled.`)}>
+                      <button type="button" aria-label={`Mark ${who(m)} handled`} disabled={busy} onClick={() => act(m, () => api.post<MissedCall>(`/missed-calls/${m.id}/handled`), `${who(m)} marked handled.`)}>
                         Mark handled
                       </button>
                     </div>
@@ -128,7 +136,11 @@ export function MissedCallsView() {
                       onSubmit={(e) => {
                         e.preventDefault();
                         const text = body.trim();
-                        void act(m, () => api.post(`/missed-calls/${m.id}/sms`, text ? { body: text } : {}), `Text to ${who(m)} queued.`);
+                        void act(
+                          m,
+                          () => api.post<{ missed_call: MissedCall }>(`/missed-calls/${m.id}/sms`, text ? { body: text } : {}).then((r) => r.missed_call),
+                          `Text to ${who(m)} queued.`,
+                        );
                       }}
                     >
                       <label for={`sms-${m.id}`}>Text to {who(m)}</label>
@@ -144,7 +156,9 @@ export function MissedCallsView() {
                         <button type="button" class="secondary" onClick={() => setWriting(null)}>
                           Cancel
                         </button>
-                        <button type="submit">Send</button>
+                        <button type="submit" disabled={busy}>
+                          Send
+                        </button>
                       </div>
                     </form>
                   )}

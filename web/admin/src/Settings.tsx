@@ -66,21 +66,25 @@ export function SettingsView() {
   if (s.loading && !s.data) return <Loading what="Loading settings" />;
   if (!s.data) return <ErrorMessage error={s.error} retry={s.reload} />;
   return (
-    <SettingsEditor
-      key={`${saves}-${s.data.version}`}
-      settings={s.data}
-      saved={saves > 0 && !stale}
-      stale={stale}
-      onSaved={(d) => {
-        setStale(null);
-        s.setData(d);
-        setSaves((n) => n + 1);
-      }}
-      onStale={(err) => {
-        setStale(err);
-        s.reload();
-      }}
-    />
+    <>
+      {/* The reload after someone else's save failed: what shows may be out of date. */}
+      {s.error && <ErrorMessage error={s.error} retry={s.reload} />}
+      <SettingsEditor
+        key={`${saves}-${s.data.version}`}
+        settings={s.data}
+        saved={saves > 0 && !stale}
+        stale={stale}
+        onSaved={(d) => {
+          setStale(null);
+          s.setData(d);
+          setSaves((n) => n + 1);
+        }}
+        onStale={(err) => {
+          setStale(err);
+          s.reload();
+        }}
+      />
+    </>
   );
 }
 
@@ -146,11 +150,11 @@ function SettingsEditor({
       onSaved(await api.patch<Settings>('/settings', patch, settings.version));
     } catch (err) {
       // Saved by someone else since this form was loaded: say so and show theirs.
-      if (err instanceof ApiError && err.stale) onStale(err);
-      else {
+      setBusy(false);
+      if (err instanceof ApiError && err.stale) {
         setError(err);
-        setBusy(false);
-      }
+        onStale(err);
+      } else setError(err);
     }
   };
 

@@ -123,12 +123,14 @@ export function TasksView({ query }: { query: URLSearchParams }) {
             setError(null);
             setNotice('');
             try {
-              await api.post(`/tasks/${t.id}/complete`);
+              const done = await api.post<Task>(`/tasks/${t.id}/complete`);
               setNotice(`Done: ${t.title}${t.lead_name ? ` (${t.lead_name})` : ''}.`);
+              // In place, so the pages read so far stay: gone from the open list, done elsewhere.
+              page.update((rows) => (f.status === 'open' ? rows.filter((r) => r.id !== t.id) : rows.map((r) => (r.id === t.id ? { ...r, ...done } : r))));
             } catch (e) {
               setError(e);
+              page.reload();
             }
-            page.reload();
           }}
         />
       )}

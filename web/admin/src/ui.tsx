@@ -85,6 +85,8 @@ export interface Pages<T> {
   hasMore: boolean;
   more: () => void;
   reload: () => void;
+  /** Changes the rows shown in place (after an action on one), keeping the pages read. */
+  update: (change: (items: T[]) => T[]) => void;
 }
 
 /**
@@ -130,11 +132,12 @@ export function usePages<T>(
     );
   };
   const reload = useCallback(() => setTick((t) => t + 1), []);
-  return { ...state, hasMore: state.next !== null, more, reload };
+  const update = (change: (items: T[]) => T[]) => setState((s) => ({ ...s, items: change(s.items) }));
+  return { ...state, hasMore: state.next !== null, more, reload, update };
 }
 
 /** The "Load more" button of a paged list (nothing once the last page is in). */
-export function LoadMore({ pages, what = 'more' }: { pages: Pages<unknown>; what?: string }) {
+export function LoadMore({ pages, what = 'more' }: { pages: Pick<Pages<unknown>, 'hasMore' | 'loading' | 'loadingMore' | 'more'>; what?: string }) {
   if (!pages.hasMore || pages.loading) return null;
   return (
     <button type="button" class="secondary more-button" disabled={pages.loadingMore} onClick={pages.more}>
