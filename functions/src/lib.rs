@@ -48,6 +48,7 @@ pub async fn dispatch(function: &str, ctx: &Ctx, request: Request) -> Option<Res
         "sms_inbound" => sms_inbound::handle(ctx, request).await,
         "sms_status" => sms_status::handle(ctx, request).await,
         "get_settings" => get_settings::handle(ctx, request).await,
+        "get_business" => get_business::handle(ctx, request).await,
         "update_settings" => update_settings::handle(ctx, request).await,
         // Calls, missed calls and tasks (issue 5 items 4 and 6).
         "call_webhook" => call_webhook::handle(ctx, request).await,

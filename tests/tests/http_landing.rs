@@ -223,3 +223,25 @@ async fn the_owner_edits_the_landing_page_from_the_settings() {
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
+
+/// Every role reads what the screens show of the business (name, currency, zone) from
+/// `GET /business`, for the tenant in its token only; the rest of the settings stay the
+/// owner's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_role_reads_the_business_but_only_its_own() {
+    let app = App::start(true).await;
+    let r = app.get("/business", &common::staff(DEMO)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["business_name"], json!("Demo Day Spa"));
+    assert_eq!(r.body["currency"], json!("EUR"));
+    assert_eq!(r.body["time_zone"], json!("Europe/Dublin"));
+    assert_eq!(r.body["landing_path"], json!("/p/demo/book"));
+    assert_eq!(r.body["role"], json!("staff"));
+    assert!(
+        r.body.get("webhook_secret_set").is_none(),
+        "not the settings"
+    );
+    app.get("/business", &common::staff("no-such-spa"))
+        .await
+        .assert_problem(StatusCode::NOT_FOUND);
+}

@@ -92,6 +92,9 @@ pub fn operation(function: &str) -> Option<Value> {
                 "503": problem("The message kept changing; the provider may send the report again")
             }
         }),
+        "get_business" => json!({
+            "responses": {"200": ok("The business as every role sees it", "Business")}
+        }),
         "get_settings" => json!({
             "responses": {"200": ok("The settings; secrets only as set or not", "Settings")}
         }),
@@ -188,6 +191,19 @@ pub fn schemas() -> Value {
                 "message_id": {"type": "string"},
                 "status": {"type": "string", "enum": ["queued", "sent", "delivered", "failed", "skipped"]},
                 "changed": {"type": "boolean"}
+            }
+        },
+        "Business": {
+            "type": "object",
+            "required": ["tenant_id", "business_name", "currency", "time_zone", "default_region", "landing_path", "role"],
+            "properties": {
+                "tenant_id": {"type": "string"},
+                "business_name": {"type": "string"},
+                "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+                "time_zone": {"type": "string"},
+                "default_region": {"type": "string"},
+                "landing_path": {"type": "string"},
+                "role": {"type": "string", "enum": ["owner", "admin", "staff"]}
             }
         },
         "Settings": {

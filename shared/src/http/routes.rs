@@ -302,6 +302,14 @@ pub const ROUTES: &[Route] = &[
         Role::Staff,
         "Complete a follow-up task",
     ),
+    // What every screen of the admin app shows of the business (issue 6).
+    admin(
+        "GET",
+        "/business",
+        "get_business",
+        Role::Staff,
+        "The business's name, currency and time zone (for every role)",
+    ),
     // Landing page (issue 6).
     public(
         "GET",

@@ -263,6 +263,7 @@ test('the board: find the new lead, drag it to contacted, mark another lost with
   assert.match(doc.headers()['content-security-policy'] ?? '', /script-src 'self'/, 'the app is served under its CSP');
   await admin.getByRole('button', { name: 'Sign in', exact: true }).click();
   await admin.getByRole('heading', { name: 'Lead board' }).waitFor();
+  await admin.locator('nav .brand', { hasText: 'Demo Day Spa' }).waitFor();
   const column = (s) => admin.locator(`.column[data-status="${s}"]`);
   const card = (id) => admin.locator(`.card[data-lead="${id}"]`);
   await column('new').locator(`[data-lead="${jsLead}"]`).waitFor();
@@ -579,6 +580,18 @@ test('settings: quiet hours and a template are kept; a bad template is refused n
   assert.equal(await followUp.getAttribute('aria-invalid'), 'true');
   await admin.getByRole('alert').filter({ hasText: 'Please check: templates › follow up' }).waitFor();
   assert.equal((await apiJson('GET', '/settings')).body.templates.follow_up.custom, false, 'the bad template was not saved');
+  // The currency: money on every screen follows it.
+  await admin.getByRole('button', { name: 'Undo changes' }).click();
+  await admin.getByLabel(/^Currency/).fill('GBP');
+  await admin.getByRole('button', { name: 'Save' }).click();
+  await admin.getByText('Saved.').waitFor();
+  await admin.getByRole('link', { name: 'Board' }).click();
+  assert.match(await admin.locator('.column[data-status="new"] .col-head').innerText(), /£/);
+  assert.equal((await apiJson('PATCH', '/settings', { currency: 'EUR' })).status, 200);
+  await admin.getByRole('link', { name: 'Settings' }).click();
+  await admin.getByLabel(/^Follow-up/).fill('Hi {firstname}');
+  await admin.getByRole('button', { name: 'Save' }).click();
+  await admin.locator('#f-templates-follow_up-msg', { hasText: 'Unknown variable {firstname}' }).waitFor();
   // The whole form in one picture, with the Save bar at its foot (it sticks to the viewport's).
   const height = await admin.evaluate(() => document.documentElement.scrollHeight);
   await admin.setViewportSize({ width: 1440, height });

@@ -2,6 +2,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { devSignIn, getToken, setApiBase, setToken } from './api';
 import { AppConfig, loadConfig } from './config';
+import { setCurrency } from './model';
+import { api } from './api';
 import { beginSignIn, completeSignIn, isExpired, rememberIdToken, signOutUrl } from './oidc';
 import { AnalyticsView } from './Analytics';
 import { Board } from './Board';
@@ -197,9 +199,28 @@ export function App() {
   return <Shell config={config} />;
 }
 
+/** GET /business: what every screen shows of the business. */
+interface Business {
+  business_name: string;
+  currency: string;
+  role: string;
+}
+
 function Shell({ config }: { config: AppConfig }) {
   const [signedIn, setSignedIn] = useState(() => !!liveToken());
+  const [business, setBusiness] = useState<Business | null>(null);
   const path = usePath();
+  // Money shows in the business's currency once known (screens render again then).
+  useEffect(() => {
+    if (!signedIn) return;
+    api.get<Business>('/business').then(
+      (b) => {
+        setCurrency(b.currency);
+        setBusiness(b);
+      },
+      () => setBusiness(null),
+    );
+  }, [signedIn]);
   useEffect(() => {
     const out = () => {
       setToken(null);
@@ -212,7 +233,8 @@ function Shell({ config }: { config: AppConfig }) {
   if (!signedIn) return <SignIn config={config} onSignedIn={() => setSignedIn(true)} />;
   const top = `/${path.split('?')[0].split('/').filter(Boolean)[0] ?? 'board'}`;
   const label = NAV.find(([p]) => p === top)?.[1] ?? 'Board';
-  if (document.title !== `${label} · Pipeline CRM`) document.title = `${label} · Pipeline CRM`;
+  const title = `${label} · ${business?.business_name ?? 'Pipeline CRM'}`;
+  if (document.title !== title) document.title = title;
   const signOut = async () => {
     setToken(null);
     const away = config.oidc ? await signOutUrl(config.oidc, `${location.origin}${BASE}/`) : null;
@@ -229,7 +251,8 @@ function Shell({ config }: { config: AppConfig }) {
         Skip to content
       </a>
       <nav aria-label="Main">
-        <strong class="brand">Pipeline CRM</strong>
+        <strong class="brand">{business?.business_name ?? 'Pipeline CRM'}</strong>
+        {business && <span class="muted role">Signed in as {business.role}</span>}
         <ul>
           {NAV.map(([p, label]) => (
             <li key={p}>

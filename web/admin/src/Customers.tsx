@@ -201,7 +201,7 @@ interface CustomerDetail {
     points: number;
     tier: string;
   };
-  bookings: { booking_id: string; service?: string; start: string; status: string; paid_amount: number }[];
+  bookings: { booking_id: string; service?: string; start: string; status: string; paid_amount: number; currency?: string | null }[];
   leads: { id: string; name: string; status: string }[];
 }
 
@@ -412,7 +412,7 @@ export function CustomerProfile({ id }: { id: string }) {
               {detail.data.bookings.map((b) => (
                 <li key={b.booking_id}>
                   {b.service ?? 'Booking'} · {dateTime(b.start)} · {b.status}
-                  {b.paid_amount > 0 && <> · {money(b.paid_amount)}</>}
+                  {b.paid_amount > 0 && <> · {money(b.paid_amount, b.currency ?? undefined)}</>}
                 </li>
               ))}
             </ul>

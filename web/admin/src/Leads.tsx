@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError, qs } from './api';
 import { LostReasonDialog, changeStatus } from './Board';
-import { canMove, dateTime, Lead, LeadDetail, money, shortDate, Status, statusLabel, STATUSES } from './model';
+import { canMove, currencySymbol, dateTime, fromMinor, Lead, LeadDetail, money, shortDate, Status, statusLabel, STATUSES, toMinor } from './model';
 import { Link, navigate } from './router';
 import { TaskTable } from './Tasks';
 import { Empty, ErrorMessage, LoadMore, Loading, StatusBadge, useLoad, usePages } from './ui';
@@ -226,7 +226,7 @@ export function LeadView({ id }: { id: string }) {
                   const v = String(data.get(f) ?? '').trim();
                   const old = (l as unknown as Record<string, unknown>)[f];
                   if (f === 'expected_value') {
-                    const cents = v === '' ? null : Math.round(Number(v) * 100);
+                    const cents = v === '' ? null : (toMinor(v) ?? v);
                     if (cents !== (old ?? null)) patch[f] = cents;
                   } else if (v !== String(old ?? '')) patch[f] = v === '' ? null : v;
                 }
@@ -243,7 +243,7 @@ export function LeadView({ id }: { id: string }) {
             >
               {EDITABLE.map((f) => (
                 <label key={f}>
-                  {f === 'expected_value' ? 'Value (€)' : f.charAt(0).toUpperCase() + f.slice(1)}
+                  {f === 'expected_value' ? `Value (${currencySymbol()})` : f.charAt(0).toUpperCase() + f.slice(1)}
                   <input
                     name={f}
                     type={f === 'expected_value' ? 'number' : f === 'email' ? 'email' : 'text'}
@@ -252,7 +252,7 @@ export function LeadView({ id }: { id: string }) {
                       f === 'expected_value'
                         ? l.expected_value == null
                           ? ''
-                          : String(l.expected_value / 100)
+                          : fromMinor(l.expected_value)
                         : String((l as unknown as Record<string, unknown>)[f] ?? '')
                     }
                   />

@@ -19,6 +19,7 @@ import {
   THRESHOLD_LABELS,
 } from './settings';
 import { ErrorMessage, Loading, useLoad } from './ui';
+import { setCurrency } from './model';
 
 /** Fields the form shows a message next to (a 422 naming another goes to the summary). */
 const SHOWN = new Set([
@@ -26,6 +27,8 @@ const SHOWN = new Set([
   'redirect_url',
   'services',
   'time_zone',
+  'currency',
+  'default_region',
   'stale_after_hours',
   'dedupe_window_hours',
   'quiet_hours',
@@ -75,6 +78,7 @@ export function SettingsView() {
         saved={saves > 0 && !stale}
         stale={stale}
         onSaved={(d) => {
+          setCurrency(d.currency);
           setStale(null);
           s.setData(d);
           setSaves((n) => n + 1);
@@ -181,6 +185,8 @@ function SettingsEditor({
               </datalist>
             </>
           ))}
+          {text('currency', 'Currency (ISO code, e.g. EUR)', 'text', { maxLength: 3, autoCapitalize: 'characters' }, 'Money on every screen is shown in it.')}
+          {text('default_region', 'Country of local phone numbers (e.g. IE)', 'text', { maxLength: 2, autoCapitalize: 'characters' })}
           {text('stale_after_hours', 'Hours until an open lead is stale', 'number', { min: 1, max: 720 })}
           {text('dedupe_window_hours', 'Hours a repeat enquiry counts as the same lead', 'number', { min: 1, max: 168 })}
         </fieldset>

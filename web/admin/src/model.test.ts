@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boardColumns, canMove, Column, dueIn, isOverdue, joinDays, Lead, money, moveOnBoard, textsFromTimeline } from './model';
+import { boardColumns, canMove, Column, currencySymbol, dueIn, fromMinor, isOverdue, joinDays, Lead, money, moveOnBoard, setCurrency, textsFromTimeline, toMinor } from './model';
 
 const lead = (id: string, status: Lead['status'], value: number): Lead => ({
   id,
@@ -51,6 +51,23 @@ describe('board grouping', () => {
     expect(money(19500)).toBe('€195');
     expect(money(1999)).toBe('€19.99');
     expect(money(null)).toBe('€0');
+  });
+
+  it("shows money in the business's currency, by its own minor unit", () => {
+    setCurrency('JPY');
+    try {
+      expect(money(1500)).toBe('JP¥1,500');
+      expect(toMinor('1500')).toBe(1500);
+      expect(currencySymbol()).toBe('JP¥');
+    } finally {
+      setCurrency('EUR');
+    }
+    expect(money(1500, 'GBP')).toBe('£15');
+    expect(toMinor('12.50')).toBe(1250);
+    expect(fromMinor(1250)).toBe('12.5');
+    expect(toMinor('12,50')).toBeNull();
+    setCurrency('nonsense');
+    expect(money(100)).toBe('€1');
   });
 });
 

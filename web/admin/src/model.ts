@@ -102,14 +102,57 @@ export function statusLabel(s: string): string {
   );
 }
 
-/** Minor units (cents) as money, e.g. 19500 → "€195". */
-export function money(minor: number | null | undefined, currency = 'EUR'): string {
-  const v = (minor ?? 0) / 100;
-  return new Intl.NumberFormat('en-IE', {
-    style: 'currency',
-    currency,
-    maximumFractionDigits: Number.isInteger(v) ? 0 : 2,
-  }).format(v);
+/** The business's currency (GET /business): money on every screen is in it. */
+let businessCurrency = 'EUR';
+export function setCurrency(code: string): void {
+  if (/^[A-Z]{3}$/.test(code)) businessCurrency = code;
+}
+export function currency(): string {
+  return businessCurrency;
+}
+
+/** Decimal places of `code`'s minor unit: 2 for EUR, 0 for JPY, 3 for KWD. */
+export function minorDigits(code: string = businessCurrency): number {
+  try {
+    return new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ?? 2;
+  } catch {
+    return 2;
+  }
+}
+
+/** An amount typed in major units ("12.50") as minor units (1250), or null when it is not one. */
+export function toMinor(text: string, code: string = businessCurrency): number | null {
+  const t = text.trim();
+  if (!/^\d+(\.\d+)?$/.test(t)) return null;
+  return Math.round(Number(t) * 10 ** minorDigits(code));
+}
+
+/** Minor units as the major-unit number an input shows (1250 → "12.5"). */
+export function fromMinor(minor: number, code: string = businessCurrency): string {
+  return String(minor / 10 ** minorDigits(code));
+}
+
+/** Minor units as money in the business's currency, e.g. 19500 → "€195", 1500 JPY → "JP¥1,500". */
+export function money(minor: number | null | undefined, code: string = businessCurrency): string {
+  const v = (minor ?? 0) / 10 ** minorDigits(code);
+  try {
+    return new Intl.NumberFormat('en-IE', {
+      style: 'currency',
+      currency: code,
+      maximumFractionDigits: Number.isInteger(v) ? 0 : minorDigits(code),
+    }).format(v);
+  } catch {
+    return `${v} ${code}`;
+  }
+}
+
+/** The currency's symbol ("€", "£", "$"), for labels. */
+export function currencySymbol(code: string = businessCurrency): string {
+  try {
+    return new Intl.NumberFormat('en-IE', { style: 'currency', currency: code }).formatToParts(0).find((p) => p.type === 'currency')?.value ?? code;
+  } catch {
+    return code;
+  }
 }
 
 export function shortDate(iso: string | null | undefined): string {

@@ -1,6 +1,7 @@
 // The settings form's pure logic: the API's settings as form values, the form back as the
 // smallest PATCH /settings body (only what changed), and a 422's errors placed by field.
 import type { Problem } from './api';
+import { fromMinor, toMinor } from './model';
 
 export const TEMPLATE_KINDS = ['follow_up', 'missed_call', 'review_request', 'manual', 'milestone'] as const;
 export type TemplateKind = (typeof TEMPLATE_KINDS)[number];
@@ -87,11 +88,11 @@ export const NUMBER_THRESHOLDS = ['vip_visits', 'loyal_visits', 'inactive_after_
 
 export const THRESHOLD_LABELS: Record<string, string> = {
   vip_visits: 'Visits that make a VIP',
-  vip_ltv: 'Lifetime value that earns the vip tag (€)',
+  vip_ltv: 'Lifetime value that earns the vip tag',
   loyal_visits: 'Visits that earn the loyal tag',
   inactive_after_months: 'Months without a booking until inactive',
   dormant_after_days: 'Days without a visit until dormant',
-  points_per_unit: 'Points per € paid',
+  points_per_unit: 'Points per unit of currency paid',
   tier_points: 'Points for silver, gold, platinum',
   spa_keyword: 'Service word that earns spa_lover',
 };
@@ -102,6 +103,8 @@ export interface SettingsForm {
   redirect_url: string;
   services: string;
   time_zone: string;
+  currency: string;
+  default_region: string;
   stale_after_hours: string;
   dedupe_window_hours: string;
   quiet_start: string;
@@ -130,6 +133,8 @@ export function formFromSettings(s: Settings): SettingsForm {
     redirect_url: s.redirect_url,
     services: s.services.join(', '),
     time_zone: s.time_zone,
+    currency: s.currency,
+    default_region: s.default_region,
     stale_after_hours: String(s.stale_after_hours),
     dedupe_window_hours: String(s.dedupe_window_hours),
     quiet_start: s.quiet_hours.start,
@@ -142,7 +147,7 @@ export function formFromSettings(s: Settings): SettingsForm {
     missed_call_sms_after_minutes: s.missed_call_sms_after_minutes != null ? String(s.missed_call_sms_after_minutes) : '5',
     thresholds: {
       ...Object.fromEntries(NUMBER_THRESHOLDS.map((k) => [k, String(t[k])])),
-      vip_ltv: String(t.vip_ltv / 100),
+      vip_ltv: fromMinor(t.vip_ltv, s.currency),
       tier_points: t.tier_points.join(', '),
       spa_keyword: t.spa_keyword,
     },
@@ -178,6 +183,8 @@ export function settingsPatch(s: Settings, f: SettingsForm): Record<string, unkn
   text('business_name', f.business_name);
   text('redirect_url', f.redirect_url);
   text('time_zone', f.time_zone);
+  text('currency', f.currency.toUpperCase());
+  text('default_region', f.default_region.toUpperCase());
   const services = f.services
     .split(',')
     .map((x) => x.trim())
@@ -202,7 +209,7 @@ export function settingsPatch(s: Settings, f: SettingsForm): Record<string, unkn
     if (v !== s.thresholds[k]) thresholds[k] = v;
   }
   const ltv = f.thresholds.vip_ltv?.trim() ?? '';
-  const ltvMinor = /^\d+(\.\d{1,2})?$/.test(ltv) ? Math.round(Number(ltv) * 100) : ltv;
+  const ltvMinor = toMinor(ltv, s.currency) ?? ltv;
   if (ltvMinor !== s.thresholds.vip_ltv) thresholds.vip_ltv = ltvMinor;
   const tiers = (f.thresholds.tier_points ?? '').split(',').map((x) => num(x));
   if (!sameJson(tiers, s.thresholds.tier_points)) thresholds.tier_points = tiers;
