@@ -70,12 +70,17 @@ function ConversionBars({ rows }: { rows: SourceConversion[] }) {
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const monthLabel = (ym: string) => MONTHS[Number(ym.slice(5, 7)) - 1] ?? ym;
+/** `2026-01` → `Jan '26`; the year is shown on the first column and on each January. */
+export const monthLabel = (ym: string, first: boolean) => {
+  const name = MONTHS[Number(ym.slice(5, 7)) - 1];
+  if (!name) return ym;
+  return first || ym.slice(5, 7) === '01' ? `${name} '${ym.slice(2, 4)}` : name;
+};
 
 /** Leads per month as columns, the month's wins as a darker column inside each. */
 export function TrendChart({ trend }: { trend: Analytics['trend'] }) {
   const max = Math.max(1, ...trend.map((t) => t.leads));
-  const w = 36;
+  const w = 42; // room for a label like "Jan '26"
   const h = 140;
   const top = 16;
   const scale = (n: number) => (n / max) * h;
@@ -98,7 +103,7 @@ export function TrendChart({ trend }: { trend: Analytics['trend'] }) {
                 </text>
               )}
               <text class="month" x={x + (w - 12) / 2} y={top + h + 14} text-anchor="middle">
-                {monthLabel(t.month)}
+                {monthLabel(t.month, i === 0)}
               </text>
             </g>
           );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conversionBySource } from './Analytics';
+import { conversionBySource, monthLabel } from './Analytics';
 
 describe('conversion by source', () => {
   it('divides each source’s wins by its leads, most leads first', () => {
@@ -15,5 +15,14 @@ describe('conversion by source', () => {
       { source: 'google_ad', leads: 1, won: 3, rate: 1 },
       { source: 'manual', leads: 0, won: 1, rate: 0 },
     ]);
+  });
+});
+
+describe('trend month labels', () => {
+  it('show the year on the first column and on each January only', () => {
+    expect(monthLabel('2025-11', true)).toBe("Nov '25");
+    expect(monthLabel('2025-12', false)).toBe('Dec');
+    expect(monthLabel('2026-01', false)).toBe("Jan '26");
+    expect(monthLabel('not-a-month', false)).toBe('not-a-month');
   });
 });
