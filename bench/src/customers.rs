@@ -346,6 +346,7 @@ pub async fn sqlite(n: u64) -> Result<SizeReport> {
         dev_sign_in: false,
         oidc: None,
         poll_queues: true,
+        sms_provider_token: None,
         jwt_secret: Some("crm-bench-secret-not-for-production".into()),
     })
     .await

@@ -30,6 +30,9 @@ pub struct Ctx {
     /// Meta's Conversions API; a recorder that sends nothing until `with_capi` chooses
     /// another (the bins choose Meta's Graph API).
     pub capi: Arc<dyn ConversionsApi>,
+    /// The SMS provider's auth token: its callbacks (inbound texts, delivery reports) signed
+    /// with it (`X-Twilio-Signature`) are accepted. None → only our own signature is.
+    pub provider_token: Option<Arc<str>>,
 }
 
 impl Ctx {
@@ -49,6 +52,7 @@ impl Ctx {
             sms: Arc::new(Outbox::new()),
             settings: Arc::default(),
             capi: Arc::new(RecordingCapi::new()),
+            provider_token: None,
         }
     }
 
@@ -59,6 +63,11 @@ impl Ctx {
 
     pub fn with_sms(mut self, sms: Arc<dyn SmsProvider>) -> Self {
         self.sms = sms;
+        self
+    }
+
+    pub fn with_provider_token(mut self, token: &str) -> Self {
+        self.provider_token = Some(Arc::from(token));
         self
     }
 

@@ -55,7 +55,9 @@ pub async fn aws_ctx(warm_up: WarmUp) -> Result<Ctx, Error> {
     .with_queue(Arc::new(aws.queue))
     .with_capi(Arc::new(capi));
     ctx = match config.sms {
-        Some(sms) => ctx.with_sms(Arc::new(TwilioSms::new(sms)?)),
+        Some(sms) => ctx
+            .with_provider_token(&sms.auth_token)
+            .with_sms(Arc::new(TwilioSms::new(sms)?)),
         None => ctx.with_sms(Arc::new(NoProvider)),
     };
     Ok(ctx)

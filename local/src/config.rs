@@ -24,6 +24,9 @@ pub struct LocalConfig {
     /// Whether the queues' consumers poll in the background (always, from the environment;
     /// tests on a fixed clock turn it off and run `workers::drain` themselves).
     pub poll_queues: bool,
+    /// `TWILIO_AUTH_TOKEN`: callbacks signed by Twilio with it (`X-Twilio-Signature`) are
+    /// accepted on the SMS hooks, as in the cloud. Texts still go to the local outbox.
+    pub sms_provider_token: Option<String>,
 }
 
 /// An OpenID Connect provider and the admin app's client at it (a public client: PKCE, no
@@ -133,6 +136,7 @@ impl LocalConfig {
             dev_sign_in,
             oidc,
             poll_queues: true,
+            sms_provider_token: text("TWILIO_AUTH_TOKEN"),
         })
     }
 

@@ -172,6 +172,12 @@ pub fn api_gateway_request(
             forwarded.append(name.clone(), value.clone());
         }
     }
+    // The local server speaks plain HTTP: without this, lambda_http would rebuild the
+    // request's URL as https (what API Gateway terminates), and a signature over the URL as
+    // called (Twilio's) would not match.
+    if !forwarded.contains_key("x-forwarded-proto") {
+        forwarded.insert("x-forwarded-proto", http::HeaderValue::from_static("http"));
+    }
     let now = chrono::Utc::now();
     let route_key = format!("{} {}", route.method, route.path);
     let mut http_description = ApiGatewayV2httpRequestContextHttpDescription::default();

@@ -86,6 +86,9 @@ pub async fn start_with_capi(
     if let Some(capi) = capi {
         ctx = ctx.with_capi(capi);
     }
+    if let Some(token) = &config.sms_provider_token {
+        ctx = ctx.with_provider_token(token);
+    }
     workers::subscribe(&ctx, &bus);
     workers::route_conversions(&ctx, &bus);
     if config.seed {

@@ -431,6 +431,11 @@ def test_texts_go_through_a_queue_with_a_dead_letter_queue(template, resources, 
     env = consumer["Environment"]["Variables"]
     assert {"TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_BASE_URL"} <= set(env)
     assert template["Parameters"]["TwilioAuthToken"].get("NoEcho") is True
+    # Twilio's own callbacks are checked with the same token (X-Twilio-Signature).
+    for hook in ("SmsInboundFunction", "SmsStatusFunction"):
+        hook_env = plain(functions[hook]["Properties"])["Environment"]["Variables"]
+        assert hook_env["TWILIO_AUTH_TOKEN"] == {"Ref": "TwilioAuthToken"}, hook
+        assert hook_env["TWILIO_ACCOUNT_SID"] == {"Ref": "TwilioAccountSid"}, hook
     globals_env = plain(template["Globals"]["Function"]["Environment"]["Variables"])
     assert globals_env["SMS_QUEUE_URL"] == {"Ref": "SmsQueue"}
     assert globals_env["SMS_DLQ_URL"] == {"Ref": "SmsDeadLetterQueue"}

@@ -564,3 +564,134 @@ async fn delivery_reports_mark_texts_delivered_or_failed_on_the_timeline() {
     .await
     .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+/// Posts `params` form-encoded to a demo webhook with Twilio's signature over `signed_url`
+/// (the URL as called, unless a test signs another) and `signed_params`, keyed with `token`.
+async fn twilio_hook(
+    app: &App,
+    hook: &str,
+    params: &[(&str, &str)],
+    signed: (&str, &str, &[(&str, &str)]),
+) -> Resp {
+    let (token, signed_url, signed_params) = signed;
+    let owned = |ps: &[(&str, &str)]| -> Vec<(String, String)> {
+        ps.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    };
+    let header = crm_shared::http::twilio_signature::sign(
+        token.as_bytes(),
+        signed_url,
+        &owned(signed_params),
+    );
+    let body = serde_urlencoded::to_string(owned(params)).unwrap_or_default();
+    send(
+        app.req(Method::POST, &format!("/hooks/demo/{hook}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header(crm_shared::http::twilio_signature::HEADER, header)
+            .body(body),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twilio_signed_callbacks_opt_out_and_report_delivery_as_twilio_sends_them() {
+    let app = App::start_fixed(true).await;
+    app.drain().await;
+    let customer = demo_customer(&app).await;
+    let from = e164(crm_local::seed::DEMO_CUSTOMER_PHONE);
+    let inbound_url = format!("{}/hooks/demo/sms-inbound", app.url);
+    let stop = [
+        ("From", from.as_str()),
+        ("Body", "STOP"),
+        ("To", "+35315550100"),
+    ];
+
+    // Each wrong part is refused before anything changes: the token, the URL (another
+    // tenant's hook), a parameter changed after signing.
+    let other_tenant = format!("{}/hooks/other/sms-inbound", app.url);
+    let tampered = [
+        ("From", from.as_str()),
+        ("Body", "hello"),
+        ("To", "+35315550100"),
+    ];
+    for (label, signed) in [
+        (
+            "wrong token",
+            ("not-the-token", inbound_url.as_str(), &stop[..]),
+        ),
+        (
+            "other URL",
+            (TWILIO_AUTH_TOKEN, other_tenant.as_str(), &stop[..]),
+        ),
+        (
+            "tampered body",
+            (TWILIO_AUTH_TOKEN, inbound_url.as_str(), &tampered[..]),
+        ),
+    ] {
+        let r = twilio_hook(&app, "sms-inbound", &stop, signed).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{label}: {}", r.text);
+    }
+    let path = format!("/customers/{customer}/messages");
+    let still_open = app.post(&path, &staff(DEMO), &json!({"body": "Hi"})).await;
+    assert_eq!(
+        still_open.status,
+        StatusCode::ACCEPTED,
+        "{}",
+        still_open.text
+    );
+    app.drain().await;
+
+    let r = twilio_hook(
+        &app,
+        "sms-inbound",
+        &stop,
+        (TWILIO_AUTH_TOKEN, &inbound_url, &stop),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(
+        r.header("content-type")
+            .is_some_and(|t| t.starts_with("text/xml")),
+        "Twilio gets TwiML: {:?}",
+        r.headers
+    );
+    assert!(r.text.contains("<Response></Response>"), "{}", r.text);
+    let refused = app
+        .post(&path, &staff(DEMO), &json!({"body": "Hello"}))
+        .await;
+    refused.assert_problem(StatusCode::CONFLICT);
+    assert_eq!(refused.body["conflict"], json!("opted_out"));
+
+    // The delivery report of the text sent before the opt-out, as Twilio posts it.
+    let (sid, _) = app
+        .server
+        .outbox
+        .sent()
+        .into_iter()
+        .find(|(_, sms)| sms.body == "Hi")
+        .expect("sent");
+    let status_url = format!("{}/hooks/demo/sms-status", app.url);
+    let report = [
+        ("MessageSid", sid.as_str()),
+        ("MessageStatus", "delivered"),
+        ("AccountSid", "AC0000"),
+    ];
+    let r = twilio_hook(
+        &app,
+        "sms-status",
+        &report,
+        (TWILIO_AUTH_TOKEN, &status_url, &report),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["status"], json!("delivered"));
+    let r = twilio_hook(
+        &app,
+        "sms-status",
+        &report,
+        ("not-the-token", &status_url, &report),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.text);
+}

@@ -56,6 +56,19 @@ pub(crate) fn signed_hook_params() -> Value {
     ])
 }
 
+/// The parameters of the SMS provider's callbacks: those of every signed webhook, or
+/// Twilio's own signature instead (`routes::webhook::verified_provider_tenant`).
+pub(crate) fn provider_hook_params() -> Value {
+    let mut params = signed_hook_params();
+    if let Value::Array(list) = &mut params {
+        list.push(param(
+            "X-Twilio-Signature", "header", json!({"type": "string"}),
+            "Instead of X-Crm-Signature: base64 HMAC-SHA1 of the URL as called followed by each form parameter (sorted by name, name then value), keyed with the SMS provider's auth token",
+        ));
+    }
+    params
+}
+
 fn id_param() -> Value {
     param("id", "path", json!({"type": "string"}), "Lead id (ULID)")
 }

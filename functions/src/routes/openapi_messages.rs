@@ -4,7 +4,7 @@
 use crm_shared::domain::message::{MessageKind, MAX_BODY_CHARS};
 use serde_json::{json, Value};
 
-use super::openapi::{if_match, json_body, ok, param, problem, signed_hook_params};
+use super::openapi::{if_match, json_body, ok, param, problem, provider_hook_params};
 
 fn customer_param() -> Value {
     param(
@@ -54,7 +54,7 @@ pub fn operation(function: &str) -> Option<Value> {
             }
         }),
         "sms_inbound" => json!({
-            "parameters": signed_hook_params(),
+            "parameters": provider_hook_params(),
             "requestBody": {
                 "required": true,
                 "content": {
@@ -63,9 +63,15 @@ pub fn operation(function: &str) -> Option<Value> {
                 }
             },
             "responses": {
-                "200": ok("What the text did", "InboundAnswer"),
+                "200": {
+                    "description": "What the text did; to a Twilio-signed request, an empty TwiML answer",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/InboundAnswer"}},
+                        "text/xml": {"schema": {"type": "string"}}
+                    }
+                },
                 "400": problem("Malformed request"),
-                "401": problem("Missing, bad or expired signature, or no webhook secret configured"),
+                "401": problem("Missing, bad or expired signature, no webhook secret configured, or a Twilio signature without the provider's auth token configured"),
                 "404": problem("Unknown tenant"),
                 "413": problem("Body over 16 KB"),
                 "415": problem("Unsupported content type"),
@@ -73,7 +79,7 @@ pub fn operation(function: &str) -> Option<Value> {
             }
         }),
         "sms_status" => json!({
-            "parameters": signed_hook_params(),
+            "parameters": provider_hook_params(),
             "requestBody": {
                 "required": true,
                 "content": {
@@ -84,7 +90,7 @@ pub fn operation(function: &str) -> Option<Value> {
             "responses": {
                 "200": ok("The message's status after the report", "DeliveryAnswer"),
                 "400": problem("Malformed request"),
-                "401": problem("Missing, bad or expired signature, or no webhook secret configured"),
+                "401": problem("Missing, bad or expired signature, no webhook secret configured, or a Twilio signature without the provider's auth token configured"),
                 "404": problem("Unknown tenant, or no message sent with this provider id"),
                 "413": problem("Body over 16 KB"),
                 "415": problem("Unsupported content type"),

@@ -1,6 +1,7 @@
 //! `POST /hooks/{tenant}/sms-inbound`: a text a customer sent the business, forwarded by the
-//! SMS provider's inbound hook and signed like every webhook. `From` and `Body` (Twilio's
-//! form fields; `from`/`body` in JSON too). STOP and its synonyms opt the number out of
+//! SMS provider's inbound hook, signed like every webhook or with Twilio's own signature
+//! (then answered with empty TwiML, so Twilio sends no reply of its own). `From` and `Body`
+//! (Twilio's form fields; `from`/`body` in JSON too). STOP and its synonyms opt the number out of
 //! every text of this tenant, START opts it back in; any other text goes on the sender's
 //! timeline when the number is a customer's.
 
@@ -15,14 +16,17 @@ use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
 use crate::context::Ctx;
-use crate::routes::webhook::{provider_fields, verified_tenant};
+use crate::routes::webhook::{provider_fields, verified_provider_tenant, Signer};
+
+/// An empty TwiML answer: Twilio expects XML from a messaging webhook; empty means "no reply".
+const EMPTY_TWIML: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Response></Response>"#;
 
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(receive(ctx, &request).await)
 }
 
 async fn receive(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
-    let settings = verified_tenant(ctx, request).await?;
+    let (settings, signer) = verified_provider_tenant(ctx, request).await?;
     let tenant = &settings.tenant_id;
     let (input, _) = object_body(request, true)?;
     let fields = provider_fields(&input, &[("From", "from"), ("Body", "body")]);
@@ -56,6 +60,13 @@ async fn receive(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErro
             "received"
         }
     };
+    if signer == Signer::Twilio {
+        return Response::builder()
+            .status(StatusCode::OK)
+            .header(http::header::CONTENT_TYPE, "text/xml; charset=utf-8")
+            .body(Body::from(EMPTY_TWIML))
+            .map_err(|e| ApiError::Internal(e.to_string()));
+    }
     json(
         StatusCode::OK,
         &json!({"action": action, "customer_id": customer}),

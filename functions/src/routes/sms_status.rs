@@ -1,9 +1,10 @@
 //! `POST /hooks/{tenant}/sms-status`: the SMS provider's delivery report for a text we sent,
-//! signed like every webhook. Twilio's status-callback fields (`MessageSid`,
-//! `MessageStatus`, `ErrorCode`; form-encoded, or JSON): `delivered` marks the message
-//! delivered, `undelivered` and `failed` mark it failed with the carrier's reason; the
-//! provider's intermediate statuses (`queued`, `sending`, `sent`) change nothing. Each change
-//! is on the customer's timeline. A report for a message we did not send is a 404.
+//! signed like every webhook or with Twilio's own signature. Twilio's status-callback fields
+//! (`MessageSid`, `MessageStatus`, `ErrorCode`; form-encoded, or JSON): `delivered` marks
+//! the message delivered, `undelivered` and `failed` mark it failed with the carrier's
+//! reason; the provider's intermediate statuses (`queued`, `sending`, `sent`) change
+//! nothing. Each change is on the customer's timeline. A report for a message we did not
+//! send is a 404.
 
 use crm_shared::domain::message::MessageStatus;
 use crm_shared::domain::validation::Fields;
@@ -16,7 +17,7 @@ use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
 
 use crate::context::Ctx;
-use crate::routes::webhook::{provider_fields, verified_tenant};
+use crate::routes::webhook::{provider_fields, verified_provider_tenant};
 
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(receive(ctx, &request).await)
@@ -32,7 +33,7 @@ pub fn reported(status: &str) -> Option<MessageStatus> {
 }
 
 async fn receive(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
-    let settings = verified_tenant(ctx, request).await?;
+    let (settings, _) = verified_provider_tenant(ctx, request).await?;
     let tenant = &settings.tenant_id;
     let (input, _) = object_body(request, true)?;
     let mut fields = provider_fields(

@@ -1,11 +1,13 @@
 //! What every signed webhook (`/hooks/{tenant}/…`) does first: find the tenant and verify
 //! the signature over the raw body (`crm_shared::http::signature`: header
 //! `X-Crm-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, 5-minute window).
+//! The SMS provider's callbacks may instead carry Twilio's own `X-Twilio-Signature`
+//! (`crm_shared::http::twilio_signature`), checked with the provider's auth token.
 
 use crm_shared::domain::tenant::{is_valid_tenant_id, TenantSettings};
 use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{body_bytes, path_param};
-use crm_shared::http::signature;
+use crm_shared::http::{signature, twilio_signature};
 use lambda_http::Request;
 use serde_json::{Map, Value};
 
@@ -34,6 +36,44 @@ pub async fn verified_tenant(ctx: &Ctx, request: &Request) -> Result<TenantSetti
     )
     .map_err(|e| ApiError::BadSignature(e.to_string()))?;
     Ok(settings)
+}
+
+/// Who signed a provider callback: we answer Twilio in its own dialect (TwiML).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signer {
+    Crm,
+    Twilio,
+}
+
+/// Like [`verified_tenant`], for the SMS provider's callbacks: a request with an
+/// `X-Twilio-Signature` is checked against the provider's auth token, the URL as called
+/// (which names the tenant) and the form parameters; any other request must carry our own
+/// signature. 401 when Twilio's signature is there but no auth token is configured.
+pub async fn verified_provider_tenant(
+    ctx: &Ctx,
+    request: &Request,
+) -> Result<(TenantSettings, Signer), ApiError> {
+    let Some(header) = request.headers().get(twilio_signature::HEADER) else {
+        return Ok((verified_tenant(ctx, request).await?, Signer::Crm));
+    };
+    let tenant = path_param(request, "tenant")?;
+    if !is_valid_tenant_id(&tenant) {
+        return Err(ApiError::NotFound("tenant"));
+    }
+    let settings = ctx.tenant_settings(&tenant).await?;
+    let token = ctx.provider_token.as_deref().ok_or_else(|| {
+        ApiError::BadSignature("the SMS provider's auth token is not configured".into())
+    })?;
+    let params: Vec<(String, String)> = serde_urlencoded::from_bytes(body_bytes(request))
+        .map_err(|_| ApiError::BadSignature("the signed body is not form-encoded".into()))?;
+    twilio_signature::verify(
+        token.as_bytes(),
+        header.to_str().ok(),
+        &request.uri().to_string(),
+        &params,
+    )
+    .map_err(|e| ApiError::BadSignature(e.to_string()))?;
+    Ok((settings, Signer::Twilio))
 }
 
 /// The fields an SMS provider posts, each under either spelling (Twilio's `From`, or

@@ -6,3 +6,4 @@ pub mod request;
 pub mod routes;
 pub mod signature;
 pub mod token;
+pub mod twilio_signature;

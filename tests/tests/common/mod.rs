@@ -22,6 +22,8 @@ pub const DEMO: &str = "demo";
 pub const DEMO_REDIRECT: &str = "https://booking.example.com/demo-day-spa";
 /// The leads the demo seed creates.
 pub const DEMO_LEADS: usize = 12;
+/// The SMS provider's auth token the test server checks `X-Twilio-Signature` with.
+pub const TWILIO_AUTH_TOKEN: &str = "twilio-test-token";
 
 /// A directory under the system temp dir, removed when dropped.
 #[derive(Debug)]
@@ -91,6 +93,7 @@ impl App {
             dev_sign_in: true,
             oidc: None,
             poll_queues: clock.is_none(),
+            sms_provider_token: Some(TWILIO_AUTH_TOKEN.into()),
         };
         let as_clock: Arc<dyn Clock> = match &clock {
             Some(c) => c.clone(),
