@@ -32,6 +32,7 @@ pub async fn dispatch(function: &str, ctx: &Ctx, request: Request) -> Option<Res
         "booking_webhook" => booking_webhook::handle(ctx, request).await,
         "get_customer" => get_customer::handle(ctx, request).await,
         "list_customers" => list_customers::handle(ctx, request).await,
+        "export_customers" => export_customers::handle(ctx, request).await,
         "create_customer" => create_customer::handle(ctx, request).await,
         "update_customer" => update_customer::handle(ctx, request).await,
         "delete_customer" => delete_customer::handle(ctx, request).await,

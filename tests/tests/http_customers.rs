@@ -812,3 +812,170 @@ async fn converting_a_lead_creates_the_customer_or_links_the_existing_one() {
     .await
     .assert_problem(StatusCode::NOT_FOUND);
 }
+
+/// An export's response: its header row, its rows, and the cursor for the rest.
+struct Export {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+    next: Option<String>,
+}
+
+impl Export {
+    fn column(&self, name: &str) -> Vec<String> {
+        let i = self
+            .header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name} in {:?}", self.header));
+        self.rows.iter().map(|r| r[i].clone()).collect()
+    }
+
+    fn row_of(&self, name: &str) -> std::collections::HashMap<String, String> {
+        let names = self.column("name");
+        let at = names
+            .iter()
+            .position(|n| n == name)
+            .unwrap_or_else(|| panic!("{name} not in {names:?}"));
+        self.header
+            .iter()
+            .cloned()
+            .zip(self.rows[at].iter().cloned())
+            .collect()
+    }
+}
+
+async fn export(app: &App, token: &str, query: &str) -> Export {
+    let r = app
+        .get(&format!("/exports/customers.csv?{query}"), token)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{query}: {}", r.text);
+    assert_eq!(
+        r.header("content-type").as_deref(),
+        Some("text/csv; charset=utf-8")
+    );
+    assert!(r
+        .header("content-disposition")
+        .is_some_and(|d| d.starts_with("attachment; filename=\"customers-")));
+    let mut reader = csv::Reader::from_reader(r.text.as_bytes());
+    let header = reader
+        .headers()
+        .map(|h| h.iter().map(str::to_owned).collect())
+        .unwrap_or_else(|e| panic!("header: {e}"));
+    let rows = reader
+        .records()
+        .map(|rec| {
+            rec.map(|rec| rec.iter().map(str::to_owned).collect())
+                .unwrap_or_else(|e| panic!("row: {e}"))
+        })
+        .collect();
+    Export {
+        header,
+        rows,
+        next: r.header("x-next-cursor"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_customer_export_is_the_admins_csv_of_the_list_in_pages_with_safe_cells() {
+    let app = App::start_fixed(false).await;
+    hook_tenant(&app, "spa").await;
+    hook_tenant(&app, "rival").await;
+    let zoe = phone();
+    create(
+        &app,
+        "spa",
+        json!({"name": "Zoe Quinn", "phone": zoe, "email": "zoe@example.ie"}),
+    )
+    .await;
+    visits(&app, "spa", &zoe, "zoe", &[20000, 20050], 0).await;
+    let adam = phone();
+    create(&app, "spa", json!({"name": "Adam Burke", "phone": adam})).await;
+    visits(&app, "spa", &adam, "adam", &[5000], 2).await;
+    let formula = "=HYPERLINK(\"http://evil.example\",\"Click\")";
+    let sneaky = create(&app, "spa", json!({"name": formula, "phone": phone()})).await;
+    let tagged = create(&app, "spa", json!({"name": "Bella Lead", "phone": phone()})).await;
+    let id = tagged["id"].as_str().unwrap_or_default();
+    let r = app
+        .post(
+            &format!("/customers/{id}/tags/vip"),
+            &staff("spa"),
+            &json!({}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    create(
+        &app,
+        "rival",
+        json!({"name": "Rival Customer", "phone": phone()}),
+    )
+    .await;
+
+    let all = export(&app, &owner("spa"), "sort=ltv").await;
+    assert_eq!(all.header, crm_functions::routes::export_customers::COLUMNS);
+    assert_eq!(
+        all.rows.len(),
+        4,
+        "every customer of the tenant, no other's"
+    );
+    assert_eq!(all.column("name")[..2], ["Zoe Quinn", "Adam Burke"]);
+    assert_eq!(all.next, None);
+    let z = all.row_of("Zoe Quinn");
+    assert_eq!(z["lifetime_value"], "400.50", "money in major units, exact");
+    assert_eq!(z["currency"], "EUR");
+    assert_eq!(z["visits"], "2");
+    assert_eq!(z["phone"], e164(&zoe), "E.164, as stored");
+    assert_eq!(z["email"], "zoe@example.ie");
+    assert_eq!(z["segment"], "active");
+    let a = all.row_of("Adam Burke");
+    assert_eq!((a["no_shows"].as_str(), a["visits"].as_str()), ("2", "1"));
+    assert_eq!(all.row_of("Bella Lead")["tags"], "vip");
+    // A name that is a formula is text in a spreadsheet.
+    let names = all.column("name");
+    assert!(names.contains(&format!("'{formula}")), "{names:?}");
+    assert!(!names.contains(&formula.to_owned()));
+    assert!(all
+        .column("id")
+        .contains(&sneaky["id"].as_str().unwrap_or_default().to_owned()));
+
+    // The list's filters and orders.
+    let leads = export(&app, &admin("spa"), "segment=lead&sort=name").await;
+    assert_eq!(leads.column("name").len(), 2, "{:?}", leads.column("name"));
+    let vip = export(&app, &admin("spa"), "tag=vip").await;
+    assert_eq!(vip.column("name"), ["Bella Lead"]);
+
+    // In pages: two, then the rest, each customer once.
+    let first = export(&app, &owner("spa"), "sort=name&limit=2").await;
+    assert_eq!(first.rows.len(), 2);
+    let cursor = first.next.clone().unwrap_or_else(|| panic!("more remain"));
+    let rest = export(
+        &app,
+        &owner("spa"),
+        &format!("sort=name&limit=2&cursor={}", enc(&cursor)),
+    )
+    .await;
+    let mut ids = first.column("id");
+    ids.extend(rest.column("id"));
+    let mut want = all.column("id");
+    want.sort();
+    ids.sort();
+    assert_eq!(ids, want);
+
+    // Owner and admin only; each tenant its own; bad parameters named.
+    app.get("/exports/customers.csv", &staff("spa"))
+        .await
+        .assert_problem(StatusCode::FORBIDDEN);
+    let rival = export(&app, &owner("rival"), "").await;
+    assert_eq!(rival.column("name"), ["Rival Customer"]);
+    app.get(
+        "/exports/customers.csv?sort=height&segment=gold",
+        &owner("spa"),
+    )
+    .await
+    .assert_fields(&["sort", "segment"]);
+    app.get("/exports/customers.csv?limit=5001", &owner("spa"))
+        .await
+        .assert_fields(&["limit"]);
+    app.get("/exports/customers.csv?q=zoe", &owner("spa"))
+        .await
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -9,6 +9,7 @@ use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{
     cursor_param, json, page_limit, path_param, query_param, reject_unknown_params, respond,
 };
+use crm_shared::http::spreadsheet::cell;
 use crm_shared::ports::store::Index;
 use crm_shared::store::customers::{self, TimelineEntry};
 use http::StatusCode;
@@ -83,7 +84,7 @@ fn csv_of(entries: &[TimelineEntry]) -> Result<String, ApiError> {
         w.write_record([
             e.at.to_rfc3339().as_str(),
             e.kind.as_str(),
-            e.text.as_str(),
+            &cell(&e.text),
             e.id.as_str(),
         ])
         .map_err(fail)?;

@@ -43,7 +43,8 @@ fn choice<T: DeserializeOwned>(
     }
 }
 
-fn read_filter(f: &mut Fields, request: &Request) -> ListFilter {
+/// The list's filters (`segment`, `tag`, `stage`, `at_risk`, `source`), each error named.
+pub fn read_filter(f: &mut Fields, request: &Request) -> ListFilter {
     ListFilter {
         segment: choice::<Segment>(
             f,
@@ -69,6 +70,31 @@ fn read_filter(f: &mut Fields, request: &Request) -> ListFilter {
             parsed
         }),
     }
+}
+
+/// `sort` and `order`: the sort key if one was asked for, and whether it runs high to low
+/// (the default, except by name).
+pub fn read_sort(f: &mut Fields, request: &Request) -> (Option<SortKey>, bool) {
+    let sort = query_param(request, "sort").and_then(|s| {
+        let parsed = SortKey::parse(&s);
+        if parsed.is_none() {
+            f.error(
+                "sort",
+                "must be one of ltv, visits, last_visit, points, no_shows, name, created",
+            );
+        }
+        parsed
+    });
+    let descending = match query_param(request, "order").as_deref() {
+        None => sort != Some(SortKey::Name),
+        Some("desc") => true,
+        Some("asc") => false,
+        Some(_) => {
+            f.error("order", "must be asc or desc");
+            true
+        }
+    };
+    (sort, descending)
 }
 
 /// One row of the list: who, how to reach them, and the numbers it sorts by.
@@ -103,25 +129,7 @@ async fn list(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> 
     let mut f = Fields::default();
     let filter = read_filter(&mut f, request);
     let q = query_param(request, "q").filter(|q| !q.trim().is_empty());
-    let sort = query_param(request, "sort").and_then(|s| {
-        let parsed = SortKey::parse(&s);
-        if parsed.is_none() {
-            f.error(
-                "sort",
-                "must be one of ltv, visits, last_visit, points, no_shows, name, created",
-            );
-        }
-        parsed
-    });
-    let descending = match query_param(request, "order").as_deref() {
-        None => sort != Some(SortKey::Name),
-        Some("desc") => true,
-        Some("asc") => false,
-        Some(_) => {
-            f.error("order", "must be asc or desc");
-            true
-        }
-    };
+    let (sort, descending) = read_sort(&mut f, request);
     if let Some(q) = &q {
         if !customers::is_searchable(q) {
             f.error("q", "needs a word of at least two characters");

@@ -14,6 +14,7 @@ pub mod customer_timeline;
 pub mod delete_customer;
 pub mod delete_customer_note;
 pub mod edit_customer_note;
+pub mod export_customers;
 pub mod get_business;
 pub mod get_customer;
 pub mod get_lead;

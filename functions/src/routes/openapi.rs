@@ -192,6 +192,27 @@ fn operation(function: &str) -> Value {
             ],
             "responses": {"200": ok("A page of customers", "CustomerPage"), "422": problem("Invalid parameter, each named")}
         }),
+        "export_customers" => json!({
+            "parameters": [
+                param("sort", "query", json!({"type": "string", "enum": ["ltv", "visits", "last_visit", "points", "no_shows", "name", "created"]}), "Order; default created"),
+                param("order", "query", json!({"type": "string", "enum": ["asc", "desc"]}), "Direction; default desc (asc for name)"),
+                param("segment", "query", json!({"type": "string", "enum": ["lead", "active", "inactive", "vip"]}), "Only this segment"),
+                param("tag", "query", json!({"type": "string", "maxLength": 40}), "Only customers with this manual or automatic tag"),
+                param("stage", "query", json!({"type": "string", "enum": ["discovery", "engagement", "activation", "retention", "advocacy", "churned"]}), "Only this journey stage"),
+                param("at_risk", "query", json!({"type": "string", "enum": ["true", "false"]}), "Only customers at risk (or not)"),
+                param("source", "query", json!({"$ref": "#/components/schemas/Source"}), "Only this first-touch source"),
+                param("limit", "query", json!({"type": "integer", "minimum": 1, "maximum": 5000}), "Rows in this response (default and most 5,000)"),
+                param("cursor", "query", json!({"type": "string"}), "X-Next-Cursor of the previous response")
+            ],
+            "responses": {
+                "200": {
+                    "description": "Customers as CSV (header row first; money in major units; text cells spreadsheet-safe). X-Next-Cursor names the cursor for the rest when more remain",
+                    "headers": {"X-Next-Cursor": {"schema": {"type": "string"}, "description": "Ask again with cursor=this for the next rows"}},
+                    "content": {"text/csv": {"schema": {"type": "string"}}}
+                },
+                "422": problem("Invalid parameter, each named")
+            }
+        }),
         "create_customer" => json!({
             "requestBody": json_body("CustomerInput"),
             "responses": {

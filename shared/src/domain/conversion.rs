@@ -135,6 +135,18 @@ impl Money {
         };
         self.minor as f64 / 10f64.powi(decimals)
     }
+
+    /// The amount as an exact decimal in major units (`1234.50`, `-0.05`; `1500` for JPY):
+    /// what a spreadsheet or an accountant reads.
+    pub fn decimal(&self) -> String {
+        let code = self.currency.to_ascii_uppercase();
+        if ZERO_DECIMAL_CURRENCIES.contains(&code.as_str()) {
+            return self.minor.to_string();
+        }
+        let sign = if self.minor < 0 { "-" } else { "" };
+        let abs = self.minor.unsigned_abs();
+        format!("{sign}{}.{:02}", abs / 100, abs % 100)
+    }
 }
 
 /// ISO 4217 currencies without minor units that a business here may price in.
@@ -428,6 +440,20 @@ mod tests {
             currency: "JPY".into(),
         };
         assert_eq!(yen.major(), 5000.0);
+    }
+
+    #[test]
+    fn decimal_amounts_are_exact_in_major_units() {
+        let money = |minor: i64, currency: &str| Money {
+            minor,
+            currency: currency.into(),
+        };
+        assert_eq!(money(123_450, "EUR").decimal(), "1234.50");
+        assert_eq!(money(5, "eur").decimal(), "0.05");
+        assert_eq!(money(-5, "EUR").decimal(), "-0.05");
+        assert_eq!(money(0, "GBP").decimal(), "0.00");
+        assert_eq!(money(1_500, "JPY").decimal(), "1500");
+        assert_eq!(money(1_500, "jpy").decimal(), "1500");
     }
 
     #[test]

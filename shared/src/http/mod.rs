@@ -5,5 +5,6 @@ pub mod problem;
 pub mod request;
 pub mod routes;
 pub mod signature;
+pub mod spreadsheet;
 pub mod token;
 pub mod twilio_signature;

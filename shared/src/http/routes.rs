@@ -143,6 +143,13 @@ pub const ROUTES: &[Route] = &[
         "List, sort, filter or search customers",
     ),
     admin(
+        "GET",
+        "/exports/customers.csv",
+        "export_customers",
+        Role::Admin,
+        "The customers as CSV, filtered and sorted like the list (owner, admin)",
+    ),
+    admin(
         "POST",
         "/customers",
         "create_customer",
