@@ -422,6 +422,17 @@ test('a signed booking makes a customer: tag, note, timeline filter, CSV export'
   assert.match(csv, /prefers-mornings/);
   assert.match(csv, /Asked for a morning slot/);
   assert.match(download.suggestedFilename(), /jess-script-timeline\.csv/);
+
+  // The customers list exports what its filters select, as one file.
+  await admin.goto(`${base}/admin/customers?tag=prefers-mornings`);
+  await admin.getByRole('link', { name: 'Jess Script' }).waitFor();
+  const [listDownload] = await Promise.all([admin.waitForEvent('download'), admin.getByRole('button', { name: 'Export CSV' }).click()]);
+  assert.equal(listDownload.suggestedFilename(), 'customers.csv');
+  const lines = readFileSync(await listDownload.path(), 'utf8').trimEnd().split('\n');
+  assert.match(lines[0], /^id,name,phone,email,/);
+  assert.equal(lines.length, 2, lines.join('\n'));
+  assert.match(lines[1], new RegExp(`^${customerId},Jess Script,\\+353875550101,`));
+  assert.match(lines[1], /prefers-mornings/);
 });
 
 test('analytics, messages and settings read their API', async () => {

@@ -1,7 +1,7 @@
 // Customers: search as you type, sort by each KPI, filters; and one customer's profile.
 import { useEffect, useState } from 'preact/hooks';
 import { api, apiBase, ApiError, getToken, qs } from './api';
-import { CustomerRow, dateTime, joinDays, money, shortDate, textsFromTimeline, TimelineDay, TIMELINE_TYPES } from './model';
+import { CustomerRow, dateTime, joinCsvPages, joinDays, money, shortDate, textsFromTimeline, TimelineDay, TIMELINE_TYPES } from './model';
 import { Link, navigate } from './router';
 import { SOURCES } from './Leads';
 import { Empty, ErrorMessage, LoadMore, Loading, StatusBadge, useLoad, usePages } from './ui';
@@ -67,6 +67,19 @@ export function CustomerList({ query }: { query: URLSearchParams }) {
     navigate(`/customers${qs({ ...f, q, sort: s, order })}`, true);
   };
   const rows = page.items;
+  const [exporting, setExporting] = useState(false);
+  const [exportError, setExportError] = useState<unknown>(null);
+  const exportAll = async () => {
+    setExporting(true);
+    setExportError(null);
+    try {
+      await exportCustomers(f);
+    } catch (e) {
+      setExportError(e);
+    } finally {
+      setExporting(false);
+    }
+  };
   const header = (s: string, label: string) => (
     <th aria-sort={f.sort === s ? (f.order === 'asc' || (s === 'name' && !f.order) ? 'ascending' : 'descending') : undefined}>
       <button type="button" class="link" disabled={searching} onClick={() => sortBy(s)}>
@@ -76,7 +89,19 @@ export function CustomerList({ query }: { query: URLSearchParams }) {
   );
   return (
     <section aria-labelledby="customers-title">
-      <h1 id="customers-title">Customers</h1>
+      <div class="toolbar">
+        <h1 id="customers-title">Customers</h1>
+        <button
+          type="button"
+          class="secondary"
+          disabled={exporting || searching}
+          title={searching ? 'Exports the filtered list, not a search' : 'Every customer these filters select, in this order (owner, admin)'}
+          onClick={exportAll}
+        >
+          {exporting ? 'Exporting…' : 'Export CSV'}
+        </button>
+      </div>
+      <ErrorMessage error={exportError} />
       <form class="filters" onSubmit={(e) => e.preventDefault()}>
         <label>
           Search
@@ -205,20 +230,43 @@ interface CustomerDetail {
   leads: { id: string; name: string; status: string }[];
 }
 
-/** Downloads the customer's timeline as CSV (the API needs the bearer token, so no plain link). */
-async function exportCsv(id: string, name: string): Promise<void> {
-  const res = await fetch(`${apiBase}/customers/${id}/timeline?format=csv`, {
+/** A CSV response of the API (which needs the bearer token, so no plain link). */
+async function fetchCsv(path: string): Promise<Response> {
+  const res = await fetch(`${apiBase}${path}`, {
     headers: { authorization: `Bearer ${getToken() ?? ''}`, accept: 'text/csv' },
   });
   if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => ({ status: res.status })));
-  const url = URL.createObjectURL(await res.blob());
+  return res;
+}
+
+/** Hands `data` to the browser as a download named `file`. */
+function saveFile(data: Blob, file: string): void {
+  const url = URL.createObjectURL(data);
   const a = document.createElement('a');
   a.href = url;
-  a.download = `${name.replace(/[^\w-]+/g, '-').toLowerCase() || 'customer'}-timeline.csv`;
+  a.download = file;
   document.body.appendChild(a);
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Downloads the customer's timeline as CSV. */
+async function exportCsv(id: string, name: string): Promise<void> {
+  const res = await fetchCsv(`/customers/${id}/timeline?format=csv`);
+  saveFile(await res.blob(), `${name.replace(/[^\w-]+/g, '-').toLowerCase() || 'customer'}-timeline.csv`);
+}
+
+/** Downloads every customer the filters select as one CSV, following the export's pages. */
+async function exportCustomers(filters: Record<string, string>): Promise<void> {
+  const pages: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const res = await fetchCsv(`/exports/customers.csv${qs({ ...filters, cursor })}`);
+    pages.push(await res.text());
+    cursor = res.headers.get('x-next-cursor');
+  } while (cursor);
+  saveFile(new Blob([joinCsvPages(pages)], { type: 'text/csv' }), 'customers.csv');
 }
 
 export function CustomerProfile({ id }: { id: string }) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boardColumns, canMove, Column, currencySymbol, dueIn, fromMinor, isOverdue, joinDays, Lead, money, moveOnBoard, setCurrency, textsFromTimeline, toMinor } from './model';
+import { boardColumns, canMove, Column, currencySymbol, dueIn, fromMinor, isOverdue, joinCsvPages, joinDays, Lead, money, moveOnBoard, setCurrency, textsFromTimeline, toMinor } from './model';
 
 const lead = (id: string, status: Lead['status'], value: number): Lead => ({
   id,
@@ -130,5 +130,17 @@ describe('timeline pages', () => {
   it('appends pages that start on a new day', () => {
     expect(joinDays([day('2026-12-06', ['a'], { note: 1 })], [day('2026-12-04', ['b'], { note: 1 })]).length).toBe(2);
     expect(joinDays([], [day('2026-12-04', ['b'], { note: 1 })]).length).toBe(1);
+  });
+});
+
+describe('joinCsvPages', () => {
+  it('keeps the header once and every row of every page, in order', () => {
+    const pages = ['id,name\n1,Ann\n2,"Bo\nB"\n', 'id,name\n3,Cat\n', 'id,name\n'];
+    expect(joinCsvPages(pages)).toBe('id,name\n1,Ann\n2,"Bo\nB"\n3,Cat\n');
+  });
+  it('is the one page when there is one, and nothing when there is none', () => {
+    expect(joinCsvPages(['id,name\n1,Ann\n'])).toBe('id,name\n1,Ann\n');
+    expect(joinCsvPages(['id,name'])).toBe('id,name\n');
+    expect(joinCsvPages([])).toBe('');
   });
 });

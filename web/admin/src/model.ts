@@ -292,3 +292,17 @@ export function textsFromTimeline(days: TimelineDay[]): SentText[] {
   }
   return [...by.values()].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
 }
+
+/**
+ * One CSV file from the responses of a paged export: the first response's header row once,
+ * then every response's rows (each later response repeats the header; it is dropped).
+ */
+export function joinCsvPages(pages: string[]): string {
+  const body = (text: string) => {
+    const nl = text.indexOf('\n');
+    return nl < 0 ? '' : text.slice(nl + 1);
+  };
+  const [first, ...rest] = pages;
+  if (first === undefined) return '';
+  return [first, ...rest.map(body)].filter((p) => p !== '').map((p) => (p.endsWith('\n') ? p : `${p}\n`)).join('');
+}
