@@ -1,9 +1,9 @@
 //! `POST /hooks/{tenant}/sms-inbound`: a text a customer sent the business, forwarded by the
 //! SMS provider's inbound hook, signed like every webhook or with Twilio's own signature
 //! (then answered with empty TwiML, so Twilio sends no reply of its own). `From` and `Body`
-//! (Twilio's form fields; `from`/`body` in JSON too). STOP and its synonyms opt the number out of
-//! every text of this tenant, START opts it back in; any other text goes on the sender's
-//! timeline when the number is a customer's.
+//! (Twilio's form fields; `from`/`body` in JSON too). STOP and its synonyms opt the number
+//! out of every text of this tenant, START opts it back in; any other text goes on the
+//! sender's timeline when the number is a customer's.
 
 use crm_shared::domain::message::{keyword, Keyword};
 use crm_shared::domain::phone;

@@ -16,11 +16,7 @@ use crate::context::Ctx;
 /// The tenant's settings once the request is proven to come from it: 404 for an unknown
 /// tenant, 401 for a missing, wrong or expired signature or a tenant without a secret.
 pub async fn verified_tenant(ctx: &Ctx, request: &Request) -> Result<TenantSettings, ApiError> {
-    let tenant = path_param(request, "tenant")?;
-    if !is_valid_tenant_id(&tenant) {
-        return Err(ApiError::NotFound("tenant"));
-    }
-    let settings = ctx.tenant_settings(&tenant).await?;
+    let settings = tenant_of(ctx, request).await?;
     let secret = settings.webhook_secret.as_deref().ok_or_else(|| {
         ApiError::BadSignature("webhooks are not configured for this tenant".into())
     })?;
@@ -36,6 +32,15 @@ pub async fn verified_tenant(ctx: &Ctx, request: &Request) -> Result<TenantSetti
     )
     .map_err(|e| ApiError::BadSignature(e.to_string()))?;
     Ok(settings)
+}
+
+/// The settings of the tenant the hook's path names; 404 for one that does not exist.
+async fn tenant_of(ctx: &Ctx, request: &Request) -> Result<TenantSettings, ApiError> {
+    let tenant = path_param(request, "tenant")?;
+    if !is_valid_tenant_id(&tenant) {
+        return Err(ApiError::NotFound("tenant"));
+    }
+    ctx.tenant_settings(&tenant).await
 }
 
 /// Who signed a provider callback: we answer Twilio in its own dialect (TwiML).
@@ -56,11 +61,7 @@ pub async fn verified_provider_tenant(
     let Some(header) = request.headers().get(twilio_signature::HEADER) else {
         return Ok((verified_tenant(ctx, request).await?, Signer::Crm));
     };
-    let tenant = path_param(request, "tenant")?;
-    if !is_valid_tenant_id(&tenant) {
-        return Err(ApiError::NotFound("tenant"));
-    }
-    let settings = ctx.tenant_settings(&tenant).await?;
+    let settings = tenant_of(ctx, request).await?;
     let token = ctx.provider_token.as_deref().ok_or_else(|| {
         ApiError::BadSignature("the SMS provider's auth token is not configured".into())
     })?;
