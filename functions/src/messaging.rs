@@ -141,6 +141,7 @@ pub async fn enqueue(
         created_at: now,
         updated_at: now,
         sent_at: None,
+        claimed_at: None,
         version: 1,
     };
     let message = match messages::create(ctx.store.as_ref(), message).await? {

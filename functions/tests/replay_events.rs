@@ -91,6 +91,7 @@ async fn sample_sent_message(ctx: &Ctx) {
         created_at: now,
         updated_at: now,
         sent_at: None,
+        claimed_at: None,
         version: 1,
     };
     let Created::New(queued) = messages::create(ctx.store.as_ref(), queued)

@@ -37,6 +37,8 @@ const TOKEN: &str = "stub-auth-token";
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Answer {
     Created,
+    /// Created, with this provider id.
+    CreatedAs(&'static str),
     InvalidNumber,
     Unavailable,
     Hang,
@@ -86,6 +88,13 @@ async fn messages_endpoint(
             (
                 StatusCode::CREATED,
                 Json(json!({"sid": format!("SM{}", ulid::Ulid::new()), "status": "queued"})),
+            )
+        }
+        Answer::CreatedAs(sid) => {
+            stub.received.lock().expect("received").push(form);
+            (
+                StatusCode::CREATED,
+                Json(json!({"sid": sid, "status": "queued"})),
             )
         }
         Answer::InvalidNumber => (
@@ -617,4 +626,99 @@ async fn two_tasks_for_one_message_handled_at_once_send_it_once() {
     assert_eq!(w.sent().len(), 1, "one text, whoever won");
     assert!(a.failed.len() + b.failed.len() <= 1, "{a:?} {b:?}");
     assert_eq!(w.status("twice").await.0, MessageStatus::Sent);
+}
+
+#[tokio::test]
+async fn a_delivery_report_that_beats_the_sends_write_is_folded_into_it() {
+    // The provider can call back between accepting a text and our write of its id; the
+    // report is parked under that id (the status hook's 202) and the send records it.
+    let w = world().await;
+    let sid = "SM00000000000000000000000000early";
+    w.answer(Answer::CreatedAs(sid));
+    let store = w.ctx.store.as_ref();
+    let report = messages::ParkedReport {
+        status: MessageStatus::Failed,
+        reason: Some("carrier reported undelivered (error 30003)".into()),
+    };
+    messages::park_report(store, "glow", sid, &report, w.clock.now_utc())
+        .await
+        .expect("park");
+    assert_eq!(
+        messages::parked_report(store, "glow", sid)
+            .await
+            .expect("read"),
+        Some(report.clone())
+    );
+    assert!(messages::by_provider_id(store, "glow", sid)
+        .await
+        .expect("read")
+        .is_none());
+    enqueue(
+        &w.ctx,
+        &w.settings,
+        w.outgoing("early", MessageKind::Manual, Some("Hello")),
+    )
+    .await
+    .expect("enqueue");
+    assert_eq!(w.drain().await, 1);
+    assert_eq!(w.sent().len(), 1, "sent once");
+    assert_eq!(
+        w.status("early").await,
+        (MessageStatus::Failed, report.reason.clone())
+    );
+    let found = messages::by_provider_id(store, "glow", sid)
+        .await
+        .expect("read")
+        .expect("the id names the message now");
+    assert_eq!(found.id, "early");
+    assert!(found.sent_at.is_some());
+    assert_eq!(
+        messages::parked_report(store, "glow", sid)
+            .await
+            .expect("read"),
+        None,
+        "the parked report is used up"
+    );
+    // Once the id names a message, a report is applied to it, never parked.
+    let late = messages::ParkedReport {
+        status: MessageStatus::Delivered,
+        reason: None,
+    };
+    assert!(matches!(
+        messages::park_report(store, "glow", sid, &late, w.clock.now_utc()).await,
+        Err(crm_shared::ports::store::StoreError::ConditionFailed(
+            "provider_known"
+        ))
+    ));
+}
+
+#[tokio::test]
+async fn a_message_another_sender_claimed_is_left_alone_until_the_claim_is_stale() {
+    // A task that reads the message after another's claim (the other is mid-send) must not
+    // send it too; if that sender died unrecorded, the claim lapses and the text goes.
+    let w = world().await;
+    enqueue(
+        &w.ctx,
+        &w.settings,
+        w.outgoing("held", MessageKind::Manual, Some("Hi")),
+    )
+    .await
+    .expect("enqueue");
+    let store = w.ctx.store.as_ref();
+    let before = messages::get(store, "glow", "held")
+        .await
+        .expect("get")
+        .expect("message");
+    let mut claimed = before.clone();
+    claimed.claimed_at = Some(w.clock.now_utc());
+    messages::update(store, &before, claimed, w.clock.now_utc())
+        .await
+        .expect("claim");
+    w.drain().await;
+    assert_eq!(w.sent().len(), 0, "the claim holds");
+    assert_eq!(w.status("held").await.0, MessageStatus::Queued);
+    w.clock.advance(chrono::Duration::seconds(61));
+    w.drain().await;
+    assert_eq!(w.sent().len(), 1, "a stale claim does not");
+    assert_eq!(w.status("held").await.0, MessageStatus::Sent);
 }

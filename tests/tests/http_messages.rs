@@ -544,10 +544,22 @@ async fn delivery_reports_mark_texts_delivered_or_failed_on_the_timeline() {
         timeline.text
     );
 
+    // A final report for an id not recorded yet is kept for the send (202); an intermediate
+    // one is not worth keeping.
+    let r = demo_hook(
+        &app,
+        "sms-status",
+        &report("SM-not-recorded-yet", "delivered"),
+        true,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    assert_eq!(r.body["parked"], json!(true));
+    assert_eq!(r.body["message_id"], Value::Null);
     demo_hook(
         &app,
         "sms-status",
-        &report("SM-never-sent", "delivered"),
+        &report("SM-never-sent", "sending"),
         true,
     )
     .await

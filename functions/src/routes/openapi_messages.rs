@@ -89,9 +89,10 @@ pub fn operation(function: &str) -> Option<Value> {
             },
             "responses": {
                 "200": ok("The message's status after the report", "DeliveryAnswer"),
+                "202": ok("A final report for a provider id not recorded yet: kept (parked) and applied when the send is recorded", "DeliveryAnswer"),
                 "400": problem("Malformed request"),
                 "401": problem("Missing, bad or expired signature, no webhook secret configured, or a Twilio signature without the provider's auth token configured"),
-                "404": problem("Unknown tenant, or no message sent with this provider id"),
+                "404": problem("Unknown tenant, or an intermediate status for a provider id not recorded"),
                 "413": problem("Body over 16 KB"),
                 "415": problem("Unsupported content type"),
                 "422": problem("Invalid fields, each named"),
@@ -194,9 +195,10 @@ pub fn schemas() -> Value {
             "type": "object",
             "required": ["message_id", "status", "changed"],
             "properties": {
-                "message_id": {"type": "string"},
+                "message_id": {"type": ["string", "null"], "description": "null while the report is parked"},
                 "status": {"type": "string", "enum": ["queued", "sent", "delivered", "failed", "skipped"]},
-                "changed": {"type": "boolean"}
+                "changed": {"type": "boolean"},
+                "parked": {"type": "boolean", "description": "true: kept until the send is recorded"}
             }
         },
         "Business": {

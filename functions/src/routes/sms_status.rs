@@ -3,15 +3,17 @@
 //! (`MessageSid`, `MessageStatus`, `ErrorCode`; form-encoded, or JSON): `delivered` marks
 //! the message delivered, `undelivered` and `failed` mark it failed with the carrier's
 //! reason; the provider's intermediate statuses (`queued`, `sending`, `sent`) change
-//! nothing. Each change is on the customer's timeline. A report for a message we did not
-//! send is a 404.
+//! nothing. Each change is on the customer's timeline. A final report for a provider id we
+//! have not recorded yet is kept (202) and applied when the send is recorded: the provider
+//! can call back before our write of its id lands, and does not call again. An intermediate
+//! one for an unknown id is a 404.
 
 use crm_shared::domain::message::MessageStatus;
 use crm_shared::domain::validation::Fields;
 use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{json, object_body, respond};
 use crm_shared::ports::store::StoreError;
-use crm_shared::store::messages;
+use crm_shared::store::messages::{self, ParkedReport};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
@@ -57,10 +59,35 @@ async fn receive(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErro
     let (sid, status) = (sid.unwrap_or_default(), status.unwrap_or_default());
     let store = ctx.store.as_ref();
     let now = ctx.clock.now();
+    let reason = |to: MessageStatus| {
+        (to == MessageStatus::Failed).then(|| match &code {
+            Some(code) => format!("carrier reported {status} (error {code})"),
+            None => format!("carrier reported {status}"),
+        })
+    };
     for _ in 0..4 {
-        let message = messages::by_provider_id(store, tenant, &sid)
-            .await?
-            .ok_or(ApiError::NotFound("message"))?;
+        let Some(message) = messages::by_provider_id(store, tenant, &sid).await? else {
+            // Before the send is recorded (the provider can be that quick): a final report
+            // is kept for it; an intermediate one changes nothing anyway.
+            let Some(to) = reported(&status) else {
+                return Err(ApiError::NotFound("message"));
+            };
+            let report = ParkedReport {
+                status: to,
+                reason: reason(to),
+            };
+            match messages::park_report(store, tenant, &sid, &report, now).await {
+                Ok(()) => {
+                    tracing::info!(tenant = %tenant, provider_id = %sid, status = to.as_str(), "delivery report parked until the send is recorded");
+                    return json(
+                        StatusCode::ACCEPTED,
+                        &json!({"message_id": null, "status": to, "changed": false, "parked": true}),
+                    );
+                }
+                Err(StoreError::ConditionFailed("provider_known")) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        };
         let Some(to) = reported(&status) else {
             return json(
                 StatusCode::OK,
@@ -75,10 +102,7 @@ async fn receive(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErro
         }
         let mut after = message.clone();
         after.status = to;
-        after.reason = (to == MessageStatus::Failed).then(|| match &code {
-            Some(code) => format!("carrier reported {status} (error {code})"),
-            None => format!("carrier reported {status}"),
-        });
+        after.reason = reason(to);
         match messages::update(store, &message, after, now).await {
             Ok(m) => {
                 tracing::info!(tenant = %tenant, message_id = %m.id, status = to.as_str(), "delivery report");

@@ -31,6 +31,12 @@ use crate::messaging::{schedule, SmsTask};
 /// At most one review request per customer in this many days.
 pub const REVIEW_REQUEST_EVERY_DAYS: i64 = 90;
 
+/// How long a sender's claim on a message holds: longer than one sending run (the function's
+/// 30-second timeout), so a task that reads the message mid-send leaves it; short enough
+/// that a task retried after a run that died unrecorded finds it stale (the cloud retries
+/// after the queue's 180-second visibility). A transient failure releases it at once.
+const CLAIM_FOR_SECS: i64 = 60;
+
 /// One batch: every message settled, the failures reported for redelivery.
 pub async fn consume(ctx: &Ctx, batch: Vec<Received>) -> BatchOutcome {
     let mut outcome = BatchOutcome::default();
@@ -109,6 +115,8 @@ async fn finish(
     if status == MessageStatus::Sent {
         after.provider_id = provider_id;
         after.sent_at = Some(now);
+        // A delivery report may have beaten this write: it is folded in.
+        return messages::record_sent(ctx.store.as_ref(), before, after, now).await;
     }
     messages::update(ctx.store.as_ref(), before, after, now).await
 }
@@ -153,9 +161,19 @@ async fn deliver(ctx: &Ctx, task: &SmsTask, receive_count: u32) -> Result<Dispos
         finish(ctx, &message, MessageStatus::Skipped, Some(reason), None).await?;
         return Ok(Disposition::Done);
     }
-    // Claim it (a version-guarded write): of two tasks for one message handled at once —
-    // queued twice, or redelivered while the first is still running — only one sends.
-    let message = match messages::update(store, &message, message.clone(), now).await {
+    // Claim it (a version-guarded write that stamps the claim): of two tasks for one message
+    // handled at once — queued twice, or redelivered while the first is still running — only
+    // one sends. A task that reads the message after another's claim leaves it while the
+    // claim is fresh, and finds it sent when it comes back.
+    if message
+        .claimed_at
+        .is_some_and(|at| now < at + chrono::Duration::seconds(CLAIM_FOR_SECS))
+    {
+        return Ok(Disposition::Retry("another sender has this message".into()));
+    }
+    let mut claim = message.clone();
+    claim.claimed_at = Some(now);
+    let message = match messages::update(store, &message, claim, now).await {
         Ok(claimed) => claimed,
         Err(StoreError::ConditionFailed("message_version")) => {
             return Ok(Disposition::Retry("another sender has this message".into()))
@@ -200,6 +218,11 @@ async fn deliver(ctx: &Ctx, task: &SmsTask, receive_count: u32) -> Result<Dispos
             if receive_count >= MAX_RECEIVES {
                 let last = format!("gave up after {MAX_RECEIVES} attempts: {reason}");
                 finish(ctx, &message, MessageStatus::Failed, Some(last), None).await?;
+            } else {
+                // The retry may come sooner than the claim expires: let it send.
+                let mut released = message.clone();
+                released.claimed_at = None;
+                messages::update(store, &message, released, now).await?;
             }
             Ok(Disposition::Retry(reason))
         }

@@ -54,6 +54,10 @@ pub struct Message {
     pub updated_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_at: Option<DateTime<Utc>>,
+    /// When a sender claimed it to send: another sender leaves it alone while the claim is
+    /// fresh (`send_sms`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claimed_at: Option<DateTime<Utc>>,
     pub version: u64,
 }
 
@@ -156,8 +160,18 @@ pub async fn get(store: &dyn Store, tenant: &str, id: &str) -> Result<Option<Mes
 pub async fn update(
     store: &dyn Store,
     before: &Message,
+    after: Message,
+    now: DateTime<Utc>,
+) -> Result<Message, StoreError> {
+    write(store, before, after, now, None).await
+}
+
+async fn write(
+    store: &dyn Store,
+    before: &Message,
     mut after: Message,
     now: DateTime<Utc>,
+    parked: Option<&ParkedReport>,
 ) -> Result<Message, StoreError> {
     after.version = before.version + 1;
     after.updated_at = now;
@@ -168,20 +182,112 @@ pub async fn update(
     if after.status != before.status {
         writes.extend(entry(&after, now)?);
     }
-    // The provider's id, once known, finds the message again for its delivery reports.
+    // The provider's id, once known, finds the message again for its delivery reports. It
+    // replaces only what was read: nothing, or the report parked before it (see `record_sent`).
     if let (Some(pid), None) = (&after.provider_id, &before.provider_id) {
         let key = provider_key(&after.tenant_id, pid);
         let mut item = Item::new();
         item.insert(PK.into(), key.pk.clone().into());
         item.insert(SK.into(), key.sk.clone().into());
         item.insert("message_id".into(), after.id.clone().into());
-        writes.push(Write::put(item));
+        let read = match parked {
+            None => Cond::NotExists,
+            Some(r) => Cond::Eq("report_status".into(), r.status.as_str().into()),
+        };
+        writes.push(Write::put(item).with_check(Check::new("provider_report", read)));
         if let Some(customer) = &after.customer_id {
             writes.push(owned_pointer(&after.tenant_id, customer, &key));
         }
     }
     store.transact(writes).await?;
     Ok(after)
+}
+
+/// A delivery report that came before the send was recorded (the provider can call back
+/// within the moment between accepting a text and our write of its id). Kept under the
+/// provider's id until the send is recorded, for a week at most.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParkedReport {
+    pub status: MessageStatus,
+    pub reason: Option<String>,
+}
+
+/// How long a parked report waits for its send (then the table's TTL removes it).
+const PARKED_FOR_SECS: i64 = 7 * 24 * 3600;
+
+/// The report parked under `provider_id`, if one is (not when the id already names a message).
+pub async fn parked_report(
+    store: &dyn Store,
+    tenant: &str,
+    provider_id: &str,
+) -> Result<Option<ParkedReport>, StoreError> {
+    let Some(item) = store.get(&provider_key(tenant, provider_id)).await? else {
+        return Ok(None);
+    };
+    let status = item
+        .get("report_status")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|s| serde_json::from_value(json!(s)).ok());
+    Ok(status.map(|status| ParkedReport {
+        status,
+        reason: item
+            .get("report_reason")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned),
+    }))
+}
+
+/// Keeps a report for a provider id no message has yet. `ConditionFailed("provider_known")`
+/// when the id names a message by now: apply the report to it instead.
+pub async fn park_report(
+    store: &dyn Store,
+    tenant: &str,
+    provider_id: &str,
+    report: &ParkedReport,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let key = provider_key(tenant, provider_id);
+    let mut item = Item::new();
+    item.insert(PK.into(), key.pk.clone().into());
+    item.insert(SK.into(), key.sk.clone().into());
+    item.insert("report_status".into(), report.status.as_str().into());
+    if let Some(reason) = &report.reason {
+        item.insert("report_reason".into(), reason.clone().into());
+    }
+    item.insert(
+        "expires_at".into(),
+        (now.timestamp() + PARKED_FOR_SECS).into(),
+    );
+    let check = Check::new("provider_known", Cond::AttrNotExists("message_id".into()));
+    store
+        .transact(vec![Write::put(item).with_check(check)])
+        .await
+}
+
+/// Records that `before` was sent under `after.provider_id`, with any report parked for that
+/// id folded in (a text already delivered, or failed, is recorded as such).
+pub async fn record_sent(
+    store: &dyn Store,
+    before: &Message,
+    after: Message,
+    now: DateTime<Utc>,
+) -> Result<Message, StoreError> {
+    let Some(pid) = after.provider_id.clone() else {
+        return update(store, before, after, now).await;
+    };
+    for _ in 0..3 {
+        let parked = parked_report(store, &after.tenant_id, &pid).await?;
+        let mut recorded = after.clone();
+        if let Some(r) = &parked {
+            recorded.status = r.status;
+            recorded.reason = r.reason.clone();
+        }
+        match write(store, before, recorded, now, parked.as_ref()).await {
+            Err(StoreError::ConditionFailed("provider_report")) => continue,
+            other => return other,
+        }
+    }
+    Err(StoreError::ConditionFailed("provider_report"))
 }
 
 /// Where a provider's message id names ours.
