@@ -9,7 +9,7 @@ use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{
     cursor_param, json, page_limit, path_param, query_param, reject_unknown_params, respond,
 };
-use crm_shared::http::spreadsheet::cell;
+use crm_shared::http::spreadsheet::{cell, csv_text};
 use crm_shared::ports::store::Index;
 use crm_shared::store::customers::{self, TimelineEntry};
 use http::StatusCode;
@@ -77,22 +77,15 @@ fn by_day(entries: &[TimelineEntry]) -> Vec<Value> {
 }
 
 fn csv_of(entries: &[TimelineEntry]) -> Result<String, ApiError> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| ApiError::Internal(e.to_string());
-    w.write_record(["at", "type", "text", "id"]).map_err(fail)?;
-    for e in entries {
-        w.write_record([
-            e.at.to_rfc3339().as_str(),
-            e.kind.as_str(),
-            &cell(&e.text),
-            e.id.as_str(),
-        ])
-        .map_err(fail)?;
-    }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    String::from_utf8(bytes).map_err(|e| ApiError::Internal(e.to_string()))
+    let records = entries.iter().map(|e| {
+        [
+            e.at.to_rfc3339(),
+            e.kind.clone(),
+            cell(&e.text).into_owned(),
+            e.id.clone(),
+        ]
+    });
+    csv_text(&["at", "type", "text", "id"], records).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 async fn timeline(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {

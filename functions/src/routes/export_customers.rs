@@ -10,7 +10,7 @@ use crm_shared::domain::validation::Fields;
 use crm_shared::http::auth::{authorize, Role};
 use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{cursor_param, page_limit, reject_unknown_params, respond};
-use crm_shared::http::spreadsheet::cell;
+use crm_shared::http::spreadsheet::{cell, csv_text};
 use crm_shared::store::customers::{self, Customer, SortKey};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -117,16 +117,8 @@ fn record(c: &Customer, currency: &str) -> Vec<String> {
 }
 
 fn csv_of(rows: &[Customer], currency: &str) -> Result<String, ApiError> {
-    let fail = |e: csv::Error| ApiError::Internal(e.to_string());
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(COLUMNS).map_err(fail)?;
-    for c in rows {
-        w.write_record(record(c, currency)).map_err(fail)?;
-    }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    String::from_utf8(bytes).map_err(|e| ApiError::Internal(e.to_string()))
+    csv_text(COLUMNS, rows.iter().map(|c| record(c, currency)))
+        .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 async fn export(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {

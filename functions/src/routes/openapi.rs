@@ -69,6 +69,56 @@ pub(crate) fn provider_hook_params() -> Value {
     params
 }
 
+/// The customer list's parameters (`GET /customers`, its CSV export): an optional search,
+/// the sort and filters, then the paging ones.
+fn customer_list_params(search: Option<Value>, sort_note: &str, paging: [Value; 2]) -> Value {
+    let filters = [
+        param(
+            "sort",
+            "query",
+            json!({"type": "string", "enum": ["ltv", "visits", "last_visit", "points", "no_shows", "name", "created"]}),
+            sort_note,
+        ),
+        param(
+            "order",
+            "query",
+            json!({"type": "string", "enum": ["asc", "desc"]}),
+            "Direction; default desc (asc for name)",
+        ),
+        param(
+            "segment",
+            "query",
+            json!({"type": "string", "enum": ["lead", "active", "inactive", "vip"]}),
+            "Only this segment",
+        ),
+        param(
+            "tag",
+            "query",
+            json!({"type": "string", "maxLength": 40}),
+            "Only customers with this manual or automatic tag",
+        ),
+        param(
+            "stage",
+            "query",
+            json!({"type": "string", "enum": ["discovery", "engagement", "activation", "retention", "advocacy", "churned"]}),
+            "Only this journey stage",
+        ),
+        param(
+            "at_risk",
+            "query",
+            json!({"type": "string", "enum": ["true", "false"]}),
+            "Only customers at risk (or not)",
+        ),
+        param(
+            "source",
+            "query",
+            json!({"$ref": "#/components/schemas/Source"}),
+            "Only this first-touch source",
+        ),
+    ];
+    Value::Array(search.into_iter().chain(filters).chain(paging).collect())
+}
+
 fn id_param() -> Value {
     param("id", "path", json!({"type": "string"}), "Lead id (ULID)")
 }
@@ -178,32 +228,25 @@ fn operation(function: &str) -> Value {
             "responses": {"200": ok("The customer with KPIs, spending, bookings and leads", "CustomerDetail"), "404": problem("No such customer in your tenant")}
         }),
         "list_customers" => json!({
-            "parameters": [
-                param("q", "query", json!({"type": "string", "maxLength": 100}), "Start of a name word, an email, or phone digits (the last four too); 2+ characters"),
-                param("sort", "query", json!({"type": "string", "enum": ["ltv", "visits", "last_visit", "points", "no_shows", "name", "created"]}), "Order (not with q); default created"),
-                param("order", "query", json!({"type": "string", "enum": ["asc", "desc"]}), "Direction; default desc (asc for name)"),
-                param("segment", "query", json!({"type": "string", "enum": ["lead", "active", "inactive", "vip"]}), "Only this segment"),
-                param("tag", "query", json!({"type": "string", "maxLength": 40}), "Only customers with this manual or automatic tag"),
-                param("stage", "query", json!({"type": "string", "enum": ["discovery", "engagement", "activation", "retention", "advocacy", "churned"]}), "Only this journey stage"),
-                param("at_risk", "query", json!({"type": "string", "enum": ["true", "false"]}), "Only customers at risk (or not)"),
-                param("source", "query", json!({"$ref": "#/components/schemas/Source"}), "Only this first-touch source"),
-                param("limit", "query", json!({"type": "integer", "minimum": 1, "maximum": 100}), "Page size (default 25)"),
-                param("cursor", "query", json!({"type": "string"}), "next_cursor of the previous page")
-            ],
+            "parameters": customer_list_params(
+                Some(param("q", "query", json!({"type": "string", "maxLength": 100}), "Start of a name word, an email, or phone digits (the last four too); 2+ characters")),
+                "Order (not with q); default created",
+                [
+                    param("limit", "query", json!({"type": "integer", "minimum": 1, "maximum": 100}), "Page size (default 25)"),
+                    param("cursor", "query", json!({"type": "string"}), "next_cursor of the previous page"),
+                ],
+            ),
             "responses": {"200": ok("A page of customers", "CustomerPage"), "422": problem("Invalid parameter, each named")}
         }),
         "export_customers" => json!({
-            "parameters": [
-                param("sort", "query", json!({"type": "string", "enum": ["ltv", "visits", "last_visit", "points", "no_shows", "name", "created"]}), "Order; default created"),
-                param("order", "query", json!({"type": "string", "enum": ["asc", "desc"]}), "Direction; default desc (asc for name)"),
-                param("segment", "query", json!({"type": "string", "enum": ["lead", "active", "inactive", "vip"]}), "Only this segment"),
-                param("tag", "query", json!({"type": "string", "maxLength": 40}), "Only customers with this manual or automatic tag"),
-                param("stage", "query", json!({"type": "string", "enum": ["discovery", "engagement", "activation", "retention", "advocacy", "churned"]}), "Only this journey stage"),
-                param("at_risk", "query", json!({"type": "string", "enum": ["true", "false"]}), "Only customers at risk (or not)"),
-                param("source", "query", json!({"$ref": "#/components/schemas/Source"}), "Only this first-touch source"),
-                param("limit", "query", json!({"type": "integer", "minimum": 1, "maximum": 5000}), "Rows in this response (default and most 5,000)"),
-                param("cursor", "query", json!({"type": "string"}), "X-Next-Cursor of the previous response")
-            ],
+            "parameters": customer_list_params(
+                None,
+                "Order; default created",
+                [
+                    param("limit", "query", json!({"type": "integer", "minimum": 1, "maximum": 5000}), "Rows in this response (default and most 5,000)"),
+                    param("cursor", "query", json!({"type": "string"}), "X-Next-Cursor of the previous response"),
+                ],
+            ),
             "responses": {
                 "200": {
                     "description": "Customers as CSV (header row first; money in major units; text cells spreadsheet-safe). X-Next-Cursor names the cursor for the rest when more remain",

@@ -6,6 +6,25 @@
 
 use std::borrow::Cow;
 
+/// CSV text: the header row, then each record (its text cells made safe with [`cell`]).
+pub fn csv_text<R>(header: &[&str], records: R) -> Result<String, csv::Error>
+where
+    R: IntoIterator,
+    R::Item: IntoIterator,
+    <R::Item as IntoIterator>::Item: AsRef<str>,
+{
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header)?;
+    for record in records {
+        w.write_record(record.into_iter().map(|c| c.as_ref().to_owned()))?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))?;
+    // Every cell was a `str`: the bytes are UTF-8.
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
 /// `text` as a spreadsheet shows it literally.
 pub fn cell(text: &str) -> Cow<'_, str> {
     match text.chars().next() {
@@ -17,6 +36,15 @@ pub fn cell(text: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_text_quotes_what_needs_it() {
+        let text = csv_text(&["a", "b"], [vec!["1", "x,y"], vec!["\"q\"", ""]]);
+        assert_eq!(
+            text.ok().as_deref(),
+            Some("a,b\n1,\"x,y\"\n\"\"\"q\"\"\",\n")
+        );
+    }
 
     #[test]
     fn formulas_become_text_and_plain_text_is_untouched() {

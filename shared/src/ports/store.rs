@@ -42,6 +42,14 @@ impl Key {
             item.get(SK)?.as_str()?.to_owned(),
         ))
     }
+
+    /// An item holding only this key (the attributes go in after).
+    pub fn item(&self) -> Item {
+        let mut item = Item::new();
+        item.insert(PK.into(), self.pk.clone().into());
+        item.insert(SK.into(), self.sk.clone().into());
+        item
+    }
 }
 
 /// The table's indexes. Every GSI has a string partition key `GSInPK` and sort key `GSInSK`,

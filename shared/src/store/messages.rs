@@ -186,9 +186,7 @@ async fn write(
     // replaces only what was read: nothing, or the report parked before it (see `record_sent`).
     if let (Some(pid), None) = (&after.provider_id, &before.provider_id) {
         let key = provider_key(&after.tenant_id, pid);
-        let mut item = Item::new();
-        item.insert(PK.into(), key.pk.clone().into());
-        item.insert(SK.into(), key.sk.clone().into());
+        let mut item = key.item();
         item.insert("message_id".into(), after.id.clone().into());
         let read = match parked {
             None => Cond::NotExists,
@@ -246,10 +244,7 @@ pub async fn park_report(
     report: &ParkedReport,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let key = provider_key(tenant, provider_id);
-    let mut item = Item::new();
-    item.insert(PK.into(), key.pk.clone().into());
-    item.insert(SK.into(), key.sk.clone().into());
+    let mut item = provider_key(tenant, provider_id).item();
     item.insert("report_status".into(), report.status.as_str().into());
     if let Some(reason) = &report.reason {
         item.insert("report_reason".into(), reason.clone().into());
