@@ -270,15 +270,19 @@ pub async fn record_sent(
     let Some(pid) = after.provider_id.clone() else {
         return update(store, before, after, now).await;
     };
+    // Optimistic: no report is waiting (the usual case costs no read); when the write finds
+    // one, read it and fold it in.
+    let mut parked: Option<ParkedReport> = None;
     for _ in 0..3 {
-        let parked = parked_report(store, &after.tenant_id, &pid).await?;
         let mut recorded = after.clone();
         if let Some(r) = &parked {
             recorded.status = r.status;
             recorded.reason = r.reason.clone();
         }
         match write(store, before, recorded, now, parked.as_ref()).await {
-            Err(StoreError::ConditionFailed("provider_report")) => continue,
+            Err(StoreError::ConditionFailed("provider_report")) => {
+                parked = parked_report(store, &after.tenant_id, &pid).await?;
+            }
             other => return other,
         }
     }
