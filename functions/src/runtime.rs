@@ -185,23 +185,20 @@ macro_rules! worker_main {
     };
 }
 
-/// `main` of an HTTP route's Lambda function: wiring only.
-/// `http_main!(capture_lead)` for a route that uses the table;
-/// `http_main!(openapi, WarmUp::No)` for one that never does.
+/// `main` of an HTTP route's Lambda function: wiring only. The handler's path under
+/// `crate::routes`: `http_main!(public::capture::handle)` for a route that uses the table;
+/// `http_main!(public::openapi::handle, WarmUp::No)` for one that never does.
 #[macro_export]
 macro_rules! http_main {
-    ($module:ident) => {
-        $crate::http_main!($module, Table);
+    ($($handler:ident)::+) => {
+        $crate::http_main!($($handler)::+, WarmUp::Table);
     };
-    ($module:ident, WarmUp::$warm:ident) => {
-        $crate::http_main!($module, $warm);
-    };
-    ($module:ident, $warm:ident) => {
+    ($($handler:ident)::+, WarmUp::$warm:ident) => {
         #[tokio::main]
         async fn main() -> Result<(), $crate::runtime::Error> {
             $crate::runtime::serve_http(
                 |ctx, request| {
-                    Box::pin(async move { $crate::routes::$module::handle(&ctx, request).await })
+                    Box::pin(async move { $crate::routes::$($handler)::+(&ctx, request).await })
                 },
                 $crate::runtime::WarmUp::$warm,
             )

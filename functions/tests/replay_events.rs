@@ -425,7 +425,7 @@ async fn the_conversions_sender_takes_its_sqs_event() {
 /// it names goes out once, and a redelivery of the same record sends nothing more.
 #[tokio::test]
 async fn the_sms_sender_takes_its_sqs_event() {
-    use crm_functions::messaging::{enqueue, Outgoing};
+    use crm_functions::usecases::messaging::{enqueue, Outgoing};
     use crm_functions::workers::send_sms;
     use crm_shared::adapters::outbox::Outbox;
     use crm_shared::domain::message::{MessageKind, MessageStatus};

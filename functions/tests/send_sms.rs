@@ -14,7 +14,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use crm_functions::messaging::{enqueue, Outgoing};
+use crm_functions::usecases::messaging::{enqueue, Outgoing};
 use crm_functions::workers::send_sms;
 use crm_functions::Ctx;
 use crm_shared::adapters::local_bus::LocalBus;

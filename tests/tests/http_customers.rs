@@ -911,7 +911,10 @@ async fn the_customer_export_is_the_admins_csv_of_the_list_in_pages_with_safe_ce
     .await;
 
     let all = export(&app, &owner("spa"), "sort=ltv").await;
-    assert_eq!(all.header, crm_functions::routes::export_customers::COLUMNS);
+    assert_eq!(
+        all.header,
+        crm_functions::routes::customers::export::COLUMNS
+    );
     assert_eq!(
         all.rows.len(),
         4,

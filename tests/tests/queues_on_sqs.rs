@@ -8,7 +8,7 @@ mod support;
 
 use std::sync::Arc;
 
-use crm_functions::messaging::{enqueue, Outgoing};
+use crm_functions::usecases::messaging::{enqueue, Outgoing};
 use crm_functions::workers::send_sms;
 use crm_functions::Ctx;
 use crm_shared::adapters::local_bus::LocalBus;

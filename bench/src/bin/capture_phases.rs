@@ -75,7 +75,7 @@ async fn serve() -> Result<(), Error> {
     lambda_http::run(service_fn(move |request: Request| {
         let ctx = ctx.clone();
         async move {
-            Ok::<_, Error>(crm_functions::routes::capture_lead::handle(&ctx, request).await)
+            Ok::<_, Error>(crm_functions::routes::public::capture::handle(&ctx, request).await)
         }
     }))
     .await

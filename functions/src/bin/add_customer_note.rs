@@ -1,3 +1,3 @@
-//! Lambda function `add_customer_note`: wiring only (see `crm_functions::routes::add_customer_note`).
+//! Lambda function `add_customer_note`: wiring only (see `crm_functions::routes::customers::notes`).
 
-crm_functions::http_main!(add_customer_note);
+crm_functions::http_main!(customers::notes::add);

@@ -1,3 +1,3 @@
-//! Lambda function `add_customer_tag`: wiring only (see `crm_functions::routes::add_customer_tag`).
+//! Lambda function `add_customer_tag`: wiring only (see `crm_functions::routes::customers::tags`).
 
-crm_functions::http_main!(add_customer_tag);
+crm_functions::http_main!(customers::tags::add);

@@ -1,3 +1,3 @@
-//! Lambda function `add_lead_note`: wiring only (see `crm_functions::routes::add_lead_note`).
+//! Lambda function `add_lead_note`: wiring only (see `crm_functions::routes::leads::notes`).
 
-crm_functions::http_main!(add_lead_note);
+crm_functions::http_main!(leads::notes::handle);

@@ -1,3 +1,3 @@
-//! Lambda function `booking_webhook`: wiring only (see `crm_functions::routes::booking_webhook`).
+//! Lambda function `booking_webhook`: wiring only (see `crm_functions::routes::hooks::bookings`).
 
-crm_functions::http_main!(booking_webhook);
+crm_functions::http_main!(hooks::bookings::handle);

@@ -1,3 +1,3 @@
-//! Lambda function `call_webhook`: wiring only (see `crm_functions::routes::call_webhook`).
+//! Lambda function `call_webhook`: wiring only (see `crm_functions::routes::hooks::calls`).
 
-crm_functions::http_main!(call_webhook);
+crm_functions::http_main!(hooks::calls::handle);

@@ -1,3 +1,3 @@
-//! Lambda function `capture_lead`: wiring only (see `crm_functions::routes::capture_lead`).
+//! Lambda function `capture_lead`: wiring only (see `crm_functions::routes::public::capture`).
 
-crm_functions::http_main!(capture_lead);
+crm_functions::http_main!(public::capture::handle);

@@ -1,3 +1,3 @@
-//! Lambda function `change_lead_status`: wiring only (see `crm_functions::routes::change_lead_status`).
+//! Lambda function `change_lead_status`: wiring only (see `crm_functions::routes::leads::status`).
 
-crm_functions::http_main!(change_lead_status);
+crm_functions::http_main!(leads::status::handle);

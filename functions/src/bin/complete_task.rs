@@ -1,3 +1,3 @@
-//! Lambda function `complete_task`: wiring only (see `crm_functions::routes::complete_task`).
+//! Lambda function `complete_task`: wiring only (see `crm_functions::routes::tasks::complete`).
 
-crm_functions::http_main!(complete_task);
+crm_functions::http_main!(tasks::complete::handle);

@@ -1,3 +1,3 @@
-//! Lambda function `convert_lead`: wiring only (see `crm_functions::routes::convert_lead`).
+//! Lambda function `convert_lead`: wiring only (see `crm_functions::routes::leads::convert`).
 
-crm_functions::http_main!(convert_lead);
+crm_functions::http_main!(leads::convert::handle);

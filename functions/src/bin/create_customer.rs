@@ -1,3 +1,3 @@
-//! Lambda function `create_customer`: wiring only (see `crm_functions::routes::create_customer`).
+//! Lambda function `create_customer`: wiring only (see `crm_functions::routes::customers::create`).
 
-crm_functions::http_main!(create_customer);
+crm_functions::http_main!(customers::create::handle);

@@ -1,3 +1,3 @@
-//! Lambda function `create_lead`: wiring only (see `crm_functions::routes::create_lead`).
+//! Lambda function `create_lead`: wiring only (see `crm_functions::routes::leads::create`).
 
-crm_functions::http_main!(create_lead);
+crm_functions::http_main!(leads::create::handle);

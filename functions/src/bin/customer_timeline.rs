@@ -1,3 +1,3 @@
-//! Lambda function `customer_timeline`: wiring only (see `crm_functions::routes::customer_timeline`).
+//! Lambda function `customer_timeline`: wiring only (see `crm_functions::routes::customers::timeline`).
 
-crm_functions::http_main!(customer_timeline);
+crm_functions::http_main!(customers::timeline::handle);

@@ -1,3 +1,3 @@
-//! Lambda function `delete_customer`: wiring only (see `crm_functions::routes::delete_customer`).
+//! Lambda function `delete_customer`: wiring only (see `crm_functions::routes::customers::delete`).
 
-crm_functions::http_main!(delete_customer);
+crm_functions::http_main!(customers::delete::handle);

@@ -1,3 +1,3 @@
-//! Lambda function `delete_customer_note`: wiring only (see `crm_functions::routes::delete_customer_note`).
+//! Lambda function `delete_customer_note`: wiring only (see `crm_functions::routes::customers::notes`).
 
-crm_functions::http_main!(delete_customer_note);
+crm_functions::http_main!(customers::notes::delete);

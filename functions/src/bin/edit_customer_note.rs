@@ -1,3 +1,3 @@
-//! Lambda function `edit_customer_note`: wiring only (see `crm_functions::routes::edit_customer_note`).
+//! Lambda function `edit_customer_note`: wiring only (see `crm_functions::routes::customers::notes`).
 
-crm_functions::http_main!(edit_customer_note);
+crm_functions::http_main!(customers::notes::edit);

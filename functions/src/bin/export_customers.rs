@@ -1,3 +1,3 @@
-//! Lambda function `export_customers`: wiring only (see `crm_functions::routes::export_customers`).
+//! Lambda function `export_customers`: wiring only (see `crm_functions::routes::customers::export`).
 
-crm_functions::http_main!(export_customers);
+crm_functions::http_main!(customers::export::handle);

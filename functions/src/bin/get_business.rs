@@ -1,3 +1,3 @@
-//! Lambda function `get_business`: wiring only (see `crm_functions::routes::get_business`).
+//! Lambda function `get_business`: wiring only (see `crm_functions::routes::settings::business`).
 
-crm_functions::http_main!(get_business);
+crm_functions::http_main!(settings::business::handle);

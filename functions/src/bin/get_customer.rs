@@ -1,3 +1,3 @@
-//! Lambda function `get_customer`: wiring only (see `crm_functions::routes::get_customer`).
+//! Lambda function `get_customer`: wiring only (see `crm_functions::routes::customers::get`).
 
-crm_functions::http_main!(get_customer);
+crm_functions::http_main!(customers::get::handle);

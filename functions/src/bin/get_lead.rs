@@ -1,3 +1,3 @@
-//! Lambda function `get_lead`: wiring only (see `crm_functions::routes::get_lead`).
+//! Lambda function `get_lead`: wiring only (see `crm_functions::routes::leads::get`).
 
-crm_functions::http_main!(get_lead);
+crm_functions::http_main!(leads::get::handle);

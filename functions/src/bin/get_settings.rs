@@ -1,3 +1,3 @@
-//! Lambda function `get_settings`: wiring only (see `crm_functions::routes::get_settings`).
+//! Lambda function `get_settings`: wiring only (see `crm_functions::routes::settings::get`).
 
-crm_functions::http_main!(get_settings);
+crm_functions::http_main!(settings::get::handle);

@@ -1,3 +1,3 @@
-//! Lambda function `handle_missed_call`: wiring only (see `crm_functions::routes::handle_missed_call`).
+//! Lambda function `handle_missed_call`: wiring only (see `crm_functions::routes::calls::handled`).
 
-crm_functions::http_main!(handle_missed_call);
+crm_functions::http_main!(calls::handled::handle);

@@ -1,3 +1,3 @@
-//! Lambda function `landing_page`: wiring only (see `crm_functions::routes::landing_page`).
+//! Lambda function `landing_page`: wiring only (see `crm_functions::routes::public::landing_page`).
 
-crm_functions::http_main!(landing_page);
+crm_functions::http_main!(public::landing_page::handle);

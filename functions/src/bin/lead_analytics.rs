@@ -1,3 +1,3 @@
-//! Lambda function `lead_analytics`: wiring only (see `crm_functions::routes::lead_analytics`).
+//! Lambda function `lead_analytics`: wiring only (see `crm_functions::routes::leads::analytics`).
 
-crm_functions::http_main!(lead_analytics);
+crm_functions::http_main!(leads::analytics::handle);

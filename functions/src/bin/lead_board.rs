@@ -1,3 +1,3 @@
-//! Lambda function `lead_board`: wiring only (see `crm_functions::routes::lead_board`).
+//! Lambda function `lead_board`: wiring only (see `crm_functions::routes::leads::board`).
 
-crm_functions::http_main!(lead_board);
+crm_functions::http_main!(leads::board::handle);

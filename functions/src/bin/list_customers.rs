@@ -1,3 +1,3 @@
-//! Lambda function `list_customers`: wiring only (see `crm_functions::routes::list_customers`).
+//! Lambda function `list_customers`: wiring only (see `crm_functions::routes::customers::list`).
 
-crm_functions::http_main!(list_customers);
+crm_functions::http_main!(customers::list::handle);

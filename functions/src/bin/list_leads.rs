@@ -1,3 +1,3 @@
-//! Lambda function `list_leads`: wiring only (see `crm_functions::routes::list_leads`).
+//! Lambda function `list_leads`: wiring only (see `crm_functions::routes::leads::list`).
 
-crm_functions::http_main!(list_leads);
+crm_functions::http_main!(leads::list::handle);

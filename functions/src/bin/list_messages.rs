@@ -1,3 +1,3 @@
-//! Lambda function `list_messages`: wiring only (see `crm_functions::routes::list_messages`).
+//! Lambda function `list_messages`: wiring only (see `crm_functions::routes::messages::list`).
 
-crm_functions::http_main!(list_messages);
+crm_functions::http_main!(messages::list::handle);

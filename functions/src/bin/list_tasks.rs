@@ -1,3 +1,3 @@
-//! Lambda function `list_tasks`: wiring only (see `crm_functions::routes::list_tasks`).
+//! Lambda function `list_tasks`: wiring only (see `crm_functions::routes::tasks::list`).
 
-crm_functions::http_main!(list_tasks);
+crm_functions::http_main!(tasks::list::handle);

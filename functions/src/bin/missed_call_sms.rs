@@ -1,3 +1,3 @@
-//! Lambda function `missed_call_sms`: wiring only (see `crm_functions::routes::missed_call_sms`).
+//! Lambda function `missed_call_sms`: wiring only (see `crm_functions::routes::calls::sms`).
 
-crm_functions::http_main!(missed_call_sms);
+crm_functions::http_main!(calls::sms::handle);

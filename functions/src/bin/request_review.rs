@@ -1,3 +1,3 @@
-//! Lambda function `request_review`: wiring only (see `crm_functions::routes::request_review`).
+//! Lambda function `request_review`: wiring only (see `crm_functions::routes::messages::review`).
 
-crm_functions::http_main!(request_review);
+crm_functions::http_main!(messages::review::handle);

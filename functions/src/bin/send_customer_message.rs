@@ -1,3 +1,3 @@
-//! Lambda function `send_customer_message`: wiring only (see `crm_functions::routes::send_customer_message`).
+//! Lambda function `send_customer_message`: wiring only (see `crm_functions::routes::messages::send`).
 
-crm_functions::http_main!(send_customer_message);
+crm_functions::http_main!(messages::send::handle);

@@ -1,3 +1,3 @@
-//! Lambda function `sms_inbound`: wiring only (see `crm_functions::routes::sms_inbound`).
+//! Lambda function `sms_inbound`: wiring only (see `crm_functions::routes::hooks::sms_inbound`).
 
-crm_functions::http_main!(sms_inbound);
+crm_functions::http_main!(hooks::sms_inbound::handle);

@@ -1,3 +1,3 @@
-//! Lambda function `sms_status`: wiring only (see `crm_functions::routes::sms_status`).
+//! Lambda function `sms_status`: wiring only (see `crm_functions::routes::hooks::sms_status`).
 
-crm_functions::http_main!(sms_status);
+crm_functions::http_main!(hooks::sms_status::handle);

@@ -1,3 +1,3 @@
-//! Lambda function `update_customer`: wiring only (see `crm_functions::routes::update_customer`).
+//! Lambda function `update_customer`: wiring only (see `crm_functions::routes::customers::update`).
 
-crm_functions::http_main!(update_customer);
+crm_functions::http_main!(customers::update::handle);

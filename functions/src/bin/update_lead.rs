@@ -1,3 +1,3 @@
-//! Lambda function `update_lead`: wiring only (see `crm_functions::routes::update_lead`).
+//! Lambda function `update_lead`: wiring only (see `crm_functions::routes::leads::update`).
 
-crm_functions::http_main!(update_lead);
+crm_functions::http_main!(leads::update::handle);

@@ -1,3 +1,3 @@
-//! Lambda function `update_settings`: wiring only (see `crm_functions::routes::update_settings`).
+//! Lambda function `update_settings`: wiring only (see `crm_functions::routes::settings::update`).
 
-crm_functions::http_main!(update_settings);
+crm_functions::http_main!(settings::update::handle);

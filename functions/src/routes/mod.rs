@@ -1,49 +1,63 @@
-//! HTTP handlers: one module per route of `crm_shared::http::routes::ROUTES`.
+//! HTTP handlers, grouped by resource. Each route of `crm_shared::http::routes::ROUTES` names
+//! its function; [`dispatch`] maps the name to its handler. A handler module imports no
+//! other handler module and no worker: what two of them share lives in its group's
+//! non-handler modules (`fields`, `query`, `signature`) or in `crate::usecases`.
 
-pub mod add_customer_note;
-pub mod add_customer_tag;
-pub mod add_lead_note;
-pub mod booking_webhook;
-pub mod capture_lead;
-pub mod change_lead_status;
-pub mod convert_lead;
-pub mod create_customer;
-pub mod create_lead;
-pub mod customer_fields;
-pub mod customer_timeline;
-pub mod delete_customer;
-pub mod delete_customer_note;
-pub mod edit_customer_note;
-pub mod export_customers;
-pub mod get_business;
-pub mod get_customer;
-pub mod get_lead;
-pub mod get_settings;
-pub mod lead_analytics;
-pub mod lead_board;
-pub mod lead_fields;
-pub mod list_customers;
-pub mod list_leads;
-pub mod list_messages;
-pub mod openapi;
-pub mod openapi_messages;
-pub mod remove_customer_tag;
-pub mod request_review;
-pub mod send_customer_message;
-pub mod settings_fields;
-pub mod sms_inbound;
-pub mod sms_status;
-pub mod update_customer;
-pub mod update_lead;
-pub mod update_settings;
-pub mod webhook;
+pub mod calls;
+pub mod customers;
+pub mod hooks;
+pub mod leads;
+pub mod messages;
+pub mod public;
+pub mod settings;
+pub mod tasks;
 
-// Calls, missed calls and tasks (issue 5 items 4 and 6).
-pub mod call_webhook;
-pub mod complete_task;
-pub mod handle_missed_call;
-pub mod list_missed_calls;
-pub mod list_tasks;
-pub mod missed_call_sms;
-// Landing page (issue 6).
-pub mod landing_page;
+use lambda_http::{Body, Request, Response};
+
+use crate::context::Ctx;
+
+/// Runs the handler of `function` (a name from the route table). `None` for an unknown name.
+pub async fn dispatch(function: &str, ctx: &Ctx, request: Request) -> Option<Response<Body>> {
+    Some(match function {
+        "capture_lead" => public::capture::handle(ctx, request).await,
+        "landing_page" => public::landing_page::handle(ctx, request).await,
+        "openapi" => public::openapi::handle(ctx, request).await,
+        "create_lead" => leads::create::handle(ctx, request).await,
+        "list_leads" => leads::list::handle(ctx, request).await,
+        "lead_board" => leads::board::handle(ctx, request).await,
+        "lead_analytics" => leads::analytics::handle(ctx, request).await,
+        "get_lead" => leads::get::handle(ctx, request).await,
+        "update_lead" => leads::update::handle(ctx, request).await,
+        "change_lead_status" => leads::status::handle(ctx, request).await,
+        "add_lead_note" => leads::notes::handle(ctx, request).await,
+        "convert_lead" => leads::convert::handle(ctx, request).await,
+        "get_customer" => customers::get::handle(ctx, request).await,
+        "list_customers" => customers::list::handle(ctx, request).await,
+        "export_customers" => customers::export::handle(ctx, request).await,
+        "create_customer" => customers::create::handle(ctx, request).await,
+        "update_customer" => customers::update::handle(ctx, request).await,
+        "delete_customer" => customers::delete::handle(ctx, request).await,
+        "add_customer_tag" => customers::tags::add(ctx, request).await,
+        "remove_customer_tag" => customers::tags::remove(ctx, request).await,
+        "add_customer_note" => customers::notes::add(ctx, request).await,
+        "edit_customer_note" => customers::notes::edit(ctx, request).await,
+        "delete_customer_note" => customers::notes::delete(ctx, request).await,
+        "customer_timeline" => customers::timeline::handle(ctx, request).await,
+        "list_messages" => messages::list::handle(ctx, request).await,
+        "send_customer_message" => messages::send::handle(ctx, request).await,
+        "request_review" => messages::review::handle(ctx, request).await,
+        "list_missed_calls" => calls::list::handle(ctx, request).await,
+        "missed_call_sms" => calls::sms::handle(ctx, request).await,
+        "handle_missed_call" => calls::handled::handle(ctx, request).await,
+        "list_tasks" => tasks::list::handle(ctx, request).await,
+        "complete_task" => tasks::complete::handle(ctx, request).await,
+        "get_settings" => settings::get::handle(ctx, request).await,
+        "update_settings" => settings::update::handle(ctx, request).await,
+        "get_business" => settings::business::handle(ctx, request).await,
+        "booking_webhook" => hooks::bookings::handle(ctx, request).await,
+        "call_webhook" => hooks::calls::handle(ctx, request).await,
+        "sms_inbound" => hooks::sms_inbound::handle(ctx, request).await,
+        "sms_status" => hooks::sms_status::handle(ctx, request).await,
+        _ => return None,
+    })
+}

@@ -1,18 +1,17 @@
 //! `ingest_booking`: booking facts from the business's booking system, delivered by the
 //! EventBridge rule on the `Booking*` detail-types (DESIGN §2.3, §5). The signed webhook
-//! (`routes::booking_webhook`) reads the same facts over HTTP; both call
-//! [`apply`], which calls the one domain function, `customers::ingest`.
+//! (`routes::hooks::bookings`) reads the same facts over HTTP; both call
+//! `usecases::booking::apply`.
 
-use crm_shared::domain::booking::{read_fact, BookingFact, BookingKind, BookingStatus, Contact};
-use crm_shared::domain::tenant::{is_valid_tenant_id, TenantSettings};
+use crm_shared::domain::booking::{read_fact, BookingKind};
+use crm_shared::domain::tenant::is_valid_tenant_id;
 use crm_shared::domain::validation::FieldError;
-use crm_shared::ports::bus::DomainEvent;
 use crm_shared::ports::store::StoreError;
-use crm_shared::store::customers::{self, IngestError, Ingested};
-use serde_json::{json, Value};
+use crm_shared::store::customers::IngestError;
+use serde_json::Value;
 
 use crate::context::Ctx;
-use crate::messaging::{self, ReviewRequestError};
+use crate::usecases::booking::apply;
 
 /// Why a delivered event could not be applied. Every variant fails the invocation, so
 /// EventBridge's retries and then the function's dead-letter queue keep the event.
@@ -26,90 +25,6 @@ pub enum ConsumeError {
     Invalid(Vec<FieldError>),
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-/// Applies a fact and publishes what it caused (`milestone.reached`, `lead.status_changed`).
-pub async fn apply(
-    ctx: &Ctx,
-    settings: &TenantSettings,
-    fact: &BookingFact,
-    contact: &Contact,
-) -> Result<Ingested, IngestError> {
-    let tenant = &settings.tenant_id;
-    let ingested =
-        customers::ingest(ctx.store.as_ref(), settings, fact, contact, ctx.clock.now()).await?;
-    if let Ingested::Applied {
-        customer,
-        milestones,
-        lead,
-        lead_events,
-        booking,
-    } = &ingested
-    {
-        if fact.kind == BookingKind::BookingCompleted && booking.status == BookingStatus::Completed
-        {
-            ask_for_review(ctx, settings, customer, &booking.booking_id).await;
-        }
-        tracing::info!(
-            tenant = %tenant,
-            customer_id = %customer.id,
-            booking_id = %fact.booking_id,
-            version = fact.version,
-            kind = fact.kind.as_str(),
-            lead = ?lead,
-            "booking fact applied"
-        );
-        let moved = lead_events.iter().map(|event| {
-            DomainEvent::new(
-                "lead.status_changed",
-                json!({
-                    "event_id": format!("lead.status_changed:{}", event.id),
-                    "tenant_id": tenant,
-                    "lead_id": event.lead_id,
-                    "from": event.from,
-                    "to": event.to,
-                    "actor": event.actor,
-                    "at": event.at,
-                }),
-            )
-        });
-        let events = milestones
-            .iter()
-            .map(|m| {
-                DomainEvent::new(
-                    "milestone.reached",
-                    json!({
-                        "event_id": format!("milestone.reached:{}:{}", customer.id, m.as_str()),
-                        "tenant_id": tenant,
-                        "customer_id": customer.id,
-                        "milestone": m,
-                    }),
-                )
-            })
-            .chain(moved)
-            .collect::<Vec<_>>();
-        if !events.is_empty() {
-            ctx.publish(events).await;
-        }
-    }
-    Ok(ingested)
-}
-
-/// Queues the visit's review request, due the tenant's delay after now. Best effort: the
-/// fact is applied whatever happens here, and a message that exists is not queued twice.
-async fn ask_for_review(
-    ctx: &Ctx,
-    settings: &TenantSettings,
-    customer: &customers::Customer,
-    booking_id: &str,
-) {
-    let due = ctx.clock.now() + chrono::Duration::minutes(i64::from(settings.review_delay_minutes));
-    match messaging::request_review(ctx, settings, customer, Some(booking_id), due, "system").await
-    {
-        Ok(_) | Err(ReviewRequestError::NoPhone | ReviewRequestError::TooSoon(_)) => {}
-        Err(e) => tracing::error!(tenant = %settings.tenant_id, customer_id = %customer.id,
-            error = %e, "review request not queued"),
-    }
 }
 
 /// One EventBridge event: `detail-type` names the fact, `detail` carries it with `tenant_id`.

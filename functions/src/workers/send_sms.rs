@@ -26,7 +26,7 @@ use crm_shared::store::messages::{self, Message};
 use crm_shared::store::{calls, customers};
 
 use crate::context::Ctx;
-use crate::messaging::{schedule, SmsTask};
+use crate::usecases::messaging::{schedule, SmsTask};
 
 /// At most one review request per customer in this many days.
 pub const REVIEW_REQUEST_EVERY_DAYS: i64 = 90;

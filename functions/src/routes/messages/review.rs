@@ -9,7 +9,7 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::context::Ctx;
-use crate::messaging::request_review;
+use crate::usecases::messaging::request_review;
 
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(request_now(ctx, &request).await)

@@ -8,7 +8,7 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::context::Ctx;
-use crate::routes::settings_fields::view_at;
+use crate::routes::settings::fields::view_at;
 
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(get(ctx, &request).await)

@@ -446,8 +446,8 @@ fn operation(function: &str) -> Value {
                 "404": problem("No such task in your tenant")
             }
         }),
-        other => super::openapi_messages::operation(other)
-            .or_else(|| super::landing_page::openapi_operation(other))
+        other => crate::routes::public::openapi_messages::operation(other)
+            .or_else(|| crate::routes::public::landing_page::openapi_operation(other))
             .unwrap_or_else(|| json!({"responses": {}})),
     }
 }
@@ -618,9 +618,10 @@ fn schemas() -> Value {
         all.extend(more);
     }
     // Calls, missed calls and tasks (issue 5 items 4 and 6).
-    if let (Some(all), Value::Object(more)) =
-        (all.as_object_mut(), super::openapi_messages::schemas())
-    {
+    if let (Some(all), Value::Object(more)) = (
+        all.as_object_mut(),
+        crate::routes::public::openapi_messages::schemas(),
+    ) {
         all.extend(more);
     }
     // Calls, missed calls and tasks (issue 5 items 4 and 6).

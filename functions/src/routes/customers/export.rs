@@ -17,7 +17,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
 use crate::context::Ctx;
-use crate::routes::list_customers::{read_filter, read_sort};
+use crate::routes::customers::query::{read_filter, read_sort};
 
 pub const PARAMS: &[&str] = &[
     "sort", "order", "segment", "tag", "stage", "at_risk", "source", "limit", "cursor",

@@ -4,7 +4,9 @@
 use crm_shared::domain::message::{MessageKind, MAX_BODY_CHARS};
 use serde_json::{json, Value};
 
-use super::openapi::{if_match, json_body, ok, param, problem, provider_hook_params};
+use crate::routes::public::openapi::{
+    if_match, json_body, ok, param, problem, provider_hook_params,
+};
 
 fn customer_param() -> Value {
     param(

@@ -13,7 +13,7 @@ use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
 use crate::context::Ctx;
-use crate::messaging::{enqueue, Outgoing};
+use crate::usecases::messaging::{enqueue, Outgoing};
 
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(send(ctx, &request).await)

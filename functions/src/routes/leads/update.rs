@@ -10,7 +10,7 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::context::Ctx;
-use crate::routes::lead_fields::read_patch;
+use crate::routes::leads::fields::read_patch;
 
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(update(ctx, &request).await)

@@ -4,13 +4,13 @@ use crm_shared::domain::lead::Lead;
 use crm_shared::http::auth::{authorize, Role};
 use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{json_versioned, object_body, respond};
-use crm_shared::store::leads::{self, LeadWriteError};
+use crm_shared::store::leads::{Inserted, LeadWriteError};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::context::Ctx;
-use crate::routes::capture_lead::captured_event;
-use crate::routes::lead_fields::read_new;
+use crate::routes::leads::fields::read_new;
+use crate::usecases::capture::record_new_lead;
 
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(create(ctx, &request).await)
@@ -24,22 +24,12 @@ async fn create(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError
     let now = ctx.clock.now();
     let id = ulid::Ulid::from_datetime(now.into()).to_string();
     let lead = Lead::create(&claims.tenant_id, &id, new, now);
-    match leads::insert(
-        ctx.store.as_ref(),
-        &lead,
-        settings.stale_after_hours,
-        settings.dedupe_window_hours,
-        now,
-    )
-    .await?
-    {
-        leads::Inserted::Created => {
+    match record_new_lead(ctx, &settings, &lead, now).await? {
+        Inserted::Created => {
             tracing::info!(tenant = %claims.tenant_id, lead_id = %id, actor = %claims.sub, "lead created");
-            crate::followup::open_contact_task(ctx, &settings, &lead).await;
-            ctx.publish(vec![captured_event(&lead)]).await;
             json_versioned(StatusCode::CREATED, &lead, lead.version)
         }
-        leads::Inserted::Duplicate { existing_id } => {
+        Inserted::Duplicate { existing_id } => {
             Err(LeadWriteError::DuplicatePhone { existing_id }.into())
         }
     }

@@ -1,4 +1,5 @@
-//! `POST /customers/{id}/tags/{tag}`: a manual tag (kept by every job).
+//! `POST /customers/{id}/tags/{tag}` adds a manual tag (kept by every job) and
+//! `DELETE /customers/{id}/tags/{tag}` removes one (automatic tags are the classifier's).
 
 use crm_shared::http::auth::{authorize, Role};
 use crm_shared::http::problem::ApiError;
@@ -8,14 +9,20 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::context::Ctx;
-use crate::routes::customer_fields::tag;
+use crate::routes::customers::fields::tag;
 
-pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
+/// `add_customer_tag`.
+pub async fn add(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(set(ctx, &request, true).await)
 }
 
-/// Adds (`add`) or removes the path's manual tag; `remove_customer_tag` serves the other half.
-pub async fn set(ctx: &Ctx, request: &Request, add: bool) -> Result<Response<Body>, ApiError> {
+/// `remove_customer_tag`.
+pub async fn remove(ctx: &Ctx, request: Request) -> Response<Body> {
+    respond(set(ctx, &request, false).await)
+}
+
+/// Adds (`add`) or removes the path's manual tag.
+async fn set(ctx: &Ctx, request: &Request, add: bool) -> Result<Response<Body>, ApiError> {
     let claims = authorize(request, Role::Staff)?;
     let id = path_param(request, "id")?;
     let tag = tag(&path_param(request, "tag")?).map_err(|reason| ApiError::field("tag", reason))?;

@@ -8,7 +8,7 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::context::Ctx;
-use crate::routes::customer_fields::read_profile;
+use crate::routes::customers::fields::read_profile;
 
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(create(ctx, &request).await)

@@ -17,7 +17,7 @@ use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
 use crate::context::Ctx;
-use crate::messaging::{self, Outgoing};
+use crate::usecases::messaging::{self, Outgoing};
 
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(send(ctx, &request).await)

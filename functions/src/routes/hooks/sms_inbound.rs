@@ -16,7 +16,7 @@ use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
 use crate::context::Ctx;
-use crate::routes::webhook::{provider_fields, verified_provider_tenant, Signer};
+use crate::routes::hooks::signature::{provider_fields, verified_provider_tenant, Signer};
 
 /// An empty TwiML answer: Twilio expects XML from a messaging webhook; empty means "no reply".
 const EMPTY_TWIML: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Response></Response>"#;

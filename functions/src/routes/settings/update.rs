@@ -12,7 +12,7 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::context::Ctx;
-use crate::routes::settings_fields::{apply, view_at};
+use crate::routes::settings::fields::{apply, view_at};
 
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(update(ctx, &request).await)

@@ -11,8 +11,8 @@ use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
 use crate::context::Ctx;
-use crate::routes::webhook::verified_tenant;
-use crate::workers::ingest_booking;
+use crate::routes::hooks::signature::verified_tenant;
+use crate::usecases::booking;
 
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(receive(ctx, &request).await)
@@ -23,7 +23,7 @@ async fn receive(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErro
     let (input, _) = object_body(request, false)?;
     let (fact, contact) =
         read_fact(&input, None, &settings.default_region).map_err(ApiError::Validation)?;
-    let ingested = ingest_booking::apply(ctx, &settings, &fact, &contact).await?;
+    let ingested = booking::apply(ctx, &settings, &fact, &contact).await?;
     let body = match ingested {
         Ingested::Applied {
             customer,

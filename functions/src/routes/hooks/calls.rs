@@ -16,8 +16,8 @@ use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
 use crate::context::Ctx;
-use crate::messaging::{self, Outgoing};
-use crate::routes::webhook::verified_tenant;
+use crate::routes::hooks::signature::verified_tenant;
+use crate::usecases::messaging::{self, Outgoing};
 
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(receive(ctx, &request).await)

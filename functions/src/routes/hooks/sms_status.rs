@@ -19,7 +19,7 @@ use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
 
 use crate::context::Ctx;
-use crate::routes::webhook::{provider_fields, verified_provider_tenant};
+use crate::routes::hooks::signature::{provider_fields, verified_provider_tenant};
 
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(receive(ctx, &request).await)

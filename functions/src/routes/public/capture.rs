@@ -5,14 +5,14 @@ use crm_shared::domain::lead::{Consent, Lead};
 use crm_shared::domain::tenant::is_valid_tenant_id;
 use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{json, object_body, path_param, respond, see_other, BodyKind};
-use crm_shared::ports::bus::DomainEvent;
-use crm_shared::store::leads;
+use crm_shared::store::leads::Inserted;
 use http::StatusCode;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::json;
 
 use crate::context::Ctx;
+use crate::usecases::capture::record_new_lead;
 
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(capture(ctx, &request).await)
@@ -57,40 +57,16 @@ async fn capture(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErro
         at: now,
     });
     let lead = Lead::create(&tenant, &id, new, now);
-    let inserted = leads::insert(
-        ctx.store.as_ref(),
-        &lead,
-        settings.stale_after_hours,
-        settings.dedupe_window_hours,
-        now,
-    )
-    .await?;
-    match inserted {
-        leads::Inserted::Created => {
+    match record_new_lead(ctx, &settings, &lead, now).await? {
+        Inserted::Created => {
             tracing::info!(tenant = %tenant, lead_id = %id, source = %lead.source, "lead captured");
-            crate::followup::open_contact_task(ctx, &settings, &lead).await;
-            ctx.publish(vec![captured_event(&lead)]).await;
             answer(kind, &id, &settings.redirect_url, false)
         }
-        leads::Inserted::Duplicate { existing_id } => {
+        Inserted::Duplicate { existing_id } => {
             tracing::info!(tenant = %tenant, lead_id = %existing_id, "duplicate capture");
             answer(kind, &existing_id, &settings.redirect_url, true)
         }
     }
-}
-
-/// `lead.captured`: ids and attribution, no personal data.
-pub fn captured_event(lead: &Lead) -> DomainEvent {
-    DomainEvent::new(
-        "lead.captured",
-        json!({
-            "event_id": format!("lead.captured:{}", lead.id),
-            "tenant_id": lead.tenant_id,
-            "lead_id": lead.id,
-            "source": lead.source,
-            "created_at": lead.created_at,
-        }),
-    )
 }
 
 fn answer(

@@ -1,0 +1,97 @@
+//! Applying a booking fact (DESIGN §2.3), from either entrance: the EventBridge consumer
+//! (`workers::ingest_booking`) or the signed webhook (`routes::hooks::bookings`). The fact
+//! moves the customer and the lead it converts; what it caused goes on the bus, and a
+//! completed visit asks for a review.
+
+use crm_shared::domain::booking::{BookingFact, BookingKind, BookingStatus, Contact};
+use crm_shared::domain::tenant::TenantSettings;
+use crm_shared::ports::bus::DomainEvent;
+use crm_shared::store::customers::{self, IngestError, Ingested};
+use serde_json::json;
+
+use crate::context::Ctx;
+use crate::usecases::messaging::{self, ReviewRequestError};
+
+/// Applies a fact and publishes what it caused (`milestone.reached`, `lead.status_changed`).
+pub async fn apply(
+    ctx: &Ctx,
+    settings: &TenantSettings,
+    fact: &BookingFact,
+    contact: &Contact,
+) -> Result<Ingested, IngestError> {
+    let tenant = &settings.tenant_id;
+    let ingested =
+        customers::ingest(ctx.store.as_ref(), settings, fact, contact, ctx.clock.now()).await?;
+    if let Ingested::Applied {
+        customer,
+        milestones,
+        lead,
+        lead_events,
+        booking,
+    } = &ingested
+    {
+        if fact.kind == BookingKind::BookingCompleted && booking.status == BookingStatus::Completed
+        {
+            ask_for_review(ctx, settings, customer, &booking.booking_id).await;
+        }
+        tracing::info!(
+            tenant = %tenant,
+            customer_id = %customer.id,
+            booking_id = %fact.booking_id,
+            version = fact.version,
+            kind = fact.kind.as_str(),
+            lead = ?lead,
+            "booking fact applied"
+        );
+        let moved = lead_events.iter().map(|event| {
+            DomainEvent::new(
+                "lead.status_changed",
+                json!({
+                    "event_id": format!("lead.status_changed:{}", event.id),
+                    "tenant_id": tenant,
+                    "lead_id": event.lead_id,
+                    "from": event.from,
+                    "to": event.to,
+                    "actor": event.actor,
+                    "at": event.at,
+                }),
+            )
+        });
+        let events = milestones
+            .iter()
+            .map(|m| {
+                DomainEvent::new(
+                    "milestone.reached",
+                    json!({
+                        "event_id": format!("milestone.reached:{}:{}", customer.id, m.as_str()),
+                        "tenant_id": tenant,
+                        "customer_id": customer.id,
+                        "milestone": m,
+                    }),
+                )
+            })
+            .chain(moved)
+            .collect::<Vec<_>>();
+        if !events.is_empty() {
+            ctx.publish(events).await;
+        }
+    }
+    Ok(ingested)
+}
+
+/// Queues the visit's review request, due the tenant's delay after now. Best effort: the
+/// fact is applied whatever happens here, and a message that exists is not queued twice.
+async fn ask_for_review(
+    ctx: &Ctx,
+    settings: &TenantSettings,
+    customer: &customers::Customer,
+    booking_id: &str,
+) {
+    let due = ctx.clock.now() + chrono::Duration::minutes(i64::from(settings.review_delay_minutes));
+    match messaging::request_review(ctx, settings, customer, Some(booking_id), due, "system").await
+    {
+        Ok(_) | Err(ReviewRequestError::NoPhone | ReviewRequestError::TooSoon(_)) => {}
+        Err(e) => tracing::error!(tenant = %settings.tenant_id, customer_id = %customer.id,
+            error = %e, "review request not queued"),
+    }
+}
