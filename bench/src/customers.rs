@@ -18,14 +18,16 @@ use chrono::{DateTime, Utc};
 use crm_functions::Ctx;
 use crm_shared::adapters::dynamo::DynamoStore;
 use crm_shared::adapters::local_bus::LocalBus;
+use crm_shared::domain::booking::Contact;
 use crm_shared::domain::booking::{BookingState, BookingStatus, BookingTotals};
+use crm_shared::domain::customer::Customer;
 use crm_shared::domain::customer::{classify, Facts, Thresholds};
 use crm_shared::http::auth::{Claims, Role};
 use crm_shared::http::routes::ROUTES;
 use crm_shared::ports::capacity::Units;
 use crm_shared::ports::clock::SystemClock;
 use crm_shared::ports::store::Store;
-use crm_shared::store::customers::{self, Contact, Customer, SortKey};
+use crm_shared::store::customers::{self, SortKey};
 use crm_shared::store::tenants;
 use serde_json::Value;
 
@@ -92,8 +94,8 @@ fn customer(i: u64, now: DateTime<Utc>, t: &Thresholds) -> (Customer, Vec<Bookin
     };
     let created = now - chrono::Duration::days(730)
         + chrono::Duration::seconds((i * 631) as i64 % 63_000_000);
-    let mut c = Customer::new(TENANT, &contact, None, created);
-    c.id = ulid::Ulid::from_parts(created.timestamp_millis() as u64, u128::from(i)).to_string();
+    let id = ulid::Ulid::from_parts(created.timestamp_millis() as u64, u128::from(i)).to_string();
+    let mut c = Customer::new(id, TENANT, &contact, None, created);
     let mut bookings = Vec::new();
     let mut totals = BookingTotals::default();
     for b in 0..(i % 7) {

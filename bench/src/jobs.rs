@@ -17,12 +17,13 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use crm_shared::adapters::sqlite::SqliteStore;
+use crm_shared::domain::booking::Contact;
 use crm_shared::domain::booking::{BookingStatus, BookingTotals};
-use crm_shared::domain::customer::Thresholds;
+use crm_shared::domain::customer::{reclassify, Customer, Thresholds};
 use crm_shared::domain::hours::zone;
 use crm_shared::domain::lead::{Lead, NewLead};
 use crm_shared::ports::store::{Store, Write};
-use crm_shared::store::customers::{self, Contact, Customer};
+use crm_shared::store::customers;
 use crm_shared::store::{daily, hourly, leads, stale, tenants};
 
 use crate::common::{self, Result, TENANT};
@@ -74,9 +75,9 @@ fn customer(i: u64, t: &Thresholds) -> Customer {
         phone: Some(format!("+35386{:07}", i % 10_000_000)),
         email: Some(format!("customer.{i}@example.ie")),
     };
-    let mut c = Customer::new(TENANT, &contact, None, member_since);
-    c.id =
+    let id =
         ulid::Ulid::from_parts(member_since.timestamp_millis() as u64, u128::from(i)).to_string();
+    let mut c = Customer::new(id, TENANT, &contact, None, member_since);
     let last_visit = if segment_due {
         // Dormant at the previous noon, 90 days on: acted on at 03:00.
         now - chrono::Duration::days(90) - chrono::Duration::hours(15)
@@ -101,10 +102,11 @@ fn customer(i: u64, t: &Thresholds) -> Customer {
     c.last_visit = Some(last_visit);
     c.last_booking = Some(last_visit);
     // As the visit's booking fact left it, an hour after the visit.
-    customers::reclassify(&mut c, t, last_visit + chrono::Duration::hours(1));
+    reclassify(&mut c, t, last_visit + chrono::Duration::hours(1));
     let tz = zone(&common::tenant_settings().time_zone);
     // Filed before the due hour, as ingest would have (the anniversary ahead).
-    c.next_milestone = customers::milestone_due(&c, tz, now - chrono::Duration::hours(1));
+    c.next_milestone =
+        crm_shared::domain::customer::milestone_due(&c, tz, now - chrono::Duration::hours(1));
     c.version = 1;
     c
 }

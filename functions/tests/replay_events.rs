@@ -71,8 +71,9 @@ async fn demo_ctx_at(clock: Arc<dyn Clock>) -> Ctx {
 
 /// A text the provider knows as `SAMPLE_PROVIDER_ID`, sent.
 async fn sample_sent_message(ctx: &Ctx) {
+    use crm_shared::domain::message::Message;
     use crm_shared::domain::message::{MessageKind, MessageStatus};
-    use crm_shared::store::messages::{self, Created, Message};
+    use crm_shared::store::messages::{self, Created};
     let now = ctx.clock.now();
     let queued = Message {
         id: "01JDEMMSG00000000000000002".into(),

@@ -21,12 +21,13 @@ use crm_shared::adapters::local_bus::LocalBus;
 use crm_shared::adapters::local_queue::LocalQueue;
 use crm_shared::adapters::sqlite::SqliteStore;
 use crm_shared::adapters::twilio::{TwilioConfig, TwilioSms};
+use crm_shared::domain::customer::Profile;
 use crm_shared::domain::message::{MessageKind, MessageStatus};
 use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::ports::clock::FixedClock;
 use crm_shared::ports::queue::{pump, QueueName};
 use crm_shared::ports::sms::{Sms, SmsError, SmsProvider};
-use crm_shared::store::customers::{self, Profile};
+use crm_shared::store::customers;
 use crm_shared::store::{messages, tenants};
 use serde_json::{json, Value};
 

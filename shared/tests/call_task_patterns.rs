@@ -6,14 +6,16 @@ mod support;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use crm_shared::domain::call::MissedCallStatus;
 use crm_shared::domain::call::{Call, CallStatus};
 use crm_shared::domain::lead::{Lead, NewLead};
+use crm_shared::domain::task::TaskStatus;
 use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::ports::store::Store;
-use crm_shared::store::calls::{self, MissedCallFilter, MissedCallStatus};
+use crm_shared::store::calls::{self, MissedCallFilter};
 use crm_shared::store::customers;
 use crm_shared::store::leads;
-use crm_shared::store::tasks::{self, TaskFilter, TaskStatus};
+use crm_shared::store::tasks::{self, TaskFilter};
 
 on_both_stores!(
     "calls":

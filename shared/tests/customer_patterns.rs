@@ -6,6 +6,7 @@ mod support;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use crm_shared::domain::booking::Contact;
 use crm_shared::domain::booking::{
     apply_fact, Applied, BookingFact, BookingKind, BookingState, BookingTotals,
 };
@@ -14,7 +15,7 @@ use crm_shared::domain::lead::{Lead, LeadStatus, NewLead};
 use crm_shared::domain::source::Source;
 use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::ports::store::Store;
-use crm_shared::store::customers::{self, Contact, DueKind, Ingested};
+use crm_shared::store::customers::{self, DueKind, Ingested};
 use crm_shared::store::leads::{self, Inserted};
 
 on_both_stores!(

@@ -8,10 +8,11 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use crm_shared::domain::booking::{BookingFact, BookingKind, Contact};
+use crm_shared::domain::customer::Customer;
 use crm_shared::domain::customer::{JourneyStage, Milestone, Segment};
 use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::ports::store::Store;
-use crm_shared::store::customers::{self, Customer, Ingested};
+use crm_shared::store::customers::{self, Ingested};
 use crm_shared::store::{daily, hourly, tenants};
 
 on_both_stores!(

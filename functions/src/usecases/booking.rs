@@ -84,7 +84,7 @@ pub async fn apply(
 async fn ask_for_review(
     ctx: &Ctx,
     settings: &TenantSettings,
-    customer: &customers::Customer,
+    customer: &crm_shared::domain::customer::Customer,
     booking_id: &str,
 ) {
     let due = ctx.clock.now() + chrono::Duration::minutes(i64::from(settings.review_delay_minutes));

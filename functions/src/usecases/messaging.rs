@@ -5,11 +5,14 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use crm_shared::domain::message::{first_name, render, MessageKind, MessageStatus, TemplateError};
+use crm_shared::domain::message::{
+    first_name, render, review_allowed, Message, MessageKind, MessageStatus, TemplateError,
+    REVIEW_REQUEST_EVERY_DAYS,
+};
 use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::ports::queue::{QueueError, QueueName, MAX_DELAY_SECS};
 use crm_shared::ports::store::StoreError;
-use crm_shared::store::messages::{self, Created, Message};
+use crm_shared::store::messages::{self, Created};
 use serde::{Deserialize, Serialize};
 
 use crate::context::Ctx;
@@ -168,7 +171,7 @@ pub async fn enqueue(
 pub enum ReviewRequestError {
     #[error("the customer has no phone number")]
     NoPhone,
-    #[error("a review was requested on {0} (at most one per {days} days)", days = crate::workers::send_sms::REVIEW_REQUEST_EVERY_DAYS)]
+    #[error("a review was requested on {0} (at most one per {days} days)", days = REVIEW_REQUEST_EVERY_DAYS)]
     TooSoon(DateTime<Utc>),
     /// A review request is queued and not yet sent (e.g. waiting for quiet hours to end).
     #[error("a review request is already waiting to go out at {0}")]
@@ -183,17 +186,13 @@ pub enum ReviewRequestError {
 pub async fn request_review(
     ctx: &Ctx,
     settings: &TenantSettings,
-    customer: &crm_shared::store::customers::Customer,
+    customer: &crm_shared::domain::customer::Customer,
     booking: Option<&str>,
     not_before: DateTime<Utc>,
     created_by: &str,
 ) -> Result<Message, ReviewRequestError> {
     let now = ctx.clock.now();
-    if let Some(at) = customer.review_requested_at {
-        if now - at < chrono::Duration::days(crate::workers::send_sms::REVIEW_REQUEST_EVERY_DAYS) {
-            return Err(ReviewRequestError::TooSoon(at));
-        }
-    }
+    review_allowed(customer.review_requested_at, now).map_err(ReviewRequestError::TooSoon)?;
     let phone = customer.phones.first().ok_or(ReviewRequestError::NoPhone)?;
     let id = match booking {
         Some(booking) => format!("review-{}-{booking}", customer.id),
@@ -223,7 +222,7 @@ pub async fn request_review(
 /// Once that one was refused or skipped (say, the customer opted out), a new ask gets a new id.
 async fn manual_review_id(
     ctx: &Ctx,
-    customer: &crm_shared::store::customers::Customer,
+    customer: &crm_shared::domain::customer::Customer,
 ) -> Result<String, ReviewRequestError> {
     let since = customer
         .review_requested_at

@@ -13,6 +13,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use crm_shared::domain::conversion::DroppedEvent;
 use crm_shared::domain::conversion::{
     build_event, is_too_old, requests, ConversionEvent, ConversionKind, Money, Occurrence,
 };
@@ -21,7 +22,7 @@ use crm_shared::domain::tenant::{MetaSettings, TenantSettings};
 use crm_shared::ports::capi::{CapiError, Destination};
 use crm_shared::ports::queue::{settle, BatchOutcome, Disposition, QueueName, Received};
 use crm_shared::ports::store::StoreError;
-use crm_shared::store::conversions::{self, DroppedEvent};
+use crm_shared::store::conversions;
 use crm_shared::store::leads;
 use serde::Deserialize;
 

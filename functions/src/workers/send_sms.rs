@@ -13,23 +13,20 @@
 //!   longer `queued` does nothing, and a version-guarded claim before sending lets only one of
 //!   two concurrent tasks for a message send it.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use crm_shared::domain::hours;
-use crm_shared::domain::message::{MessageKind, MessageStatus};
+use crm_shared::domain::message::{review_allowed, Message, MessageKind, MessageStatus};
 use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::ports::queue::{
     settle, BatchOutcome, Disposition, QueueName, Received, MAX_RECEIVES,
 };
 use crm_shared::ports::sms::{Sms, SmsError};
 use crm_shared::ports::store::StoreError;
-use crm_shared::store::messages::{self, Message};
+use crm_shared::store::messages;
 use crm_shared::store::{calls, customers};
 
 use crate::context::Ctx;
 use crate::usecases::messaging::{schedule, SmsTask};
-
-/// At most one review request per customer in this many days.
-pub const REVIEW_REQUEST_EVERY_DAYS: i64 = 90;
 
 /// How long a sender's claim on a message holds: longer than one sending run (the function's
 /// 30-second timeout), so a task that reads the message mid-send leaves it; short enough
@@ -89,13 +86,12 @@ async fn skip_reason(
         }
     }
     if message.kind == MessageKind::ReviewRequest {
-        if let Some(at) = customer.as_ref().and_then(|c| c.review_requested_at) {
-            if now - at < Duration::days(REVIEW_REQUEST_EVERY_DAYS) {
-                return Ok(Some(format!(
-                    "a review was already requested on {}",
-                    at.date_naive()
-                )));
-            }
+        let last = customer.as_ref().and_then(|c| c.review_requested_at);
+        if let Err(at) = review_allowed(last, now) {
+            return Ok(Some(format!(
+                "a review was already requested on {}",
+                at.date_naive()
+            )));
         }
     }
     Ok(None)

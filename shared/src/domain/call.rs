@@ -155,6 +155,50 @@ pub fn read_call(
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MissedCallStatus {
+    Open,
+    Handled,
+}
+
+impl MissedCallStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MissedCallStatus::Open => "open",
+            MissedCallStatus::Handled => "handled",
+        }
+    }
+}
+
+/// A caller the business did not speak to, waiting to be called or texted back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MissedCall {
+    pub id: String,
+    pub tenant_id: String,
+    pub call_id: String,
+    pub customer_id: String,
+    /// E.164.
+    pub phone: String,
+    #[serde(default)]
+    pub name: String,
+    /// When the call came.
+    pub at: DateTime<Utc>,
+    /// `missed` or `voicemail`.
+    pub call_status: CallStatus,
+    pub status: MissedCallStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handled_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handled_at: Option<DateTime<Utc>>,
+    /// The recovery text, once one was queued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms_message_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -284,6 +284,17 @@ fn split_name(name: &str) -> (Option<&str>, Option<&str>) {
     (first, last)
 }
 
+/// An event not sent because Meta would have refused it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DroppedEvent {
+    pub event_id: String,
+    pub event_name: String,
+    pub lead_id: String,
+    pub event_time: DateTime<Utc>,
+    pub reason: String,
+    pub dropped_at: DateTime<Utc>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -235,6 +235,82 @@ pub fn transition(
     Ok(next)
 }
 
+/// Lead ids are ULIDs; anything else cannot name a lead.
+pub fn is_lead_id(id: &str) -> bool {
+    id.len() == 26 && ulid::Ulid::from_string(id).is_ok()
+}
+
+/// A note staff wrote on a lead.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Note {
+    pub id: String,
+    pub lead_id: String,
+    pub body: String,
+    pub author: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A lead with what hangs off it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LeadDetail {
+    #[serde(flatten)]
+    pub lead: Lead,
+    /// Oldest first.
+    pub events: Vec<StatusEvent>,
+    /// Newest first.
+    pub notes: Vec<Note>,
+    /// Follow-up tasks (the "contact lead" task of a new lead).
+    pub tasks: Vec<crate::domain::task::Task>,
+}
+
+/// Fields staff may edit (DESIGN §2.1). `Some(None)` clears an optional field.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LeadPatch {
+    pub name: Option<String>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<(String, String)>,
+    pub service: Option<Option<String>>,
+    pub assignee: Option<Option<String>>,
+    pub follow_up_at: Option<Option<DateTime<Utc>>>,
+    pub appointment_at: Option<Option<DateTime<Utc>>>,
+    pub expected_value: Option<i64>,
+}
+
+impl LeadPatch {
+    /// The lead with the fields given changed, at its next version.
+    pub fn apply(&self, lead: &Lead, now: DateTime<Utc>) -> Lead {
+        let mut next = lead.clone();
+        if let Some(v) = &self.name {
+            next.name = v.clone();
+        }
+        if let Some(v) = &self.email {
+            next.email = v.clone();
+        }
+        if let Some((e164, raw)) = &self.phone {
+            next.phone = e164.clone();
+            next.phone_raw = raw.clone();
+        }
+        if let Some(v) = &self.service {
+            next.service = v.clone();
+        }
+        if let Some(v) = &self.assignee {
+            next.assignee = v.clone();
+        }
+        if let Some(v) = self.follow_up_at {
+            next.follow_up_at = v;
+        }
+        if let Some(v) = self.appointment_at {
+            next.appointment_at = v;
+        }
+        if let Some(v) = self.expected_value {
+            next.expected_value = v;
+        }
+        next.updated_at = now;
+        next.version = lead.version + 1;
+        next
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

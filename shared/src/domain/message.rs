@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
+
 use serde::{Deserialize, Serialize};
 
 /// Why a text is sent. Marketing kinds need the customer's consent; the others answer the
@@ -197,6 +199,60 @@ pub fn keyword(body: &str) -> Option<Keyword> {
     }
 }
 
+/// A text to a customer or lead, with its status (DESIGN §2.4). Its id is its business key
+/// (`review-<customer>-<booking>` for the review request of one visit, a ULID for one
+/// written by hand), so the same work queued twice is one message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: String,
+    pub tenant_id: String,
+    pub kind: MessageKind,
+    /// E.164.
+    pub to: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missed_call_id: Option<String>,
+    pub body: String,
+    pub status: MessageStatus,
+    /// Why it failed or was skipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The provider's id of the sent text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_id: Option<String>,
+    /// Not sent before this instant (a delay, or the end of quiet hours).
+    pub not_before: DateTime<Utc>,
+    /// Who asked for it: a user's `sub`, or `system`.
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<DateTime<Utc>>,
+    /// When a sender claimed it to send: another sender leaves it alone while the claim is
+    /// fresh (`send_sms`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claimed_at: Option<DateTime<Utc>>,
+    pub version: u64,
+}
+
+/// At most one review request per customer in this many days (DESIGN §2.4).
+pub const REVIEW_REQUEST_EVERY_DAYS: i64 = 90;
+
+/// Whether a customer last asked for a review at `last` may be asked again at `now`:
+/// `Err(last)` while that request is less than 90 days old.
+pub fn review_allowed(
+    last: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), DateTime<Utc>> {
+    match last {
+        Some(at) if now - at < chrono::Duration::days(REVIEW_REQUEST_EVERY_DAYS) => Err(at),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,5 +330,25 @@ mod tests {
             Some(MessageKind::ReviewRequest)
         );
         assert_eq!(MessageStatus::parse("sent"), Some(MessageStatus::Sent));
+    }
+
+    #[test]
+    fn a_review_is_asked_at_most_once_in_ninety_days() {
+        let at = |s: &str| {
+            DateTime::parse_from_rfc3339(s)
+                .map(|t| t.to_utc())
+                .unwrap_or_default()
+        };
+        let last = at("2026-01-01T10:00:00Z");
+        assert_eq!(review_allowed(None, last), Ok(()), "never asked");
+        assert_eq!(
+            review_allowed(Some(last), at("2026-03-31T09:59:59Z")),
+            Err(last),
+            "89 days and 23:59:59 later"
+        );
+        assert_eq!(
+            review_allowed(Some(last), at("2026-04-01T10:00:00Z")),
+            Ok(())
+        );
     }
 }

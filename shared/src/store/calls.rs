@@ -14,62 +14,19 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::domain::call::Call;
+use crate::domain::call::{Call, MissedCall, MissedCallStatus};
+use crate::domain::customer::{Customer, Profile};
 use crate::ports::store::{
     from_item, table, to_item, Check, Cond, Cursor, Index, Item, Key, Query, Store, StoreError,
     Write, PK, SK,
 };
-use crate::store::customers::{self, owned_pointer, timeline_write, Customer, CustomerWriteError};
+use crate::store::customers::{self, owned_pointer, timeline_write, CustomerWriteError};
 
 /// Open missed calls of a tenant, newest first (sparse: handled ones leave it).
 pub const OPEN_MISSED_INDEX: Index = Index::Gsi(1);
 
 /// Attempts at a version-guarded write that keeps colliding before giving up.
 const MAX_ATTEMPTS: u32 = 6;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MissedCallStatus {
-    Open,
-    Handled,
-}
-
-impl MissedCallStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MissedCallStatus::Open => "open",
-            MissedCallStatus::Handled => "handled",
-        }
-    }
-}
-
-/// A caller the business did not speak to, waiting to be called or texted back.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MissedCall {
-    pub id: String,
-    pub tenant_id: String,
-    pub call_id: String,
-    pub customer_id: String,
-    /// E.164.
-    pub phone: String,
-    #[serde(default)]
-    pub name: String,
-    /// When the call came.
-    pub at: DateTime<Utc>,
-    /// `missed` or `voicemail`.
-    pub call_status: crate::domain::call::CallStatus,
-    pub status: MissedCallStatus,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub handled_by: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub handled_at: Option<DateTime<Utc>>,
-    /// The recovery text, once one was queued.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sms_message_id: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub version: u64,
-}
 
 pub fn call_seen_key(tenant: &str, call_id: &str) -> Key {
     Key::new(format!("T#{tenant}#U#call#{call_id}"), "U")
@@ -463,10 +420,10 @@ pub async fn caller(
                 return Ok((c, false));
             }
         }
-        let profile = customers::Profile {
+        let profile = Profile {
             name: name.map(str::to_owned),
             phones: Some(vec![phone.to_owned()]),
-            ..customers::Profile::default()
+            ..Profile::default()
         };
         match customers::create_from(
             store,

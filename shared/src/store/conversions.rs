@@ -7,10 +7,10 @@
 //! | dropped event | `T#t#CAPI#DROPPED` | event id |
 
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::domain::booking::BookingState;
+use crate::domain::conversion::DroppedEvent;
 use crate::domain::conversion::MAX_EVENT_AGE_DAYS;
 use crate::ports::store::{
     from_item, to_item, Check, Cond, Key, Query, Store, StoreError, Write, EXPIRES_AT, PK, SK,
@@ -51,17 +51,6 @@ pub async fn mark_sent(
         Ok(()) | Err(StoreError::ConditionFailed(_)) => Ok(()),
         Err(e) => Err(e),
     }
-}
-
-/// An event not sent because Meta would have refused it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DroppedEvent {
-    pub event_id: String,
-    pub event_name: String,
-    pub lead_id: String,
-    pub event_time: DateTime<Utc>,
-    pub reason: String,
-    pub dropped_at: DateTime<Utc>,
 }
 
 /// Records a dropped event (once: a redelivery overwrites the same item).

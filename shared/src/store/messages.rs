@@ -12,10 +12,10 @@
 //! customer, in one transaction.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::domain::message::{MessageKind, MessageStatus};
+use crate::domain::message::Message;
+use crate::domain::message::MessageStatus;
 use crate::ports::store::{
     from_item, table, to_item, Check, Cond, Cursor, Index, Item, Key, Query, Store, StoreError,
     Write, PK, SK,
@@ -24,42 +24,6 @@ use crate::store::customers::{owned_pointer, timeline_write};
 
 /// Messages of a tenant, newest first.
 pub const MESSAGES_INDEX: Index = Index::Gsi(1);
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Message {
-    pub id: String,
-    pub tenant_id: String,
-    pub kind: MessageKind,
-    /// E.164.
-    pub to: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customer_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lead_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub missed_call_id: Option<String>,
-    pub body: String,
-    pub status: MessageStatus,
-    /// Why it failed or was skipped.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// The provider's id of the sent text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provider_id: Option<String>,
-    /// Not sent before this instant (a delay, or the end of quiet hours).
-    pub not_before: DateTime<Utc>,
-    /// Who asked for it: a user's `sub`, or `system`.
-    pub created_by: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sent_at: Option<DateTime<Utc>>,
-    /// When a sender claimed it to send: another sender leaves it alone while the claim is
-    /// fresh (`send_sms`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub claimed_at: Option<DateTime<Utc>>,
-    pub version: u64,
-}
 
 pub fn message_key(tenant: &str, id: &str) -> Key {
     Key::new(format!("T#{tenant}#MSG#{id}"), "M")

@@ -10,16 +10,15 @@
 //! its id alone, and the automatic task of a lead is written once however often it is tried.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::{Deserialize, Serialize};
 
-use crate::domain::hours;
 use crate::domain::lead::Lead;
+use crate::domain::task::{contact_task, lead_of, Task, TaskStatus};
 use crate::domain::tenant::TenantSettings;
 use crate::ports::store::{
     from_item, table, to_item, Check, Cond, Cursor, Index, Item, Key, Query, SkCond, Store,
     StoreError, Write, PK, SK,
 };
-use crate::store::{keys, leads};
+use crate::store::keys;
 
 /// Open tasks of a tenant, soonest due first.
 pub const OPEN_TASKS_INDEX: Index = Index::Gsi(1);
@@ -28,51 +27,8 @@ pub const ASSIGNEE_TASKS_INDEX: Index = Index::Gsi(2);
 /// Every task of a tenant, newest first.
 pub const ALL_TASKS_INDEX: Index = Index::Gsi(3);
 
-/// Minutes of business time a new lead's contact task is due after its capture.
-pub const CONTACT_WITHIN_MINUTES: i64 = 60;
-
 const MAX_ATTEMPTS: u32 = 6;
 const MAX_FILTERED_READS: usize = 4;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TaskStatus {
-    Open,
-    Done,
-}
-
-impl TaskStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TaskStatus::Open => "open",
-            TaskStatus::Done => "done",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Task {
-    pub id: String,
-    pub tenant_id: String,
-    pub lead_id: String,
-    /// `contact_lead`.
-    pub kind: String,
-    pub title: String,
-    pub due_at: DateTime<Utc>,
-    /// A user's `sub`; none → anyone's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub assignee: Option<String>,
-    pub status: TaskStatus,
-    /// The lead's name, so a list of tasks reads without a read per lead.
-    #[serde(default)]
-    pub lead_name: String,
-    pub created_at: DateTime<Utc>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub completed_by: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub completed_at: Option<DateTime<Utc>>,
-    pub version: u64,
-}
 
 /// Instants in index keys: fixed width, so text order is time order.
 fn instant_key(at: DateTime<Utc>) -> String {
@@ -89,16 +45,6 @@ pub fn open_tasks_partition(tenant: &str) -> String {
 
 pub fn assignee_tasks_partition(tenant: &str, assignee: &str) -> String {
     format!("T#{tenant}#TASKS#open#A#{assignee}")
-}
-
-/// The lead a task id names, when it is one of ours.
-fn lead_of(task_id: &str) -> Option<&str> {
-    let (lead, kind) = task_id.split_once('.')?;
-    (leads::is_lead_id(lead)
-        && !kind.is_empty()
-        && kind.len() <= 40
-        && kind.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
-    .then_some(lead)
 }
 
 pub fn task_key(tenant: &str, lead_id: &str, task_id: &str) -> Key {
@@ -141,32 +87,6 @@ fn task_item(t: &Task) -> Result<Item, StoreError> {
         format!("{}#{}", instant_key(t.created_at), t.id),
     );
     Ok(item)
-}
-
-/// The "contact lead" task of a new lead: due one business hour after its capture (in the
-/// tenant's zone and hours), assigned to the lead's assignee if it has one.
-pub fn contact_task(lead: &Lead, settings: &TenantSettings) -> Task {
-    let due_at = hours::add_business_time(
-        lead.created_at,
-        hours::zone(&settings.time_zone),
-        &settings.business_hours,
-        CONTACT_WITHIN_MINUTES,
-    );
-    Task {
-        id: format!("{}.contact", lead.id),
-        tenant_id: lead.tenant_id.clone(),
-        lead_id: lead.id.clone(),
-        kind: "contact_lead".into(),
-        title: "Contact lead".into(),
-        due_at,
-        assignee: lead.assignee.clone(),
-        status: TaskStatus::Open,
-        lead_name: lead.name.clone(),
-        created_at: lead.created_at,
-        completed_by: None,
-        completed_at: None,
-        version: 1,
-    }
 }
 
 /// Writes a new lead's contact task: one put, no read. Written already → `Ok(false)`.

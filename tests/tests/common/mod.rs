@@ -313,7 +313,7 @@ pub async fn demo_customer(app: &App) -> String {
 
 /// A new customer of `tenant` (made straight in the store); its id.
 pub async fn fresh_customer(app: &App, tenant: &str) -> String {
-    let profile = crm_shared::store::customers::Profile {
+    let profile = crm_shared::domain::customer::Profile {
         name: Some("Fresh Customer".into()),
         phones: Some(vec![e164(&phone())]),
         ..Default::default()

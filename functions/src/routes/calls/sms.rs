@@ -6,12 +6,13 @@
 //! has its recovery text (queued by hand or by the tenant's automatic delay) is 409
 //! (`conflict: sms_queued`, naming `message_id`): one recovery text per missed call.
 
+use crm_shared::domain::call::MissedCallStatus;
 use crm_shared::domain::message::{MessageKind, MAX_BODY_CHARS};
 use crm_shared::domain::validation::Fields;
 use crm_shared::http::auth::{authorize, Role};
 use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{body_bytes, json, object_body, path_param, respond};
-use crm_shared::store::calls::{self, MissedCallStatus};
+use crm_shared::store::calls;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;

@@ -6,12 +6,13 @@
 //! (the admin app follows it and saves one file). Text cells are spreadsheet-safe.
 
 use crm_shared::domain::conversion::Money;
+use crm_shared::domain::customer::Customer;
 use crm_shared::domain::validation::Fields;
 use crm_shared::http::auth::{authorize, Role};
 use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{cursor_param, page_limit, reject_unknown_params, respond};
 use crm_shared::http::spreadsheet::{cell, csv_text};
-use crm_shared::store::customers::{self, Customer, SortKey};
+use crm_shared::store::customers::{self, SortKey};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;

@@ -3,9 +3,9 @@
 use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
+use crm_shared::domain::customer::Profile;
 use crm_shared::domain::phone;
 use crm_shared::domain::validation::{is_plausible_email, FieldError, Fields};
-use crm_shared::store::customers::Profile;
 use serde_json::{Map, Value};
 
 pub const PROFILE_FIELDS: &[&str] = &[

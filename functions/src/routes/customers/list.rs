@@ -1,6 +1,7 @@
 //! `GET /customers`: customers sorted by any KPI (each order is its own index), filtered, in
 //! cursor pages; or, with `q`, found by the start of a name word, an email or phone digits.
 
+use crm_shared::domain::customer::Customer;
 use crm_shared::domain::validation::Fields;
 use crm_shared::http::auth::{authorize, Role};
 use crm_shared::http::problem::ApiError;
@@ -8,7 +9,7 @@ use crm_shared::http::request::{
     cursor_param, json, page_limit, query_param, reject_unknown_params, respond,
 };
 use crm_shared::ports::store::Index;
-use crm_shared::store::customers::{self, Customer, SortKey};
+use crm_shared::store::customers::{self, SortKey};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use crm_shared::domain::timeline::TimelineEntry;
 use crm_shared::http::auth::{authorize, Role};
 use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{
@@ -11,7 +12,7 @@ use crm_shared::http::request::{
 };
 use crm_shared::http::spreadsheet::{cell, csv_text};
 use crm_shared::ports::store::Index;
-use crm_shared::store::customers::{self, TimelineEntry};
+use crm_shared::store::customers;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};

@@ -6,11 +6,12 @@
 
 use chrono::Duration;
 use crm_shared::domain::call::read_call;
+use crm_shared::domain::call::{MissedCall, MissedCallStatus};
 use crm_shared::domain::message::MessageKind;
 use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{json, object_body, respond};
-use crm_shared::store::calls::{self, MissedCall, MissedCallStatus};
+use crm_shared::store::calls;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;

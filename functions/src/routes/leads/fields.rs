@@ -1,11 +1,11 @@
 //! Reading the editable lead fields of `POST /leads` and `PATCH /leads/{id}`.
 
 use chrono::{DateTime, Utc};
+use crm_shared::domain::lead::LeadPatch;
 use crm_shared::domain::lead::NewLead;
 use crm_shared::domain::phone;
 use crm_shared::domain::source::Source;
 use crm_shared::domain::validation::{FieldError, Fields};
-use crm_shared::store::leads::LeadPatch;
 use serde_json::{Map, Value};
 
 /// Largest expected value accepted, in minor units (100 million in major units).

@@ -2,13 +2,14 @@
 //! the sparse open index (`?assignee=me`: the caller's own index); `?due=true` only those due
 //! by now; `?status=done|all` newest first.
 
+use crm_shared::domain::task::TaskStatus;
 use crm_shared::domain::validation::Fields;
 use crm_shared::http::auth::{authorize, Role};
 use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{
     cursor_param, json, page_limit, query_param, reject_unknown_params, respond,
 };
-use crm_shared::store::tasks::{self, TaskFilter, TaskStatus};
+use crm_shared::store::tasks::{self, TaskFilter};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;

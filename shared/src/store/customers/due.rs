@@ -12,7 +12,7 @@ use chrono_tz::Tz;
 use serde_json::Value;
 
 use super::{customer_pk, Customer};
-use crate::domain::customer::{daily_job_time, daily_milestones};
+use crate::domain::customer::daily_job_time;
 use crate::domain::hours;
 use crate::ports::store::{table, Index, Item, Key, Query, Store, StoreError, Write, PK, SK};
 use crate::store::hourly;
@@ -112,21 +112,6 @@ pub(crate) fn due_writes(
         })
         .map(|kind| due_write(tenant, &after.id, kind, kind.of(after), tz))
         .collect()
-}
-
-/// When the customer's next daily milestone falls due at `now`: at once (kept at the time it
-/// was first filed) when one is reached but not awarded, else the next anniversary.
-pub fn milestone_due(c: &Customer, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let (reached, next) =
-        daily_milestones(c.member_since, &c.totals, c.tier, &c.milestones, tz, now);
-    if reached.is_empty() {
-        next
-    } else {
-        Some(match c.next_milestone {
-            Some(t) if t <= now => t,
-            _ => now,
-        })
-    }
 }
 
 /// One entry of a due bucket.

@@ -4,7 +4,6 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::*;
@@ -32,53 +31,6 @@ pub enum CustomerWriteError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-/// A customer's editable profile (every field optional on a patch; `None`: unchanged).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Profile {
-    pub name: Option<String>,
-    /// The full list, primary first (replaces the current one).
-    pub phones: Option<Vec<String>>,
-    pub emails: Option<Vec<String>>,
-    pub date_of_birth: Option<Option<chrono::NaiveDate>>,
-    pub gender: Option<Option<String>>,
-    pub address: Option<Option<String>>,
-    pub company: Option<Option<String>>,
-    pub preferred_language: Option<Option<String>>,
-    pub marketing_consent: Option<bool>,
-}
-
-impl Profile {
-    fn apply(&self, c: &mut Customer) {
-        if let Some(v) = &self.name {
-            c.name = v.clone();
-        }
-        if let Some(v) = &self.phones {
-            c.phones = v.clone();
-        }
-        if let Some(v) = &self.emails {
-            c.emails = v.clone();
-        }
-        if let Some(v) = &self.date_of_birth {
-            c.date_of_birth = *v;
-        }
-        if let Some(v) = &self.gender {
-            c.gender = v.clone();
-        }
-        if let Some(v) = &self.address {
-            c.address = v.clone();
-        }
-        if let Some(v) = &self.company {
-            c.company = v.clone();
-        }
-        if let Some(v) = &self.preferred_language {
-            c.preferred_language = v.clone();
-        }
-        if let Some(v) = self.marketing_consent {
-            c.marketing_consent = v;
-        }
-    }
 }
 
 /// Old and new values of one kind of contact, the key of its owner item, and the name of the
@@ -204,7 +156,13 @@ pub async fn create_from(
 ) -> Result<Customer, CustomerWriteError> {
     let tenant = settings.tenant_id.as_str();
     let tz = zone(&settings.time_zone);
-    let mut c = Customer::new(tenant, &Contact::default(), None, now);
+    let mut c = Customer::new(
+        keys::sequential_id(now),
+        tenant,
+        &Contact::default(),
+        None,
+        now,
+    );
     profile.apply(&mut c);
     c.tags = tags.clone();
     c.source = source;
@@ -407,16 +365,6 @@ pub async fn mark_review_requested(
 }
 
 /// A note on a customer: a timeline entry of type `note`, editable and deletable.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Note {
-    pub id: String,
-    pub body: String,
-    pub author: String,
-    pub created_at: DateTime<Utc>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub edited_at: Option<DateTime<Utc>>,
-}
-
 fn note_item(tenant: &str, customer: &str, note: &Note) -> Result<Item, StoreError> {
     let entry = TimelineEntry {
         id: note.id.clone(),

@@ -1,23 +1,25 @@
 //! Customers and the booking facts that make them (DESIGN §2.2, §2.3, §4).
 //!
 //! One function, [`ingest()`], takes a booking fact from either entrance (the EventBridge
-//! consumer or the signed webhook): it finds or creates the customer, applies the fact to the
-//! booking's state (idempotent per booking id and version, in any order), moves the KPIs by
-//! the booking's change of contribution, classifies the customer again and awards milestones
-//! — all in one transaction guarded by the customer's version — and then moves the lead the
-//! booking converts along the pipeline.
-
-use std::collections::BTreeSet;
+//! consumer or the signed webhook): it finds or creates the customer and the lead the booking
+//! converts, applies the fact to the booking's state (idempotent per booking id and version,
+//! in any order), asks `domain::customer::apply_booking` what that does to the customer, and
+//! commits it all in one transaction guarded by the customer's version; then it moves the
+//! lead along the pipeline as `domain::customer::lead_moves` says.
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use serde_json::Value;
 
 use super::*;
-use crate::domain::booking::{apply_fact, Applied, BookingFact, BookingStatus};
-use crate::domain::customer::{reached, Milestone};
+use crate::domain::booking::{apply_fact, Applied, BookingFact};
+use crate::domain::customer::{
+    apply_booking, converts, lead_moves, needs_history, BookingApplied, Ingest, Milestone,
+};
 use crate::domain::hours::zone;
 use crate::domain::lead::{Lead, LeadStatus, StatusEvent};
 use crate::domain::tenant::TenantSettings;
+use crate::domain::timeline::Entry;
 use crate::ports::store::{from_item, Check, Cond, Store, StoreError, Write};
 use crate::store::leads::{self, StatusChange};
 
@@ -107,18 +109,6 @@ async fn resolve(
     })
 }
 
-/// The status a lead moves to because of its converting booking, if the machine allows it.
-fn lead_target(lead: &Lead, booking: &BookingState, converting: bool) -> Option<LeadStatus> {
-    let target = match booking.status {
-        BookingStatus::Scheduled => LeadStatus::Booked,
-        BookingStatus::Completed if booking.paid_amount > 0 => LeadStatus::Won,
-        BookingStatus::Completed => LeadStatus::Booked,
-        BookingStatus::Cancelled | BookingStatus::NoShow if converting => LeadStatus::FollowUp,
-        BookingStatus::Cancelled | BookingStatus::NoShow => return None,
-    };
-    (lead.status != target).then_some(target)
-}
-
 /// Applies one booking fact for the tenant of `settings` (its thresholds classify, its time
 /// zone files the due work). Safe to call again with the same fact, and with facts in any
 /// order: the KPIs always equal a recomputation over the bookings' latest versions.
@@ -136,10 +126,15 @@ pub async fn ingest(
         attempt += 1;
         let resolved = resolve(store, tenant, fact, contact).await?;
         let is_new = resolved.customer.is_none();
-        let mut customer = resolved
-            .customer
-            .clone()
-            .unwrap_or_else(|| Customer::new(tenant, contact, resolved.lead.as_ref(), now));
+        let customer = resolved.customer.clone().unwrap_or_else(|| {
+            Customer::new(
+                keys::sequential_id(now),
+                tenant,
+                contact,
+                resolved.lead.as_ref(),
+                now,
+            )
+        });
         let bkey = booking_key(tenant, &customer.id, &fact.booking_id);
         let current: Option<BookingState> =
             store.get(&bkey).await?.map(|i| from_item(&i)).transpose()?;
@@ -151,132 +146,43 @@ pub async fn ingest(
             }
             Applied::Changed(b) => b,
         };
-        let before = customer.clone();
-        customer.totals.replace(current.as_ref(), &booking);
-        track_dates(store, tenant, &mut customer, current.as_ref(), &booking).await?;
-        if let Some(lead) = &resolved.lead {
-            if customer.source.is_none() {
-                customer.source = Some(lead.source);
-            }
-            if !customer.lead_ids.contains(&lead.id) {
-                customer.lead_ids.push(lead.id.clone());
-            }
-        }
-        if let Some(phone) = &contact.phone {
-            if !customer.phones.contains(phone) {
-                customer.phones.push(phone.clone());
-            }
-        }
-        if let Some(email) = &contact.email {
-            if !customer.emails.contains(email) {
-                customer.emails.push(email.clone());
-            }
-        }
-        if customer.name.is_empty() {
-            customer.name = contact.name.clone().unwrap_or_default();
-        }
-        let mut changes = reclassify(&mut customer, &settings.thresholds, now);
-        if is_new {
-            // A new customer's first segment is no change of one.
-            changes.segment = None;
-        }
-        let awarded: Vec<Milestone> = reached(&customer.totals)
-            .into_iter()
-            .filter(|m| !customer.milestones.contains(m))
-            .collect();
-        customer.milestones.extend(awarded.iter().copied());
-        customer.next_milestone = milestone_due(&customer, tz, now);
-        customer.updated_at = now;
-        customer.version = before.version + 1;
-
-        let mut writes = Vec::new();
-        writes.push(
-            Write::put(customer_item(tenant, &customer)?).with_check(Check::new(
-                "customer_version",
-                if is_new {
-                    Cond::NotExists
-                } else {
-                    Cond::Eq("version".into(), before.version.into())
-                },
-            )),
-        );
-        let mut booking_item = to_item(&booking)?;
-        booking_item.insert(PK.into(), bkey.pk.clone().into());
-        booking_item.insert(SK.into(), bkey.sk.clone().into());
-        booking_item.insert("customer_id".into(), customer.id.clone().into());
-        writes.push(Write::put(booking_item).with_check(Check::new(
-            "booking_version",
-            match &current {
-                None => Cond::NotExists,
-                Some(c) => Cond::Eq("version".into(), c.version.into()),
-            },
-        )));
-        if resolved.new_owner {
-            let key = booking_owner_key(tenant, &fact.booking_id);
-            writes.push(
-                Write::put(owner_item(&key, &customer.id))
-                    .with_check(Check::new("booking_owner", Cond::NotExists)),
-            );
-        }
-        if is_new {
-            for phone in &customer.phones {
-                let key = phone_owner_key(tenant, phone);
-                writes.push(
-                    Write::put(owner_item(&key, &customer.id))
-                        .with_check(Check::new("customer_phone", Cond::NotExists)),
-                );
-            }
-            for email in &customer.emails {
-                let key = email_owner_key(tenant, email);
-                writes.push(
-                    Write::put(owner_item(&key, &customer.id))
-                        .with_check(Check::new("customer_email", Cond::NotExists)),
-                );
-            }
-        }
-        writes.extend(due_writes(
-            tenant,
-            (!is_new).then_some(&before),
-            &customer,
-            tz,
-        ));
-        let before_tokens = if is_new {
-            BTreeSet::new()
+        let history = if needs_history(&customer, current.as_ref(), &booking) {
+            Some(bookings(store, tenant, &customer.id).await?)
         } else {
-            search_tokens(&before)
+            None
         };
-        writes.extend(token_writes(
+        let before = customer;
+        let BookingApplied {
+            customer,
+            awarded,
+            entries,
+        } = apply_booking(
+            Ingest {
+                kind: fact.kind,
+                customer: &before,
+                is_new,
+                lead: resolved.lead.as_ref(),
+                contact,
+                previous: current.as_ref(),
+                booking: &booking,
+                history: history.as_deref(),
+                thresholds: &settings.thresholds,
+                tz,
+            },
+            now,
+        );
+
+        let writes = commit_writes(Commit {
             tenant,
-            &customer.id,
-            &before_tokens,
-            &search_tokens(&customer),
-        ));
-        let mut entries = vec![(
-            "booking",
-            format!(
-                "{} {}",
-                fact.kind.as_str(),
-                booking.service.as_deref().unwrap_or("booking")
-            ),
-            serde_json::json!({
-                "booking_id": booking.booking_id,
-                "version": booking.version,
-                "status": booking.status,
-                "start": booking.start,
-                "paid_amount": booking.paid_amount,
-            }),
-        )];
-        for m in &awarded {
-            entries.push((
-                "milestone",
-                format!("Milestone reached: {}", m.as_str()),
-                serde_json::json!({"milestone": m}),
-            ));
-        }
-        entries.extend(changes.entries());
-        for (kind, text, data) in entries {
-            writes.push(timeline_write(tenant, &customer.id, kind, text, data, now)?.0);
-        }
+            before: (!is_new).then_some(&before),
+            after: &customer,
+            previous: current.as_ref(),
+            booking: &booking,
+            new_owner: resolved.new_owner,
+            entries,
+            tz,
+            now,
+        })?;
         match store.transact(writes).await {
             Ok(()) => {}
             Err(StoreError::ConditionFailed(
@@ -303,48 +209,88 @@ pub async fn ingest(
     }
 }
 
-/// Keeps last visit, last booking and the upcoming bookings in step with the booking's change.
-/// A change that could lower a maximum (a completed visit undone, a booking moved earlier)
-/// reads the customer's own bookings once; every other fact is O(1).
-async fn track_dates(
-    store: &dyn Store,
-    tenant: &str,
-    customer: &mut Customer,
-    old: Option<&BookingState>,
-    new: &BookingState,
-) -> Result<(), StoreError> {
-    if new.status == BookingStatus::Scheduled {
-        customer.upcoming.insert(new.booking_id.clone(), new.start);
-    } else {
-        customer.upcoming.remove(&new.booking_id);
-    }
-    let lowers = old.is_some_and(|o| {
-        (Some(o.start) == customer.last_booking && new.start < o.start)
-            || (o.status == BookingStatus::Completed
-                && Some(o.start) == customer.last_visit
-                && (new.status != BookingStatus::Completed || new.start < o.start))
-    });
-    if lowers {
-        let mut all = bookings(store, tenant, &customer.id).await?;
-        all.retain(|b| b.booking_id != new.booking_id);
-        all.push(new.clone());
-        customer.last_booking = all.iter().map(|b| b.start).max();
-        customer.last_visit = all
-            .iter()
-            .filter(|b| b.status == BookingStatus::Completed)
-            .map(|b| b.start)
-            .max();
-    } else {
-        customer.last_booking = customer.last_booking.max(Some(new.start));
-        if new.status == BookingStatus::Completed {
-            customer.last_visit = customer.last_visit.max(Some(new.start));
-        }
-    }
-    Ok(())
+/// The changes of one booking fact, as one transaction writes them.
+struct Commit<'a> {
+    tenant: &'a str,
+    /// The customer as stored; none for one made by this fact.
+    before: Option<&'a Customer>,
+    after: &'a Customer,
+    /// The booking's state before the fact and after it.
+    previous: Option<&'a BookingState>,
+    booking: &'a BookingState,
+    /// The booking-owner item must be written (the booking's first fact).
+    new_owner: bool,
+    entries: Vec<Entry>,
+    tz: Tz,
+    now: DateTime<Utc>,
 }
 
-/// Links the lead to the customer and booking and moves it: booked, won when the visit is
-/// completed and paid, back to follow-up when its converting booking is cancelled.
+/// The writes of a booking fact, each guarded so that a race with another fact for the same
+/// customer, booking, phone or email fails the whole transaction (and the caller retries on
+/// fresh reads): the customer at its version, the booking at its version, the claims of a
+/// new customer and booking, due work, search items and timeline entries.
+fn commit_writes(c: Commit<'_>) -> Result<Vec<Write>, StoreError> {
+    let (tenant, customer) = (c.tenant, c.after);
+    let bkey = booking_key(tenant, &customer.id, &c.booking.booking_id);
+    let mut writes = vec![
+        Write::put(customer_item(tenant, customer)?).with_check(Check::new(
+            "customer_version",
+            match c.before {
+                None => Cond::NotExists,
+                Some(before) => Cond::Eq("version".into(), before.version.into()),
+            },
+        )),
+    ];
+    let mut booking_item = to_item(c.booking)?;
+    booking_item.insert(PK.into(), bkey.pk.clone().into());
+    booking_item.insert(SK.into(), bkey.sk.clone().into());
+    booking_item.insert("customer_id".into(), customer.id.clone().into());
+    writes.push(Write::put(booking_item).with_check(Check::new(
+        "booking_version",
+        match c.previous {
+            None => Cond::NotExists,
+            Some(p) => Cond::Eq("version".into(), p.version.into()),
+        },
+    )));
+    if c.new_owner {
+        let key = booking_owner_key(tenant, &c.booking.booking_id);
+        writes.push(
+            Write::put(owner_item(&key, &customer.id))
+                .with_check(Check::new("booking_owner", Cond::NotExists)),
+        );
+    }
+    if c.before.is_none() {
+        for phone in &customer.phones {
+            let key = phone_owner_key(tenant, phone);
+            writes.push(
+                Write::put(owner_item(&key, &customer.id))
+                    .with_check(Check::new("customer_phone", Cond::NotExists)),
+            );
+        }
+        for email in &customer.emails {
+            let key = email_owner_key(tenant, email);
+            writes.push(
+                Write::put(owner_item(&key, &customer.id))
+                    .with_check(Check::new("customer_email", Cond::NotExists)),
+            );
+        }
+    }
+    writes.extend(due_writes(tenant, c.before, customer, c.tz));
+    let before_tokens = c.before.map(search_tokens).unwrap_or_default();
+    writes.extend(token_writes(
+        tenant,
+        &customer.id,
+        &before_tokens,
+        &search_tokens(customer),
+    ));
+    for (kind, text, data) in c.entries {
+        writes.push(timeline_write(tenant, &customer.id, kind, text, data, c.now)?.0);
+    }
+    Ok(writes)
+}
+
+/// Links the lead to the customer and booking and moves it where the booking takes it
+/// (`domain::customer::lead_moves`).
 async fn convert_lead(
     store: &dyn Store,
     tenant: &str,
@@ -354,19 +300,9 @@ async fn convert_lead(
     fact: &BookingFact,
     now: DateTime<Utc>,
 ) -> Result<(Option<(String, LeadStatus)>, Vec<StatusEvent>), IngestError> {
-    let converting = lead
-        .converted_booking_id
-        .as_deref()
-        .is_none_or(|b| b == booking.booking_id);
-    if !converting && fact.lead_id.is_none() {
-        // Another booking already converted this lead: this one is the customer's own.
+    let Some(converting) = converts(lead, booking, fact) else {
         return Ok((None, Vec::new()));
-    }
-    if matches!(lead.status, LeadStatus::Won | LeadStatus::Lost)
-        && booking.status != BookingStatus::Completed
-    {
-        return Ok((None, Vec::new()));
-    }
+    };
     let linked = leads::link_customer(
         store,
         tenant,
@@ -380,18 +316,9 @@ async fn convert_lead(
         leads::LeadWriteError::Store(s) => IngestError::Store(s),
         other => IngestError::Store(StoreError::Backend(other.to_string())),
     })?;
-    let Some(target) = lead_target(&linked, booking, converting) else {
-        return Ok((None, Vec::new()));
-    };
-    // Won is reached through booked (the machine has no shortcut).
-    let mut path = Vec::new();
-    if target == LeadStatus::Won && linked.status != LeadStatus::Booked {
-        path.push(LeadStatus::Booked);
-    }
-    path.push(target);
     let mut moved = None;
     let mut events = Vec::new();
-    for to in path {
+    for to in lead_moves(&linked, booking, converting) {
         let change = StatusChange {
             to,
             reason: None,

@@ -2,18 +2,14 @@
 //! [`ingest`] (booking facts make and move customers), [`index`] (sort orders and search),
 //! [`edit`] (staff's changes: create, edit, tags, notes, delete, conversion, timeline pages).
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::domain::booking::BookingState;
-use crate::domain::booking::BookingTotals;
-pub use crate::domain::booking::Contact;
-use crate::domain::customer::{JourneyStage, Milestone, Segment, Tier};
+use crate::domain::booking::Contact;
+use crate::domain::customer::{milestone_due, reclassify, Customer, Note, Profile, Reclassified};
 use crate::domain::lead::Lead;
-use crate::domain::source::Source;
+use crate::domain::timeline::TimelineEntry;
 use crate::ports::store::{
     from_item, to_item, Item, Key, Query, SkCond, Store, StoreError, Write, PK, SK,
 };
@@ -25,7 +21,6 @@ mod duplicates;
 mod edit;
 mod index;
 mod ingest;
-mod reclassify;
 
 pub use daily::*;
 pub use due::*;
@@ -33,167 +28,9 @@ pub use duplicates::*;
 pub use edit::*;
 pub use index::*;
 pub use ingest::*;
-pub use reclassify::*;
 
 /// Attempts at a version-guarded write that keeps colliding before giving up.
 const MAX_ATTEMPTS: u32 = 8;
-
-/// A journey stage and when the customer entered it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StageChange {
-    pub stage: JourneyStage,
-    pub at: DateTime<Utc>,
-}
-
-/// A customer: profile, KPIs and classifications, kept current by every booking fact.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Customer {
-    pub id: String,
-    pub tenant_id: String,
-    pub name: String,
-    /// E.164; the first is the primary.
-    #[serde(default)]
-    pub phones: Vec<String>,
-    /// Lowercased; the first is the primary.
-    #[serde(default)]
-    pub emails: Vec<String>,
-    /// First-touch source, from the lead that became this customer; never overwritten.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<Source>,
-    #[serde(default)]
-    pub lead_ids: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub date_of_birth: Option<chrono::NaiveDate>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gender: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub address: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub company: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub preferred_language: Option<String>,
-    /// Consent to marketing messages (transactional ones need none).
-    #[serde(default)]
-    pub marketing_consent: bool,
-    /// Tags staff set by hand: never touched by classification.
-    #[serde(default)]
-    pub tags: BTreeSet<String>,
-    #[serde(default)]
-    pub auto_tags: BTreeSet<String>,
-    #[serde(default)]
-    pub totals: BookingTotals,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_visit: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_booking: Option<DateTime<Utc>>,
-    /// Scheduled bookings and their start: the next booking is the earliest still ahead.
-    #[serde(default)]
-    pub upcoming: BTreeMap<String, DateTime<Utc>>,
-    pub segment: Segment,
-    #[serde(default)]
-    pub points: i64,
-    pub tier: Tier,
-    pub stage: JourneyStage,
-    #[serde(default)]
-    pub stage_history: Vec<StageChange>,
-    #[serde(default)]
-    pub at_risk: bool,
-    #[serde(default)]
-    pub milestones: BTreeSet<Milestone>,
-    /// When the last review request went out (at most one per 90 days).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub review_requested_at: Option<DateTime<Utc>>,
-    /// When a classification next changes by time alone (the daily job's due date).
-    /// When a classification next changes by time alone (the segment refresh's due date).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_change: Option<DateTime<Utc>>,
-    /// When the next daily milestone (anniversary, VIP status) falls due (the milestone
-    /// job's due date); none when every one is awarded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_milestone: Option<DateTime<Utc>>,
-    pub member_since: DateTime<Utc>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub version: u64,
-}
-
-impl Customer {
-    pub fn new(tenant: &str, contact: &Contact, lead: Option<&Lead>, now: DateTime<Utc>) -> Self {
-        let name = contact
-            .name
-            .clone()
-            .or_else(|| lead.map(|l| l.name.clone()))
-            .unwrap_or_default();
-        let phones: Vec<String> = contact
-            .phone
-            .clone()
-            .or_else(|| lead.map(|l| l.phone.clone()))
-            .into_iter()
-            .collect();
-        let emails: Vec<String> = contact
-            .email
-            .clone()
-            .or_else(|| lead.and_then(|l| l.email.clone()).map(|e| e.to_lowercase()))
-            .into_iter()
-            .collect();
-        Customer {
-            id: keys::sequential_id(now),
-            tenant_id: tenant.to_owned(),
-            name,
-            phones,
-            emails,
-            source: lead.map(|l| l.source),
-            lead_ids: lead.map(|l| l.id.clone()).into_iter().collect(),
-            date_of_birth: None,
-            gender: None,
-            address: None,
-            company: None,
-            preferred_language: None,
-            marketing_consent: lead.is_some_and(|l| l.consent.is_some()),
-            tags: BTreeSet::new(),
-            auto_tags: BTreeSet::new(),
-            totals: BookingTotals::default(),
-            last_visit: None,
-            last_booking: None,
-            upcoming: BTreeMap::new(),
-            segment: Segment::Lead,
-            points: 0,
-            tier: Tier::Bronze,
-            stage: JourneyStage::Discovery,
-            stage_history: vec![StageChange {
-                stage: JourneyStage::Discovery,
-                at: now,
-            }],
-            at_risk: false,
-            milestones: BTreeSet::new(),
-            next_change: None,
-            review_requested_at: None,
-            next_milestone: None,
-            member_since: now,
-            created_at: now,
-            updated_at: now,
-            version: 0,
-        }
-    }
-
-    /// The earliest scheduled booking at or after `now`.
-    pub fn next_booking(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.upcoming.values().filter(|s| **s >= now).min().copied()
-    }
-}
-
-/// One entry of a customer's timeline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TimelineEntry {
-    pub id: String,
-    /// `booking`, `milestone`, `segment`, `stage`, …
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub at: DateTime<Utc>,
-    pub text: String,
-    #[serde(default)]
-    pub data: Value,
-}
 
 pub fn customer_key(tenant: &str, id: &str) -> Key {
     Key::new(customer_pk(tenant, id), "C")

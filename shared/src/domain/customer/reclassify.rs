@@ -1,12 +1,12 @@
-//! Classifying a customer again (DESIGN §2.2): the one rule a booking fact ([`super::ingest`])
-//! and the daily segment refresh (`store::daily`) both apply, with the timeline entries its
-//! changes make.
+//! Classifying a customer again (DESIGN §2.2): the one rule a booking fact
+//! ([`super::apply_booking`]), a customer made by hand and the daily segment refresh all
+//! apply, with the timeline entries its changes make.
 
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
+use serde_json::json;
 
-use super::{Customer, StageChange};
-use crate::domain::customer::{classify, Facts, JourneyStage, Segment, Thresholds};
+use super::{classify, Customer, Facts, JourneyStage, Segment, StageChange, Thresholds};
+use crate::domain::timeline::Entry;
 
 /// What a reclassification changed.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -21,7 +21,7 @@ pub struct Reclassified {
 
 impl Reclassified {
     /// The timeline entries of the changes: `(type, text, data)`.
-    pub fn entries(&self) -> Vec<(&'static str, String, Value)> {
+    pub fn entries(&self) -> Vec<Entry> {
         let mut out = Vec::new();
         if let Some((from, to)) = self.segment {
             out.push((

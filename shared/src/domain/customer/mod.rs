@@ -1,0 +1,246 @@
+//! A customer (DESIGN §2.2): the record with its profile, KPIs and classifications, and the
+//! rules that move it: the classifications (segment, tier, auto tags, stage, at-risk,
+//! milestones), classifying a customer again, and what a booking fact does to them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::booking::{BookingTotals, Contact};
+use crate::domain::lead::Lead;
+use crate::domain::source::Source;
+
+mod booking;
+mod classify;
+mod reclassify;
+
+pub use booking::*;
+pub use classify::*;
+pub use reclassify::*;
+
+/// A journey stage and when the customer entered it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageChange {
+    pub stage: JourneyStage,
+    pub at: DateTime<Utc>,
+}
+
+/// A customer: profile, KPIs and classifications, kept current by every booking fact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Customer {
+    pub id: String,
+    pub tenant_id: String,
+    pub name: String,
+    /// E.164; the first is the primary.
+    #[serde(default)]
+    pub phones: Vec<String>,
+    /// Lowercased; the first is the primary.
+    #[serde(default)]
+    pub emails: Vec<String>,
+    /// First-touch source, from the lead that became this customer; never overwritten.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+    #[serde(default)]
+    pub lead_ids: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_of_birth: Option<chrono::NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gender: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_language: Option<String>,
+    /// Consent to marketing messages (transactional ones need none).
+    #[serde(default)]
+    pub marketing_consent: bool,
+    /// Tags staff set by hand: never touched by classification.
+    #[serde(default)]
+    pub tags: BTreeSet<String>,
+    #[serde(default)]
+    pub auto_tags: BTreeSet<String>,
+    #[serde(default)]
+    pub totals: BookingTotals,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_visit: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_booking: Option<DateTime<Utc>>,
+    /// Scheduled bookings and their start: the next booking is the earliest still ahead.
+    #[serde(default)]
+    pub upcoming: BTreeMap<String, DateTime<Utc>>,
+    pub segment: Segment,
+    #[serde(default)]
+    pub points: i64,
+    pub tier: Tier,
+    pub stage: JourneyStage,
+    #[serde(default)]
+    pub stage_history: Vec<StageChange>,
+    #[serde(default)]
+    pub at_risk: bool,
+    #[serde(default)]
+    pub milestones: BTreeSet<Milestone>,
+    /// When the last review request went out (at most one per 90 days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_requested_at: Option<DateTime<Utc>>,
+    /// When a classification next changes by time alone (the daily job's due date).
+    /// When a classification next changes by time alone (the segment refresh's due date).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_change: Option<DateTime<Utc>>,
+    /// When the next daily milestone (anniversary, VIP status) falls due (the milestone
+    /// job's due date); none when every one is awarded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_milestone: Option<DateTime<Utc>>,
+    pub member_since: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: u64,
+}
+
+impl Customer {
+    /// A new customer with this id, from a booking's contact and the lead it converts.
+    pub fn new(
+        id: String,
+        tenant: &str,
+        contact: &Contact,
+        lead: Option<&Lead>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let name = contact
+            .name
+            .clone()
+            .or_else(|| lead.map(|l| l.name.clone()))
+            .unwrap_or_default();
+        let phones: Vec<String> = contact
+            .phone
+            .clone()
+            .or_else(|| lead.map(|l| l.phone.clone()))
+            .into_iter()
+            .collect();
+        let emails: Vec<String> = contact
+            .email
+            .clone()
+            .or_else(|| lead.and_then(|l| l.email.clone()).map(|e| e.to_lowercase()))
+            .into_iter()
+            .collect();
+        Customer {
+            id,
+            tenant_id: tenant.to_owned(),
+            name,
+            phones,
+            emails,
+            source: lead.map(|l| l.source),
+            lead_ids: lead.map(|l| l.id.clone()).into_iter().collect(),
+            date_of_birth: None,
+            gender: None,
+            address: None,
+            company: None,
+            preferred_language: None,
+            marketing_consent: lead.is_some_and(|l| l.consent.is_some()),
+            tags: BTreeSet::new(),
+            auto_tags: BTreeSet::new(),
+            totals: BookingTotals::default(),
+            last_visit: None,
+            last_booking: None,
+            upcoming: BTreeMap::new(),
+            segment: Segment::Lead,
+            points: 0,
+            tier: Tier::Bronze,
+            stage: JourneyStage::Discovery,
+            stage_history: vec![StageChange {
+                stage: JourneyStage::Discovery,
+                at: now,
+            }],
+            at_risk: false,
+            milestones: BTreeSet::new(),
+            next_change: None,
+            review_requested_at: None,
+            next_milestone: None,
+            member_since: now,
+            created_at: now,
+            updated_at: now,
+            version: 0,
+        }
+    }
+
+    /// The earliest scheduled booking at or after `now`.
+    pub fn next_booking(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.upcoming.values().filter(|s| **s >= now).min().copied()
+    }
+}
+
+/// When the customer's next daily milestone falls due at `now`: at once (kept at the time it
+/// was first filed) when one is reached but not awarded, else the next anniversary.
+pub fn milestone_due(c: &Customer, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let (reached, next) =
+        daily_milestones(c.member_since, &c.totals, c.tier, &c.milestones, tz, now);
+    if reached.is_empty() {
+        next
+    } else {
+        Some(match c.next_milestone {
+            Some(t) if t <= now => t,
+            _ => now,
+        })
+    }
+}
+
+/// A customer's editable profile (every field optional on a patch; `None`: unchanged).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Profile {
+    pub name: Option<String>,
+    /// The full list, primary first (replaces the current one).
+    pub phones: Option<Vec<String>>,
+    pub emails: Option<Vec<String>>,
+    pub date_of_birth: Option<Option<chrono::NaiveDate>>,
+    pub gender: Option<Option<String>>,
+    pub address: Option<Option<String>>,
+    pub company: Option<Option<String>>,
+    pub preferred_language: Option<Option<String>>,
+    pub marketing_consent: Option<bool>,
+}
+
+impl Profile {
+    /// Applies the fields given to `c`.
+    pub fn apply(&self, c: &mut Customer) {
+        if let Some(v) = &self.name {
+            c.name = v.clone();
+        }
+        if let Some(v) = &self.phones {
+            c.phones = v.clone();
+        }
+        if let Some(v) = &self.emails {
+            c.emails = v.clone();
+        }
+        if let Some(v) = &self.date_of_birth {
+            c.date_of_birth = *v;
+        }
+        if let Some(v) = &self.gender {
+            c.gender = v.clone();
+        }
+        if let Some(v) = &self.address {
+            c.address = v.clone();
+        }
+        if let Some(v) = &self.company {
+            c.company = v.clone();
+        }
+        if let Some(v) = &self.preferred_language {
+            c.preferred_language = v.clone();
+        }
+        if let Some(v) = self.marketing_consent {
+            c.marketing_consent = v;
+        }
+    }
+}
+
+/// A note staff wrote on a customer (on their timeline too).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Note {
+    pub id: String,
+    pub body: String,
+    pub author: String,
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<DateTime<Utc>>,
+}

@@ -1,0 +1,109 @@
+//! Possible duplicates (DESIGN §2.2). An exact phone or email links to the existing customer
+//! (booking ingest, create). A partial match is kept as a pending pair for staff to review
+//! (merge, keep both, ignore): the same name with a phone differing only in its last two
+//! digits, or the same email local part at another domain. The design's bar for a pending
+//! pair is 0.75.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::customer::Customer;
+
+/// Score of the same name with a phone differing only in its last two digits.
+pub const SAME_NAME_NEAR_PHONE: f64 = 0.9;
+/// Score of the same email local part at another domain.
+pub const SAME_EMAIL_LOCAL_PART: f64 = 0.8;
+
+/// A pair staff should look at.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DuplicatePair {
+    pub id: String,
+    /// The customer who was there first.
+    pub existing_id: String,
+    /// The customer just made.
+    pub new_id: String,
+    pub score: f64,
+    pub reasons: Vec<String>,
+    /// `pending` until reviewed.
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// How a customer matches a new one: the best score of the rules it meets, and their reasons.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Match {
+    pub score: f64,
+    pub reasons: Vec<String>,
+}
+
+/// Where candidates of `new` are found: the search-token prefixes to look up (`local@` of
+/// each email with a local part of two or more characters; all but the last two digits of
+/// each phone when the customer has a name).
+pub fn probes(new: &Customer) -> Vec<String> {
+    let mut out = Vec::new();
+    for email in &new.emails {
+        if let Some((local, _)) = email.split_once('@') {
+            if local.chars().count() >= 2 {
+                out.push(format!("{local}@"));
+            }
+        }
+    }
+    if !new.name.trim().is_empty() {
+        out.extend(new.phones.iter().filter_map(|p| phone_stem(p)));
+    }
+    out
+}
+
+/// The digits of a phone but its last two, when it has eight or more.
+fn phone_stem(phone: &str) -> Option<String> {
+    let digits = digits(phone);
+    (digits.len() >= 8).then(|| digits[..digits.len() - 2].to_owned())
+}
+
+fn digits(phone: &str) -> String {
+    phone.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// How `theirs` matches `new`, if it does by any rule.
+pub fn score(new: &Customer, theirs: &Customer) -> Option<Match> {
+    let mut matched: Option<Match> = None;
+    let mut note = |score: f64, reason: &str| {
+        let m = matched.get_or_insert(Match {
+            score,
+            reasons: Vec::new(),
+        });
+        m.score = f64::max(m.score, score);
+        if !m.reasons.iter().any(|r| r == reason) {
+            m.reasons.push(reason.to_owned());
+        }
+    };
+    for email in &new.emails {
+        if let Some((local, domain)) = email.split_once('@') {
+            let same_local_elsewhere = theirs.emails.iter().any(|e| {
+                e.starts_with(&format!("{local}@")) && !e.ends_with(&format!("@{domain}"))
+            });
+            if local.chars().count() >= 2 && same_local_elsewhere {
+                note(SAME_EMAIL_LOCAL_PART, "same email local part");
+            }
+        }
+    }
+    let name = new.name.trim().to_lowercase();
+    if !name.is_empty() && theirs.name.trim().to_lowercase() == name {
+        for phone in &new.phones {
+            let Some(stem) = phone_stem(phone) else {
+                continue;
+            };
+            let mine = digits(phone);
+            if theirs.phones.iter().any(|p| {
+                let d = digits(p);
+                d.starts_with(&stem) && d != mine
+            }) {
+                note(
+                    SAME_NAME_NEAR_PHONE,
+                    "same name, phone differs in the last digits",
+                );
+            }
+        }
+    }
+    matched
+}

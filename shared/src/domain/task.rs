@@ -1,0 +1,90 @@
+//! Follow-up tasks (DESIGN §2.1): a new lead gets a "contact lead" task due one business hour
+//! after capture. A task's id is `<lead id>.<kind>` (`01J….contact`): it names its lead, so a
+//! task is found by its id alone, and the automatic task of a lead is made once however
+//! often it is tried.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::hours;
+use crate::domain::lead::{is_lead_id, Lead};
+use crate::domain::tenant::TenantSettings;
+
+/// Minutes of business time a new lead's contact task is due after its capture.
+pub const CONTACT_WITHIN_MINUTES: i64 = 60;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    Open,
+    Done,
+}
+
+impl TaskStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Open => "open",
+            TaskStatus::Done => "done",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: String,
+    pub tenant_id: String,
+    pub lead_id: String,
+    /// `contact_lead`.
+    pub kind: String,
+    pub title: String,
+    pub due_at: DateTime<Utc>,
+    /// A user's `sub`; none → anyone's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
+    pub status: TaskStatus,
+    /// The lead's name, so a list of tasks reads without a read per lead.
+    #[serde(default)]
+    pub lead_name: String,
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<DateTime<Utc>>,
+    pub version: u64,
+}
+
+/// The lead a task id names, when it is one of ours.
+pub fn lead_of(task_id: &str) -> Option<&str> {
+    let (lead, kind) = task_id.split_once('.')?;
+    (is_lead_id(lead)
+        && !kind.is_empty()
+        && kind.len() <= 40
+        && kind.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+    .then_some(lead)
+}
+
+/// The "contact lead" task of a new lead: due one business hour after its capture (in the
+/// tenant's zone and hours), assigned to the lead's assignee if it has one.
+pub fn contact_task(lead: &Lead, settings: &TenantSettings) -> Task {
+    let due_at = hours::add_business_time(
+        lead.created_at,
+        hours::zone(&settings.time_zone),
+        &settings.business_hours,
+        CONTACT_WITHIN_MINUTES,
+    );
+    Task {
+        id: format!("{}.contact", lead.id),
+        tenant_id: lead.tenant_id.clone(),
+        lead_id: lead.id.clone(),
+        kind: "contact_lead".into(),
+        title: "Contact lead".into(),
+        due_at,
+        assignee: lead.assignee.clone(),
+        status: TaskStatus::Open,
+        lead_name: lead.name.clone(),
+        created_at: lead.created_at,
+        completed_by: None,
+        completed_at: None,
+        version: 1,
+    }
+}
