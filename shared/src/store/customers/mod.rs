@@ -1,6 +1,8 @@
-//! Customers (DESIGN §2.2, §4): the record, its keys, and reads of one customer. The rooms:
-//! [`ingest`] (booking facts make and move customers), [`index`] (sort orders and search),
-//! [`edit`] (staff's changes: create, edit, tags, notes, delete, conversion, timeline pages).
+//! Customers' access patterns (DESIGN §2.2, §4): their keys, the claims on their phones,
+//! emails and bookings, and reads of one customer. The rooms: [`ingest`] (booking facts make
+//! and move customers), [`index`] (sort orders and search), [`edit`] (staff's changes),
+//! [`due`] and [`daily`] (the daily jobs' work), [`duplicates`] (pending pairs). The record and
+//! its rules are `domain::customer`.
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -8,8 +10,8 @@ use serde_json::Value;
 use crate::domain::booking::BookingState;
 use crate::domain::booking::Contact;
 use crate::domain::customer::{milestone_due, reclassify, Customer, Note, Profile, Reclassified};
-use crate::domain::lead::Lead;
-use crate::domain::timeline::TimelineEntry;
+use crate::domain::lead::{Lead, StatusEvent};
+use crate::domain::timeline::{self, TimelineEntry};
 use crate::ports::store::{
     from_item, to_item, Item, Key, Query, SkCond, Store, StoreError, Write, PK, SK,
 };
@@ -203,20 +205,9 @@ fn entry_write(tenant: &str, customer: &str, entry: &TimelineEntry) -> Result<Wr
 pub(crate) fn status_entry_write(
     tenant: &str,
     customer: &str,
-    event: &crate::domain::lead::StatusEvent,
+    event: &StatusEvent,
 ) -> Result<Write, StoreError> {
-    let from = event.from.map(|f| f.as_str()).unwrap_or("none");
-    entry_write(
-        tenant,
-        customer,
-        &TimelineEntry {
-            id: event.id.clone(),
-            kind: "status".into(),
-            at: event.at,
-            text: format!("Lead {from} → {}", event.to.as_str()),
-            data: serde_json::json!({"lead_id": event.lead_id, "from": event.from, "to": event.to, "actor": event.actor, "reason": event.reason}),
-        },
-    )
+    entry_write(tenant, customer, &timeline::status_entry(event))
 }
 
 /// The lead's capture and its status changes, for the timeline of the customer it became.
@@ -224,26 +215,9 @@ pub(crate) fn lead_history_writes(
     tenant: &str,
     customer: &str,
     lead: &Lead,
-    events: &[crate::domain::lead::StatusEvent],
+    events: &[StatusEvent],
 ) -> Result<Vec<Write>, StoreError> {
-    let mut writes = vec![entry_write(
-        tenant,
-        customer,
-        &TimelineEntry {
-            id: lead.id.clone(),
-            kind: "lead".into(),
-            at: lead.created_at,
-            text: format!(
-                "Lead captured from {}{}",
-                lead.source,
-                lead.service
-                    .as_deref()
-                    .map(|s| format!(" for {s}"))
-                    .unwrap_or_default()
-            ),
-            data: serde_json::json!({"lead_id": lead.id, "source": lead.source, "service": lead.service}),
-        },
-    )?];
+    let mut writes = vec![entry_write(tenant, customer, &timeline::lead_entry(lead))?];
     // A transaction holds at most 100 items: the newest status changes fit.
     for event in events.iter().rev().take(80) {
         writes.push(status_entry_write(tenant, customer, event)?);
