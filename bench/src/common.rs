@@ -7,9 +7,10 @@ use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use crm_shared::domain::events::Event;
 use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::http::routes::{Route, ROUTES};
-use crm_shared::ports::bus::{BusError, DomainEvent, EventBus};
+use crm_shared::ports::bus::{BusError, EventBus};
 use serde_json::{json, Value};
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -170,7 +171,7 @@ impl CountingBus {
 
 #[async_trait::async_trait]
 impl EventBus for CountingBus {
-    async fn publish(&self, events: Vec<DomainEvent>) -> Result<(), BusError> {
+    async fn publish(&self, events: Vec<Event>) -> Result<(), BusError> {
         self.events.fetch_add(events.len(), Ordering::Relaxed);
         Ok(())
     }

@@ -6,9 +6,10 @@ use std::sync::Arc;
 use crm_shared::adapters::local_capi::RecordingCapi;
 use crm_shared::adapters::local_queue::LocalQueue;
 use crm_shared::adapters::outbox::Outbox;
+use crm_shared::domain::events::Event;
 use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::http::problem::ApiError;
-use crm_shared::ports::bus::{DomainEvent, EventBus};
+use crm_shared::ports::bus::EventBus;
 use crm_shared::ports::capi::ConversionsApi;
 use crm_shared::ports::clock::Clock;
 use crm_shared::ports::queue::Queue;
@@ -87,8 +88,8 @@ impl Ctx {
     /// Publishes events after the state they describe is durable. A failure is logged, not
     /// returned: the write it follows already happened, and consumers that must see every
     /// change (counters) do not depend on the event arriving.
-    pub async fn publish(&self, events: Vec<DomainEvent>) {
-        let types: Vec<String> = events.iter().map(|e| e.detail_type.clone()).collect();
+    pub async fn publish(&self, events: Vec<Event>) {
+        let types: Vec<&str> = events.iter().map(Event::detail_type).collect();
         if let Err(e) = self.bus.publish(events).await {
             tracing::error!(error = %e, events = ?types, "event publication failed");
         }

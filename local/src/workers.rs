@@ -12,7 +12,6 @@ use crm_functions::Ctx;
 use crm_shared::adapters::local_bus::LocalBus;
 use crm_shared::domain::booking::BookingKind;
 use crm_shared::ports::queue::{pump, BatchOutcome, QueueError, QueueName, Received};
-use serde_json::json;
 use tokio::sync::watch;
 
 /// How often lead counting runs (every 5 minutes in AWS; locally each minute, since it costs
@@ -176,11 +175,7 @@ pub fn subscribe(ctx: &Ctx, bus: &LocalBus) {
         Arc::new(move |event| {
             let ctx = ctx.clone();
             tokio::spawn(async move {
-                let envelope = json!({
-                    "detail-type": event.detail_type,
-                    "source": "local.booking-system",
-                    "detail": event.detail,
-                });
+                let envelope = serde_json::to_value(&event).unwrap_or_default();
                 if let Err(e) = ingest_booking::handle(&ctx, envelope).await {
                     tracing::error!(error = %e, "booking fact refused by the consumer");
                 }
@@ -204,16 +199,14 @@ pub fn route_conversions(ctx: &Ctx, bus: &LocalBus) {
         Arc::new(move |event| {
             let ctx = queueing.clone();
             tokio::spawn(async move {
-                let envelope = json!({
-                    "detail-type": event.detail_type,
-                    "source": crm_shared::ports::bus::SOURCE,
-                    "detail": event.detail,
-                });
-                if let Err(e) = ctx
-                    .queue
-                    .send(QueueName::Conversions, &envelope.to_string(), 0)
-                    .await
-                {
+                let body = match serde_json::to_string(&event) {
+                    Ok(body) => body,
+                    Err(e) => {
+                        tracing::error!(error = %e, "lead event not serialised");
+                        return;
+                    }
+                };
+                if let Err(e) = ctx.queue.send(QueueName::Conversions, &body, 0).await {
                     tracing::error!(error = %e, "lead event not queued for the Conversions API");
                 }
             });

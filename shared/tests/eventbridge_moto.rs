@@ -8,9 +8,14 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_eventbridge::types::Target;
 use aws_sdk_sqs::types::QueueAttributeName;
+use chrono::{DateTime, Utc};
 use crm_shared::adapters::eventbridge::EventBridgeBus;
 use crm_shared::adapters::local_bus::LocalBus;
-use crm_shared::ports::bus::{DomainEvent, EventBus, SOURCE};
+use crm_shared::domain::customer::Milestone;
+use crm_shared::domain::events::{Event, LeadCaptured, LeadStatusChanged, MilestoneReached};
+use crm_shared::domain::lead::LeadStatus;
+use crm_shared::domain::source::Source;
+use crm_shared::ports::bus::{Envelope, EventBus, SOURCE};
 use serde_json::{json, Value};
 
 /// A bus on moto with one rule routing `lead.captured` to a fresh SQS queue.
@@ -105,21 +110,51 @@ impl Routed {
     }
 }
 
-fn lead_captured(n: u32) -> DomainEvent {
-    DomainEvent::new(
-        "lead.captured",
-        json!({"tenant_id": "t1", "event_id": format!("ev-{n}"), "lead_id": format!("L{n}"),
-               "source": {"channel": "form", "utm": null}}),
-    )
+fn at() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-01-14T12:00:00Z")
+        .map(|t| t.to_utc())
+        .unwrap_or_default()
+}
+
+fn lead_captured(n: u32) -> Event {
+    Event::LeadCaptured(LeadCaptured {
+        event_id: format!("ev-{n}"),
+        tenant_id: "t1".into(),
+        lead_id: format!("L{n}"),
+        source: Source::MetaAd,
+        created_at: at(),
+    })
+}
+
+fn milestone_reached() -> Event {
+    Event::MilestoneReached(MilestoneReached {
+        event_id: "x".into(),
+        tenant_id: "t1".into(),
+        customer_id: "C1".into(),
+        milestone: Milestone::FirstBooking,
+    })
+}
+
+fn status_changed() -> Event {
+    Event::LeadStatusChanged(LeadStatusChanged {
+        event_id: "y".into(),
+        tenant_id: "t1".into(),
+        lead_id: "L1".into(),
+        from: Some(LeadStatus::New),
+        to: LeadStatus::Contacted,
+        actor: "u1".into(),
+        at: at(),
+    })
+}
+
+fn envelope(event: &Event) -> Envelope {
+    Envelope::of(event).expect("envelope")
 }
 
 #[tokio::test]
 async fn lead_captured_reaches_the_queue_its_rule_targets() {
     let routed = routed_bus("captured").await;
-    let other = DomainEvent::new(
-        "customer.created",
-        json!({"tenant_id": "t1", "event_id": "x"}),
-    );
+    let other = milestone_reached();
     routed
         .bus
         .publish(vec![other, lead_captured(1)])
@@ -135,13 +170,13 @@ async fn lead_captured_reaches_the_queue_its_rule_targets() {
     let event = &bodies[0];
     assert_eq!(event["source"], SOURCE);
     assert_eq!(event["detail-type"], "lead.captured");
-    assert_eq!(event["detail"], lead_captured(1).detail);
+    assert_eq!(event["detail"], envelope(&lead_captured(1)).detail);
 }
 
 #[tokio::test]
 async fn more_than_ten_events_are_published_in_chunks() {
     let routed = routed_bus("chunks").await;
-    let events: Vec<DomainEvent> = (0..23).map(lead_captured).collect();
+    let events: Vec<Event> = (0..23).map(lead_captured).collect();
     routed.bus.publish(events).await.expect("publish 23 events");
 
     let bodies = routed.receive(23).await;
@@ -163,8 +198,15 @@ async fn more_than_ten_events_are_published_in_chunks() {
 #[tokio::test]
 async fn rejected_entries_fail_the_publish() {
     let routed = routed_bus("rejected").await;
-    let nameless = DomainEvent::new("", json!({"tenant_id": "t1"}));
-    let result = routed.bus.publish(vec![lead_captured(1), nameless]).await;
+    let nameless = Envelope {
+        detail_type: String::new(),
+        source: SOURCE.into(),
+        detail: json!({"tenant_id": "t1"}),
+    };
+    let result = routed
+        .bus
+        .put(vec![envelope(&lead_captured(1)), nameless])
+        .await;
     let err = result.expect_err("an entry without detail-type is rejected");
     assert!(err.0.contains("InvalidArgument"), "{err}");
 }
@@ -172,19 +214,29 @@ async fn rejected_entries_fail_the_publish() {
 #[tokio::test]
 async fn local_bus_routes_by_detail_type() {
     let bus = LocalBus::new();
-    let seen: Arc<Mutex<Vec<DomainEvent>>> = Arc::default();
+    let seen: Arc<Mutex<Vec<Envelope>>> = Arc::default();
     let sink = Arc::clone(&seen);
     bus.subscribe(
         &["lead.captured", "lead.status_changed"],
         Arc::new(move |event| sink.lock().expect("sink").push(event)),
     );
-    let created = DomainEvent::new("customer.created", json!({"tenant_id": "t1"}));
-    let changed = DomainEvent::new("lead.status_changed", json!({"tenant_id": "t1"}));
-    bus.publish(vec![lead_captured(1), created.clone(), changed.clone()])
+    let reached = milestone_reached();
+    let changed = status_changed();
+    bus.publish(vec![lead_captured(1), reached.clone(), changed.clone()])
         .await
         .expect("publish");
 
     let routed = seen.lock().expect("seen").clone();
-    assert_eq!(routed, vec![lead_captured(1), changed.clone()]);
-    assert_eq!(bus.published(), vec![lead_captured(1), created, changed]);
+    assert_eq!(
+        routed,
+        vec![envelope(&lead_captured(1)), envelope(&changed)]
+    );
+    assert_eq!(
+        bus.published(),
+        vec![
+            envelope(&lead_captured(1)),
+            envelope(&reached),
+            envelope(&changed)
+        ]
+    );
 }

@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::http::signature;
-use crm_shared::ports::bus::{DomainEvent, EventBus};
+use crm_shared::ports::bus::Envelope;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -263,8 +263,11 @@ async fn booking_facts_on_the_local_bus_reach_the_consumer() {
     }
     app.server
         .bus
-        .publish(vec![DomainEvent::new("BookingCreated", detail)])
-        .await
+        .put(vec![Envelope {
+            detail_type: "BookingCreated".into(),
+            source: "booking.system".into(),
+            detail,
+        }])
         .unwrap_or_else(|e| panic!("{e}"));
     let owner_key = crm_shared::store::customers::phone_owner_key("spa", &e164(&national));
     let mut found = None;

@@ -4,10 +4,9 @@
 //! completed visit asks for a review.
 
 use crm_shared::domain::booking::{BookingFact, BookingKind, BookingStatus, Contact};
+use crm_shared::domain::events::Event;
 use crm_shared::domain::tenant::TenantSettings;
-use crm_shared::ports::bus::DomainEvent;
 use crm_shared::store::customers::{self, IngestError, Ingested};
-use serde_json::json;
 
 use crate::context::Ctx;
 use crate::usecases::messaging::{self, ReviewRequestError};
@@ -43,35 +42,15 @@ pub async fn apply(
             lead = ?lead,
             "booking fact applied"
         );
-        let moved = lead_events.iter().map(|event| {
-            DomainEvent::new(
-                "lead.status_changed",
-                json!({
-                    "event_id": format!("lead.status_changed:{}", event.id),
-                    "tenant_id": tenant,
-                    "lead_id": event.lead_id,
-                    "from": event.from,
-                    "to": event.to,
-                    "actor": event.actor,
-                    "at": event.at,
-                }),
-            )
-        });
-        let events = milestones
+        let events: Vec<Event> = milestones
             .iter()
-            .map(|m| {
-                DomainEvent::new(
-                    "milestone.reached",
-                    json!({
-                        "event_id": format!("milestone.reached:{}:{}", customer.id, m.as_str()),
-                        "tenant_id": tenant,
-                        "customer_id": customer.id,
-                        "milestone": m,
-                    }),
-                )
-            })
-            .chain(moved)
-            .collect::<Vec<_>>();
+            .map(|m| Event::milestone_reached(customer, *m))
+            .chain(
+                lead_events
+                    .iter()
+                    .map(|e| Event::lead_status_changed(tenant, e)),
+            )
+            .collect();
         if !events.is_empty() {
             ctx.publish(events).await;
         }

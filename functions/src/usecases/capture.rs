@@ -3,13 +3,12 @@
 //! "contact lead" follow-up task, and announced as `lead.captured`.
 
 use chrono::{DateTime, Utc};
+use crm_shared::domain::events::Event;
 use crm_shared::domain::lead::Lead;
 use crm_shared::domain::tenant::TenantSettings;
-use crm_shared::ports::bus::DomainEvent;
 use crm_shared::ports::store::StoreError;
 use crm_shared::store::leads::{self, Inserted};
 use crm_shared::store::tasks;
-use serde_json::json;
 
 use crate::context::Ctx;
 
@@ -31,7 +30,7 @@ pub async fn record_new_lead(
     .await?;
     if inserted == Inserted::Created {
         open_contact_task(ctx, settings, lead).await;
-        ctx.publish(vec![captured_event(lead)]).await;
+        ctx.publish(vec![Event::lead_captured(lead)]).await;
     }
     Ok(inserted)
 }
@@ -44,18 +43,4 @@ async fn open_contact_task(ctx: &Ctx, settings: &TenantSettings, lead: &Lead) {
         tracing::error!(tenant = %lead.tenant_id, lead_id = %lead.id, error = %e,
             "contact task not written");
     }
-}
-
-/// `lead.captured`: ids and attribution, no personal data.
-fn captured_event(lead: &Lead) -> DomainEvent {
-    DomainEvent::new(
-        "lead.captured",
-        json!({
-            "event_id": format!("lead.captured:{}", lead.id),
-            "tenant_id": lead.tenant_id,
-            "lead_id": lead.id,
-            "source": lead.source,
-            "created_at": lead.created_at,
-        }),
-    )
 }

@@ -3,7 +3,7 @@
 //! hours passed since the last run (`crm_shared::store::daily`), and publishes
 //! `milestone.reached` for each, as booking facts do for theirs.
 
-use crm_shared::ports::bus::DomainEvent;
+use crm_shared::domain::events::Event;
 use crm_shared::ports::store::StoreError;
 use crm_shared::store::daily;
 use serde_json::{json, Value};
@@ -13,22 +13,13 @@ use crate::context::Ctx;
 /// One run, for the schedule (its event carries nothing the job needs).
 pub async fn handle(ctx: &Ctx, _event: Value) -> Result<Value, StoreError> {
     let run = daily::milestones(ctx.store.as_ref(), ctx.clock.now()).await?;
-    let events: Vec<DomainEvent> = run
+    let events: Vec<Event> = run
         .changed
         .iter()
         .flat_map(|done| {
-            let c = &done.customer;
-            done.milestones.iter().map(move |m| {
-                DomainEvent::new(
-                    "milestone.reached",
-                    json!({
-                        "event_id": format!("milestone.reached:{}:{}", c.id, m.as_str()),
-                        "tenant_id": c.tenant_id,
-                        "customer_id": c.id,
-                        "milestone": m,
-                    }),
-                )
-            })
+            done.milestones
+                .iter()
+                .map(|m| Event::milestone_reached(&done.customer, *m))
         })
         .collect();
     let awarded = events.len();

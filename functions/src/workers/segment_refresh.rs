@@ -3,7 +3,7 @@
 //! only the due buckets of the hours passed since the last run (`crm_shared::store::daily`),
 //! and publishes `customer.segment_changed` and `customer.stage_changed`.
 
-use crm_shared::ports::bus::DomainEvent;
+use crm_shared::domain::events::Event;
 use crm_shared::ports::store::StoreError;
 use crm_shared::store::daily;
 use serde_json::{json, Value};
@@ -17,30 +17,11 @@ pub async fn handle(ctx: &Ctx, _event: Value) -> Result<Value, StoreError> {
     let mut events = Vec::new();
     for done in &run.changed {
         let c = &done.customer;
-        let changes = [
-            (
-                "customer.segment_changed",
-                done.changes.segment.map(|(f, t)| (json!(f), json!(t))),
-            ),
-            (
-                "customer.stage_changed",
-                done.changes.stage.map(|(f, t)| (json!(f), json!(t))),
-            ),
-        ];
-        for (kind, change) in changes {
-            if let Some((from, to)) = change {
-                events.push(DomainEvent::new(
-                    kind,
-                    json!({
-                        "event_id": format!("{kind}:{}:{}", c.id, c.version),
-                        "tenant_id": c.tenant_id,
-                        "customer_id": c.id,
-                        "from": from,
-                        "to": to,
-                        "at": now,
-                    }),
-                ));
-            }
+        if let Some((from, to)) = done.changes.segment {
+            events.push(Event::segment_changed(c, from, to, now));
+        }
+        if let Some((from, to)) = done.changes.stage {
+            events.push(Event::stage_changed(c, from, to, now));
         }
     }
     if !run.changed.is_empty() {

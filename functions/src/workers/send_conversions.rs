@@ -17,14 +17,15 @@ use crm_shared::domain::conversion::DroppedEvent;
 use crm_shared::domain::conversion::{
     build_event, is_too_old, requests, ConversionEvent, ConversionKind, Money, Occurrence,
 };
-use crm_shared::domain::lead::{Lead, LeadStatus};
+use crm_shared::domain::events::Event;
+use crm_shared::domain::lead::Lead;
 use crm_shared::domain::tenant::{MetaSettings, TenantSettings};
+use crm_shared::ports::bus::Envelope;
 use crm_shared::ports::capi::{CapiError, Destination};
 use crm_shared::ports::queue::{settle, BatchOutcome, Disposition, QueueName, Received};
 use crm_shared::ports::store::StoreError;
 use crm_shared::store::conversions;
 use crm_shared::store::leads;
-use serde::Deserialize;
 
 use crate::context::Ctx;
 
@@ -39,28 +40,6 @@ pub enum Malformed {
     Detail { detail_type: String, error: String },
 }
 
-/// A lead event as the queue carries it (the EventBridge envelope).
-#[derive(Debug, Deserialize)]
-struct Envelope {
-    #[serde(rename = "detail-type")]
-    detail_type: String,
-    detail: serde_json::Value,
-}
-
-#[derive(Debug, Deserialize)]
-struct Captured {
-    tenant_id: String,
-    lead_id: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct StatusChanged {
-    tenant_id: String,
-    lead_id: String,
-    to: LeadStatus,
-    at: DateTime<Utc>,
-}
-
 /// A conversion a message asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Trigger {
@@ -71,36 +50,35 @@ pub struct Trigger {
     pub at: Option<DateTime<Utc>>,
 }
 
-/// The conversion a message asks for; `None` for lead events that are not conversions.
+/// The conversion a message asks for; `None` for events that are not conversions.
 pub fn trigger(body: &str) -> Result<Option<Trigger>, Malformed> {
     let envelope: Envelope =
         serde_json::from_str(body).map_err(|e| Malformed::NotAnEvent(e.to_string()))?;
-    let detail = |e: serde_json::Error| Malformed::Detail {
-        detail_type: envelope.detail_type.clone(),
-        error: e.to_string(),
+    let event = match envelope.event() {
+        None => return Ok(None),
+        Some(Ok(event)) => event,
+        Some(Err(e)) => {
+            return Err(Malformed::Detail {
+                detail_type: envelope.detail_type,
+                error: e.to_string(),
+            })
+        }
     };
-    match envelope.detail_type.as_str() {
-        "lead.captured" => {
-            let d: Captured = serde_json::from_value(envelope.detail.clone()).map_err(detail)?;
-            Ok(Some(Trigger {
-                tenant: d.tenant_id,
-                lead_id: d.lead_id,
-                kind: ConversionKind::Lead,
-                at: None,
-            }))
-        }
-        "lead.status_changed" => {
-            let d: StatusChanged =
-                serde_json::from_value(envelope.detail.clone()).map_err(detail)?;
-            Ok(ConversionKind::of_status(d.to).map(|kind| Trigger {
-                tenant: d.tenant_id,
-                lead_id: d.lead_id,
-                kind,
-                at: Some(d.at),
-            }))
-        }
-        _ => Ok(None),
-    }
+    Ok(match event {
+        Event::LeadCaptured(d) => Some(Trigger {
+            tenant: d.tenant_id,
+            lead_id: d.lead_id,
+            kind: ConversionKind::Lead,
+            at: None,
+        }),
+        Event::LeadStatusChanged(d) => ConversionKind::of_status(d.to).map(|kind| Trigger {
+            tenant: d.tenant_id,
+            lead_id: d.lead_id,
+            kind,
+            at: Some(d.at),
+        }),
+        _ => None,
+    })
 }
 
 /// A message's event, ready to go to its tenant's pixel.
@@ -316,7 +294,8 @@ mod tests {
     fn captures_booked_and_won_are_conversions() {
         let captured = body(
             "lead.captured",
-            serde_json::json!({"tenant_id": "t1", "lead_id": "L1"}),
+            serde_json::json!({"event_id": "lead.captured:L1", "tenant_id": "t1", "lead_id": "L1",
+                "source": "meta_ad", "created_at": "2026-11-15T11:00:00Z"}),
         );
         assert_eq!(
             trigger(&captured),
@@ -329,7 +308,8 @@ mod tests {
         );
         let won = body(
             "lead.status_changed",
-            serde_json::json!({"tenant_id": "t1", "lead_id": "L1", "to": "won", "at": "2026-11-15T12:00:00Z"}),
+            serde_json::json!({"event_id": "e2", "tenant_id": "t1", "lead_id": "L1", "from": "booked",
+                "to": "won", "actor": "system", "at": "2026-11-15T12:00:00Z"}),
         );
         assert_eq!(
             trigger(&won).map(|t| t.map(|t| t.kind)),
@@ -337,7 +317,8 @@ mod tests {
         );
         let contacted = body(
             "lead.status_changed",
-            serde_json::json!({"tenant_id": "t1", "lead_id": "L1", "to": "contacted", "at": "2026-11-15T12:00:00Z"}),
+            serde_json::json!({"event_id": "e1", "tenant_id": "t1", "lead_id": "L1", "from": "new",
+                "to": "contacted", "actor": "u1", "at": "2026-11-15T12:00:00Z"}),
         );
         assert_eq!(trigger(&contacted), Ok(None));
     }

@@ -2,7 +2,7 @@
 //! (DESIGN §2.1), reading only the stale-due index's buckets of the hours that passed since
 //! the last run (`crm_shared::store::stale`), and publishes `lead.stale` for each.
 
-use crm_shared::ports::bus::DomainEvent;
+use crm_shared::domain::events::Event;
 use crm_shared::store::leads::LeadWriteError;
 use crm_shared::store::stale;
 use serde_json::{json, Value};
@@ -21,19 +21,7 @@ pub async fn handle(ctx: &Ctx, _event: Value) -> Result<Value, LeadWriteError> {
         let events = run
             .flagged
             .iter()
-            .map(|(lead, event)| {
-                DomainEvent::new(
-                    "lead.stale",
-                    json!({
-                        "event_id": format!("lead.stale:{}", event.id),
-                        "tenant_id": lead.tenant_id,
-                        "lead_id": lead.id,
-                        "status": lead.status,
-                        "created_at": lead.created_at,
-                        "at": event.at,
-                    }),
-                )
-            })
+            .map(|(lead, event)| Event::lead_stale(lead, event))
             .collect();
         ctx.publish(events).await;
     }

@@ -4,7 +4,8 @@ use aws_sdk_eventbridge::error::DisplayErrorContext;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use aws_sdk_eventbridge::Client;
 
-use crate::ports::bus::{BusError, DomainEvent, EventBus, SOURCE};
+use crate::domain::events::Event;
+use crate::ports::bus::{BusError, Envelope, EventBus};
 
 /// Most entries one `PutEvents` call accepts.
 const PUT_EVENTS_ENTRIES: usize = 10;
@@ -21,21 +22,20 @@ impl EventBridgeBus {
     }
 }
 
-#[async_trait::async_trait]
-impl EventBus for EventBridgeBus {
-    /// Publishes in calls of ten. Delivery is at least once: when a later call fails, the
-    /// earlier ones are already out, and the caller's retry publishes them again (consumers
-    /// are idempotent on the detail's `event_id`).
-    async fn publish(&self, events: Vec<DomainEvent>) -> Result<(), BusError> {
-        for chunk in events.chunks(PUT_EVENTS_ENTRIES) {
+impl EventBridgeBus {
+    /// Puts envelopes on the bus in calls of ten. Delivery is at least once: when a later
+    /// call fails, the earlier ones are already out, and the caller's retry puts them again
+    /// (consumers are idempotent on the detail's `event_id`).
+    pub async fn put(&self, envelopes: Vec<Envelope>) -> Result<(), BusError> {
+        for chunk in envelopes.chunks(PUT_EVENTS_ENTRIES) {
             let entries = chunk
                 .iter()
-                .map(|event| {
-                    let detail = serde_json::to_string(&event.detail)
+                .map(|envelope| {
+                    let detail = serde_json::to_string(&envelope.detail)
                         .map_err(|e| BusError(format!("event detail: {e}")))?;
                     Ok(PutEventsRequestEntry::builder()
-                        .source(SOURCE)
-                        .detail_type(&event.detail_type)
+                        .source(&envelope.source)
+                        .detail_type(&envelope.detail_type)
                         .detail(detail)
                         .event_bus_name(&self.bus_name)
                         .build())
@@ -63,5 +63,16 @@ impl EventBus for EventBridgeBus {
             }
         }
         Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl EventBus for EventBridgeBus {
+    async fn publish(&self, events: Vec<Event>) -> Result<(), BusError> {
+        let envelopes = events
+            .iter()
+            .map(Envelope::of)
+            .collect::<Result<Vec<_>, _>>()?;
+        self.put(envelopes).await
     }
 }

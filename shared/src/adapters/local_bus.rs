@@ -5,10 +5,11 @@ use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 
-use crate::ports::bus::{BusError, DomainEvent, EventBus};
+use crate::domain::events::Event;
+use crate::ports::bus::{BusError, Envelope, EventBus};
 
 /// A subscriber: receives the events whose detail-type it asked for.
-pub type Subscriber = Arc<dyn Fn(DomainEvent) + Send + Sync>;
+pub type Subscriber = Arc<dyn Fn(Envelope) + Send + Sync>;
 
 /// A rule: the detail-types it matches and where they go.
 type Rule = (Vec<String>, Subscriber);
@@ -20,7 +21,7 @@ const LOG_LIMIT: usize = 10_000;
 pub struct LocalBus {
     rules: Arc<RwLock<Vec<Rule>>>,
     /// Every event published, in order (read by tests and `GET /events` style debugging).
-    log: Arc<RwLock<Vec<DomainEvent>>>,
+    log: Arc<RwLock<Vec<Envelope>>>,
 }
 
 impl std::fmt::Debug for LocalBus {
@@ -45,32 +46,44 @@ impl LocalBus {
     }
 
     /// The events published so far.
-    pub fn published(&self) -> Vec<DomainEvent> {
+    pub fn published(&self) -> Vec<Envelope> {
         self.log.read().map(|l| l.clone()).unwrap_or_default()
     }
 }
 
-#[async_trait]
-impl EventBus for LocalBus {
-    async fn publish(&self, events: Vec<DomainEvent>) -> Result<(), BusError> {
+impl LocalBus {
+    /// Puts envelopes on the bus, as another system's `PutEvents` would (the booking
+    /// system's facts), and routes each to the subscribers whose rule matches it.
+    pub fn put(&self, envelopes: Vec<Envelope>) -> Result<(), BusError> {
         let rules = self
             .rules
             .read()
             .map_err(|_| BusError("bus poisoned".into()))?
             .clone();
-        for event in events {
+        for envelope in envelopes {
             if let Ok(mut log) = self.log.write() {
                 if log.len() >= LOG_LIMIT {
                     log.drain(..LOG_LIMIT / 2);
                 }
-                log.push(event.clone());
+                log.push(envelope.clone());
             }
             for (types, subscriber) in &rules {
-                if types.contains(&event.detail_type) {
-                    subscriber(event.clone());
+                if types.contains(&envelope.detail_type) {
+                    subscriber(envelope.clone());
                 }
             }
         }
         Ok(())
+    }
+}
+
+#[async_trait]
+impl EventBus for LocalBus {
+    async fn publish(&self, events: Vec<Event>) -> Result<(), BusError> {
+        let envelopes = events
+            .iter()
+            .map(Envelope::of)
+            .collect::<Result<Vec<_>, _>>()?;
+        self.put(envelopes)
     }
 }

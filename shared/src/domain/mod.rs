@@ -8,6 +8,7 @@ pub mod capture;
 pub mod conversion;
 pub mod customer;
 pub mod duplicate;
+pub mod events;
 pub mod hours;
 pub mod lead;
 pub mod message;

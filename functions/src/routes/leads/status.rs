@@ -1,5 +1,6 @@
 //! `POST /leads/{id}/status`: move a lead along the pipeline (DESIGN §2.1).
 
+use crm_shared::domain::events::Event;
 use crm_shared::domain::lead::LeadStatus;
 use crm_shared::domain::validation::Fields;
 use crm_shared::http::auth::{authorize, Role};
@@ -7,7 +8,6 @@ use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{
     if_match_version, json_versioned, object_body, path_param, respond,
 };
-use crm_shared::ports::bus::DomainEvent;
 use crm_shared::store::leads;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -53,19 +53,8 @@ async fn change(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError
     )
     .await?;
     tracing::info!(tenant = %claims.tenant_id, lead_id = %id, from = ?event.from, to = %to, actor = %claims.sub, "lead status changed");
-    ctx.publish(vec![DomainEvent::new(
-        "lead.status_changed",
-        json!({
-            "event_id": format!("lead.status_changed:{}", event.id),
-            "tenant_id": claims.tenant_id,
-            "lead_id": id,
-            "from": event.from,
-            "to": event.to,
-            "actor": event.actor,
-            "at": event.at,
-        }),
-    )])
-    .await;
+    ctx.publish(vec![Event::lead_status_changed(&claims.tenant_id, &event)])
+        .await;
     json_versioned(
         StatusCode::OK,
         &json!({"lead": lead, "event": event}),
