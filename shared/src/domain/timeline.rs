@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::domain::customer::Milestone;
 use crate::domain::lead::{Lead, StatusEvent};
 
 /// One entry of a customer's timeline.
@@ -51,4 +52,13 @@ pub fn lead_entry(lead: &Lead) -> TimelineEntry {
         ),
         data: json!({"lead_id": lead.id, "source": lead.source, "service": lead.service}),
     }
+}
+
+/// The entry of a milestone reached.
+pub fn milestone_entry(m: Milestone) -> Entry {
+    (
+        "milestone",
+        format!("Milestone reached: {}", m.as_str()),
+        json!({"milestone": m}),
+    )
 }

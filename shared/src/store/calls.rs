@@ -21,12 +21,11 @@ use crate::ports::store::{
     Write, PK, SK,
 };
 use crate::store::customers::{self, owned_pointer, timeline_write, CustomerWriteError};
+use crate::store::page;
+use crate::store::retry::{self, optimistically, Attempt};
 
 /// Open missed calls of a tenant, newest first (sparse: handled ones leave it).
 pub const OPEN_MISSED_INDEX: Index = Index::Gsi(1);
-
-/// Attempts at a version-guarded write that keeps colliding before giving up.
-const MAX_ATTEMPTS: u32 = 6;
 
 pub fn call_seen_key(tenant: &str, call_id: &str) -> Key {
     Key::new(format!("T#{tenant}#U#call#{call_id}"), "U")
@@ -272,9 +271,6 @@ impl MissedCallFilter {
     }
 }
 
-/// Reads one list request may make while a filter leaves its page short.
-const MAX_FILTERED_READS: usize = 4;
-
 /// A page of missed calls, newest first: the open ones from their sparse index, all of them
 /// from their partition (handled ones: that partition, filtered).
 pub async fn list(
@@ -287,27 +283,8 @@ pub async fn list(
     let (index, pk) = filter.partition(tenant);
     let cond = (filter == MissedCallFilter::Handled)
         .then(|| Cond::Eq("status".into(), MissedCallStatus::Handled.as_str().into()));
-    let mut out = Vec::new();
-    let mut cursor = cursor;
-    for _ in 0..MAX_FILTERED_READS {
-        let page = store
-            .query(
-                &Query::new(index, pk.clone())
-                    .descending()
-                    .limit(limit - out.len() as u32)
-                    .after(cursor.take())
-                    .filter(cond.clone()),
-            )
-            .await?;
-        for item in &page.items {
-            out.push(from_item::<MissedCall>(item)?);
-        }
-        cursor = page.next;
-        if cursor.is_none() || out.len() as u32 >= limit || cond.is_none() {
-            break;
-        }
-    }
-    Ok((out, cursor))
+    let query = Query::new(index, pk).descending().filter(cond);
+    page::fill(store, query, limit, cursor).await
 }
 
 /// Writes `after` over `before` (version-guarded) with `extra` writes; `Ok(false)` when
@@ -317,18 +294,13 @@ async fn save(
     before: &MissedCall,
     after: &MissedCall,
     extra: Vec<Write>,
-) -> Result<bool, StoreError> {
+) -> Result<Attempt<()>, StoreError> {
     let mut writes = vec![Write::put(missed_item(after)?).with_check(Check::new(
         "missed_call_version",
         Cond::Eq("version".into(), before.version.into()),
     ))];
     writes.extend(extra);
-    match store.transact(writes).await {
-        Ok(()) => Ok(true),
-        Err(StoreError::ConditionFailed("missed_call_version")) => Ok(false),
-        Err(e) if e.is_retryable() => Ok(false),
-        Err(e) => Err(e),
-    }
+    retry::commit(store, writes, &["missed_call_version"]).await
 }
 
 /// Marks a missed call handled by `actor` (idempotent: one already handled comes back as it
@@ -341,12 +313,12 @@ pub async fn mark_handled(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<(MissedCall, bool)>, StoreError> {
-    for _ in 0..MAX_ATTEMPTS {
+    optimistically(|| async move {
         let Some(before) = get(store, tenant, id).await? else {
-            return Ok(None);
+            return Ok(Attempt::Done(None));
         };
         if before.status == MissedCallStatus::Handled {
-            return Ok(Some((before, false)));
+            return Ok(Attempt::Done(Some((before, false))));
         }
         let mut after = before.clone();
         after.status = MissedCallStatus::Handled;
@@ -362,11 +334,11 @@ pub async fn mark_handled(
             json!({"missed_call_id": id, "call_id": before.call_id, "handled_by": actor}),
             now,
         )?;
-        if save(store, &before, &after, vec![entry]).await? {
-            return Ok(Some((after, true)));
-        }
-    }
-    Err(StoreError::Conflict)
+        Ok(save(store, &before, &after, vec![entry])
+            .await?
+            .map(|()| Some((after, true))))
+    })
+    .await
 }
 
 /// Records the recovery text queued for a missed call (the first one stays: the text's id
@@ -378,22 +350,22 @@ pub async fn set_sms_message(
     message_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<MissedCall>, StoreError> {
-    for _ in 0..MAX_ATTEMPTS {
+    optimistically(|| async move {
         let Some(before) = get(store, tenant, id).await? else {
-            return Ok(None);
+            return Ok(Attempt::Done(None));
         };
         if before.sms_message_id.is_some() {
-            return Ok(Some(before));
+            return Ok(Attempt::Done(Some(before)));
         }
         let mut after = before.clone();
         after.sms_message_id = Some(message_id.to_owned());
         after.updated_at = now;
         after.version = before.version + 1;
-        if save(store, &before, &after, Vec::new()).await? {
-            return Ok(Some(after));
-        }
-    }
-    Err(StoreError::Conflict)
+        Ok(save(store, &before, &after, Vec::new())
+            .await?
+            .map(|()| Some(after)))
+    })
+    .await
 }
 
 /// The id of the recovery text of a missed call: its business key, so queuing it twice
@@ -413,11 +385,11 @@ pub async fn caller(
     now: DateTime<Utc>,
 ) -> Result<(Customer, bool), CustomerWriteError> {
     let tenant = settings.tenant_id.as_str();
-    let key = customers::phone_owner_key(tenant, phone);
-    for _ in 0..MAX_ATTEMPTS {
-        if let Some(id) = customers::owner(store, &key).await? {
+    let key = &customers::phone_owner_key(tenant, phone);
+    optimistically(|| async move {
+        if let Some(id) = customers::owner(store, key).await? {
             if let Some(c) = customers::get(store, tenant, &id).await? {
-                return Ok((c, false));
+                return Ok(Attempt::Done((c, false)));
             }
         }
         let profile = Profile {
@@ -436,11 +408,11 @@ pub async fn caller(
         )
         .await
         {
-            Ok(c) => return Ok((c, true)),
+            Ok(c) => Ok(Attempt::Done((c, true))),
             // Someone made them meanwhile (another call, a booking): take that one.
-            Err(CustomerWriteError::Taken { .. }) => continue,
-            Err(e) => return Err(e),
+            Err(CustomerWriteError::Taken { .. }) => Ok(Attempt::Collided),
+            Err(e) => Err(e),
         }
-    }
-    Err(StoreError::Conflict.into())
+    })
+    .await
 }

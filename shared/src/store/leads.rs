@@ -1,8 +1,6 @@
 //! Lead access patterns: capture with its uniqueness claim, reads, lists, the board, edits
 //! and status changes — each multi-item change one conditional transaction (DESIGN §4).
 
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -10,13 +8,12 @@ use crate::domain::lead::{is_lead_id, LeadDetail, LeadPatch, Note};
 use crate::domain::lead::{transition, Lead, LeadStatus, StatusEvent, TransitionError};
 use crate::domain::source::Source;
 use crate::ports::store::{
-    to_item, Check, Cond, Cursor, Index, Item, Key, Page, Query, SkCond, Store, StoreError, Update,
+    to_item, Check, Cond, Cursor, Index, Item, Key, Query, SkCond, Store, StoreError, Update,
     Write, PK, SK,
 };
 use crate::store::keys::{self, BOARD_INDEX};
-
-/// Attempts at a transaction that collided with another before giving up (503).
-const MAX_ATTEMPTS: u32 = 6;
+use crate::store::page;
+use crate::store::retry::{self, optimistically, Attempt};
 
 /// Why a lead write did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -31,15 +28,6 @@ pub enum LeadWriteError {
     DuplicatePhone { existing_id: String },
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-/// Backoff before retry `attempt` (1-based) of a transaction that collided.
-async fn backoff(attempt: u32) {
-    let jitter = u64::from(ulid::Ulid::new().random() as u8 % 10);
-    tokio::time::sleep(Duration::from_millis(
-        5 * u64::from(attempt * attempt) + jitter,
-    ))
-    .await;
 }
 
 /// When an open lead goes stale: its bucket in the stale-due index.
@@ -215,32 +203,31 @@ pub async fn insert(
             )),
         ])
     };
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
+    let (writes, claim_key) = (&writes, &claim_key);
+    optimistically(|| async move {
         match store.transact(writes()?).await {
-            Ok(()) => return Ok(Inserted::Created),
+            Ok(()) => Ok(Attempt::Done(Inserted::Created)),
             Err(StoreError::ConditionFailed("phone_claim")) => {
-                let existing = store.get(&claim_key).await?;
-                match existing
-                    .as_ref()
-                    .and_then(|c| c.get("lead_id"))
-                    .and_then(Value::as_str)
-                {
-                    Some(id) => {
-                        return Ok(Inserted::Duplicate {
+                let existing = store.get(claim_key).await?;
+                Ok(
+                    match existing
+                        .as_ref()
+                        .and_then(|c| c.get("lead_id"))
+                        .and_then(Value::as_str)
+                    {
+                        Some(id) => Attempt::Done(Inserted::Duplicate {
                             existing_id: id.to_owned(),
-                        })
-                    }
-                    // The claim vanished between the two calls: try again.
-                    None if attempt < MAX_ATTEMPTS => backoff(attempt).await,
-                    None => return Err(StoreError::Conflict),
-                }
+                        }),
+                        // The claim vanished between the two calls: try again.
+                        None => Attempt::Collided,
+                    },
+                )
             }
-            Err(e) if e.is_retryable() && attempt < MAX_ATTEMPTS => backoff(attempt).await,
-            Err(e) => return Err(e),
+            Err(e) if e.is_retryable() => Ok(Attempt::Collided),
+            Err(e) => Err(e),
         }
-    }
+    })
+    .await
 }
 
 pub async fn get(store: &dyn Store, tenant: &str, id: &str) -> Result<Option<Lead>, StoreError> {
@@ -370,10 +357,6 @@ fn ulid_floor(t: DateTime<Utc>, ceiling: bool) -> String {
     ulid::Ulid::from_parts(ms, random).to_string()
 }
 
-/// Most index reads one list page may make while filtering (bounds the cost of a very
-/// selective filter; the page then comes back short with a cursor to continue).
-const MAX_ROUNDS: u32 = 8;
-
 /// One page of leads, newest first. Filters the index cannot serve are applied to what it
 /// returns; a page may be short when a filter is selective, with a cursor to go on.
 pub async fn list(
@@ -384,55 +367,11 @@ pub async fn list(
     cursor: Option<Cursor>,
 ) -> Result<(Vec<Lead>, Option<Cursor>), StoreError> {
     let (index, pk) = filter.partition(tenant);
-    let residual = filter.residual();
-    let mut out: Vec<Item> = Vec::new();
-    let mut cursor = cursor;
-    for _ in 0..MAX_ROUNDS {
-        let want = limit - out.len() as u32;
-        // Read a little more than needed when filtering, to fill pages in fewer rounds.
-        let read = if residual.is_some() {
-            (want * 2).clamp(want, 100)
-        } else {
-            want
-        };
-        let page: Page = store
-            .query(
-                &Query::new(index, &pk)
-                    .sk(filter.sk_range())
-                    .descending()
-                    .limit(read)
-                    .after(cursor.take())
-                    .filter(residual.clone()),
-            )
-            .await?;
-        let mut items = page.items.into_iter();
-        for item in items.by_ref() {
-            out.push(item);
-            if out.len() as u32 == limit {
-                break;
-            }
-        }
-        let more_in_page = items.next().is_some();
-        if out.len() as u32 == limit {
-            // Continue after the last item returned; whatever else this round read is read
-            // again next time, never skipped.
-            let next = if more_in_page || page.next.is_some() {
-                out.last().and_then(|i| Cursor::at(i, index))
-            } else {
-                None
-            };
-            return Ok((typed(&out)?, next));
-        }
-        match page.next {
-            Some(next) => cursor = Some(next),
-            None => return Ok((typed(&out)?, None)),
-        }
-    }
-    Ok((typed(&out)?, cursor))
-}
-
-fn typed(items: &[Item]) -> Result<Vec<Lead>, StoreError> {
-    items.iter().map(lead_from_item).collect()
+    let query = Query::new(index, &pk)
+        .sk(filter.sk_range())
+        .descending()
+        .filter(filter.residual());
+    page::fill_with(store, query, limit, cursor, lead_from_item).await
 }
 
 /// The item as stored, with the attributes the lead record does not carry kept.
@@ -455,35 +394,25 @@ fn board_key(tenant: &str) -> Key {
     Key::new(keys::stats_pk(tenant), keys::STATS_BOARD)
 }
 
-/// Commits a write guarded by the lead's version (check `version`). `Ok(true)`: committed;
-/// `Ok(false)`: it collided (another change, or a transaction conflict) and should be retried
-/// on a fresh read; a caller that insisted on its version gets `StaleVersion` instead.
+/// Commits a write guarded by the lead's version (check `version`): `Collided` when another
+/// change came first (or a transaction conflict) and the change should be tried again on a
+/// fresh read; a caller that insisted on its version gets `StaleVersion` instead.
 async fn commit_versioned(
     store: &dyn Store,
     tenant: &str,
     id: &str,
     writes: Vec<Write>,
     insisted: bool,
-    attempt: u32,
-) -> Result<bool, LeadWriteError> {
-    match store.transact(writes).await {
-        Ok(()) => Ok(true),
-        Err(StoreError::ConditionFailed("version")) if insisted => {
+) -> Result<Attempt<()>, LeadWriteError> {
+    match retry::commit(store, writes, &["version", "event_id"]).await {
+        Err(StoreError::ConditionFailed("version")) | Ok(Attempt::Collided) if insisted => {
             let current = get(store, tenant, id)
                 .await?
                 .map(|l| l.version)
                 .unwrap_or(0);
             Err(LeadWriteError::StaleVersion { current })
         }
-        Err(e)
-            if (e.is_retryable()
-                || matches!(e, StoreError::ConditionFailed("version" | "event_id")))
-                && attempt < MAX_ATTEMPTS =>
-        {
-            backoff(attempt).await;
-            Ok(false)
-        }
-        Err(e) => Err(e.into()),
+        other => Ok(other?),
     }
 }
 
@@ -497,9 +426,7 @@ pub async fn update(
     expected_version: Option<u64>,
     now: DateTime<Utc>,
 ) -> Result<Lead, LeadWriteError> {
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
+    optimistically(|| async move {
         let (lead, stored) = load(store, tenant, id).await?;
         if expected_version.is_some_and(|v| v != lead.version) {
             return Err(LeadWriteError::StaleVersion {
@@ -521,19 +448,13 @@ pub async fn update(
                 check: None,
             });
         }
-        if commit_versioned(
-            store,
-            tenant,
-            id,
-            writes,
-            expected_version.is_some(),
-            attempt,
+        Ok(
+            commit_versioned(store, tenant, id, writes, expected_version.is_some())
+                .await?
+                .map(|()| next),
         )
-        .await?
-        {
-            return Ok(next);
-        }
-    }
+    })
+    .await
 }
 
 /// Records the customer a lead became and, when a booking converted it, that booking (the
@@ -547,13 +468,11 @@ pub async fn link_customer(
     booking_id: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Lead, LeadWriteError> {
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
+    optimistically(|| async move {
         let (lead, stored) = load(store, tenant, id).await?;
         let linked = lead.customer_id.as_deref() == Some(customer_id);
         if linked && (booking_id.is_none() || lead.converted_booking_id.is_some()) {
-            return Ok(lead);
+            return Ok(Attempt::Done(lead));
         }
         let mut next = lead.clone();
         next.customer_id = Some(customer_id.to_owned());
@@ -580,10 +499,11 @@ pub async fn link_customer(
                 &events,
             )?);
         }
-        if commit_versioned(store, tenant, id, writes, false, attempt).await? {
-            return Ok(next);
-        }
-    }
+        Ok(commit_versioned(store, tenant, id, writes, false)
+            .await?
+            .map(|()| next))
+    })
+    .await
 }
 
 /// Flags an open lead stale (nobody booked it in time): the flag, and an insert-only event
@@ -596,16 +516,14 @@ pub async fn mark_stale(
     id: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<(Lead, StatusEvent)>, LeadWriteError> {
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
+    optimistically(|| async move {
         let (lead, stored) = match load(store, tenant, id).await {
             Ok(found) => found,
-            Err(LeadWriteError::NotFound) => return Ok(None),
+            Err(LeadWriteError::NotFound) => return Ok(Attempt::Done(None)),
             Err(e) => return Err(e),
         };
         if !lead.status.is_open() || lead.stale {
-            return Ok(None);
+            return Ok(Attempt::Done(None));
         }
         let mut next = lead.clone();
         next.stale = true;
@@ -638,10 +556,11 @@ pub async fn mark_stale(
                 tenant, customer, &event,
             )?);
         }
-        if commit_versioned(store, tenant, id, writes, false, attempt).await? {
-            return Ok(Some((next, event)));
-        }
-    }
+        Ok(commit_versioned(store, tenant, id, writes, false)
+            .await?
+            .map(|()| Some((next, event))))
+    })
+    .await
 }
 
 /// A requested status change.
@@ -670,9 +589,7 @@ pub async fn change_status(
         actor,
         expected_version,
     } = *change;
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
+    optimistically(|| async move {
         let (lead, stored) = load(store, tenant, id).await?;
         if expected_version.is_some_and(|v| v != lead.version) {
             return Err(LeadWriteError::StaleVersion {
@@ -735,19 +652,13 @@ pub async fn change_status(
                 check: None,
             });
         }
-        if commit_versioned(
-            store,
-            tenant,
-            id,
-            writes,
-            expected_version.is_some(),
-            attempt,
+        Ok(
+            commit_versioned(store, tenant, id, writes, expected_version.is_some())
+                .await?
+                .map(|()| (next, event)),
         )
-        .await?
-        {
-            return Ok((next, event));
-        }
-    }
+    })
+    .await
 }
 
 /// Adds a note to an existing lead.
@@ -780,16 +691,12 @@ pub async fn add_note(
         },
         Write::put(item).with_check(Check::new("note_id", Cond::NotExists)),
     ];
-    match store.transact(writes.clone()).await {
-        Ok(()) => Ok(note),
-        Err(StoreError::ConditionFailed("lead")) => Err(LeadWriteError::NotFound),
-        Err(e) if e.is_retryable() => {
-            backoff(1).await;
-            match store.transact(writes).await {
-                Err(StoreError::ConditionFailed("lead")) => Err(LeadWriteError::NotFound),
-                other => other.map(|()| note).map_err(Into::into),
-            }
+    let (writes, note) = (&writes, &note);
+    optimistically(|| async move {
+        match retry::commit(store, writes.clone(), &[]).await {
+            Err(StoreError::ConditionFailed("lead")) => Err(LeadWriteError::NotFound),
+            other => Ok(other?.map(|()| note.clone())),
         }
-        Err(e) => Err(e.into()),
-    }
+    })
+    .await
 }

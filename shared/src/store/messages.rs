@@ -21,6 +21,7 @@ use crate::ports::store::{
     Write, PK, SK,
 };
 use crate::store::customers::{owned_pointer, timeline_write};
+use crate::store::page;
 
 /// Messages of a tenant, newest first.
 pub const MESSAGES_INDEX: Index = Index::Gsi(1);
@@ -282,28 +283,10 @@ pub async fn list(
     cursor: Option<Cursor>,
 ) -> Result<(Vec<Message>, Option<Cursor>), StoreError> {
     let filter = status.map(|s| Cond::Eq("status".into(), s.as_str().into()));
-    let mut out = Vec::new();
-    let mut cursor = cursor;
-    // A status filter may need a few reads to fill a page; each reads at most `limit` items.
-    for _ in 0..4 {
-        let page = store
-            .query(
-                &Query::new(MESSAGES_INDEX, messages_partition(tenant))
-                    .descending()
-                    .limit(limit - out.len() as u32)
-                    .after(cursor.take())
-                    .filter(filter.clone()),
-            )
-            .await?;
-        for item in &page.items {
-            out.push(from_item::<Message>(item)?);
-        }
-        cursor = page.next;
-        if cursor.is_none() || out.len() as u32 >= limit || filter.is_none() {
-            break;
-        }
-    }
-    Ok((out, cursor))
+    let query = Query::new(MESSAGES_INDEX, messages_partition(tenant))
+        .descending()
+        .filter(filter);
+    page::fill(store, query, limit, cursor).await
 }
 
 /// Whether a number has opted out of this tenant's texts.

@@ -7,6 +7,8 @@ pub mod hourly;
 pub mod keys;
 pub mod leads;
 pub mod messages;
+pub mod page;
+pub mod retry;
 pub mod stale;
 pub mod stats;
 pub mod tenants;

@@ -15,7 +15,7 @@
 //! transactions (people, not ad traffic, make those).
 //!
 //! `COUNT_LAG` covers the time between a lead's id being minted and its transaction
-//! committing: `leads::insert` gives up retrying long before it (see `MAX_ATTEMPTS`).
+//! committing: `leads::insert` gives up retrying long before it (see `retry::MAX_ATTEMPTS`).
 
 use std::collections::BTreeMap;
 

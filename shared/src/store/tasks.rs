@@ -18,7 +18,8 @@ use crate::ports::store::{
     from_item, table, to_item, Check, Cond, Cursor, Index, Item, Key, Query, SkCond, Store,
     StoreError, Write, PK, SK,
 };
-use crate::store::keys;
+use crate::store::retry::{self, optimistically, Attempt};
+use crate::store::{keys, page};
 
 /// Open tasks of a tenant, soonest due first.
 pub const OPEN_TASKS_INDEX: Index = Index::Gsi(1);
@@ -26,9 +27,6 @@ pub const OPEN_TASKS_INDEX: Index = Index::Gsi(1);
 pub const ASSIGNEE_TASKS_INDEX: Index = Index::Gsi(2);
 /// Every task of a tenant, newest first.
 pub const ALL_TASKS_INDEX: Index = Index::Gsi(3);
-
-const MAX_ATTEMPTS: u32 = 6;
-const MAX_FILTERED_READS: usize = 4;
 
 /// Instants in index keys: fixed width, so text order is time order.
 fn instant_key(at: DateTime<Utc>) -> String {
@@ -192,27 +190,11 @@ pub async fn list(
         1 => conds.pop(),
         _ => Some(Cond::And(conds)),
     };
-    let mut out = Vec::new();
-    let mut cursor = cursor;
-    for _ in 0..MAX_FILTERED_READS {
-        let mut q = Query::new(index, pk.clone())
-            .sk(sk.clone())
-            .limit(limit - out.len() as u32)
-            .after(cursor.take())
-            .filter(cond.clone());
-        if !open {
-            q = q.descending();
-        }
-        let page = store.query(&q).await?;
-        for item in &page.items {
-            out.push(from_item::<Task>(item)?);
-        }
-        cursor = page.next;
-        if cursor.is_none() || out.len() as u32 >= limit || cond.is_none() {
-            break;
-        }
+    let mut q = Query::new(index, pk).sk(sk).filter(cond);
+    if !open {
+        q = q.descending();
     }
-    Ok((out, cursor))
+    page::fill(store, q, limit, cursor).await
 }
 
 /// Completes a task (idempotent: one already done comes back as it is, with `false`) and
@@ -224,12 +206,12 @@ pub async fn complete(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<(Task, bool)>, StoreError> {
-    for _ in 0..MAX_ATTEMPTS {
+    optimistically(|| async move {
         let Some(before) = get(store, tenant, id).await? else {
-            return Ok(None);
+            return Ok(Attempt::Done(None));
         };
         if before.status == TaskStatus::Done {
-            return Ok(Some((before, false)));
+            return Ok(Attempt::Done(Some((before, false))));
         }
         let mut after = before.clone();
         after.status = TaskStatus::Done;
@@ -240,12 +222,9 @@ pub async fn complete(
             "task_version",
             Cond::Eq("version".into(), before.version.into()),
         ));
-        match store.write(write).await {
-            Ok(()) => return Ok(Some((after, true))),
-            Err(StoreError::ConditionFailed("task_version")) => continue,
-            Err(e) if e.is_retryable() => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Err(StoreError::Conflict)
+        Ok(retry::write(store, write, &["task_version"])
+            .await?
+            .map(|()| Some((after, true))))
+    })
+    .await
 }

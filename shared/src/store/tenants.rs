@@ -7,10 +7,12 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::domain::tenant::TenantSettings;
+use crate::domain::validation::FieldError;
 use crate::ports::store::{
     from_item, to_item, Check, Cond, Query, SkCond, Store, StoreError, Write, PK, SK,
 };
 use crate::store::keys;
+use crate::store::retry::{optimistically, Attempt};
 
 /// How long a process trusts settings it read (DESIGN §6: handlers keep cached settings).
 pub const SETTINGS_TTL: Duration = Duration::from_secs(5);
@@ -84,6 +86,53 @@ pub async fn put(
         )))
         .await?;
     Ok(version + 1)
+}
+
+/// Why a change of settings was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsChangeError {
+    #[error("tenant not found")]
+    NotFound,
+    /// The caller pinned a version and the settings moved past it.
+    #[error("the settings changed since (now version {current})")]
+    Stale { current: u64 },
+    #[error("invalid settings")]
+    Invalid(Vec<FieldError>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Changes a tenant's settings with `change` (the fields it could not take, if any, refuse
+/// the whole change). With `expected`, settings at another version are refused; without, a
+/// change that raced another is read and applied again on top of it, so neither is lost
+/// (every failed try is another change's success: N changes at once land within N tries).
+/// The settings as changed and their new version.
+pub async fn change(
+    store: &dyn Store,
+    tenant: &str,
+    expected: Option<u64>,
+    change: impl Fn(&mut TenantSettings) -> Vec<FieldError>,
+) -> Result<(TenantSettings, u64), SettingsChangeError> {
+    let change = &change;
+    optimistically(|| async move {
+        let (mut settings, version) = versioned(store, tenant)
+            .await?
+            .ok_or(SettingsChangeError::NotFound)?;
+        if expected.is_some_and(|v| v != version) {
+            return Err(SettingsChangeError::Stale { current: version });
+        }
+        let errors = change(&mut settings);
+        if !errors.is_empty() {
+            return Err(SettingsChangeError::Invalid(errors));
+        }
+        match put(store, &settings, version).await {
+            Ok(now) => Ok(Attempt::Done((settings, now))),
+            // Changed since the read (or the tenant went): read again.
+            Err(StoreError::ConditionFailed(SETTINGS_CHANGED)) => Ok(Attempt::Collided),
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await
 }
 
 /// The version attribute of the settings item (not part of `TenantSettings`).

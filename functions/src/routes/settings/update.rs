@@ -7,7 +7,7 @@ use crm_shared::http::auth::{authorize, Role};
 use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{if_match_version, json_versioned, object_body, respond};
 use crm_shared::ports::store::StoreError;
-use crm_shared::store::tenants;
+use crm_shared::store::tenants::{self, SettingsChangeError};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
@@ -18,44 +18,34 @@ pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(update(ctx, &request).await)
 }
 
-/// Tries a patch gets against changes made meanwhile by others (each re-reads and re-applies).
-/// Every failed try is another patch's success, so N patches at once all land within N tries.
-const ATTEMPTS: usize = 10;
-
 async fn update(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
     let claims = authorize(request, Role::Owner)?;
     let tenant = &claims.tenant_id;
     let (input, _) = object_body(request, false)?;
     let expected = if_match_version(request)?;
-    let store = ctx.store.as_ref();
-    for _ in 0..ATTEMPTS {
-        let (mut settings, version) = tenants::versioned(store, tenant)
-            .await?
-            .ok_or(ApiError::NotFound("tenant"))?;
+    let changed = tenants::change(ctx.store.as_ref(), tenant, expected, |settings| {
+        apply(settings, &input)
+    })
+    .await;
+    let (settings, now) = match changed {
+        Ok(done) => done,
+        Err(SettingsChangeError::NotFound) => return Err(ApiError::NotFound("tenant")),
         // A client that read an older version would overwrite what it never saw.
-        if expected.is_some_and(|v| v != version) {
+        Err(SettingsChangeError::Stale { current }) => {
             return Err(ApiError::PreconditionFailed {
-                current_version: Some(version),
-            });
+                current_version: Some(current),
+            })
         }
-        let errors = apply(&mut settings, &input);
-        if !errors.is_empty() {
-            return Err(ApiError::Validation(errors));
+        Err(SettingsChangeError::Invalid(errors)) => return Err(ApiError::Validation(errors)),
+        Err(SettingsChangeError::Store(StoreError::Conflict)) => {
+            return Err(ApiError::Unavailable(
+                "the settings are being changed by others right now; try again".into(),
+            ))
         }
-        match tenants::put(store, &settings, version).await {
-            Ok(now) => {
-                ctx.settings.forget(tenant);
-                let changed: Vec<&String> = input.keys().collect();
-                tracing::info!(tenant = %tenant, by = %claims.sub, fields = ?changed, version = now, "settings changed");
-                return json_versioned(StatusCode::OK, &view_at(&settings, now), now);
-            }
-            // Changed since the read (or the tenant went): read again, and apply again
-            // unless the client pinned the version it read.
-            Err(StoreError::ConditionFailed(tenants::SETTINGS_CHANGED)) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(ApiError::Unavailable(
-        "the settings are being changed by others right now; try again".into(),
-    ))
+        Err(SettingsChangeError::Store(e)) => return Err(e.into()),
+    };
+    ctx.settings.forget(tenant);
+    let changed: Vec<&String> = input.keys().collect();
+    tracing::info!(tenant = %tenant, by = %claims.sub, fields = ?changed, version = now, "settings changed");
+    json_versioned(StatusCode::OK, &view_at(&settings, now), now)
 }

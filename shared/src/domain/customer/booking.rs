@@ -10,7 +10,7 @@ use serde_json::json;
 use super::{milestone_due, reached, reclassify, Customer, Milestone, Thresholds};
 use crate::domain::booking::{BookingFact, BookingKind, BookingState, BookingStatus, Contact};
 use crate::domain::lead::{Lead, LeadStatus};
-use crate::domain::timeline::Entry;
+use crate::domain::timeline::{self, Entry};
 
 /// A booking fact applied to its customer: the customer after it, the milestones it
 /// awarded, and the timeline entries it makes (the booking first).
@@ -143,13 +143,7 @@ pub fn apply_booking(input: Ingest<'_>, now: DateTime<Utc>) -> BookingApplied {
             "paid_amount": booking.paid_amount,
         }),
     )];
-    for m in &awarded {
-        entries.push((
-            "milestone",
-            format!("Milestone reached: {}", m.as_str()),
-            json!({"milestone": m}),
-        ));
-    }
+    entries.extend(awarded.iter().map(|m| timeline::milestone_entry(*m)));
     entries.extend(changes.entries());
     BookingApplied {
         customer: c,

@@ -5,13 +5,14 @@
 //! a job twice changes nothing the second time.
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
 use super::*;
 use crate::domain::customer::{daily_milestones, Milestone};
 use crate::domain::hours::zone;
 use crate::domain::tenant::TenantSettings;
-use crate::ports::store::{Check, Cond, Store, StoreError, Write};
+use crate::domain::timeline::{milestone_entry, Entry};
+use crate::ports::store::{Store, StoreError};
+use crate::store::retry::{self, optimistically, Attempt};
 
 /// A customer the segment refresh changed.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,43 +29,18 @@ pub struct Awarded {
 }
 
 /// Commits `after` over `before` with the timeline entries, the due items that moved and the
-/// search items; `Ok(false)`: another change came first (read again and retry).
+/// search items; `Collided`: another change came first (read again and retry).
 async fn commit_job_change(
     store: &dyn Store,
     settings: &TenantSettings,
     before: &Customer,
     after: &Customer,
-    entries: Vec<(&'static str, String, serde_json::Value)>,
+    entries: Vec<Entry>,
     now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    let tenant = settings.tenant_id.as_str();
-    let mut writes = vec![
-        Write::put(customer_item(tenant, after)?).with_check(Check::new(
-            "customer_version",
-            Cond::Eq("version".into(), before.version.into()),
-        )),
-    ];
-    writes.extend(due_writes(
-        tenant,
-        Some(before),
-        after,
-        zone(&settings.time_zone),
-    ));
-    writes.extend(token_writes(
-        tenant,
-        &after.id,
-        &search_tokens(before),
-        &search_tokens(after),
-    ));
-    for (kind, text, data) in entries {
-        writes.push(timeline_write(tenant, &after.id, kind, text, data, now)?.0);
-    }
-    match store.transact(writes).await {
-        Ok(()) => Ok(true),
-        Err(StoreError::ConditionFailed("customer_version")) => Ok(false),
-        Err(e) if e.is_retryable() => Ok(false),
-        Err(e) => Err(e),
-    }
+) -> Result<Attempt<()>, StoreError> {
+    let tz = zone(&settings.time_zone);
+    let writes = customer_writes(&settings.tenant_id, Some(before), after, tz, entries, now)?;
+    retry::commit(store, writes, &["customer_version"]).await
 }
 
 /// Classifies customer `id` again at `now` (the same rule as a booking fact) and files its
@@ -75,25 +51,30 @@ pub async fn refresh_segment(
     id: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Refreshed>, StoreError> {
-    for _ in 0..MAX_ATTEMPTS {
+    optimistically(|| async move {
         let Some(before) = get(store, &settings.tenant_id, id).await? else {
-            return Ok(None);
+            return Ok(Attempt::Done(None));
         };
         let mut after = before.clone();
         let changes = reclassify(&mut after, &settings.thresholds, now);
         if after == before {
-            return Ok(None);
+            return Ok(Attempt::Done(None));
         }
         after.version = before.version + 1;
         after.updated_at = now;
-        if commit_job_change(store, settings, &before, &after, changes.entries(), now).await? {
-            return Ok(Some(Refreshed {
-                customer: after,
-                changes,
-            }));
-        }
-    }
-    Err(StoreError::Conflict)
+        let entries = changes.entries();
+        Ok(
+            commit_job_change(store, settings, &before, &after, entries, now)
+                .await?
+                .map(|()| {
+                    Some(Refreshed {
+                        customer: after,
+                        changes,
+                    })
+                }),
+        )
+    })
+    .await
 }
 
 /// Awards customer `id` the daily milestones reached at `now` (each once) and files the next
@@ -105,9 +86,9 @@ pub async fn award_daily_milestones(
     now: DateTime<Utc>,
 ) -> Result<Option<Awarded>, StoreError> {
     let tz = zone(&settings.time_zone);
-    for _ in 0..MAX_ATTEMPTS {
+    optimistically(|| async move {
         let Some(before) = get(store, &settings.tenant_id, id).await? else {
-            return Ok(None);
+            return Ok(Attempt::Done(None));
         };
         let mut after = before.clone();
         let (reached, _) = daily_milestones(
@@ -121,26 +102,21 @@ pub async fn award_daily_milestones(
         after.milestones.extend(reached.iter().copied());
         after.next_milestone = milestone_due(&after, tz, now);
         if after == before {
-            return Ok(None);
+            return Ok(Attempt::Done(None));
         }
         after.version = before.version + 1;
         after.updated_at = now;
-        let entries = reached
-            .iter()
-            .map(|m| {
-                (
-                    "milestone",
-                    format!("Milestone reached: {}", m.as_str()),
-                    json!({"milestone": m}),
-                )
-            })
-            .collect();
-        if commit_job_change(store, settings, &before, &after, entries, now).await? {
-            return Ok(Some(Awarded {
-                customer: after,
-                milestones: reached,
-            }));
-        }
-    }
-    Err(StoreError::Conflict)
+        let entries = reached.iter().map(|m| milestone_entry(*m)).collect();
+        Ok(
+            commit_job_change(store, settings, &before, &after, entries, now)
+                .await?
+                .map(|()| {
+                    Some(Awarded {
+                        customer: after,
+                        milestones: reached,
+                    })
+                }),
+        )
+    })
+    .await
 }

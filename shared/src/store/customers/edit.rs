@@ -13,6 +13,8 @@ use crate::ports::store::{
     from_item, to_item, Check, Cond, Cursor, Index, Item, Key, Query, SkCond, Store, StoreError,
     Write, PK, SK,
 };
+use crate::store::page;
+use crate::store::retry::{self, optimistically, Attempt};
 use crate::store::{keys, leads};
 
 #[derive(Debug, thiserror::Error)]
@@ -228,7 +230,7 @@ async fn commit(
     before: &Customer,
     after: &Customer,
     extra: Vec<Write>,
-) -> Result<bool, CustomerWriteError> {
+) -> Result<Attempt<()>, CustomerWriteError> {
     let mut writes = vec![
         Write::put(customer_item(tenant, after)?).with_check(Check::new(
             "customer_version",
@@ -243,16 +245,13 @@ async fn commit(
         &search_tokens(after),
     ));
     writes.extend(extra);
-    match store.transact(writes).await {
-        Ok(()) => Ok(true),
-        Err(StoreError::ConditionFailed("customer_version")) => Ok(false),
+    match retry::commit(store, writes, &["customer_version"]).await {
         Err(StoreError::ConditionFailed("customer_phone" | "customer_email")) => {
             Err(taken(store, tenant, after)
                 .await?
                 .unwrap_or(CustomerWriteError::Store(StoreError::Conflict)))
         }
-        Err(e) if e.is_retryable() => Ok(false),
-        Err(e) => Err(e.into()),
+        other => Ok(other?),
     }
 }
 
@@ -265,7 +264,7 @@ pub async fn update(
     expected_version: Option<u64>,
     now: DateTime<Utc>,
 ) -> Result<Customer, CustomerWriteError> {
-    for _ in 0..MAX_ATTEMPTS {
+    optimistically(|| async move {
         let before = load_customer(store, tenant, id).await?;
         if expected_version.is_some_and(|v| v != before.version) {
             return Err(CustomerWriteError::StaleVersion {
@@ -287,15 +286,15 @@ pub async fn update(
             Value::Null,
             now,
         )?;
-        if commit(store, tenant, &before, &after, vec![entry]).await? {
-            return Ok(after);
+        match commit(store, tenant, &before, &after, vec![entry]).await? {
+            Attempt::Collided if expected_version.is_some() => {
+                let current = load_customer(store, tenant, id).await?.version;
+                Err(CustomerWriteError::StaleVersion { current })
+            }
+            done => Ok(done.map(|()| after)),
         }
-        if expected_version.is_some() {
-            let current = load_customer(store, tenant, id).await?.version;
-            return Err(CustomerWriteError::StaleVersion { current });
-        }
-    }
-    Err(StoreError::Conflict.into())
+    })
+    .await
 }
 
 /// Adds (`add`) or removes a manual tag; classification never touches these.
@@ -308,7 +307,7 @@ pub async fn set_tag(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<Customer, CustomerWriteError> {
-    for _ in 0..MAX_ATTEMPTS {
+    optimistically(|| async move {
         let before = load_customer(store, tenant, id).await?;
         let mut after = before.clone();
         let changed = if add {
@@ -317,7 +316,7 @@ pub async fn set_tag(
             after.tags.remove(tag)
         };
         if !changed {
-            return Ok(before);
+            return Ok(Attempt::Done(before));
         }
         after.version = before.version + 1;
         after.updated_at = now;
@@ -334,11 +333,11 @@ pub async fn set_tag(
             serde_json::json!({"tag": tag, "change": kind, "actor": actor}),
             now,
         )?;
-        if commit(store, tenant, &before, &after, vec![entry]).await? {
-            return Ok(after);
-        }
-    }
-    Err(StoreError::Conflict.into())
+        Ok(commit(store, tenant, &before, &after, vec![entry])
+            .await?
+            .map(|()| after))
+    })
+    .await
 }
 
 /// Records that a review request went out at `at` (the 90-day rule reads it).
@@ -348,20 +347,20 @@ pub async fn mark_review_requested(
     id: &str,
     at: DateTime<Utc>,
 ) -> Result<Customer, CustomerWriteError> {
-    for _ in 0..MAX_ATTEMPTS {
+    optimistically(|| async move {
         let before = load_customer(store, tenant, id).await?;
         if before.review_requested_at.is_some_and(|t| t >= at) {
-            return Ok(before);
+            return Ok(Attempt::Done(before));
         }
         let mut after = before.clone();
         after.review_requested_at = Some(at);
         after.version = before.version + 1;
         after.updated_at = at;
-        if commit(store, tenant, &before, &after, Vec::new()).await? {
-            return Ok(after);
-        }
-    }
-    Err(StoreError::Conflict.into())
+        Ok(commit(store, tenant, &before, &after, Vec::new())
+            .await?
+            .map(|()| after))
+    })
+    .await
 }
 
 /// A note on a customer: a timeline entry of type `note`, editable and deletable.
@@ -578,16 +577,21 @@ pub async fn convert(
             c.source = Some(lead.source);
             c.lead_ids.push(lead.id.clone());
             c.version += 1;
-            if !commit(store, tenant, &before, &c, Vec::new()).await? {
+            if commit(store, tenant, &before, &c, Vec::new()).await? == Attempt::Collided {
                 return Err(StoreError::Conflict.into());
             }
             (c, true)
         }
     };
-    let mut customer = customer;
-    if !customer.lead_ids.contains(&lead.id) {
-        for _ in 0..MAX_ATTEMPTS {
-            let before = load_customer(store, tenant, &customer.id).await?;
+    let customer = if customer.lead_ids.contains(&lead.id) {
+        customer
+    } else {
+        let (id, lead) = (customer.id.as_str(), &lead);
+        optimistically(|| async move {
+            let before = load_customer(store, tenant, id).await?;
+            if before.lead_ids.contains(&lead.id) {
+                return Ok::<_, CustomerWriteError>(Attempt::Done(before));
+            }
             let mut after = before.clone();
             after.lead_ids.push(lead.id.clone());
             if after.source.is_none() {
@@ -595,12 +599,12 @@ pub async fn convert(
             }
             after.version = before.version + 1;
             after.updated_at = now;
-            if commit(store, tenant, &before, &after, Vec::new()).await? {
-                customer = after;
-                break;
-            }
-        }
-    }
+            Ok(commit(store, tenant, &before, &after, Vec::new())
+                .await?
+                .map(|()| after))
+        })
+        .await?
+    };
     if lead.customer_id.as_deref() != Some(customer.id.as_str()) {
         link_lead(store, tenant, &lead.id, &customer.id, now).await?;
     }
@@ -652,28 +656,11 @@ pub async fn timeline_page(
         1 => conds.pop(),
         _ => Some(Cond::And(conds)),
     };
-    let mut out = Vec::new();
-    let mut cursor = cursor;
-    for _ in 0..MAX_FILTERED_READS {
-        let page = store
-            .query(
-                &Query::new(Index::Primary, customer_pk(tenant, id))
-                    .sk(SkCond::BeginsWith("TL#".into()))
-                    .descending()
-                    .limit(limit - out.len() as u32)
-                    .after(cursor.take())
-                    .filter(filter.clone()),
-            )
-            .await?;
-        for item in &page.items {
-            out.push(from_item::<TimelineEntry>(item)?);
-        }
-        cursor = page.next;
-        if cursor.is_none() || out.len() as u32 >= limit || filter.is_none() {
-            break;
-        }
-    }
-    Ok((out, cursor))
+    let query = Query::new(Index::Primary, customer_pk(tenant, id))
+        .sk(SkCond::BeginsWith("TL#".into()))
+        .descending()
+        .filter(filter);
+    page::fill(store, query, limit, cursor).await
 }
 
 /// The writes of a whole customer made elsewhere (an import, a benchmark's population): the

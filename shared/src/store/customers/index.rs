@@ -13,6 +13,7 @@ use crate::ports::store::{
     from_item, to_item, Cond, Cursor, Index, Item, Key, Query, SkCond, Store, StoreError, Write,
     PK, SK,
 };
+use crate::store::page;
 
 /// The orders a customer list can take; each is served by its own index (store::keys).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,9 +226,6 @@ pub struct CustomerPage {
     pub next: Option<Cursor>,
 }
 
-/// Index reads one list request may make while filters leave its page short.
-pub(crate) const MAX_FILTERED_READS: usize = 5;
-
 /// Customers in `sort` order, filtered, one page: a query of that order's index (never a
 /// scan, never a sort in memory). With filters, a few index pages may be read to fill it.
 pub async fn list(
@@ -239,30 +237,12 @@ pub async fn list(
     limit: u32,
     cursor: Option<Cursor>,
 ) -> Result<CustomerPage, StoreError> {
-    let cond = filter.cond();
-    let mut customers = Vec::new();
-    let mut cursor = cursor;
-    for _ in 0..MAX_FILTERED_READS {
-        let mut q = Query::new(sort.index(), sort.partition(tenant))
-            .limit(limit - customers.len() as u32)
-            .after(cursor.take())
-            .filter(cond.clone());
-        if descending {
-            q = q.descending();
-        }
-        let page = store.query(&q).await?;
-        for item in &page.items {
-            customers.push(from_item::<Customer>(item)?);
-        }
-        cursor = page.next;
-        if cursor.is_none() || customers.len() as u32 >= limit || cond.is_none() {
-            break;
-        }
+    let mut q = Query::new(sort.index(), sort.partition(tenant)).filter(filter.cond());
+    if descending {
+        q = q.descending();
     }
-    Ok(CustomerPage {
-        customers,
-        next: cursor,
-    })
+    let (customers, next) = page::fill(store, q, limit, cursor).await?;
+    Ok(CustomerPage { customers, next })
 }
 
 /// How a search reads what was typed: digits when it is a phone number, else lowercase words.
@@ -312,7 +292,7 @@ pub async fn search(
     let mut seen = BTreeSet::new();
     let mut customers = Vec::new();
     let mut cursor = cursor;
-    for _ in 0..MAX_FILTERED_READS {
+    for _ in 0..page::MAX_FILTERED_READS {
         let page = store
             .query(
                 &Query::new(Index::Primary, pk.clone())

@@ -22,6 +22,7 @@ use crate::domain::tenant::TenantSettings;
 use crate::domain::timeline::Entry;
 use crate::ports::store::{from_item, Check, Cond, Store, StoreError, Write};
 use crate::store::leads::{self, StatusChange};
+use crate::store::retry::{self, optimistically, Attempt};
 
 /// What an ingested fact did.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,93 +121,126 @@ pub async fn ingest(
     now: DateTime<Utc>,
 ) -> Result<Ingested, IngestError> {
     let tenant = settings.tenant_id.as_str();
-    let tz = zone(&settings.time_zone);
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let resolved = resolve(store, tenant, fact, contact).await?;
-        let is_new = resolved.customer.is_none();
-        let customer = resolved.customer.clone().unwrap_or_else(|| {
-            Customer::new(
-                keys::sequential_id(now),
-                tenant,
-                contact,
-                resolved.lead.as_ref(),
-                now,
-            )
-        });
-        let bkey = booking_key(tenant, &customer.id, &fact.booking_id);
-        let current: Option<BookingState> =
-            store.get(&bkey).await?.map(|i| from_item(&i)).transpose()?;
-        let booking = match apply_fact(current.as_ref(), fact) {
-            Applied::Ignored => {
-                return Ok(Ingested::AlreadyApplied {
-                    customer_id: customer.id,
-                })
+    let (customer, booking, awarded, lead, is_new) =
+        match optimistically(|| attempt(store, settings, fact, contact, now)).await? {
+            Step::AlreadyApplied(customer_id) => {
+                return Ok(Ingested::AlreadyApplied { customer_id })
             }
-            Applied::Changed(b) => b,
+            Step::Committed(c) => (Box::new(c.customer), c.booking, c.awarded, c.lead, c.is_new),
         };
-        let history = if needs_history(&customer, current.as_ref(), &booking) {
-            Some(bookings(store, tenant, &customer.id).await?)
-        } else {
-            None
-        };
-        let before = customer;
-        let BookingApplied {
-            customer,
-            awarded,
-            entries,
-        } = apply_booking(
-            Ingest {
-                kind: fact.kind,
-                customer: &before,
-                is_new,
-                lead: resolved.lead.as_ref(),
-                contact,
-                previous: current.as_ref(),
-                booking: &booking,
-                history: history.as_deref(),
-                thresholds: &settings.thresholds,
-                tz,
-            },
-            now,
-        );
+    if is_new {
+        check_new(store, tenant, &customer, now).await;
+    }
+    let (lead, lead_events) = match &lead {
+        Some(lead) => convert_lead(store, tenant, lead, &customer, &booking, fact, now).await?,
+        None => (None, Vec::new()),
+    };
+    Ok(Ingested::Applied {
+        customer,
+        booking,
+        milestones: awarded,
+        lead,
+        lead_events,
+    })
+}
 
-        let writes = commit_writes(Commit {
+/// What one attempt at a fact did.
+enum Step {
+    AlreadyApplied(String),
+    Committed(Box<Committed>),
+}
+
+/// A fact committed: what the rest of ingest works on.
+struct Committed {
+    customer: Customer,
+    booking: BookingState,
+    awarded: Vec<Milestone>,
+    /// The lead the booking converts.
+    lead: Option<Lead>,
+    is_new: bool,
+}
+
+/// One attempt: reads the customer, lead and booking afresh, applies the fact and commits it;
+/// `Collided` when another change to any of them came first.
+async fn attempt(
+    store: &dyn Store,
+    settings: &TenantSettings,
+    fact: &BookingFact,
+    contact: &Contact,
+    now: DateTime<Utc>,
+) -> Result<Attempt<Step>, IngestError> {
+    let tenant = settings.tenant_id.as_str();
+    let tz = zone(&settings.time_zone);
+    let resolved = resolve(store, tenant, fact, contact).await?;
+    let is_new = resolved.customer.is_none();
+    let customer = resolved.customer.clone().unwrap_or_else(|| {
+        Customer::new(
+            keys::sequential_id(now),
             tenant,
-            before: (!is_new).then_some(&before),
-            after: &customer,
+            contact,
+            resolved.lead.as_ref(),
+            now,
+        )
+    });
+    let bkey = booking_key(tenant, &customer.id, &fact.booking_id);
+    let current: Option<BookingState> =
+        store.get(&bkey).await?.map(|i| from_item(&i)).transpose()?;
+    let booking = match apply_fact(current.as_ref(), fact) {
+        Applied::Ignored => return Ok(Attempt::Done(Step::AlreadyApplied(customer.id))),
+        Applied::Changed(b) => b,
+    };
+    let history = if needs_history(&customer, current.as_ref(), &booking) {
+        Some(bookings(store, tenant, &customer.id).await?)
+    } else {
+        None
+    };
+    let before = customer;
+    let BookingApplied {
+        customer,
+        awarded,
+        entries,
+    } = apply_booking(
+        Ingest {
+            kind: fact.kind,
+            customer: &before,
+            is_new,
+            lead: resolved.lead.as_ref(),
+            contact,
             previous: current.as_ref(),
             booking: &booking,
-            new_owner: resolved.new_owner,
-            entries,
+            history: history.as_deref(),
+            thresholds: &settings.thresholds,
             tz,
-            now,
-        })?;
-        match store.transact(writes).await {
-            Ok(()) => {}
-            Err(StoreError::ConditionFailed(
-                "customer_version" | "booking_version" | "booking_owner" | "customer_phone"
-                | "customer_email",
-            )) if attempt < MAX_ATTEMPTS => continue,
-            Err(e) if e.is_retryable() && attempt < MAX_ATTEMPTS => continue,
-            Err(e) => return Err(e.into()),
-        }
-        if is_new {
-            check_new(store, tenant, &customer, now).await;
-        }
-        let (lead, lead_events) = match &resolved.lead {
-            Some(lead) => convert_lead(store, tenant, lead, &customer, &booking, fact, now).await?,
-            None => (None, Vec::new()),
-        };
-        return Ok(Ingested::Applied {
-            customer: Box::new(customer),
+        },
+        now,
+    );
+    let writes = commit_writes(Commit {
+        tenant,
+        before: (!is_new).then_some(&before),
+        after: &customer,
+        previous: current.as_ref(),
+        booking: &booking,
+        new_owner: resolved.new_owner,
+        entries,
+        tz,
+        now,
+    })?;
+    let conditions = [
+        "customer_version",
+        "booking_version",
+        "booking_owner",
+        "customer_phone",
+        "customer_email",
+    ];
+    Ok(retry::commit(store, writes, &conditions).await?.map(|()| {
+        Step::Committed(Box::new(Committed {
+            customer,
             booking,
-            milestones: awarded,
-            lead,
-            lead_events,
-        });
-    }
+            awarded,
+            lead: resolved.lead,
+            is_new,
+        }))
+    }))
 }
 
 /// The changes of one booking fact, as one transaction writes them.
@@ -232,15 +266,7 @@ struct Commit<'a> {
 fn commit_writes(c: Commit<'_>) -> Result<Vec<Write>, StoreError> {
     let (tenant, customer) = (c.tenant, c.after);
     let bkey = booking_key(tenant, &customer.id, &c.booking.booking_id);
-    let mut writes = vec![
-        Write::put(customer_item(tenant, customer)?).with_check(Check::new(
-            "customer_version",
-            match c.before {
-                None => Cond::NotExists,
-                Some(before) => Cond::Eq("version".into(), before.version.into()),
-            },
-        )),
-    ];
+    let mut writes = customer_writes(tenant, c.before, customer, c.tz, c.entries, c.now)?;
     let mut booking_item = to_item(c.booking)?;
     booking_item.insert(PK.into(), bkey.pk.clone().into());
     booking_item.insert(SK.into(), bkey.sk.clone().into());
@@ -274,17 +300,6 @@ fn commit_writes(c: Commit<'_>) -> Result<Vec<Write>, StoreError> {
                     .with_check(Check::new("customer_email", Cond::NotExists)),
             );
         }
-    }
-    writes.extend(due_writes(tenant, c.before, customer, c.tz));
-    let before_tokens = c.before.map(search_tokens).unwrap_or_default();
-    writes.extend(token_writes(
-        tenant,
-        &customer.id,
-        &before_tokens,
-        &search_tokens(customer),
-    ));
-    for (kind, text, data) in c.entries {
-        writes.push(timeline_write(tenant, &customer.id, kind, text, data, c.now)?.0);
     }
     Ok(writes)
 }

@@ -5,15 +5,16 @@
 //! its rules are `domain::customer`.
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use serde_json::Value;
 
 use crate::domain::booking::BookingState;
 use crate::domain::booking::Contact;
 use crate::domain::customer::{milestone_due, reclassify, Customer, Note, Profile, Reclassified};
 use crate::domain::lead::{Lead, StatusEvent};
-use crate::domain::timeline::{self, TimelineEntry};
+use crate::domain::timeline::{self, Entry, TimelineEntry};
 use crate::ports::store::{
-    from_item, to_item, Item, Key, Query, SkCond, Store, StoreError, Write, PK, SK,
+    from_item, to_item, Check, Cond, Item, Key, Query, SkCond, Store, StoreError, Write, PK, SK,
 };
 use crate::store::keys;
 
@@ -30,9 +31,6 @@ pub use duplicates::*;
 pub use edit::*;
 pub use index::*;
 pub use ingest::*;
-
-/// Attempts at a version-guarded write that keeps colliding before giving up.
-const MAX_ATTEMPTS: u32 = 8;
 
 pub fn customer_key(tenant: &str, id: &str) -> Key {
     Key::new(customer_pk(tenant, id), "C")
@@ -86,6 +84,40 @@ pub(crate) fn owned_pointer(tenant: &str, customer: &str, owned: &Key) -> Write 
 pub(crate) fn pointed(sk: &str) -> Option<Key> {
     let (pk, sk) = sk.strip_prefix(OWNED_POINTER)?.split_once('|')?;
     Some(Key::new(pk, sk))
+}
+
+/// The writes that store `after` over `before` (none: a customer made now, not yet stored):
+/// the customer, guarded by the version read (`customer_version`), the due work whose
+/// instants moved, the search items that changed, and its timeline entries.
+pub(crate) fn customer_writes(
+    tenant: &str,
+    before: Option<&Customer>,
+    after: &Customer,
+    tz: Tz,
+    entries: Vec<Entry>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Write>, StoreError> {
+    let mut writes = vec![
+        Write::put(customer_item(tenant, after)?).with_check(Check::new(
+            "customer_version",
+            match before {
+                None => Cond::NotExists,
+                Some(b) => Cond::Eq("version".into(), b.version.into()),
+            },
+        )),
+    ];
+    writes.extend(due_writes(tenant, before, after, tz));
+    let before_tokens = before.map(search_tokens).unwrap_or_default();
+    writes.extend(token_writes(
+        tenant,
+        &after.id,
+        &before_tokens,
+        &search_tokens(after),
+    ));
+    for (kind, text, data) in entries {
+        writes.push(timeline_write(tenant, &after.id, kind, text, data, now)?.0);
+    }
+    Ok(writes)
 }
 
 /// The customer who owns a phone number (E.164), if any.
