@@ -336,7 +336,7 @@ async fn the_booking_consumer_takes_a_sample_of_every_fact() {
                 .unwrap_or_else(|e| panic!("round {round}, {}: {e}", kind.as_str()));
         }
     }
-    let contact_key = customers::phone_owner_key("demo", "+353871234567");
+    let contact_key = crm_shared::store::keys::phone_owner_key("demo", "+353871234567");
     let owner = ctx
         .store
         .get(&contact_key)

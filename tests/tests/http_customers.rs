@@ -185,7 +185,7 @@ async fn unsigned_badly_signed_replayed_and_unconfigured_webhooks_get_401() {
     let unknown = post_hook(&app, "nobody", &body, Some(good)).await;
     unknown.assert_problem(StatusCode::NOT_FOUND);
     // Nothing was stored by any of them.
-    let owner = crm_shared::store::customers::phone_owner_key("spa", &e164(&phone()));
+    let owner = crm_shared::store::keys::phone_owner_key("spa", &e164(&phone()));
     assert!(app
         .server
         .ctx
@@ -269,7 +269,7 @@ async fn booking_facts_on_the_local_bus_reach_the_consumer() {
             detail,
         }])
         .unwrap_or_else(|e| panic!("{e}"));
-    let owner_key = crm_shared::store::customers::phone_owner_key("spa", &e164(&national));
+    let owner_key = crm_shared::store::keys::phone_owner_key("spa", &e164(&national));
     let mut found = None;
     for _ in 0..100 {
         if let Ok(Some(item)) = app.server.ctx.store.get(&owner_key).await {

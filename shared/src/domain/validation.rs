@@ -83,6 +83,22 @@ impl Fields {
     }
 
     /// A required single-line text field.
+    /// An optional text a patch may clear: absent → `None` (unchanged); JSON null or an
+    /// empty text → `Some(None)` (cleared); a bad text → `None` with its error.
+    pub fn clearable_text(
+        &mut self,
+        input: &Map<String, Value>,
+        field: &str,
+        max: usize,
+    ) -> Option<Option<String>> {
+        let before = self.errors.len();
+        let text = match input.get(field)? {
+            Value::Null => None,
+            _ => self.text(input, field, max, false),
+        };
+        (self.errors.len() == before).then_some(text)
+    }
+
     pub fn required_text(
         &mut self,
         input: &Map<String, Value>,
@@ -223,5 +239,20 @@ mod tests {
         for bad in ["a@b", "@b.ie", "a b@c.ie", "a@@b.ie"] {
             assert!(!is_plausible_email(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_clearable_text_is_unchanged_when_absent_and_cleared_by_null_or_empty() {
+        let mut f = Fields::default();
+        let input = map(json!({"a": null, "b": "  ", "c": " kept ", "d": 7, "e": "too long"}));
+        assert_eq!(f.clearable_text(&input, "missing", 10), None);
+        assert_eq!(f.clearable_text(&input, "a", 10), Some(None));
+        assert_eq!(f.clearable_text(&input, "b", 10), Some(None));
+        assert_eq!(f.clearable_text(&input, "c", 10), Some(Some("kept".into())));
+        assert!(f.errors.is_empty());
+        assert_eq!(f.clearable_text(&input, "d", 10), None);
+        assert_eq!(f.clearable_text(&input, "e", 3), None);
+        let fields: Vec<&str> = f.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["d", "e"]);
     }
 }

@@ -17,31 +17,16 @@ use serde_json::json;
 use crate::domain::call::{Call, MissedCall, MissedCallStatus};
 use crate::domain::customer::{Customer, Profile};
 use crate::ports::store::{
-    from_item, table, to_item, Check, Cond, Cursor, Index, Item, Key, Query, Store, StoreError,
-    Write, PK, SK,
+    from_item, table, to_item, Check, Cond, Cursor, Index, Item, Query, Store, StoreError, Write,
+    PK, SK,
 };
 use crate::store::customers::{self, owned_pointer, timeline_write, CustomerWriteError};
+use crate::store::keys::{self, call_seen_key, missed_call_key, missed_calls_pk, open_missed_pk};
 use crate::store::page;
 use crate::store::retry::{self, optimistically, Attempt};
 
 /// Open missed calls of a tenant, newest first (sparse: handled ones leave it).
 pub const OPEN_MISSED_INDEX: Index = Index::Gsi(1);
-
-pub fn call_seen_key(tenant: &str, call_id: &str) -> Key {
-    Key::new(format!("T#{tenant}#U#call#{call_id}"), "U")
-}
-
-pub fn missed_calls_pk(tenant: &str) -> String {
-    format!("T#{tenant}#MCALLS")
-}
-
-pub fn missed_call_key(tenant: &str, id: &str) -> Key {
-    Key::new(missed_calls_pk(tenant), id)
-}
-
-pub fn open_missed_partition(tenant: &str) -> String {
-    format!("T#{tenant}#MCALLS#open")
-}
 
 /// Missed call ids are ULIDs; anything else names none.
 fn is_missed_call_id(id: &str) -> bool {
@@ -55,7 +40,7 @@ fn missed_item(m: &MissedCall) -> Result<Item, StoreError> {
     item.insert(SK.into(), key.sk.into());
     if m.status == MissedCallStatus::Open {
         if let Index::Gsi(n) = OPEN_MISSED_INDEX {
-            item.insert(table::gsi_pk(n), open_missed_partition(&m.tenant_id).into());
+            item.insert(table::gsi_pk(n), open_missed_pk(&m.tenant_id).into());
             item.insert(table::gsi_sk(n), m.id.clone().into());
         }
     }
@@ -265,7 +250,7 @@ impl MissedCallFilter {
     /// The index and partition the list reads (a client's cursor must belong to it).
     pub fn partition(self, tenant: &str) -> (Index, String) {
         match self {
-            Self::Open => (OPEN_MISSED_INDEX, open_missed_partition(tenant)),
+            Self::Open => (OPEN_MISSED_INDEX, open_missed_pk(tenant)),
             Self::Handled | Self::All => (Index::Primary, missed_calls_pk(tenant)),
         }
     }
@@ -385,7 +370,7 @@ pub async fn caller(
     now: DateTime<Utc>,
 ) -> Result<(Customer, bool), CustomerWriteError> {
     let tenant = settings.tenant_id.as_str();
-    let key = &customers::phone_owner_key(tenant, phone);
+    let key = &keys::phone_owner_key(tenant, phone);
     optimistically(|| async move {
         if let Some(id) = customers::owner(store, key).await? {
             if let Some(c) = customers::get(store, tenant, &id).await? {

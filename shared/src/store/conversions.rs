@@ -13,21 +13,13 @@ use crate::domain::booking::BookingState;
 use crate::domain::conversion::DroppedEvent;
 use crate::domain::conversion::MAX_EVENT_AGE_DAYS;
 use crate::ports::store::{
-    from_item, to_item, Check, Cond, Key, Query, Store, StoreError, Write, EXPIRES_AT, PK, SK,
+    from_item, to_item, Check, Cond, Query, Store, StoreError, Write, EXPIRES_AT, PK, SK,
 };
-use crate::store::customers::booking_key;
-
-fn sent_key(tenant: &str, event_id: &str) -> Key {
-    Key::new(format!("T#{tenant}#CAPI#SENT"), event_id)
-}
-
-fn dropped_pk(tenant: &str) -> String {
-    format!("T#{tenant}#CAPI#DROPPED")
-}
+use crate::store::keys::{booking_key, capi_dropped_pk, capi_sent_key};
 
 /// Whether the event was sent already.
 pub async fn was_sent(store: &dyn Store, tenant: &str, event_id: &str) -> Result<bool, StoreError> {
-    Ok(store.get(&sent_key(tenant, event_id)).await?.is_some())
+    Ok(store.get(&capi_sent_key(tenant, event_id)).await?.is_some())
 }
 
 /// Marks the event sent. A second marker for the same event (a concurrent delivery that sent
@@ -38,7 +30,7 @@ pub async fn mark_sent(
     event_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let key = sent_key(tenant, event_id);
+    let key = capi_sent_key(tenant, event_id);
     let mut item = crate::ports::store::Item::new();
     item.insert(PK.into(), key.pk.into());
     item.insert(SK.into(), key.sk.into());
@@ -60,7 +52,7 @@ pub async fn record_dropped(
     dropped: &DroppedEvent,
 ) -> Result<(), StoreError> {
     let mut item = to_item(dropped)?;
-    item.insert(PK.into(), dropped_pk(tenant).into());
+    item.insert(PK.into(), capi_dropped_pk(tenant).into());
     item.insert(SK.into(), dropped.event_id.clone().into());
     store.write(Write::put(item)).await
 }
@@ -72,7 +64,9 @@ pub async fn dropped(
     limit: u32,
 ) -> Result<Vec<DroppedEvent>, StoreError> {
     store
-        .query(&Query::new(crate::ports::store::Index::Primary, dropped_pk(tenant)).limit(limit))
+        .query(
+            &Query::new(crate::ports::store::Index::Primary, capi_dropped_pk(tenant)).limit(limit),
+        )
         .await?
         .typed()
 }

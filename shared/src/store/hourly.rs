@@ -18,6 +18,7 @@ use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde_json::Value;
 
 use crate::ports::store::{Check, Cond, Index, Item, Key, Query, Store, StoreError, Write, PK, SK};
+use crate::store::keys;
 
 /// How far back a first run (or one after a long outage) looks, in hours.
 pub const MAX_CATCH_UP_HOURS: i64 = 24 * 14;
@@ -27,7 +28,7 @@ const PAGE: u32 = 100;
 
 /// Where job `job` keeps the last hour it finished.
 pub fn watermark_key(job: &str) -> Key {
-    Key::new("JOBS", job)
+    keys::job_watermark(job)
 }
 
 /// The whole hour `t` falls in.

@@ -1,16 +1,23 @@
-//! Key layout of the single table (DESIGN §4), in one place.
+//! Key layout of the single table (DESIGN §4), in one place: every partition and sort key
+//! the store writes is made here (`key_layout_is_stable` below lists them all, so a change
+//! that would orphan stored items fails a test).
 //!
-//! | item | PK | SK | GSI1 (board) | GSI2 (stale due) |
-//! |---|---|---|---|---|
-//! | tenant settings | `T#t` | `SETTINGS` | | |
-//! | tenant registry | `TENANTS` | `t` | | |
-//! | lead | `T#t#LEADS` | lead id (ULID: sorts by creation) | `T#t#LS#status` / id | `STALE#yyyy-mm-ddThh` / `T#t#L#id` while open |
-//! | lead status event / note | `T#t#L#id` | `E#<version, 20 digits>` / `N#ulid` | | |
-//! | phone claim (dedupe window; then the latest lead with the phone) | `T#t#U#phone#+353…` | `U` | | |
-//! | customer | `T#t#C#id` | `C` | | |
-//! | booking / timeline entry | `T#t#C#id` | `B#booking id` / `TL#ulid` | | |
-//! | owner of a booking id, customer phone, customer email | `T#t#U#booking#…` / `T#t#U#cphone#…` / `T#t#U#cemail#…` | `U` | | |
-//! | counters | `T#t#STATS` | `M#yyyy-mm` (counted leads, watermark) / `BOARD` (status deltas) | | |
+//! | item | PK | SK | index entries |
+//! |---|---|---|---|
+//! | tenant settings / registry | `T#t` / `TENANTS` | `SETTINGS` / `t` | |
+//! | job watermark | `JOBS` | job name | |
+//! | lead | `T#t#LEADS` | lead id (ULID: sorts by creation) | GSI1 `T#t#LS#status` / id; GSI2 `STALE#yyyy-mm-ddThh` / `T#t#L#id` while open |
+//! | lead status event / note / task | `T#t#L#id` | `E#<version, 20 digits>` / `N#ulid` / `K#<lead>.<kind>` | tasks: GSI1 `T#t#TASKS#open`, GSI2 `T#t#TASKS#open#A#<assignee>`, GSI3 `T#t#TASKS` |
+//! | phone claim (dedupe window; then the latest lead with the phone) | `T#t#U#phone#+353…` | `U` | |
+//! | customer | `T#t#C#id` | `C` | GSI1–7 `T#t#CBY#<sort>` / value#id |
+//! | booking / timeline entry / due work / owned pointer / pair pointer | `T#t#C#id` | `B#booking` / `TL#ulid` / `DUE#seg`, `DUE#milestones` / `OWN#<pk>\|<sk>` / `DUP#pair` | due: GSI2 `DUE#seg#<hour>`, `DUE#ms#<hour>` / `T#t#C#id` |
+//! | owner of a booking id, customer phone, customer email | `T#t#U#booking#…` / `T#t#U#cphone#…` / `T#t#U#cemail#…` | `U` | |
+//! | search item | `T#t#Q#<first two characters>` | `token#customer` | |
+//! | duplicate pair | `T#t#DUPS` | pair id | |
+//! | message / opt-out / provider's id of a text | `T#t#MSG#id` / `T#t#U#optout#+353…` / `T#t#U#smsid#…` | `M` / `U` / `U` | messages: GSI1 `T#t#MSGS` |
+//! | call seen / missed call | `T#t#U#call#…` / `T#t#MCALLS` | `U` / id | open: GSI1 `T#t#MCALLS#open` |
+//! | conversion sent / dropped | `T#t#CAPI#SENT` / `T#t#CAPI#DROPPED` | event id | |
+//! | counters | `T#t#STATS` | `M#yyyy-mm` (counted leads, watermark) / `BOARD` (status deltas) | |
 //!
 //! Leads sit in one partition per tenant with the ULID as sort key, so the newest-first list
 //! is a query of the table itself and costs no index write (DESIGN suggested a list GSI; this
@@ -44,6 +51,11 @@ pub fn lead(tenant: &str, id: &str) -> Key {
     Key::new(leads_pk(tenant), id)
 }
 
+/// The tenant of a lead partition.
+pub fn tenant_of_leads_pk(pk: &str) -> Option<&str> {
+    pk.strip_prefix("T#")?.strip_suffix("#LEADS")
+}
+
 /// Partition of a lead's status events and notes.
 pub fn lead_children_pk(tenant: &str, id: &str) -> String {
     format!("T#{tenant}#L#{id}")
@@ -52,7 +64,7 @@ pub fn lead_children_pk(tenant: &str, id: &str) -> String {
 /// Status events sort by the lead version they created: unique (the same transaction checks
 /// the version) and in the order the changes were applied, whatever the clocks said.
 pub fn status_event_sk(version: u64) -> String {
-    format!("E#{version:020}")
+    format!("{STATUS_EVENT_PREFIX}{version:020}")
 }
 
 /// A ULID for `at` that sorts after every id this process made before, even within one
@@ -70,8 +82,13 @@ pub fn sequential_id(at: DateTime<Utc>) -> String {
         .unwrap_or_else(|_| fallback())
 }
 
+/// Sort-key prefix of a lead's status events.
+pub const STATUS_EVENT_PREFIX: &str = "E#";
+/// Sort-key prefix of a lead's notes.
+pub const NOTE_PREFIX: &str = "N#";
+
 pub fn note_sk(note_id: &str) -> String {
-    format!("N#{note_id}")
+    format!("{NOTE_PREFIX}{note_id}")
 }
 
 pub fn board_pk(tenant: &str, status: LeadStatus) -> String {
@@ -101,11 +118,293 @@ pub fn stats_pk(tenant: &str) -> String {
 
 pub const STATS_BOARD: &str = "BOARD";
 
+/// Sort-key prefix of a tenant's month counters.
+pub const STATS_MONTH_PREFIX: &str = "M#";
+
 pub fn stats_month_sk(month: &str) -> String {
-    format!("M#{month}")
+    format!("{STATS_MONTH_PREFIX}{month}")
 }
 
 /// `yyyy-mm` of an instant (UTC).
 pub fn month_of(at: DateTime<Utc>) -> String {
     at.format("%Y-%m").to_string()
+}
+
+/// Where a scheduled job keeps the hour it has done up to.
+pub fn job_watermark(job: &str) -> Key {
+    Key::new("JOBS", job)
+}
+
+// Customers and what hangs off them.
+
+pub fn customer_pk(tenant: &str, id: &str) -> String {
+    format!("T#{tenant}#C#{id}")
+}
+
+pub fn customer_key(tenant: &str, id: &str) -> Key {
+    Key::new(customer_pk(tenant, id), "C")
+}
+
+/// Sort-key prefix of a customer's bookings.
+pub const BOOKING_PREFIX: &str = "B#";
+
+pub fn booking_key(tenant: &str, customer: &str, booking: &str) -> Key {
+    Key::new(
+        customer_pk(tenant, customer),
+        format!("{BOOKING_PREFIX}{booking}"),
+    )
+}
+
+/// Which customer a booking id belongs to (written with the booking's first fact).
+pub fn booking_owner_key(tenant: &str, booking: &str) -> Key {
+    Key::new(format!("T#{tenant}#U#booking#{booking}"), "U")
+}
+
+pub fn phone_owner_key(tenant: &str, e164: &str) -> Key {
+    Key::new(format!("T#{tenant}#U#cphone#{e164}"), "U")
+}
+
+pub fn email_owner_key(tenant: &str, email: &str) -> Key {
+    Key::new(format!("T#{tenant}#U#cemail#{email}"), "U")
+}
+
+/// Sort-key prefix of a customer's timeline entries.
+pub const TIMELINE_PREFIX: &str = "TL#";
+
+pub fn timeline_key(tenant: &str, customer: &str, entry_id: &str) -> Key {
+    Key::new(
+        customer_pk(tenant, customer),
+        format!("{TIMELINE_PREFIX}{entry_id}"),
+    )
+}
+
+/// Sort-key prefix of a pointer, in a customer's partition, to an item of theirs kept
+/// elsewhere (a message, a missed call): deleting the customer deletes what it points to.
+pub const OWNED_POINTER: &str = "OWN#";
+
+/// The pointer that makes `owned` the customer's.
+pub fn owned_pointer_key(tenant: &str, customer: &str, owned: &Key) -> Key {
+    Key::new(
+        customer_pk(tenant, customer),
+        format!("{OWNED_POINTER}{}|{}", owned.pk, owned.sk),
+    )
+}
+
+/// The item a pointer's sort key points to.
+pub fn pointed(sk: &str) -> Option<Key> {
+    let (pk, sk) = sk.strip_prefix(OWNED_POINTER)?.split_once('|')?;
+    Some(Key::new(pk, sk))
+}
+
+/// Sort-key prefix of a customer's pointer to a duplicate pair they are in.
+pub const DUP_POINTER: &str = "DUP#";
+
+pub fn dup_pointer_key(tenant: &str, customer: &str, pair: &str) -> Key {
+    Key::new(
+        customer_pk(tenant, customer),
+        format!("{DUP_POINTER}{pair}"),
+    )
+}
+
+pub fn duplicates_pk(tenant: &str) -> String {
+    format!("T#{tenant}#DUPS")
+}
+
+/// The index partition of a tenant's customers in one sort order (`ltv`, `name`, …).
+pub fn customer_sort_pk(tenant: &str, sort: &str) -> String {
+    format!("T#{tenant}#CBY#{sort}")
+}
+
+/// The partition of search items starting as `token` does (its first two characters).
+pub fn search_pk(tenant: &str, token: &str) -> String {
+    let head: String = token.chars().take(2).collect();
+    format!("T#{tenant}#Q#{head}")
+}
+
+pub fn search_key(tenant: &str, token: &str, customer: &str) -> Key {
+    Key::new(search_pk(tenant, token), format!("{token}#{customer}"))
+}
+
+/// A customer's item of due work of a kind (`seg`, `milestones`).
+pub fn due_key(tenant: &str, customer: &str, kind: &str) -> Key {
+    Key::new(customer_pk(tenant, customer), format!("DUE#{kind}"))
+}
+
+/// The due-index bucket of work of a kind (`seg`, `ms`) acted on in an hour (`hour_label`).
+pub fn due_bucket(kind: &str, hour_label: &str) -> String {
+    format!("DUE#{kind}#{hour_label}")
+}
+
+// Messages.
+
+pub fn message_key(tenant: &str, id: &str) -> Key {
+    Key::new(format!("T#{tenant}#MSG#{id}"), "M")
+}
+
+pub fn messages_pk(tenant: &str) -> String {
+    format!("T#{tenant}#MSGS")
+}
+
+pub fn opt_out_key(tenant: &str, e164: &str) -> Key {
+    Key::new(format!("T#{tenant}#U#optout#{e164}"), "U")
+}
+
+/// Where a provider's message id names ours.
+pub fn provider_message_key(tenant: &str, provider_id: &str) -> Key {
+    Key::new(format!("T#{tenant}#U#smsid#{provider_id}"), "U")
+}
+
+// Calls.
+
+/// The claim on a telephony call id (a call is recorded once).
+pub fn call_seen_key(tenant: &str, call_id: &str) -> Key {
+    Key::new(format!("T#{tenant}#U#call#{call_id}"), "U")
+}
+
+pub fn missed_calls_pk(tenant: &str) -> String {
+    format!("T#{tenant}#MCALLS")
+}
+
+pub fn missed_call_key(tenant: &str, id: &str) -> Key {
+    Key::new(missed_calls_pk(tenant), id)
+}
+
+pub fn open_missed_pk(tenant: &str) -> String {
+    format!("T#{tenant}#MCALLS#open")
+}
+
+// Tasks.
+
+/// Sort-key prefix of a lead's tasks.
+pub const TASK_PREFIX: &str = "K#";
+
+pub fn task_key(tenant: &str, lead_id: &str, task_id: &str) -> Key {
+    Key::new(
+        lead_children_pk(tenant, lead_id),
+        format!("{TASK_PREFIX}{task_id}"),
+    )
+}
+
+pub fn tasks_pk(tenant: &str) -> String {
+    format!("T#{tenant}#TASKS")
+}
+
+pub fn open_tasks_pk(tenant: &str) -> String {
+    format!("T#{tenant}#TASKS#open")
+}
+
+pub fn assignee_tasks_pk(tenant: &str, assignee: &str) -> String {
+    format!("T#{tenant}#TASKS#open#A#{assignee}")
+}
+
+// Conversions (Meta CAPI).
+
+pub fn capi_sent_key(tenant: &str, event_id: &str) -> Key {
+    Key::new(format!("T#{tenant}#CAPI#SENT"), event_id)
+}
+
+pub fn capi_dropped_pk(tenant: &str) -> String {
+    format!("T#{tenant}#CAPI#DROPPED")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every key the store writes, for tenant `t`: changing one orphans what is stored under
+    /// the old one, so it must be a deliberate change of this list (and a migration).
+    #[test]
+    fn key_layout_is_stable() {
+        let k = |key: Key| format!("{} | {}", key.pk, key.sk);
+        let at = chrono::DateTime::parse_from_rfc3339("2026-01-14T12:34:56Z")
+            .map(|t| t.to_utc())
+            .unwrap_or_default();
+        let layout = [
+            k(settings("t")),
+            k(tenant_registry("t")),
+            k(job_watermark("stale_leads")),
+            k(lead("t", "L1")),
+            board_pk("t", LeadStatus::FollowUp),
+            stale_bucket(at),
+            stale_member("t", "L1"),
+            format!("{} | {}", lead_children_pk("t", "L1"), status_event_sk(7)),
+            note_sk("N1"),
+            k(task_key("t", "L1", "L1.contact")),
+            tasks_pk("t"),
+            open_tasks_pk("t"),
+            assignee_tasks_pk("t", "u1"),
+            k(phone_claim("t", "+353871234567")),
+            format!("{} | {}", stats_pk("t"), stats_month_sk("2026-01")),
+            STATS_BOARD.to_owned(),
+            k(customer_key("t", "C1")),
+            customer_sort_pk("t", "ltv"),
+            k(booking_key("t", "C1", "BK-1")),
+            k(booking_owner_key("t", "BK-1")),
+            k(phone_owner_key("t", "+353871234567")),
+            k(email_owner_key("t", "a@b.ie")),
+            k(timeline_key("t", "C1", "E1")),
+            k(owned_pointer_key("t", "C1", &message_key("t", "M1"))),
+            k(dup_pointer_key("t", "C1", "P1")),
+            duplicates_pk("t"),
+            k(search_key("t", "ann", "C1")),
+            k(due_key("t", "C1", "seg")),
+            due_bucket("ms", "2026-01-14T03"),
+            k(message_key("t", "M1")),
+            messages_pk("t"),
+            k(opt_out_key("t", "+353871234567")),
+            k(provider_message_key("t", "SM1")),
+            k(call_seen_key("t", "CA1")),
+            k(missed_call_key("t", "X1")),
+            open_missed_pk("t"),
+            k(capi_sent_key("t", "lead.captured:L1")),
+            capi_dropped_pk("t"),
+        ];
+        let expected = [
+            "T#t | SETTINGS",
+            "TENANTS | t",
+            "JOBS | stale_leads",
+            "T#t#LEADS | L1",
+            "T#t#LS#follow_up",
+            "STALE#2026-01-14T12",
+            "T#t#L#L1",
+            "T#t#L#L1 | E#00000000000000000007",
+            "N#N1",
+            "T#t#L#L1 | K#L1.contact",
+            "T#t#TASKS",
+            "T#t#TASKS#open",
+            "T#t#TASKS#open#A#u1",
+            "T#t#U#phone#+353871234567 | U",
+            "T#t#STATS | M#2026-01",
+            "BOARD",
+            "T#t#C#C1 | C",
+            "T#t#CBY#ltv",
+            "T#t#C#C1 | B#BK-1",
+            "T#t#U#booking#BK-1 | U",
+            "T#t#U#cphone#+353871234567 | U",
+            "T#t#U#cemail#a@b.ie | U",
+            "T#t#C#C1 | TL#E1",
+            "T#t#C#C1 | OWN#T#t#MSG#M1|M",
+            "T#t#C#C1 | DUP#P1",
+            "T#t#DUPS",
+            "T#t#Q#an | ann#C1",
+            "T#t#C#C1 | DUE#seg",
+            "DUE#ms#2026-01-14T03",
+            "T#t#MSG#M1 | M",
+            "T#t#MSGS",
+            "T#t#U#optout#+353871234567 | U",
+            "T#t#U#smsid#SM1 | U",
+            "T#t#U#call#CA1 | U",
+            "T#t#MCALLS | X1",
+            "T#t#MCALLS#open",
+            "T#t#CAPI#SENT | lead.captured:L1",
+            "T#t#CAPI#DROPPED",
+        ];
+        assert_eq!(layout.len(), expected.len());
+        for (got, want) in layout.iter().zip(expected) {
+            assert_eq!(got, want);
+        }
+        assert_eq!(tenant_of_leads_pk("T#t#LEADS"), Some("t"));
+        assert_eq!(parse_stale_member("T#t#L#L1"), Some(("t", "L1")));
+        assert_eq!(pointed("OWN#T#t#MSG#M1|M"), Some(message_key("t", "M1")));
+    }
 }

@@ -114,10 +114,7 @@ pub fn lead_from_item(item: &Item) -> Result<Lead, StoreError> {
     let mut full = item.clone();
     restore(&mut full);
     let key = Key::of(item).ok_or_else(|| StoreError::Corrupt("lead item without keys".into()))?;
-    let tenant = key
-        .pk
-        .strip_prefix("T#")
-        .and_then(|rest| rest.strip_suffix("#LEADS"))
+    let tenant = keys::tenant_of_leads_pk(&key.pk)
         .ok_or_else(|| StoreError::Corrupt(format!("not a lead key: {}", key.pk)))?;
     full.insert("tenant_id".into(), tenant.into());
     full.insert("id".into(), key.sk.clone().into());
@@ -256,7 +253,7 @@ pub async fn detail(
     let events = store
         .query(
             &Query::new(Index::Primary, &pk)
-                .sk(SkCond::BeginsWith("E#".into()))
+                .sk(SkCond::BeginsWith(keys::STATUS_EVENT_PREFIX.into()))
                 .limit(DETAIL_CHILDREN),
         )
         .await?
@@ -264,7 +261,7 @@ pub async fn detail(
     let notes = store
         .query(
             &Query::new(Index::Primary, &pk)
-                .sk(SkCond::BeginsWith("N#".into()))
+                .sk(SkCond::BeginsWith(keys::NOTE_PREFIX.into()))
                 .descending()
                 .limit(DETAIL_CHILDREN),
         )

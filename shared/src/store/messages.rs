@@ -17,26 +17,15 @@ use serde_json::json;
 use crate::domain::message::Message;
 use crate::domain::message::MessageStatus;
 use crate::ports::store::{
-    from_item, table, to_item, Check, Cond, Cursor, Index, Item, Key, Query, Store, StoreError,
-    Write, PK, SK,
+    from_item, table, to_item, Check, Cond, Cursor, Index, Item, Query, Store, StoreError, Write,
+    PK, SK,
 };
 use crate::store::customers::{owned_pointer, timeline_write};
+use crate::store::keys::{message_key, messages_pk, opt_out_key, provider_message_key};
 use crate::store::page;
 
 /// Messages of a tenant, newest first.
 pub const MESSAGES_INDEX: Index = Index::Gsi(1);
-
-pub fn message_key(tenant: &str, id: &str) -> Key {
-    Key::new(format!("T#{tenant}#MSG#{id}"), "M")
-}
-
-pub fn messages_partition(tenant: &str) -> String {
-    format!("T#{tenant}#MSGS")
-}
-
-pub fn opt_out_key(tenant: &str, e164: &str) -> Key {
-    Key::new(format!("T#{tenant}#U#optout#{e164}"), "U")
-}
 
 fn message_item(m: &Message) -> Result<Item, StoreError> {
     let key = message_key(&m.tenant_id, &m.id);
@@ -44,7 +33,7 @@ fn message_item(m: &Message) -> Result<Item, StoreError> {
     item.insert(PK.into(), key.pk.into());
     item.insert(SK.into(), key.sk.into());
     if let Index::Gsi(n) = MESSAGES_INDEX {
-        item.insert(table::gsi_pk(n), messages_partition(&m.tenant_id).into());
+        item.insert(table::gsi_pk(n), messages_pk(&m.tenant_id).into());
         item.insert(
             table::gsi_sk(n),
             format!(
@@ -150,7 +139,7 @@ async fn write(
     // The provider's id, once known, finds the message again for its delivery reports. It
     // replaces only what was read: nothing, or the report parked before it (see `record_sent`).
     if let (Some(pid), None) = (&after.provider_id, &before.provider_id) {
-        let key = provider_key(&after.tenant_id, pid);
+        let key = provider_message_key(&after.tenant_id, pid);
         let mut item = key.item();
         item.insert("message_id".into(), after.id.clone().into());
         let read = match parked {
@@ -184,7 +173,10 @@ pub async fn parked_report(
     tenant: &str,
     provider_id: &str,
 ) -> Result<Option<ParkedReport>, StoreError> {
-    let Some(item) = store.get(&provider_key(tenant, provider_id)).await? else {
+    let Some(item) = store
+        .get(&provider_message_key(tenant, provider_id))
+        .await?
+    else {
         return Ok(None);
     };
     let status = item
@@ -209,7 +201,7 @@ pub async fn park_report(
     report: &ParkedReport,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let mut item = provider_key(tenant, provider_id).item();
+    let mut item = provider_message_key(tenant, provider_id).item();
     item.insert("report_status".into(), report.status.as_str().into());
     if let Some(reason) = &report.reason {
         item.insert("report_reason".into(), reason.clone().into());
@@ -254,18 +246,16 @@ pub async fn record_sent(
     Err(StoreError::ConditionFailed("provider_report"))
 }
 
-/// Where a provider's message id names ours.
-pub fn provider_key(tenant: &str, provider_id: &str) -> Key {
-    Key::new(format!("T#{tenant}#U#smsid#{provider_id}"), "U")
-}
-
 /// The message the provider knows by `provider_id`.
 pub async fn by_provider_id(
     store: &dyn Store,
     tenant: &str,
     provider_id: &str,
 ) -> Result<Option<Message>, StoreError> {
-    let Some(item) = store.get(&provider_key(tenant, provider_id)).await? else {
+    let Some(item) = store
+        .get(&provider_message_key(tenant, provider_id))
+        .await?
+    else {
         return Ok(None);
     };
     match item.get("message_id").and_then(serde_json::Value::as_str) {
@@ -283,7 +273,7 @@ pub async fn list(
     cursor: Option<Cursor>,
 ) -> Result<(Vec<Message>, Option<Cursor>), StoreError> {
     let filter = status.map(|s| Cond::Eq("status".into(), s.as_str().into()));
-    let query = Query::new(MESSAGES_INDEX, messages_partition(tenant))
+    let query = Query::new(MESSAGES_INDEX, messages_pk(tenant))
         .descending()
         .filter(filter);
     page::fill(store, query, limit, cursor).await

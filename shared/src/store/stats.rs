@@ -57,7 +57,7 @@ async fn month_items(
         let page = store
             .query(
                 &Query::new(Index::Primary, keys::stats_pk(tenant))
-                    .sk(SkCond::BeginsWith("M#".into()))
+                    .sk(SkCond::BeginsWith(keys::STATS_MONTH_PREFIX.into()))
                     .limit(500)
                     .after(cursor),
             )
@@ -66,7 +66,7 @@ async fn month_items(
             if let Some(month) = item
                 .get("SK")
                 .and_then(Value::as_str)
-                .and_then(|sk| sk.strip_prefix("M#"))
+                .and_then(|sk| sk.strip_prefix(keys::STATS_MONTH_PREFIX))
             {
                 out.insert(month.to_owned(), item.clone());
             }

@@ -15,11 +15,12 @@ use crate::domain::lead::Lead;
 use crate::domain::task::{contact_task, lead_of, Task, TaskStatus};
 use crate::domain::tenant::TenantSettings;
 use crate::ports::store::{
-    from_item, table, to_item, Check, Cond, Cursor, Index, Item, Key, Query, SkCond, Store,
-    StoreError, Write, PK, SK,
+    from_item, table, to_item, Check, Cond, Cursor, Index, Item, Query, SkCond, Store, StoreError,
+    Write, PK, SK,
 };
+use crate::store::keys::{self, assignee_tasks_pk, open_tasks_pk, task_key, tasks_pk};
+use crate::store::page;
 use crate::store::retry::{self, optimistically, Attempt};
-use crate::store::{keys, page};
 
 /// Open tasks of a tenant, soonest due first.
 pub const OPEN_TASKS_INDEX: Index = Index::Gsi(1);
@@ -31,25 +32,6 @@ pub const ALL_TASKS_INDEX: Index = Index::Gsi(3);
 /// Instants in index keys: fixed width, so text order is time order.
 fn instant_key(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-pub fn tasks_partition(tenant: &str) -> String {
-    format!("T#{tenant}#TASKS")
-}
-
-pub fn open_tasks_partition(tenant: &str) -> String {
-    format!("T#{tenant}#TASKS#open")
-}
-
-pub fn assignee_tasks_partition(tenant: &str, assignee: &str) -> String {
-    format!("T#{tenant}#TASKS#open#A#{assignee}")
-}
-
-pub fn task_key(tenant: &str, lead_id: &str, task_id: &str) -> Key {
-    Key::new(
-        keys::lead_children_pk(tenant, lead_id),
-        format!("K#{task_id}"),
-    )
 }
 
 fn task_item(t: &Task) -> Result<Item, StoreError> {
@@ -66,22 +48,18 @@ fn task_item(t: &Task) -> Result<Item, StoreError> {
         }
     };
     if t.status == TaskStatus::Open {
-        index(
-            OPEN_TASKS_INDEX,
-            open_tasks_partition(&t.tenant_id),
-            due.clone(),
-        );
+        index(OPEN_TASKS_INDEX, open_tasks_pk(&t.tenant_id), due.clone());
         if let Some(a) = &t.assignee {
             index(
                 ASSIGNEE_TASKS_INDEX,
-                assignee_tasks_partition(&t.tenant_id, a),
+                assignee_tasks_pk(&t.tenant_id, a),
                 due,
             );
         }
     }
     index(
         ALL_TASKS_INDEX,
-        tasks_partition(&t.tenant_id),
+        tasks_pk(&t.tenant_id),
         format!("{}#{}", instant_key(t.created_at), t.id),
     );
     Ok(item)
@@ -124,7 +102,7 @@ pub async fn of_lead(
     store
         .query(
             &Query::new(Index::Primary, keys::lead_children_pk(tenant, lead_id))
-                .sk(SkCond::BeginsWith("K#".into()))
+                .sk(SkCond::BeginsWith(keys::TASK_PREFIX.into()))
                 .limit(100),
         )
         .await?
@@ -147,10 +125,10 @@ impl TaskFilter {
     pub fn partition(&self, tenant: &str) -> (Index, String) {
         match (&self.status, &self.assignee) {
             (Some(TaskStatus::Open), Some(a)) => {
-                (ASSIGNEE_TASKS_INDEX, assignee_tasks_partition(tenant, a))
+                (ASSIGNEE_TASKS_INDEX, assignee_tasks_pk(tenant, a))
             }
-            (Some(TaskStatus::Open), None) => (OPEN_TASKS_INDEX, open_tasks_partition(tenant)),
-            _ => (ALL_TASKS_INDEX, tasks_partition(tenant)),
+            (Some(TaskStatus::Open), None) => (OPEN_TASKS_INDEX, open_tasks_pk(tenant)),
+            _ => (ALL_TASKS_INDEX, tasks_pk(tenant)),
         }
     }
 }

@@ -295,7 +295,7 @@ pub fn redirect_of(tenant: &str) -> String {
 /// The id of the demo seed's first customer (the one with a long booking history).
 pub async fn demo_customer(app: &App) -> String {
     let phone = e164(crm_local::seed::DEMO_CUSTOMER_PHONE);
-    let key = crm_shared::store::customers::phone_owner_key(DEMO, &phone);
+    let key = crm_shared::store::keys::phone_owner_key(DEMO, &phone);
     app.server
         .ctx
         .store

@@ -34,19 +34,6 @@ pub fn tag(text: &str) -> Result<String, String> {
     Ok(t.to_lowercase())
 }
 
-/// An optional text; JSON null clears it (`Some(None)`).
-fn clearable(
-    f: &mut Fields,
-    input: &Map<String, Value>,
-    field: &str,
-    max: usize,
-) -> Option<Option<String>> {
-    match input.get(field)? {
-        Value::Null => Some(None),
-        _ => f.text(input, field, max, false).map(Some),
-    }
-}
-
 fn phones(f: &mut Fields, input: &Map<String, Value>, region: &str) -> Option<Vec<String>> {
     let mut raw: Vec<(String, String)> = Vec::new();
     match input.get("phones") {
@@ -146,10 +133,10 @@ pub fn read_profile(
             None
         }
     };
-    let gender = clearable(&mut f, input, "gender", 40);
-    let address = clearable(&mut f, input, "address", 500);
-    let company = clearable(&mut f, input, "company", 200);
-    let preferred_language = clearable(&mut f, input, "preferred_language", 20);
+    let gender = f.clearable_text(input, "gender", 40);
+    let address = f.clearable_text(input, "address", 500);
+    let company = f.clearable_text(input, "company", 200);
+    let preferred_language = f.clearable_text(input, "preferred_language", 20);
     let marketing_consent = f.flag(input, "marketing_consent");
     let mut tags = BTreeSet::new();
     if creating {

@@ -132,7 +132,7 @@ async fn timeline(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErr
     let limit = page_limit(request, 50, 200)?;
     let cursor = cursor_param(
         request,
-        &customers::customer_pk(tenant, &id),
+        &crm_shared::store::keys::customer_pk(tenant, &id),
         Index::Primary,
     )?;
     let (entries, next) =

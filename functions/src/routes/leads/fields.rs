@@ -64,23 +64,6 @@ pub fn money(f: &mut Fields, input: &Map<String, Value>, field: &str) -> Option<
     }
 }
 
-/// An optional text that JSON null clears.
-fn clearable(
-    f: &mut Fields,
-    input: &Map<String, Value>,
-    field: &str,
-    max: usize,
-) -> Option<Option<String>> {
-    match input.get(field)? {
-        Value::Null => Some(None),
-        _ => {
-            let before = f.errors.len();
-            let v = f.text(input, field, max, false);
-            (f.errors.len() == before).then_some(v)
-        }
-    }
-}
-
 /// Reads a patch; every bad field is reported.
 pub fn read_patch(input: &Map<String, Value>, region: &str) -> Result<LeadPatch, Vec<FieldError>> {
     let mut f = Fields::default();
@@ -114,8 +97,8 @@ pub fn read_patch(input: &Map<String, Value>, region: &str) -> Result<LeadPatch,
         name,
         email,
         phone,
-        service: clearable(&mut f, input, "service", 100),
-        assignee: clearable(&mut f, input, "assignee", 100),
+        service: f.clearable_text(input, "service", 100),
+        assignee: f.clearable_text(input, "assignee", 100),
         follow_up_at: date(&mut f, input, "follow_up_at"),
         appointment_at: date(&mut f, input, "appointment_at"),
         expected_value: money(&mut f, input, "expected_value"),

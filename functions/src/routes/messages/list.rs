@@ -7,7 +7,8 @@ use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{
     cursor_param, json, page_limit, query_param, reject_unknown_params, respond,
 };
-use crm_shared::store::messages::{self, messages_partition, MESSAGES_INDEX};
+use crm_shared::store::keys::messages_pk;
+use crm_shared::store::messages::{self, MESSAGES_INDEX};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
@@ -33,11 +34,7 @@ async fn list(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> 
         None => None,
     };
     let limit = page_limit(request, 25, 100)?;
-    let cursor = cursor_param(
-        request,
-        &messages_partition(&claims.tenant_id),
-        MESSAGES_INDEX,
-    )?;
+    let cursor = cursor_param(request, &messages_pk(&claims.tenant_id), MESSAGES_INDEX)?;
     let (items, next) =
         messages::list(ctx.store.as_ref(), &claims.tenant_id, status, limit, cursor).await?;
     json(

@@ -11,11 +11,11 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde_json::Value;
 
-use super::{customer_pk, Customer};
+use super::Customer;
 use crate::domain::customer::daily_job_time;
 use crate::domain::hours;
 use crate::ports::store::{table, Index, Item, Key, Query, Store, StoreError, Write, PK, SK};
-use crate::store::hourly;
+use crate::store::{hourly, keys};
 
 /// The due-work index (shared with the stale-lead index: the partitions differ).
 pub const DUE_INDEX: Index = Index::Gsi(2);
@@ -30,10 +30,11 @@ pub enum DueKind {
 }
 
 impl DueKind {
-    fn sk(self) -> &'static str {
+    /// The name of its item in the customer's partition.
+    fn item_name(self) -> &'static str {
         match self {
-            DueKind::Segment => "DUE#seg",
-            DueKind::Milestones => "DUE#milestones",
+            DueKind::Segment => "seg",
+            DueKind::Milestones => "milestones",
         }
     }
 
@@ -55,7 +56,7 @@ impl DueKind {
 
 /// The bucket (GSI2 partition) of work of `kind` acted on in `hour`.
 pub fn due_bucket(kind: DueKind, hour: DateTime<Utc>) -> String {
-    format!("DUE#{}#{}", kind.bucket_tag(), hourly::hour_label(hour))
+    keys::due_bucket(kind.bucket_tag(), &hourly::hour_label(hour))
 }
 
 /// The hour work due at `at` is acted on: the first 03:00 in `tz` at or after it.
@@ -64,7 +65,7 @@ pub fn due_hour(at: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
 }
 
 pub fn due_key(tenant: &str, id: &str, kind: DueKind) -> Key {
-    Key::new(customer_pk(tenant, id), kind.sk())
+    keys::due_key(tenant, id, kind.item_name())
 }
 
 /// The write that files a customer's work of `kind` due at `next` (in the tenant's zone

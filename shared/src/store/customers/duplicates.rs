@@ -12,13 +12,7 @@ use crate::domain::duplicate::{self, DuplicatePair};
 use crate::ports::store::{
     from_item, to_item, Index, Query, SkCond, Store, StoreError, Write, PK, SK,
 };
-
-/// Sort-key prefix of a customer's pointer to a pair they are in.
-pub(crate) const DUP_POINTER: &str = "DUP#";
-
-pub fn duplicates_pk(tenant: &str) -> String {
-    format!("T#{tenant}#DUPS")
-}
+use crate::store::keys::duplicates_pk;
 
 /// Customer ids whose search items start with `prefix`.
 async fn ids_with_token_prefix(
@@ -26,10 +20,9 @@ async fn ids_with_token_prefix(
     tenant: &str,
     prefix: &str,
 ) -> Result<Vec<String>, StoreError> {
-    let head: String = prefix.chars().take(2).collect();
     let page = store
         .query(
-            &Query::new(Index::Primary, format!("T#{tenant}#Q#{head}"))
+            &Query::new(Index::Primary, keys::search_pk(tenant, prefix))
                 .sk(SkCond::BeginsWith(prefix.to_owned()))
                 .limit(50),
         )
@@ -85,10 +78,9 @@ pub async fn record_candidates(
         // Each customer keeps a pointer to the pair, so deleting either removes it.
         let mut writes = vec![Write::put(item)];
         for side in [&pair.existing_id, &pair.new_id] {
-            let mut pointer = Item::new();
-            pointer.insert(PK.into(), customer_pk(tenant, side).into());
-            pointer.insert(SK.into(), format!("{DUP_POINTER}{}", pair.id).into());
-            writes.push(Write::put(pointer));
+            writes.push(Write::put(
+                keys::dup_pointer_key(tenant, side, &pair.id).item(),
+            ));
         }
         store.transact(writes).await?;
         pairs.push(pair);

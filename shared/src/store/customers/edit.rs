@@ -373,8 +373,9 @@ fn note_item(tenant: &str, customer: &str, note: &Note) -> Result<Item, StoreErr
         data: serde_json::to_value(note).map_err(|e| StoreError::Invalid(e.to_string()))?,
     };
     let mut item = to_item(&entry)?;
-    item.insert(PK.into(), customer_pk(tenant, customer).into());
-    item.insert(SK.into(), format!("TL#{}", note.id).into());
+    let key = keys::timeline_key(tenant, customer, &note.id);
+    item.insert(PK.into(), key.pk.into());
+    item.insert(SK.into(), key.sk.into());
     item.insert("search".into(), note.body.to_lowercase().into());
     Ok(item)
 }
@@ -414,7 +415,7 @@ async fn load_note(
         return Err(CustomerWriteError::NoteNotFound);
     }
     let item = store
-        .get(&Key::new(customer_pk(tenant, id), format!("TL#{note_id}")))
+        .get(&keys::timeline_key(tenant, id, note_id))
         .await?
         .ok_or(CustomerWriteError::NoteNotFound)?;
     let entry: TimelineEntry = from_item(&item)?;
@@ -459,7 +460,7 @@ pub async fn delete_note(
     load_note(store, tenant, id, note_id).await?;
     store
         .write(Write::Delete {
-            key: Key::new(customer_pk(tenant, id), format!("TL#{note_id}")),
+            key: keys::timeline_key(tenant, id, note_id),
             check: None,
         })
         .await?;
@@ -476,7 +477,7 @@ pub async fn delete(
     id: &str,
 ) -> Result<usize, CustomerWriteError> {
     let customer = load_customer(store, tenant, id).await?;
-    let mut keys: Vec<Key> = Vec::new();
+    let mut doomed: Vec<Key> = Vec::new();
     let mut cursor = None;
     loop {
         let page = store
@@ -488,15 +489,15 @@ pub async fn delete(
             .await?;
         for item in &page.items {
             if let Some(k) = Key::of(item) {
-                if let Some(b) = k.sk.strip_prefix("B#") {
-                    keys.push(booking_owner_key(tenant, b));
+                if let Some(b) = k.sk.strip_prefix(keys::BOOKING_PREFIX) {
+                    doomed.push(booking_owner_key(tenant, b));
                 }
-                if let Some(pair) = k.sk.strip_prefix(DUP_POINTER) {
-                    keys.push(Key::new(duplicates_pk(tenant), pair));
+                if let Some(pair) = k.sk.strip_prefix(keys::DUP_POINTER) {
+                    doomed.push(Key::new(keys::duplicates_pk(tenant), pair));
                 }
-                keys.extend(pointed(&k.sk));
+                doomed.extend(pointed(&k.sk));
                 if k.sk != "C" {
-                    keys.push(k);
+                    doomed.push(k);
                 }
             }
         }
@@ -506,16 +507,16 @@ pub async fn delete(
         }
     }
     for phone in &customer.phones {
-        keys.push(phone_owner_key(tenant, phone));
+        doomed.push(phone_owner_key(tenant, phone));
     }
     for email in &customer.emails {
-        keys.push(email_owner_key(tenant, email));
+        doomed.push(email_owner_key(tenant, email));
     }
     for token in search_tokens(&customer) {
-        keys.push(token_key(tenant, &token, id));
+        doomed.push(keys::search_key(tenant, &token, id));
     }
-    let n = keys.len() + 1;
-    for chunk in keys.chunks(50) {
+    let n = doomed.len() + 1;
+    for chunk in doomed.chunks(50) {
         let writes = chunk
             .iter()
             .map(|k| Write::Delete {
@@ -657,7 +658,7 @@ pub async fn timeline_page(
         _ => Some(Cond::And(conds)),
     };
     let query = Query::new(Index::Primary, customer_pk(tenant, id))
-        .sk(SkCond::BeginsWith("TL#".into()))
+        .sk(SkCond::BeginsWith(keys::TIMELINE_PREFIX.into()))
         .descending()
         .filter(filter);
     page::fill(store, query, limit, cursor).await

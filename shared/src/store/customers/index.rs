@@ -13,6 +13,7 @@ use crate::ports::store::{
     from_item, to_item, Cond, Cursor, Index, Item, Key, Query, SkCond, Store, StoreError, Write,
     PK, SK,
 };
+use crate::store::keys::{self, search_pk};
 use crate::store::page;
 
 /// The orders a customer list can take; each is served by its own index (store::keys).
@@ -69,7 +70,7 @@ impl SortKey {
 
     /// The index partition of a tenant's customers in this order.
     pub fn partition(self, tenant: &str) -> String {
-        format!("T#{tenant}#CBY#{}", self.as_str())
+        keys::customer_sort_pk(tenant, self.as_str())
     }
 
     /// The customer's place in this order: the value (numbers zero-padded so text order is
@@ -107,11 +108,6 @@ pub fn customer_item(tenant: &str, c: &Customer) -> Result<Item, StoreError> {
     Ok(item)
 }
 
-fn search_pk(tenant: &str, token: &str) -> String {
-    let head: String = token.chars().take(2).collect();
-    format!("T#{tenant}#Q#{head}")
-}
-
 /// The words a search can start with: each name word (lowercased, with and without its
 /// punctuation: "O'Brien" → `obrien`, `brien`), each email, and each phone's digits
 /// (international, national, with the trunk 0, last four). Tokens shorter than two
@@ -135,10 +131,6 @@ pub fn search_tokens(c: &Customer) -> BTreeSet<String> {
     out
 }
 
-pub(crate) fn token_key(tenant: &str, token: &str, customer: &str) -> Key {
-    Key::new(search_pk(tenant, token), format!("{token}#{customer}"))
-}
-
 /// The writes that move a customer's search items from `before` to `after`.
 pub(crate) fn token_writes(
     tenant: &str,
@@ -149,12 +141,12 @@ pub(crate) fn token_writes(
     let mut writes = Vec::new();
     for gone in before.difference(after) {
         writes.push(Write::Delete {
-            key: token_key(tenant, gone, id),
+            key: keys::search_key(tenant, gone, id),
             check: None,
         });
     }
     for new in after.difference(before) {
-        let key = token_key(tenant, new, id);
+        let key = keys::search_key(tenant, new, id);
         let mut item = Item::new();
         item.insert(PK.into(), key.pk.into());
         item.insert(SK.into(), key.sk.into());

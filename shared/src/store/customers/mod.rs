@@ -16,7 +16,10 @@ use crate::domain::timeline::{self, Entry, TimelineEntry};
 use crate::ports::store::{
     from_item, to_item, Check, Cond, Item, Key, Query, SkCond, Store, StoreError, Write, PK, SK,
 };
-use crate::store::keys;
+use crate::store::keys::{
+    self, booking_key, booking_owner_key, customer_key, customer_pk, email_owner_key,
+    phone_owner_key, pointed,
+};
 
 mod daily;
 mod due;
@@ -32,31 +35,6 @@ pub use edit::*;
 pub use index::*;
 pub use ingest::*;
 
-pub fn customer_key(tenant: &str, id: &str) -> Key {
-    Key::new(customer_pk(tenant, id), "C")
-}
-
-pub fn customer_pk(tenant: &str, id: &str) -> String {
-    format!("T#{tenant}#C#{id}")
-}
-
-pub(crate) fn booking_key(tenant: &str, customer: &str, booking: &str) -> Key {
-    Key::new(customer_pk(tenant, customer), format!("B#{booking}"))
-}
-
-/// Which customer a booking id belongs to (written with the booking's first fact).
-pub(crate) fn booking_owner_key(tenant: &str, booking: &str) -> Key {
-    Key::new(format!("T#{tenant}#U#booking#{booking}"), "U")
-}
-
-pub fn phone_owner_key(tenant: &str, e164: &str) -> Key {
-    Key::new(format!("T#{tenant}#U#cphone#{e164}"), "U")
-}
-
-pub fn email_owner_key(tenant: &str, email: &str) -> Key {
-    Key::new(format!("T#{tenant}#U#cemail#{email}"), "U")
-}
-
 pub(crate) fn owner_item(key: &Key, customer_id: &str) -> Item {
     let mut item = Item::new();
     item.insert(PK.into(), key.pk.clone().into());
@@ -65,25 +43,9 @@ pub(crate) fn owner_item(key: &Key, customer_id: &str) -> Item {
     item
 }
 
-/// Sort-key prefix of a pointer, in a customer's partition, to an item of theirs kept
-/// elsewhere (a message, a missed call): deleting the customer deletes what it points to.
-pub(crate) const OWNED_POINTER: &str = "OWN#";
-
 /// The pointer that makes `owned` the customer's (written with it).
 pub(crate) fn owned_pointer(tenant: &str, customer: &str, owned: &Key) -> Write {
-    let mut item = Item::new();
-    item.insert(PK.into(), customer_pk(tenant, customer).into());
-    item.insert(
-        SK.into(),
-        format!("{OWNED_POINTER}{}|{}", owned.pk, owned.sk).into(),
-    );
-    Write::put(item)
-}
-
-/// The item a pointer's sort key points to.
-pub(crate) fn pointed(sk: &str) -> Option<Key> {
-    let (pk, sk) = sk.strip_prefix(OWNED_POINTER)?.split_once('|')?;
-    Some(Key::new(pk, sk))
+    Write::put(keys::owned_pointer_key(tenant, customer, owned).item())
 }
 
 /// The writes that store `after` over `before` (none: a customer made now, not yet stored):
@@ -183,7 +145,7 @@ pub async fn bookings(
         let page = store
             .query(
                 &Query::new(crate::ports::store::Index::Primary, customer_pk(tenant, id))
-                    .sk(SkCond::BeginsWith("B#".into()))
+                    .sk(SkCond::BeginsWith(keys::BOOKING_PREFIX.into()))
                     .limit(100)
                     .after(cursor),
             )
@@ -216,8 +178,9 @@ pub(crate) fn timeline_write(
         data,
     };
     let mut item = to_item(&entry)?;
-    item.insert(PK.into(), customer_pk(tenant, customer).into());
-    item.insert(SK.into(), format!("TL#{}", entry.id).into());
+    let key = keys::timeline_key(tenant, customer, &entry.id);
+    item.insert(PK.into(), key.pk.into());
+    item.insert(SK.into(), key.sk.into());
     item.insert("search".into(), entry.text.to_lowercase().into());
     Ok((Write::put(item), entry))
 }
@@ -227,8 +190,9 @@ pub(crate) fn timeline_write(
 /// sort by when they happened.
 fn entry_write(tenant: &str, customer: &str, entry: &TimelineEntry) -> Result<Write, StoreError> {
     let mut item = to_item(entry)?;
-    item.insert(PK.into(), customer_pk(tenant, customer).into());
-    item.insert(SK.into(), format!("TL#{}", entry.id).into());
+    let key = keys::timeline_key(tenant, customer, &entry.id);
+    item.insert(PK.into(), key.pk.into());
+    item.insert(SK.into(), key.sk.into());
     item.insert("search".into(), entry.text.to_lowercase().into());
     Ok(Write::put(item))
 }
