@@ -275,3 +275,136 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod drift {
+    use std::collections::BTreeSet;
+
+    use utoipa::openapi::{RefOr, Schema};
+    use utoipa::{IntoParams, ToSchema};
+
+    use crate::routes::schema::*;
+    use crate::routes::{calls, customers, leads, messages, settings, tasks};
+
+    /// The property names of `T`'s schema.
+    fn properties<T: ToSchema>() -> BTreeSet<String> {
+        match T::schema() {
+            RefOr::T(Schema::Object(o)) => o.properties.keys().cloned().collect(),
+            _ => BTreeSet::new(),
+        }
+    }
+
+    fn names(list: &[&str]) -> BTreeSet<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    fn param_names<P: IntoParams>() -> Vec<String> {
+        P::into_params(|| None)
+            .into_iter()
+            .map(|p| p.name)
+            .collect()
+    }
+
+    #[test]
+    fn each_body_schema_names_exactly_the_fields_its_reader_accepts() {
+        use crm_shared::domain::{booking, call, capture};
+        let mut new_lead = names(leads::fields::PATCH_FIELDS);
+        new_lead.extend(names(&["message", "source"]));
+        let mut customer = names(customers::fields::PROFILE_FIELDS);
+        customer.insert("tags".into());
+        for (schema, fields) in [
+            (properties::<CaptureRequest>(), names(capture::FIELDS)),
+            (properties::<NewLead>(), new_lead),
+            (
+                properties::<LeadPatch>(),
+                names(leads::fields::PATCH_FIELDS),
+            ),
+            (properties::<StatusChange>(), names(&["status", "reason"])),
+            (properties::<NewNote>(), names(&["body"])),
+            (properties::<CustomerInput>(), customer),
+            (properties::<NoteInput>(), names(&["body"])),
+            (properties::<BookingFact>(), names(booking::FACT_FIELDS)),
+            (properties::<CallReport>(), names(call::CALL_FIELDS)),
+            (properties::<RecoveryText>(), names(&["body"])),
+            (properties::<MessageInput>(), names(&["body", "template"])),
+            (
+                properties::<SettingsPatch>(),
+                names(settings::fields::FIELDS),
+            ),
+        ] {
+            assert_eq!(schema, fields);
+        }
+    }
+
+    #[test]
+    fn each_list_documents_exactly_the_query_parameters_it_accepts() {
+        for (documented, accepted) in [
+            (
+                param_names::<leads::list::ListParams>(),
+                leads::list::PARAMS,
+            ),
+            (
+                param_names::<customers::list::ListParams>(),
+                customers::list::PARAMS,
+            ),
+            (
+                param_names::<customers::export::ExportParams>(),
+                customers::export::PARAMS,
+            ),
+            (
+                param_names::<customers::timeline::TimelineParams>(),
+                customers::timeline::PARAMS,
+            ),
+            (
+                param_names::<messages::list::ListParams>(),
+                messages::list::PARAMS,
+            ),
+            (
+                param_names::<calls::list::ListParams>(),
+                calls::list::PARAMS,
+            ),
+            (
+                param_names::<tasks::list::ListParams>(),
+                tasks::list::PARAMS,
+            ),
+        ] {
+            assert_eq!(names_of(&documented), names(accepted));
+        }
+    }
+
+    /// The status machine is the one rule the admin app keeps a copy of (to offer only the
+    /// moves the API allows); its statuses come from the generated types, its moves are
+    /// checked here against `LeadStatus::allowed_next`.
+    #[test]
+    fn the_admin_apps_transitions_are_the_domains() {
+        use crm_shared::domain::lead::LeadStatus;
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../web/admin/src/model.ts");
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let table = text
+            .split("export const TRANSITIONS")
+            .nth(1)
+            .and_then(|rest| rest.split("};").next())
+            .unwrap_or("");
+        let mut seen = 0;
+        for line in table.lines().filter(|l| l.contains(": [")) {
+            let (from, to) = line.split_once(':').unwrap_or_default();
+            let from = LeadStatus::parse(from.trim());
+            let to: Vec<Option<LeadStatus>> = to
+                .split('\'')
+                .skip(1)
+                .step_by(2)
+                .map(LeadStatus::parse)
+                .collect();
+            let want: Vec<Option<LeadStatus>> = from
+                .map(|f| f.allowed_next().iter().map(|s| Some(*s)).collect())
+                .unwrap_or_default();
+            assert_eq!(to, want, "{line}");
+            seen += 1;
+        }
+        assert_eq!(seen, LeadStatus::ALL.len(), "model.ts TRANSITIONS: {table}");
+    }
+
+    fn names_of(list: &[String]) -> BTreeSet<String> {
+        list.iter().cloned().collect()
+    }
+}
