@@ -1,6 +1,7 @@
 //! Pipeline CRM handlers: plain async functions over ports (`Ctx`). The Lambda bins in
 //! `src/bin/` choose AWS adapters; crm-local chooses embedded ones; both call these.
 
+pub mod api_doc;
 pub mod config;
 pub mod context;
 pub mod routes;

@@ -1,6 +1,7 @@
 //! crm-local command line:
 //!   crm-local                      serve on 127.0.0.1:$PORT (default 3000)
 //!   crm-local routes               print the route table, worker list and table definition
+//!   crm-local openapi              print the OpenAPI document `GET /openapi.json` serves
 //!   crm-local token --tenant T --role R [--sub S] [--hours H]
 //!                                  print a bearer token the local server accepts
 //!   crm-local job NAME             run one job now (stale_leads, segment_refresh, milestones,
@@ -114,6 +115,13 @@ async fn main() -> Result<(), Error> {
             println!("{}", serde_json::to_string_pretty(&routes_json())?);
             Ok(())
         }
+        Some("openapi") => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&crm_functions::api_doc::document())?
+            );
+            Ok(())
+        }
         Some("token") => {
             println!("{}", token(&args)?);
             Ok(())
@@ -141,8 +149,9 @@ async fn main() -> Result<(), Error> {
             server.shutdown().await?;
             Ok(())
         }
-        Some(other) => {
-            Err(format!("unknown command `{other}`; use serve, routes, token or job").into())
-        }
+        Some(other) => Err(format!(
+            "unknown command `{other}`; use serve, routes, openapi, token or job"
+        )
+        .into()),
     }
 }

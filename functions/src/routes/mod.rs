@@ -1,7 +1,8 @@
 //! HTTP handlers, grouped by resource. Each route of `crm_shared::http::routes::ROUTES` names
 //! its function; [`dispatch`] maps the name to its handler. A handler module imports no
 //! other handler module and no worker: what two of them share lives in its group's
-//! non-handler modules (`fields`, `query`, `signature`) or in `crate::usecases`.
+//! non-handler modules (`fields`, `query`, `signature`), in [`schema`] (what they accept, for
+//! the OpenAPI document) or in `crate::usecases`.
 
 pub mod calls;
 pub mod customers;
@@ -9,6 +10,7 @@ pub mod hooks;
 pub mod leads;
 pub mod messages;
 pub mod public;
+pub mod schema;
 pub mod settings;
 pub mod tasks;
 

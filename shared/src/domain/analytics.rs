@@ -38,7 +38,7 @@ pub struct ColumnTotals {
     pub value: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MonthPoint {
     /// `yyyy-mm`.
     pub month: String,
@@ -46,12 +46,14 @@ pub struct MonthPoint {
     pub won: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = Analytics)]
 pub struct LeadAnalytics {
     pub total: i64,
     pub new_this_month: i64,
     pub converted: i64,
     /// Won ÷ total, 0–1, rounded to 4 places.
+    #[schema(minimum = 0)]
     pub conversion_rate: f64,
     pub by_source: BTreeMap<String, i64>,
     /// Leads won by source since counting by source began: with `by_source`, the conversion
@@ -59,6 +61,7 @@ pub struct LeadAnalytics {
     pub won_by_source: BTreeMap<String, i64>,
     pub by_status: BTreeMap<String, i64>,
     /// This month's new leads against last month's, in percent; null when last month had none.
+    #[schema(required)]
     pub growth_pct: Option<f64>,
     /// The last 12 months, oldest first, this month last.
     pub trend: Vec<MonthPoint>,

@@ -46,7 +46,7 @@ impl BookingKind {
 }
 
 /// A booking's status after its latest fact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BookingStatus {
     Scheduled,
@@ -78,20 +78,24 @@ pub struct BookingFact {
 }
 
 /// A booking as we hold it: the state of its highest version.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BookingState {
     pub booking_id: String,
     pub version: u64,
     pub status: BookingStatus,
     pub start: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub service: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub staff: Option<String>,
     /// Paid amount of a completed booking (0 otherwise), minor units.
     #[serde(default)]
+    #[schema(required)]
     pub paid_amount: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub currency: Option<String>,
 }
 
@@ -141,7 +145,7 @@ pub fn apply_fact(current: Option<&BookingState>, fact: &BookingFact) -> Applied
 }
 
 /// The additive part of a customer's KPIs: sums over their bookings' contributions.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BookingTotals {
     pub bookings: i64,
     /// Completed bookings.
@@ -152,6 +156,7 @@ pub struct BookingTotals {
     pub cancellations: i64,
     /// Bookings per service (every booking counts, whatever its status).
     #[serde(default)]
+    #[schema(required)]
     pub services: BTreeMap<String, i64>,
 }
 

@@ -9,7 +9,7 @@ use crate::domain::phone;
 use crate::domain::validation::{FieldError, Fields};
 
 /// How a call ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CallStatus {
     Answered,
@@ -155,7 +155,7 @@ pub fn read_call(
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MissedCallStatus {
     Open,
@@ -171,8 +171,21 @@ impl MissedCallStatus {
     }
 }
 
+/// The call statuses a missed call can have: every one but `answered`.
+fn missed_call_status() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(
+            CallStatus::ALL
+                .iter()
+                .filter(|s| s.is_missed())
+                .map(|s| s.as_str()),
+        ))
+        .build()
+}
+
 /// A caller the business did not speak to, waiting to be called or texted back.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MissedCall {
     pub id: String,
     pub tenant_id: String,
@@ -181,18 +194,23 @@ pub struct MissedCall {
     /// E.164.
     pub phone: String,
     #[serde(default)]
+    #[schema(required)]
     pub name: String,
     /// When the call came.
     pub at: DateTime<Utc>,
     /// `missed` or `voicemail`.
+    #[schema(schema_with = missed_call_status)]
     pub call_status: CallStatus,
     pub status: MissedCallStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub handled_by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub handled_at: Option<DateTime<Utc>>,
     /// The recovery text, once one was queued.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub sms_message_id: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -8,11 +8,13 @@ use serde::{Deserialize, Serialize};
 
 /// A daily span of local time, `"HH:MM"` to `"HH:MM"`; it may wrap past midnight
 /// (`20:00`–`09:00`). Equal ends mean no span at all.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DailySpan {
     #[serde(with = "hhmm")]
+    #[schema(value_type = String, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub start: NaiveTime,
     #[serde(with = "hhmm")]
+    #[schema(value_type = String, pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub end: NaiveTime,
 }
 

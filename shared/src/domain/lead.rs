@@ -6,7 +6,19 @@ use serde::{Deserialize, Serialize};
 use crate::domain::source::{Source, Touch};
 
 /// Pipeline status of a lead.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    PartialOrd,
+    Ord,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum LeadStatus {
     New,
@@ -75,7 +87,7 @@ impl std::fmt::Display for LeadStatus {
 }
 
 /// Consent to marketing SMS, as given on the form.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Consent {
     pub sms_marketing: bool,
     /// How it was obtained, e.g. `landing_form`, `manual`.
@@ -84,7 +96,7 @@ pub struct Consent {
 }
 
 /// A lead. Money is in minor units (cents) to keep sums exact.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Lead {
     pub id: String,
     pub tenant_id: String,
@@ -94,36 +106,50 @@ pub struct Lead {
     /// As the prospect typed it.
     pub phone_raw: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub service: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub message: Option<String>,
     pub status: LeadStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub lost_reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub assignee: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub follow_up_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub appointment_at: Option<DateTime<Utc>>,
     /// Expected value in minor units.
     #[serde(default)]
+    #[schema(required)]
     pub expected_value: i64,
     pub source: Source,
     #[serde(default)]
+    #[schema(required)]
     pub touch: Touch,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub consent: Option<Consent>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub customer_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub converted_booking_id: Option<String>,
     #[serde(default)]
+    #[schema(required)]
     pub stale: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    #[schema(minimum = 1)]
     pub version: u64,
 }
 
@@ -190,15 +216,17 @@ pub enum TransitionError {
 }
 
 /// A status change as recorded: an insert-only event beside the lead.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StatusEvent {
     pub id: String,
     pub lead_id: String,
+    #[schema(required)]
     pub from: Option<LeadStatus>,
     pub to: LeadStatus,
     /// Who changed it: a user's `sub`, or `system`.
     pub actor: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub reason: Option<String>,
     pub at: DateTime<Utc>,
 }
@@ -241,7 +269,7 @@ pub fn is_lead_id(id: &str) -> bool {
 }
 
 /// A note staff wrote on a lead.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Note {
     pub id: String,
     pub lead_id: String,
@@ -251,7 +279,7 @@ pub struct Note {
 }
 
 /// A lead with what hangs off it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct LeadDetail {
     #[serde(flatten)]
     pub lead: Lead,

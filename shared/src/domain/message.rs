@@ -10,7 +10,19 @@ use serde::{Deserialize, Serialize};
 /// Why a text is sent. Marketing kinds need the customer's consent; the others answer the
 /// customer's own contact or visit (transactional), so they need only that the number has
 /// not opted out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageKind {
     /// Follow-up to a lead's own request.
@@ -74,7 +86,7 @@ impl MessageKind {
 }
 
 /// Where a message is (each change is on the customer's timeline).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageStatus {
     /// Waiting in the queue (perhaps for its time, or for quiet hours to end).
@@ -202,7 +214,7 @@ pub fn keyword(body: &str) -> Option<Keyword> {
 /// A text to a customer or lead, with its status (DESIGN §2.4). Its id is its business key
 /// (`review-<customer>-<booking>` for the review request of one visit, a ULID for one
 /// written by hand), so the same work queued twice is one message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Message {
     pub id: String,
     pub tenant_id: String,
@@ -210,18 +222,23 @@ pub struct Message {
     /// E.164.
     pub to: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub customer_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub lead_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub missed_call_id: Option<String>,
     pub body: String,
     pub status: MessageStatus,
     /// Why it failed or was skipped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub reason: Option<String>,
     /// The provider's id of the sent text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub provider_id: Option<String>,
     /// Not sent before this instant (a delay, or the end of quiet hours).
     pub not_before: DateTime<Utc>,
@@ -230,10 +247,12 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub sent_at: Option<DateTime<Utc>>,
     /// When a sender claimed it to send: another sender leaves it alone while the claim is
     /// fresh (`send_sms`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub claimed_at: Option<DateTime<Utc>>,
     pub version: u64,
 }

@@ -13,7 +13,7 @@ use crate::domain::tenant::TenantSettings;
 /// Minutes of business time a new lead's contact task is due after its capture.
 pub const CONTACT_WITHIN_MINUTES: i64 = 60;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskStatus {
     Open,
@@ -29,7 +29,7 @@ impl TaskStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Task {
     pub id: String,
     pub tenant_id: String,
@@ -40,15 +40,19 @@ pub struct Task {
     pub due_at: DateTime<Utc>,
     /// A user's `sub`; none → anyone's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub assignee: Option<String>,
     pub status: TaskStatus,
     /// The lead's name, so a list of tasks reads without a read per lead.
     #[serde(default)]
+    #[schema(required)]
     pub lead_name: String,
     pub created_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub completed_by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub completed_at: Option<DateTime<Utc>>,
     pub version: u64,
 }

@@ -20,23 +20,29 @@ pub struct MetaSettings {
 
 /// The landing page's content beyond the business name and services (`GET /p/{tenant}/book`).
 /// Every field is optional: the page leaves out what is not set.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LandingSettings {
     /// The page's heading; default "Book at <business name>".
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub headline: Option<String>,
     /// An https image shown above the heading.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub logo_url: Option<String>,
     /// Average review rating out of 5.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub rating: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub review_count: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub address: Option<String>,
     /// "We reply within N minutes".
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub reply_within_minutes: Option<u32>,
 }
 

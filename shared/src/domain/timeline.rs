@@ -8,7 +8,7 @@ use crate::domain::customer::Milestone;
 use crate::domain::lead::{Lead, StatusEvent};
 
 /// One entry of a customer's timeline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TimelineEntry {
     pub id: String,
     /// `booking`, `milestone`, `segment`, `stage`, …
@@ -17,6 +17,7 @@ pub struct TimelineEntry {
     pub at: DateTime<Utc>,
     pub text: String,
     #[serde(default)]
+    #[schema(required)]
     pub data: Value,
 }
 

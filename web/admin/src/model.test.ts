@@ -5,9 +5,12 @@ const lead = (id: string, status: Lead['status'], value: number): Lead => ({
   id,
   name: id,
   phone: '+353870000000',
+  phone_raw: '087 000 0000',
+  tenant_id: 'demo',
   status,
   expected_value: value,
   source: 'website',
+  touch: {},
   stale: false,
   created_at: '2026-11-01T10:00:00Z',
   updated_at: '2026-11-01T10:00:00Z',
@@ -17,17 +20,17 @@ const lead = (id: string, status: Lead['status'], value: number): Lead => ({
 describe('board grouping', () => {
   it('shows every status in pipeline order, empty ones too', () => {
     const cols = boardColumns([
-      { status: 'won', count: 1, expected_value: 100, leads: [lead('w', 'won', 100)] },
-      { status: 'new', count: 2, expected_value: 300, leads: [lead('a', 'new', 100), lead('b', 'new', 200)] },
+      { status: 'won', count: 1, expected_value: 100, leads: [lead('w', 'won', 100)], next_cursor: null },
+      { status: 'new', count: 2, expected_value: 300, leads: [lead('a', 'new', 100), lead('b', 'new', 200)], next_cursor: null },
     ]);
     expect(cols.map((c) => c.status)).toEqual(['new', 'contacted', 'follow_up', 'booked', 'won', 'lost']);
-    expect(cols[1]).toEqual({ status: 'contacted', count: 0, expected_value: 0, leads: [] });
+    expect(cols[1]).toEqual({ status: 'contacted', count: 0, expected_value: 0, leads: [], next_cursor: null });
     expect(cols[0].count).toBe(2);
   });
 
   it('moves a card with its count and money', () => {
     const a = lead('a', 'new', 6000);
-    const cols: Column[] = boardColumns([{ status: 'new', count: 2, expected_value: 9000, leads: [a, lead('b', 'new', 3000)] }]);
+    const cols: Column[] = boardColumns([{ status: 'new', count: 2, expected_value: 9000, leads: [a, lead('b', 'new', 3000)], next_cursor: null }]);
     const moved = moveOnBoard(cols, a, 'contacted');
     const byStatus = Object.fromEntries(moved.map((c) => [c.status, c]));
     expect(byStatus.new.count).toBe(1);
@@ -103,7 +106,7 @@ describe('texts on the timeline', () => {
         entries: [
           entry('e3', '2026-11-02T10:00:05Z', 'm2', 'sent', 'Second'),
           entry('e2', '2026-11-02T10:00:00Z', 'm2', 'queued', 'Second'),
-          { id: 'n1', at: '2026-11-02T09:00:00Z', type: 'note', text: 'a note' },
+          { id: 'n1', at: '2026-11-02T09:00:00Z', type: 'note', text: 'a note', data: null },
         ],
       },
       { date: '2026-11-01', counts: { message: 1 }, entries: [entry('e1', '2026-11-01T09:00:00Z', 'm1', 'delivered', 'First')] },
@@ -119,7 +122,7 @@ describe('timeline pages', () => {
   const day = (date: string, ids: string[], counts: Record<string, number>) => ({
     date,
     counts,
-    entries: ids.map((id) => ({ id, type: 'note', at: `${date}T10:00:00Z`, text: id })),
+    entries: ids.map((id) => ({ id, type: 'note', at: `${date}T10:00:00Z`, text: id, data: null })),
   });
   it('joins a day split across two pages into one, its counts added up', () => {
     const joined = joinDays([day('2026-12-06', ['a'], { note: 1 }), day('2026-12-05', ['b'], { note: 1 })], [day('2026-12-05', ['c'], { note: 1, tag: 0 }), day('2026-12-01', ['d'], { note: 1 })]);

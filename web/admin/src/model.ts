@@ -1,55 +1,21 @@
 // Types of the admin API's answers and the pure logic the screens share.
 
-export const STATUSES = ['new', 'contacted', 'follow_up', 'booked', 'won', 'lost'] as const;
-export type Status = (typeof STATUSES)[number];
+import type { components } from './api.gen';
 
-export interface Lead {
-  id: string;
-  name: string;
-  phone: string;
-  phone_raw?: string;
-  email?: string | null;
-  service?: string | null;
-  message?: string | null;
-  status: Status;
-  lost_reason?: string | null;
-  assignee?: string | null;
-  expected_value?: number | null;
-  source: string;
-  stale: boolean;
-  created_at: string;
-  updated_at: string;
-  version: number;
-  customer_id?: string | null;
-  touch?: Record<string, string>;
-}
+/** The API's schemas, generated from the Rust types (`npm run api-types`). */
+type Schemas = components['schemas'];
 
-export interface LeadEvent {
-  from?: string;
-  to: string;
-  actor?: string;
-  reason?: string | null;
-  at: string;
-}
-export interface Note {
-  id: string;
-  body: string;
-  author?: string;
-  created_at: string;
-}
-export interface LeadDetail extends Lead {
-  events: LeadEvent[];
-  notes: Note[];
-  tasks?: Task[];
-}
+export type Status = Schemas['LeadStatus'];
+/** Every status, in pipeline order. */
+export const STATUSES = ['new', 'contacted', 'follow_up', 'booked', 'won', 'lost'] as const satisfies readonly Status[];
+/** A status the API has and STATUSES leaves out fails the type-check here. */
+export const EVERY_STATUS_LISTED: [Exclude<Status, (typeof STATUSES)[number]>] extends [never] ? true : never = true;
 
-export interface Column {
-  status: Status;
-  count: number;
-  expected_value: number;
-  leads: Lead[];
-  next_cursor?: string | null;
-}
+export type Lead = Schemas['Lead'];
+export type LeadEvent = Schemas['StatusEvent'];
+export type Note = Schemas['Note'];
+export type LeadDetail = Schemas['LeadDetail'];
+export type Column = Schemas['BoardColumn'];
 
 /** The status machine (DESIGN §2.1): where a lead in `from` may go. */
 export const TRANSITIONS: Record<Status, Status[]> = {
@@ -68,7 +34,7 @@ export function canMove(from: Status, to: Status): boolean {
 /** Board columns in status order, every status present even when the API left one out. */
 export function boardColumns(columns: Column[]): Column[] {
   const by = new Map(columns.map((c) => [c.status, c]));
-  return STATUSES.map((s) => by.get(s) ?? { status: s, count: 0, expected_value: 0, leads: [] });
+  return STATUSES.map((s) => by.get(s) ?? { status: s, count: 0, expected_value: 0, leads: [], next_cursor: null });
 }
 
 /** The board after moving `lead` to `to`, before the server answers (optimistic). */
@@ -165,39 +131,9 @@ export function dateTime(iso: string | null | undefined): string {
   return new Date(iso).toLocaleString('en-IE', { dateStyle: 'medium', timeStyle: 'short' });
 }
 
-export interface CustomerRow {
-  id: string;
-  name: string;
-  phone?: string | null;
-  email?: string | null;
-  lifetime_value: number;
-  visits: number;
-  points: number;
-  no_shows: number;
-  last_visit?: string | null;
-  segment: string;
-  stage: string;
-  tier: string;
-  at_risk: boolean;
-  tags: string[];
-  auto_tags: string[];
-  source?: string | null;
-  created_at: string;
-  version: number;
-}
-
-export interface TimelineEntry {
-  id: string;
-  at: string;
-  type: string;
-  text: string;
-  data?: Record<string, unknown>;
-}
-export interface TimelineDay {
-  date: string;
-  counts: Record<string, number>;
-  entries: TimelineEntry[];
-}
+export type CustomerRow = Schemas['CustomerRow'];
+export type TimelineEntry = Schemas['TimelineEntry'];
+export type TimelineDay = Schemas['TimelineDay'];
 
 /**
  * The timeline's next page after the days already shown: a day split across the two pages
@@ -215,36 +151,10 @@ export function joinDays(have: TimelineDay[], page: TimelineDay[]): TimelineDay[
 export const TIMELINE_TYPES = ['lead', 'status', 'booking', 'milestone', 'segment', 'stage', 'note', 'tag', 'profile', 'created', 'message', 'call'];
 
 /** A caller the business did not speak to (GET /missed-calls). */
-export interface MissedCall {
-  id: string;
-  call_id: string;
-  customer_id: string;
-  phone: string;
-  name: string;
-  at: string;
-  call_status: string;
-  status: 'open' | 'handled';
-  handled_by?: string | null;
-  handled_at?: string | null;
-  sms_message_id?: string | null;
-  version: number;
-}
+export type MissedCall = Schemas['MissedCall'];
 
 /** A follow-up task (GET /tasks, and a lead's `tasks`). */
-export interface Task {
-  id: string;
-  lead_id: string;
-  kind: string;
-  title: string;
-  due_at: string;
-  assignee?: string | null;
-  status: 'open' | 'done';
-  lead_name: string;
-  created_at: string;
-  completed_by?: string | null;
-  completed_at?: string | null;
-  version: number;
-}
+export type Task = Schemas['Task'];
 
 /** An open task whose due time has passed. */
 export function isOverdue(task: Pick<Task, 'status' | 'due_at'>, now: Date = new Date()): boolean {

@@ -17,7 +17,7 @@ describe('components', () => {
     const root = document.createElement('div');
     document.body.appendChild(root);
     const answers: (string | null)[] = [];
-    const lead = { id: 'x', name: 'Ann', phone: '+1', status: 'new', source: 'website', stale: false, created_at: '', updated_at: '', version: 1 } as const;
+    const lead = { id: 'x', tenant_id: 'demo', name: 'Ann', phone: '+1', phone_raw: '1', status: 'new', source: 'website', touch: {}, expected_value: 0, stale: false, created_at: '', updated_at: '', version: 1 } as const;
     await act(() => render(<LostReasonDialog lead={lead} onDone={(r) => answers.push(r)} />, root));
     const form = root.querySelector('form') as HTMLFormElement;
     await act(() => form.requestSubmit());

@@ -9,7 +9,18 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::context::Ctx;
+use crate::routes::schema::MissedCallId;
 
+#[utoipa::path(
+    post,
+    path = "/missed-calls/{id}/handled",
+    operation_id = "handle_missed_call",
+    params(MissedCallId),
+    responses(
+        (status = 200, description = "The missed call, handled (again: as first handled)", body = crm_shared::domain::call::MissedCall),
+        (status = 404, description = "No such missed call in your tenant"),
+    )
+)]
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(mark(ctx, &request).await)
 }

@@ -6,7 +6,8 @@
 //! has its recovery text (queued by hand or by the tenant's automatic delay) is 409
 //! (`conflict: sms_queued`, naming `message_id`): one recovery text per missed call.
 
-use crm_shared::domain::call::MissedCallStatus;
+use crm_shared::domain::call::{MissedCall, MissedCallStatus};
+use crm_shared::domain::message::Message;
 use crm_shared::domain::message::{MessageKind, MAX_BODY_CHARS};
 use crm_shared::domain::validation::Fields;
 use crm_shared::http::auth::{authorize, Role};
@@ -15,11 +16,36 @@ use crm_shared::http::request::{body_bytes, json, object_body, path_param, respo
 use crm_shared::store::calls;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 
 use crate::context::Ctx;
+use crate::routes::schema::MissedCallId;
 use crate::usecases::messaging::{self, Outgoing};
 
+/// The missed call with its recovery text, and the text queued.
+#[derive(Serialize, ToSchema)]
+pub struct RecoveryTextAnswer {
+    pub missed_call: MissedCall,
+    pub message: Message,
+}
+
+#[utoipa::path(
+    post,
+    path = "/missed-calls/{id}/sms",
+    operation_id = "missed_call_sms",
+    params(MissedCallId),
+    request_body(content = Option<crate::routes::schema::RecoveryText>, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The recovery text was queued (now) and recorded on the missed call", body = RecoveryTextAnswer),
+        (status = 404, description = "No such missed call in your tenant"),
+        (status = 409, description = "Handled already (conflict: handled), its recovery text is queued already (conflict: sms_queued, message_id), or the tenant's template cannot be used"),
+        (status = 413, description = "Body over 16 KB"),
+        (status = 415, description = "Unsupported content type"),
+        (status = 422, description = "Invalid fields, each named"),
+    )
+)]
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(send(ctx, &request).await)
 }
@@ -83,6 +109,9 @@ async fn send(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> 
         actor = %claims.sub, "missed-call text queued");
     json(
         StatusCode::CREATED,
-        &json!({"missed_call": missed, "message": message}),
+        &RecoveryTextAnswer {
+            missed_call: missed,
+            message,
+        },
     )
 }

@@ -10,6 +10,19 @@ use lambda_http::{Body, Request, Response};
 use crate::context::Ctx;
 use crate::routes::customers::fields::read_profile;
 
+#[utoipa::path(
+    post,
+    path = "/customers",
+    operation_id = "create_customer",
+    request_body = crate::routes::schema::CustomerInput,
+    responses(
+        (status = 201, description = "The customer", body = crm_shared::domain::customer::Customer),
+        (status = 409, description = "The phone or email belongs to another customer (existing_id names them)"),
+        (status = 413, description = "Body over 16 KB"),
+        (status = 415, description = "Unsupported content type"),
+        (status = 422, description = "Invalid fields, each named"),
+    )
+)]
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(create(ctx, &request).await)
 }

@@ -18,7 +18,10 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
 use crate::context::Ctx;
-use crate::routes::customers::query::{read_filter, read_sort};
+use crate::routes::customers::query::{self, read_filter, read_sort};
+use crate::routes::schema::paging;
+use utoipa::openapi::path::{Parameter, ParameterIn};
+use utoipa::IntoParams;
 
 pub const PARAMS: &[&str] = &[
     "sort", "order", "segment", "tag", "stage", "at_risk", "source", "limit", "cursor",
@@ -59,6 +62,30 @@ pub const COLUMNS: &[&str] = &[
     "created_at",
 ];
 
+/// [`PARAMS`], described.
+pub struct ExportParams;
+
+impl IntoParams for ExportParams {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let mut params = query::params("Order; default created");
+        let [mut limit, mut cursor] = paging(MAX_ROWS.into(), MAX_ROWS.into(), "");
+        limit.description = Some("Rows in this response (default and most 5,000)".into());
+        cursor.description = Some("X-Next-Cursor of the previous response".into());
+        params.extend([limit, cursor]);
+        params
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/exports/customers.csv",
+    operation_id = "export_customers",
+    params(ExportParams),
+    responses(
+        (status = 200, description = "Customers as CSV (header row first; money in major units; text cells spreadsheet-safe). X-Next-Cursor names the cursor for the rest when more remain", body = String, content_type = "text/csv", headers(("X-Next-Cursor" = String, description = "Ask again with cursor=this for the next rows"))),
+        (status = 422, description = "Invalid parameter, each named"),
+    )
+)]
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(export(ctx, &request).await)
 }

@@ -1,7 +1,10 @@
 //! `GET /customers`: customers sorted by any KPI (each order is its own index), filtered, in
 //! cursor pages; or, with `q`, found by the start of a name word, an email or phone digits.
 
+use chrono::{DateTime, Utc};
 use crm_shared::domain::customer::Customer;
+use crm_shared::domain::customer::{JourneyStage, Segment, Tier};
+use crm_shared::domain::source::Source;
 use crm_shared::domain::validation::Fields;
 use crm_shared::http::auth::{authorize, Role};
 use crm_shared::http::problem::ApiError;
@@ -12,41 +15,108 @@ use crm_shared::ports::store::Index;
 use crm_shared::store::customers::{self, SortKey};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use serde_json::{json, Value};
+use serde::Serialize;
+use std::collections::BTreeSet;
+use utoipa::openapi::path::{Parameter, ParameterIn};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::context::Ctx;
-use crate::routes::customers::query::{read_filter, read_sort};
+use crate::routes::customers::query::{self, read_filter, read_sort};
+use crate::routes::schema::{paging, text};
 
 pub const PARAMS: &[&str] = &[
     "q", "sort", "order", "segment", "tag", "stage", "at_risk", "source", "limit", "cursor",
 ];
 
+#[utoipa::path(
+    get,
+    path = "/customers",
+    operation_id = "list_customers",
+    params(ListParams),
+    responses(
+        (status = 200, description = "A page of customers", body = CustomerPage),
+        (status = 422, description = "Invalid parameter, each named"),
+    )
+)]
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(list(ctx, &request).await)
 }
 
+/// A page of customers.
+#[derive(Serialize, ToSchema)]
+pub struct CustomerPage {
+    pub customers: Vec<CustomerRow>,
+    #[schema(required)]
+    pub next_cursor: Option<String>,
+}
+
 /// One row of the list: who, how to reach them, and the numbers it sorts by.
-fn row(c: &Customer) -> Value {
-    json!({
-        "id": c.id,
-        "name": c.name,
-        "phone": c.phones.first(),
-        "email": c.emails.first(),
-        "segment": c.segment,
-        "tier": c.tier,
-        "stage": c.stage,
-        "at_risk": c.at_risk,
-        "tags": c.tags,
-        "auto_tags": c.auto_tags,
-        "source": c.source,
-        "lifetime_value": c.totals.lifetime_value,
-        "visits": c.totals.visits,
-        "last_visit": c.last_visit,
-        "points": c.points,
-        "no_shows": c.totals.no_shows,
-        "created_at": c.created_at,
-        "version": c.version,
-    })
+#[derive(Serialize, ToSchema)]
+pub struct CustomerRow {
+    pub id: String,
+    pub name: String,
+    /// The primary phone.
+    #[schema(required)]
+    pub phone: Option<String>,
+    /// The primary email.
+    #[schema(required)]
+    pub email: Option<String>,
+    pub segment: Segment,
+    pub tier: Tier,
+    pub stage: JourneyStage,
+    pub at_risk: bool,
+    pub tags: BTreeSet<String>,
+    pub auto_tags: BTreeSet<String>,
+    #[schema(required)]
+    pub source: Option<Source>,
+    /// Minor units.
+    pub lifetime_value: i64,
+    pub visits: i64,
+    #[schema(required)]
+    pub last_visit: Option<DateTime<Utc>>,
+    pub points: i64,
+    pub no_shows: i64,
+    pub created_at: DateTime<Utc>,
+    pub version: u64,
+}
+
+fn row(c: &Customer) -> CustomerRow {
+    CustomerRow {
+        id: c.id.clone(),
+        name: c.name.clone(),
+        phone: c.phones.first().cloned(),
+        email: c.emails.first().cloned(),
+        segment: c.segment,
+        tier: c.tier,
+        stage: c.stage,
+        at_risk: c.at_risk,
+        tags: c.tags.clone(),
+        auto_tags: c.auto_tags.clone(),
+        source: c.source,
+        lifetime_value: c.totals.lifetime_value,
+        visits: c.totals.visits,
+        last_visit: c.last_visit,
+        points: c.points,
+        no_shows: c.totals.no_shows,
+        created_at: c.created_at,
+        version: c.version,
+    }
+}
+
+/// [`PARAMS`], described.
+pub struct ListParams;
+
+impl IntoParams for ListParams {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let mut params = vec![crate::routes::schema::query(
+            "q",
+            text(100),
+            "Start of a name word, an email, or phone digits (the last four too); 2+ characters",
+        )];
+        params.extend(query::params("Order (not with q); default created"));
+        params.extend(paging(100, 25, "next_cursor"));
+        params
+    }
 }
 
 async fn list(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
@@ -85,9 +155,12 @@ async fn list(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> 
             customers::list(store, tenant, sort, descending, &filter, limit, cursor).await?
         }
     };
-    let rows: Vec<Value> = page.customers.iter().map(row).collect();
+    let rows: Vec<CustomerRow> = page.customers.iter().map(row).collect();
     json(
         StatusCode::OK,
-        &json!({"customers": rows, "next_cursor": page.next.map(|c| c.encode())}),
+        &CustomerPage {
+            customers: rows,
+            next_cursor: page.next.map(|c| c.encode()),
+        },
     )
 }

@@ -13,3 +13,17 @@ pub mod query;
 pub mod tags;
 pub mod timeline;
 pub mod update;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// What a delete removed.
+#[derive(Serialize, ToSchema)]
+pub struct Deleted {
+    /// The id of what was deleted.
+    pub deleted: String,
+    /// Items removed with a customer (the customer's delete only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub items: Option<u64>,
+}

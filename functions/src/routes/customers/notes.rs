@@ -9,21 +9,60 @@ use crm_shared::http::request::{json, object_body, path_param, respond};
 use crm_shared::store::customers;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use serde_json::json;
 
 use crate::context::Ctx;
+use crate::routes::customers::Deleted;
+use crate::routes::schema::{CustomerId, CustomerNoteId};
 
 /// `add_customer_note`.
+#[utoipa::path(
+    post,
+    path = "/customers/{id}/notes",
+    operation_id = "add_customer_note",
+    params(CustomerId),
+    request_body = crate::routes::schema::NoteInput,
+    responses(
+        (status = 201, description = "The note", body = crm_shared::domain::customer::Note),
+        (status = 404, description = "No such customer in your tenant"),
+        (status = 413, description = "Body over 16 KB"),
+        (status = 415, description = "Unsupported content type"),
+        (status = 422, description = "Invalid fields, each named"),
+    )
+)]
 pub async fn add(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(add_note(ctx, &request).await)
 }
 
 /// `edit_customer_note`.
+#[utoipa::path(
+    patch,
+    path = "/customers/{id}/notes/{note_id}",
+    operation_id = "edit_customer_note",
+    params(CustomerNoteId),
+    request_body = crate::routes::schema::NoteInput,
+    responses(
+        (status = 200, description = "The edited note", body = crm_shared::domain::customer::Note),
+        (status = 404, description = "No such customer or note"),
+        (status = 413, description = "Body over 16 KB"),
+        (status = 415, description = "Unsupported content type"),
+        (status = 422, description = "Invalid fields, each named"),
+    )
+)]
 pub async fn edit(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(edit_note(ctx, &request).await)
 }
 
 /// `delete_customer_note`.
+#[utoipa::path(
+    delete,
+    path = "/customers/{id}/notes/{note_id}",
+    operation_id = "delete_customer_note",
+    params(CustomerNoteId),
+    responses(
+        (status = 200, description = "Deleted", body = crate::routes::customers::Deleted),
+        (status = 404, description = "No such customer or note"),
+    )
+)]
 pub async fn delete(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(delete_note(ctx, &request).await)
 }
@@ -78,5 +117,11 @@ async fn delete_note(ctx: &Ctx, request: &Request) -> Result<Response<Body>, Api
     let id = path_param(request, "id")?;
     let note_id = path_param(request, "note_id")?;
     customers::delete_note(ctx.store.as_ref(), &claims.tenant_id, &id, &note_id).await?;
-    json(StatusCode::OK, &json!({"deleted": note_id}))
+    json(
+        StatusCode::OK,
+        &Deleted {
+            deleted: note_id,
+            items: None,
+        },
+    )
 }

@@ -9,6 +9,55 @@ use crm_shared::store::customers::{ListFilter, SortKey};
 use lambda_http::Request;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use utoipa::openapi::path::Parameter;
+
+use crate::routes::schema::{one_of, query, schema_ref, text};
+
+/// The sort and filter parameters of the list and its export, described (`sort_note` says
+/// the sort's default).
+pub fn params(sort_note: &str) -> Vec<Parameter> {
+    vec![
+        query(
+            "sort",
+            one_of(&[
+                "ltv",
+                "visits",
+                "last_visit",
+                "points",
+                "no_shows",
+                "name",
+                "created",
+            ]),
+            sort_note,
+        ),
+        query(
+            "order",
+            one_of(&["asc", "desc"]),
+            "Direction; default desc (asc for name)",
+        ),
+        query("segment", schema_ref::<Segment>(), "Only this segment"),
+        query(
+            "tag",
+            text(40),
+            "Only customers with this manual or automatic tag",
+        ),
+        query(
+            "stage",
+            schema_ref::<JourneyStage>(),
+            "Only this journey stage",
+        ),
+        query(
+            "at_risk",
+            one_of(&["true", "false"]),
+            "Only customers at risk (or not)",
+        ),
+        query(
+            "source",
+            schema_ref::<Source>(),
+            "Only this first-touch source",
+        ),
+    ]
+}
 
 /// A snake_case enum value from the query string.
 fn choice<T: DeserializeOwned>(

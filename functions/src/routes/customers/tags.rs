@@ -10,13 +10,37 @@ use lambda_http::{Body, Request, Response};
 
 use crate::context::Ctx;
 use crate::routes::customers::fields::tag;
+use crate::routes::schema::CustomerId;
+use crate::routes::schema::TagPath;
 
 /// `add_customer_tag`.
+#[utoipa::path(
+    post,
+    path = "/customers/{id}/tags/{tag}",
+    operation_id = "add_customer_tag",
+    params(CustomerId, TagPath),
+    responses(
+        (status = 200, description = "The customer", body = crm_shared::domain::customer::Customer),
+        (status = 404, description = "No such customer in your tenant"),
+        (status = 422, description = "Invalid tag"),
+    )
+)]
 pub async fn add(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(set(ctx, &request, true).await)
 }
 
 /// `remove_customer_tag`.
+#[utoipa::path(
+    delete,
+    path = "/customers/{id}/tags/{tag}",
+    operation_id = "remove_customer_tag",
+    params(CustomerId, TagPath),
+    responses(
+        (status = 200, description = "The customer", body = crm_shared::domain::customer::Customer),
+        (status = 404, description = "No such customer in your tenant"),
+        (status = 422, description = "Invalid tag"),
+    )
+)]
 pub async fn remove(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(set(ctx, &request, false).await)
 }

@@ -15,9 +15,13 @@ use crm_shared::ports::store::Index;
 use crm_shared::store::customers;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use serde_json::{json, Value};
+use serde::Serialize;
+use utoipa::openapi::path::{Parameter, ParameterIn};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::context::Ctx;
+use crate::routes::schema::CustomerId;
+use crate::routes::schema::{one_of, paging, query, string, text};
 
 pub const PARAMS: &[&str] = &["type", "q", "limit", "cursor", "format"];
 
@@ -38,6 +42,59 @@ pub const TYPES: &[&str] = &[
     "call",
 ];
 
+/// A page of a customer's timeline, newest first, and the same entries by date.
+#[derive(Serialize, ToSchema)]
+pub struct Timeline {
+    pub entries: Vec<TimelineEntry>,
+    pub days: Vec<TimelineDay>,
+    #[schema(required)]
+    pub next_cursor: Option<String>,
+}
+
+/// One date's entries with their count per type.
+#[derive(Serialize, ToSchema)]
+pub struct TimelineDay {
+    /// `yyyy-mm-dd` (UTC).
+    pub date: String,
+    pub counts: BTreeMap<String, u64>,
+    pub entries: Vec<TimelineEntry>,
+}
+
+/// [`PARAMS`], described.
+pub struct TimelineParams;
+
+impl IntoParams for TimelineParams {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let [limit, cursor] = paging(200, 50, "next_cursor");
+        vec![
+            query(
+                "type",
+                string(),
+                &format!("Comma-separated types: {}", TYPES.join(", ")),
+            ),
+            query("q", text(100), "Only entries whose text contains this"),
+            query(
+                "format",
+                one_of(&["json", "csv"]),
+                "csv: every entry as CSV",
+            ),
+            limit,
+            cursor,
+        ]
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/customers/{id}/timeline",
+    operation_id = "customer_timeline",
+    params(CustomerId, TimelineParams),
+    responses(
+        (status = 200, description = "A page of the timeline, grouped by date (or CSV)", content((Timeline = "application/json"), (String = "text/csv"))),
+        (status = 404, description = "No such customer in your tenant"),
+        (status = 422, description = "Invalid parameter, each named"),
+    )
+)]
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(timeline(ctx, &request).await)
 }
@@ -60,7 +117,7 @@ fn read_types(request: &Request) -> Result<Vec<String>, ApiError> {
 }
 
 /// Entries grouped by their UTC date, newest first, with counts per type.
-fn by_day(entries: &[TimelineEntry]) -> Vec<Value> {
+fn by_day(entries: &[TimelineEntry]) -> Vec<TimelineDay> {
     let mut days: Vec<(String, BTreeMap<String, u64>, Vec<&TimelineEntry>)> = Vec::new();
     for e in entries {
         let date = e.at.format("%Y-%m-%d").to_string();
@@ -73,7 +130,11 @@ fn by_day(entries: &[TimelineEntry]) -> Vec<Value> {
         }
     }
     days.into_iter()
-        .map(|(date, counts, entries)| json!({"date": date, "counts": counts, "entries": entries}))
+        .map(|(date, counts, entries)| TimelineDay {
+            date,
+            counts,
+            entries: entries.into_iter().cloned().collect(),
+        })
         .collect()
 }
 
@@ -139,10 +200,10 @@ async fn timeline(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErr
         customers::timeline_page(store, tenant, &id, &types, q.as_deref(), limit, cursor).await?;
     json(
         StatusCode::OK,
-        &json!({
-            "entries": entries,
-            "days": by_day(&entries),
-            "next_cursor": next.map(|c| c.encode()),
-        }),
+        &Timeline {
+            days: by_day(&entries),
+            entries,
+            next_cursor: next.map(|c| c.encode()),
+        },
     )
 }

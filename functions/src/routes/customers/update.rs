@@ -12,7 +12,24 @@ use lambda_http::{Body, Request, Response};
 
 use crate::context::Ctx;
 use crate::routes::customers::fields::read_profile;
+use crate::routes::schema::{CustomerId, IfMatch};
 
+#[utoipa::path(
+    patch,
+    path = "/customers/{id}",
+    operation_id = "update_customer",
+    params(CustomerId, IfMatch),
+    request_body = crate::routes::schema::CustomerInput,
+    responses(
+        (status = 200, description = "The edited customer", body = crm_shared::domain::customer::Customer),
+        (status = 404, description = "No such customer in your tenant"),
+        (status = 409, description = "The phone or email belongs to another customer"),
+        (status = 412, description = "The customer changed since the version in If-Match"),
+        (status = 413, description = "Body over 16 KB"),
+        (status = 415, description = "Unsupported content type"),
+        (status = 422, description = "Invalid fields, each named"),
+    )
+)]
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(update(ctx, &request).await)
 }

@@ -6,7 +6,7 @@
 
 use chrono::Duration;
 use crm_shared::domain::call::read_call;
-use crm_shared::domain::call::{MissedCall, MissedCallStatus};
+use crm_shared::domain::call::{CallStatus, MissedCall, MissedCallStatus};
 use crm_shared::domain::message::MessageKind;
 use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::http::problem::ApiError;
@@ -14,12 +14,48 @@ use crm_shared::http::request::{json, object_body, respond};
 use crm_shared::store::calls;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::context::Ctx;
 use crate::routes::hooks::signature::verified_tenant;
+use crate::routes::schema::SignedHook;
 use crate::usecases::messaging::{self, Outgoing};
 
+/// What a call report recorded.
+#[derive(Serialize, ToSchema)]
+pub struct CallAnswer {
+    /// False when this call id was recorded before.
+    pub recorded: bool,
+    pub call_id: String,
+    pub status: CallStatus,
+    pub customer_id: String,
+    /// Whether the caller became a new customer.
+    pub customer_created: bool,
+    pub timeline_entry_id: String,
+    /// The caller in the recovery queue, for a missed call.
+    #[schema(required)]
+    pub missed_call: Option<MissedCall>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/hooks/{tenant}/calls",
+    operation_id = "call_webhook",
+    params(SignedHook),
+    request_body = crate::routes::schema::CallReport,
+    responses(
+        (status = 200, description = "This call id was recorded before: what the first delivery recorded", body = CallAnswer),
+        (status = 201, description = "Recorded (on the timeline; a missed call entered the recovery queue)", body = CallAnswer),
+        (status = 400, description = "Malformed request"),
+        (status = 401, description = "Missing, bad or expired signature, or no webhook secret configured"),
+        (status = 404, description = "Unknown tenant"),
+        (status = 409, description = "The caller's number was taken by a concurrent change; retry"),
+        (status = 413, description = "Body over 16 KB"),
+        (status = 415, description = "Unsupported content type"),
+        (status = 422, description = "Invalid fields, each named"),
+    )
+)]
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(receive(ctx, &request).await)
 }
@@ -47,15 +83,15 @@ async fn receive(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErro
     };
     json(
         status,
-        &json!({
-            "recorded": recorded.new,
-            "call_id": recorded.call_id,
-            "status": recorded.status,
-            "customer_id": recorded.customer_id,
-            "customer_created": recorded.new && created,
-            "timeline_entry_id": recorded.timeline_entry_id,
-            "missed_call": recorded.missed_call,
-        }),
+        &CallAnswer {
+            recorded: recorded.new,
+            call_id: recorded.call_id,
+            status: recorded.status,
+            customer_id: recorded.customer_id,
+            customer_created: recorded.new && created,
+            timeline_entry_id: recorded.timeline_entry_id,
+            missed_call: recorded.missed_call,
+        },
     )
 }
 

@@ -13,14 +13,52 @@ use crm_shared::http::request::{json, object_body, respond};
 use crm_shared::store::{customers, messages};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::context::Ctx;
 use crate::routes::hooks::signature::{provider_fields, verified_provider_tenant, Signer};
+use crate::routes::schema::ProviderHook;
 
 /// An empty TwiML answer: Twilio expects XML from a messaging webhook; empty means "no reply".
 const EMPTY_TWIML: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Response></Response>"#;
 
+/// What an inbound text did.
+#[derive(Serialize, ToSchema)]
+pub struct InboundAnswer {
+    pub action: InboundAction,
+    /// The customer with the sender's number, if any.
+    #[schema(required)]
+    pub customer_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InboundAction {
+    /// STOP: no more texts to this number.
+    OptedOut,
+    /// START: texts again.
+    OptedIn,
+    /// Anything else: on the customer's timeline.
+    Received,
+}
+
+#[utoipa::path(
+    post,
+    path = "/hooks/{tenant}/sms-inbound",
+    operation_id = "sms_inbound",
+    params(ProviderHook),
+    request_body(content((crate::routes::schema::InboundText = "application/json"), (crate::routes::schema::InboundText = "application/x-www-form-urlencoded"))),
+    responses(
+        (status = 200, description = "What the text did; to a Twilio-signed request, an empty TwiML answer", content((InboundAnswer = "application/json"), (String = "text/xml"))),
+        (status = 400, description = "Malformed request"),
+        (status = 401, description = "Missing, bad or expired signature, no webhook secret configured, or a Twilio signature without the provider's auth token configured"),
+        (status = 404, description = "Unknown tenant"),
+        (status = 413, description = "Body over 16 KB"),
+        (status = 415, description = "Unsupported content type"),
+        (status = 422, description = "Invalid fields, each named"),
+    )
+)]
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(receive(ctx, &request).await)
 }
@@ -46,18 +84,18 @@ async fn receive(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErro
         Some(Keyword::Stop) => {
             messages::set_opt_out(store, tenant, &e164, true, customer.as_deref(), now).await?;
             tracing::info!(tenant = %tenant, customer_id = ?customer, "number opted out of texts");
-            "opted_out"
+            InboundAction::OptedOut
         }
         Some(Keyword::Start) => {
             messages::set_opt_out(store, tenant, &e164, false, customer.as_deref(), now).await?;
             tracing::info!(tenant = %tenant, customer_id = ?customer, "number opted back in");
-            "opted_in"
+            InboundAction::OptedIn
         }
         None => {
             if let Some(id) = &customer {
                 customers::note_inbound_text(store, tenant, id, &body, now).await?;
             }
-            "received"
+            InboundAction::Received
         }
     };
     if signer == Signer::Twilio {
@@ -69,6 +107,9 @@ async fn receive(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErro
     }
     json(
         StatusCode::OK,
-        &json!({"action": action, "customer_id": customer}),
+        &InboundAnswer {
+            action,
+            customer_id: customer,
+        },
     )
 }

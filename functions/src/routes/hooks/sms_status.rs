@@ -16,11 +16,57 @@ use crm_shared::ports::store::StoreError;
 use crm_shared::store::messages::{self, ParkedReport};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
 
 use crate::context::Ctx;
 use crate::routes::hooks::signature::{provider_fields, verified_provider_tenant};
+use crate::routes::schema::ProviderHook;
 
+/// The message's status after a delivery report.
+#[derive(Serialize, ToSchema)]
+pub struct DeliveryAnswer {
+    /// null while the report is parked
+    #[schema(required)]
+    pub message_id: Option<String>,
+    pub status: MessageStatus,
+    pub changed: bool,
+    /// true: kept until the send is recorded
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub parked: Option<bool>,
+}
+
+impl DeliveryAnswer {
+    fn of(message_id: &str, status: MessageStatus, changed: bool) -> Self {
+        DeliveryAnswer {
+            message_id: Some(message_id.to_owned()),
+            status,
+            changed,
+            parked: None,
+        }
+    }
+}
+
+#[utoipa::path(
+    post,
+    path = "/hooks/{tenant}/sms-status",
+    operation_id = "sms_status",
+    params(ProviderHook),
+    request_body(content((crate::routes::schema::DeliveryReport = "application/json"), (crate::routes::schema::DeliveryReport = "application/x-www-form-urlencoded"))),
+    responses(
+        (status = 200, description = "The message's status after the report", body = DeliveryAnswer),
+        (status = 202, description = "A final report for a provider id not recorded yet: kept (parked) and applied when the send is recorded", body = DeliveryAnswer),
+        (status = 400, description = "Malformed request"),
+        (status = 401, description = "Missing, bad or expired signature, no webhook secret configured, or a Twilio signature without the provider's auth token configured"),
+        (status = 404, description = "Unknown tenant, or an intermediate status for a provider id not recorded"),
+        (status = 413, description = "Body over 16 KB"),
+        (status = 415, description = "Unsupported content type"),
+        (status = 422, description = "Invalid fields, each named"),
+        (status = 503, description = "The message kept changing; the provider may send the report again"),
+    )
+)]
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(receive(ctx, &request).await)
 }
@@ -81,7 +127,12 @@ async fn receive(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErro
                     tracing::info!(tenant = %tenant, provider_id = %sid, status = to.as_str(), "delivery report parked until the send is recorded");
                     return json(
                         StatusCode::ACCEPTED,
-                        &json!({"message_id": null, "status": to, "changed": false, "parked": true}),
+                        &DeliveryAnswer {
+                            message_id: None,
+                            status: to,
+                            changed: false,
+                            parked: Some(true),
+                        },
                     );
                 }
                 Err(StoreError::ConditionFailed("provider_known")) => continue,
@@ -91,14 +142,11 @@ async fn receive(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErro
         let Some(to) = reported(&status) else {
             return json(
                 StatusCode::OK,
-                &json!({"message_id": message.id, "status": message.status, "changed": false}),
+                &DeliveryAnswer::of(&message.id, message.status, false),
             );
         };
         if message.status == to {
-            return json(
-                StatusCode::OK,
-                &json!({"message_id": message.id, "status": to, "changed": false}),
-            );
+            return json(StatusCode::OK, &DeliveryAnswer::of(&message.id, to, false));
         }
         let mut after = message.clone();
         after.status = to;
@@ -106,10 +154,7 @@ async fn receive(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErro
         match messages::update(store, &message, after, now).await {
             Ok(m) => {
                 tracing::info!(tenant = %tenant, message_id = %m.id, status = to.as_str(), "delivery report");
-                return json(
-                    StatusCode::OK,
-                    &json!({"message_id": m.id, "status": m.status, "changed": true}),
-                );
+                return json(StatusCode::OK, &DeliveryAnswer::of(&m.id, m.status, true));
             }
             Err(StoreError::ConditionFailed("message_version")) => continue,
             Err(e) => return Err(e.into()),

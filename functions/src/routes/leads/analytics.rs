@@ -10,6 +10,15 @@ use lambda_http::{Body, Request, Response};
 
 use crate::context::Ctx;
 
+#[utoipa::path(
+    get,
+    path = "/leads/analytics",
+    operation_id = "lead_analytics",
+    responses(
+        (status = 200, description = "Lead analytics", body = crm_shared::domain::analytics::LeadAnalytics),
+        (status = 422, description = "Unknown parameter"),
+    )
+)]
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(analytics(ctx, &request).await)
 }

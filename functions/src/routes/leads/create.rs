@@ -12,6 +12,19 @@ use crate::context::Ctx;
 use crate::routes::leads::fields::read_new;
 use crate::usecases::capture::record_new_lead;
 
+#[utoipa::path(
+    post,
+    path = "/leads",
+    operation_id = "create_lead",
+    request_body = crate::routes::schema::NewLead,
+    responses(
+        (status = 201, description = "Lead created", body = crm_shared::domain::lead::Lead),
+        (status = 409, description = "The phone belongs to a lead captured within the dedupe window"),
+        (status = 413, description = "Body over 16 KB"),
+        (status = 415, description = "Unsupported content type"),
+        (status = 422, description = "Invalid fields, each named"),
+    )
+)]
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(create(ctx, &request).await)
 }

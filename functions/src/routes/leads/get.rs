@@ -8,7 +8,18 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::context::Ctx;
+use crate::routes::schema::LeadId;
 
+#[utoipa::path(
+    get,
+    path = "/leads/{id}",
+    operation_id = "get_lead",
+    params(LeadId),
+    responses(
+        (status = 200, description = "The lead with its events and notes", body = crm_shared::domain::lead::LeadDetail),
+        (status = 404, description = "No such lead in your tenant"),
+    )
+)]
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(get(ctx, &request).await)
 }

@@ -1,6 +1,7 @@
 //! `GET /leads`: leads newest first, filtered, in cursor pages.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use crm_shared::domain::lead::Lead;
 use crm_shared::domain::lead::LeadStatus;
 use crm_shared::domain::source::Source;
 use crm_shared::domain::validation::Fields;
@@ -12,9 +13,12 @@ use crm_shared::http::request::{
 use crm_shared::store::leads::{self, ListFilter};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::openapi::path::{Parameter, ParameterIn};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::context::Ctx;
+use crate::routes::schema::{one_of, paging, query, schema_ref, string, text};
 
 pub const PARAMS: &[&str] = &[
     "status",
@@ -28,6 +32,60 @@ pub const PARAMS: &[&str] = &[
     "cursor",
 ];
 
+/// A page of leads, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct LeadPage {
+    pub items: Vec<Lead>,
+    /// The cursor of the next page; null on the last.
+    #[schema(required)]
+    pub next_cursor: Option<String>,
+}
+
+/// [`PARAMS`], described.
+pub struct ListParams;
+
+impl IntoParams for ListParams {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let mut params = vec![
+            query("status", schema_ref::<LeadStatus>(), "Only this status"),
+            query(
+                "source",
+                schema_ref::<Source>(),
+                "Only this first-touch source",
+            ),
+            query("assignee", string(), "Only leads assigned to this user"),
+            query(
+                "stale",
+                one_of(&["true", "false"]),
+                "Only stale (or fresh) leads",
+            ),
+            query("q", text(100), "Name, email or phone digits contain this"),
+            query(
+                "created_from",
+                string(),
+                "Created at or after (date or RFC 3339)",
+            ),
+            query(
+                "created_to",
+                string(),
+                "Created at or before (date or RFC 3339)",
+            ),
+        ];
+        params.extend(paging(100, 25, "next_cursor"));
+        params
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/leads",
+    operation_id = "list_leads",
+    params(ListParams),
+    responses(
+        (status = 200, description = "A page of leads, newest first", body = LeadPage),
+        (status = 422, description = "Invalid filter, each named"),
+    )
+)]
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(list(ctx, &request).await)
 }
@@ -123,6 +181,9 @@ async fn list(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> 
     .await?;
     json(
         StatusCode::OK,
-        &json!({"items": items, "next_cursor": next.map(|c| c.encode())}),
+        &LeadPage {
+            items,
+            next_cursor: next.map(|c| c.encode()),
+        },
     )
 }

@@ -9,7 +9,22 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::context::Ctx;
+use crate::routes::schema::LeadId;
 
+#[utoipa::path(
+    post,
+    path = "/leads/{id}/notes",
+    operation_id = "add_lead_note",
+    params(LeadId),
+    request_body = crate::routes::schema::NewNote,
+    responses(
+        (status = 201, description = "The note", body = crm_shared::domain::lead::Note),
+        (status = 404, description = "No such lead in your tenant"),
+        (status = 413, description = "Body over 16 KB"),
+        (status = 415, description = "Unsupported content type"),
+        (status = 422, description = "Invalid fields"),
+    )
+)]
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(add(ctx, &request).await)
 }

@@ -1,7 +1,7 @@
 //! `POST /leads/{id}/status`: move a lead along the pipeline (DESIGN §2.1).
 
 use crm_shared::domain::events::Event;
-use crm_shared::domain::lead::LeadStatus;
+use crm_shared::domain::lead::{Lead, LeadStatus, StatusEvent};
 use crm_shared::domain::validation::Fields;
 use crm_shared::http::auth::{authorize, Role};
 use crm_shared::http::problem::ApiError;
@@ -11,10 +11,35 @@ use crm_shared::http::request::{
 use crm_shared::store::leads;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::context::Ctx;
+use crate::routes::schema::{IfMatch, LeadId};
 
+/// The lead after the change, and the status event written.
+#[derive(Serialize, ToSchema)]
+pub struct StatusChanged {
+    pub lead: Lead,
+    pub event: StatusEvent,
+}
+
+#[utoipa::path(
+    post,
+    path = "/leads/{id}/status",
+    operation_id = "change_lead_status",
+    params(LeadId, IfMatch),
+    request_body = crate::routes::schema::StatusChange,
+    responses(
+        (status = 200, description = "The lead and the status event written", body = StatusChanged),
+        (status = 404, description = "No such lead in your tenant"),
+        (status = 409, description = "Transition not allowed; `allowed` lists the statuses it may move to"),
+        (status = 412, description = "The lead changed since the version in If-Match"),
+        (status = 413, description = "Body over 16 KB"),
+        (status = 415, description = "Unsupported content type"),
+        (status = 422, description = "Invalid fields (a lost lead needs a reason)"),
+    )
+)]
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(change(ctx, &request).await)
 }
@@ -55,9 +80,6 @@ async fn change(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError
     tracing::info!(tenant = %claims.tenant_id, lead_id = %id, from = ?event.from, to = %to, actor = %claims.sub, "lead status changed");
     ctx.publish(vec![Event::lead_status_changed(&claims.tenant_id, &event)])
         .await;
-    json_versioned(
-        StatusCode::OK,
-        &json!({"lead": lead, "event": event}),
-        lead.version,
-    )
+    let version = lead.version;
+    json_versioned(StatusCode::OK, &StatusChanged { lead, event }, version)
 }

@@ -11,7 +11,23 @@ use lambda_http::{Body, Request, Response};
 
 use crate::context::Ctx;
 use crate::routes::leads::fields::read_patch;
+use crate::routes::schema::{IfMatch, LeadId};
 
+#[utoipa::path(
+    patch,
+    path = "/leads/{id}",
+    operation_id = "update_lead",
+    params(LeadId, IfMatch),
+    request_body = crate::routes::schema::LeadPatch,
+    responses(
+        (status = 200, description = "The edited lead", body = crm_shared::domain::lead::Lead),
+        (status = 404, description = "No such lead in your tenant"),
+        (status = 412, description = "The lead changed since the version in If-Match"),
+        (status = 413, description = "Body over 16 KB"),
+        (status = 415, description = "Unsupported content type"),
+        (status = 422, description = "Invalid fields, each named"),
+    )
+)]
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(update(ctx, &request).await)
 }

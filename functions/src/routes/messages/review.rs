@@ -9,8 +9,22 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::context::Ctx;
+use crate::routes::schema::CustomerId;
 use crate::usecases::messaging::request_review;
 
+#[utoipa::path(
+    post,
+    path = "/customers/{id}/review-request",
+    operation_id = "request_review",
+    params(CustomerId),
+    responses(
+        (status = 202, description = "Review request queued", body = crm_shared::domain::message::Message),
+        (status = 404, description = "No such customer in your tenant"),
+        (status = 409, description = "A review was requested within 90 days (`review_requested_at`), or one is still waiting to go out (`conflict: review_waiting`, `not_before`)"),
+        (status = 422, description = "The customer has no phone"),
+        (status = 503, description = "The queue is unavailable; nothing was sent"),
+    )
+)]
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(request_now(ctx, &request).await)
 }

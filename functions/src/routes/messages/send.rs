@@ -13,8 +13,25 @@ use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
 use crate::context::Ctx;
+use crate::routes::schema::CustomerId;
 use crate::usecases::messaging::{enqueue, Outgoing};
 
+#[utoipa::path(
+    post,
+    path = "/customers/{id}/messages",
+    operation_id = "send_customer_message",
+    params(CustomerId),
+    request_body = crate::routes::schema::MessageInput,
+    responses(
+        (status = 202, description = "Queued", body = crm_shared::domain::message::Message),
+        (status = 404, description = "No such customer in your tenant"),
+        (status = 409, description = "The customer's number opted out (STOP)"),
+        (status = 413, description = "Body over 16 KB"),
+        (status = 415, description = "Unsupported content type"),
+        (status = 422, description = "Invalid fields, or the customer has no phone"),
+        (status = 503, description = "The queue is unavailable; nothing was sent"),
+    )
+)]
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(send(ctx, &request).await)
 }

@@ -9,11 +9,30 @@ use crm_shared::store::leads::Inserted;
 use http::StatusCode;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::context::Ctx;
+use crate::routes::schema::TenantPath;
 use crate::usecases::capture::record_new_lead;
 
+#[utoipa::path(
+    post,
+    path = "/public/{tenant}/leads",
+    operation_id = "capture_lead",
+    params(TenantPath),
+    request_body(content((crate::routes::schema::CaptureRequest = "application/json"), (crate::routes::schema::CaptureRequest = "application/x-www-form-urlencoded"))),
+    responses(
+        (status = 200, description = "Same phone within the dedupe window: the existing lead", body = CaptureResponse),
+        (status = 201, description = "Lead captured", body = CaptureResponse),
+        (status = 303, description = "Form post: see the booking page", headers(("Location" = String))),
+        (status = 400, description = "Malformed request"),
+        (status = 404, description = "Unknown tenant"),
+        (status = 413, description = "Body over 16 KB"),
+        (status = 415, description = "Unsupported content type"),
+        (status = 422, description = "Invalid fields, each named"),
+    )
+)]
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(capture(ctx, &request).await)
 }
@@ -69,6 +88,15 @@ async fn capture(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErro
     }
 }
 
+/// The answer to a JSON capture: the lead, and where to send the prospect next.
+#[derive(Serialize, ToSchema)]
+pub struct CaptureResponse {
+    pub lead_id: String,
+    pub redirect_url: String,
+    /// The same phone within the dedupe window: `lead_id` is the lead captured then.
+    pub duplicate: bool,
+}
+
 fn answer(
     kind: BodyKind,
     lead_id: &str,
@@ -77,13 +105,17 @@ fn answer(
 ) -> Result<Response<Body>, ApiError> {
     match kind {
         BodyKind::Form => see_other(redirect_url),
-        BodyKind::Json if duplicate => json(
-            StatusCode::OK,
-            &json!({"lead_id": lead_id, "redirect_url": redirect_url, "duplicate": true}),
-        ),
         BodyKind::Json => json(
-            StatusCode::CREATED,
-            &json!({"lead_id": lead_id, "redirect_url": redirect_url, "duplicate": false}),
+            if duplicate {
+                StatusCode::OK
+            } else {
+                StatusCode::CREATED
+            },
+            &CaptureResponse {
+                lead_id: lead_id.to_owned(),
+                redirect_url: redirect_url.to_owned(),
+                duplicate,
+            },
         ),
     }
 }

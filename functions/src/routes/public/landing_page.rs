@@ -14,9 +14,11 @@ use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{path_param, query_param};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use serde_json::{json, Value};
+use utoipa::openapi::path::{Parameter, ParameterIn};
+use utoipa::IntoParams;
 
 use crate::context::Ctx;
+use crate::routes::schema::{query, text, TenantPath};
 
 /// The query parameters the page carries into the form (attribution), with their limits.
 pub const TRACKED_PARAMS: &[(&str, usize)] = &[
@@ -48,6 +50,18 @@ const COUNTRIES: &[(&str, &str)] = &[
     ("PT", "351"),
 ];
 
+#[utoipa::path(
+    get,
+    path = "/p/{tenant}/book",
+    operation_id = "landing_page",
+    params(TenantPath, LandingParams),
+    responses(
+        (status = 200, description = "The landing page (HTML, under 30 KB, works without JavaScript)", body = String, content_type = "text/html"),
+        (status = 400, description = "Malformed request: a try-again page", body = String, content_type = "text/html"),
+        (status = 404, description = "Unknown tenant: a not-found page", body = String, content_type = "text/html"),
+        (status = 503, description = "The settings could not be read: a try-again page", body = String, content_type = "text/html"),
+    )
+)]
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     match page(ctx, &request).await {
         Ok(html) => html_response(StatusCode::OK, html),
@@ -297,35 +311,28 @@ pub fn message_page(title: &str, text: &str) -> String {
     )
 }
 
-/// This route's OpenAPI operation (part of `openapi`'s document).
-pub fn openapi_operation(function: &str) -> Option<Value> {
-    (function == "landing_page").then(|| {
-        let text = |max: u32| json!({"type": "string", "maxLength": max});
-        let mut parameters = vec![json!({
-            "name": "tenant", "in": "path", "required": true, "example": "demo",
-            "schema": {"type": "string", "examples": ["demo"]}, "description": "Tenant id"
-        })];
-        for (name, max) in TRACKED_PARAMS {
-            parameters.push(json!({
-                "name": name, "in": "query", "required": false, "schema": text(*max as u32),
-                "description": "Carried into the form as a hidden field (attribution)"
-            }));
-        }
-        parameters.push(json!({
-            "name": "service", "in": "query", "required": false, "schema": text(100),
-            "description": "Service to preselect, when it is one of the business's"
-        }));
-        let html = |d: &str| json!({"description": d, "content": {"text/html": {"schema": {"type": "string"}}}});
-        json!({
-            "parameters": parameters,
-            "responses": {
-                "200": html("The landing page (HTML, under 30 KB, works without JavaScript)"),
-                "400": html("Malformed request: a try-again page"),
-                "404": html("Unknown tenant: a not-found page"),
-                "503": html("The settings could not be read: a try-again page")
-            }
-        })
-    })
+/// The query parameters the page reads: [`TRACKED_PARAMS`] and `service`.
+pub struct LandingParams;
+
+impl IntoParams for LandingParams {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let mut params: Vec<Parameter> = TRACKED_PARAMS
+            .iter()
+            .map(|(name, max)| {
+                query(
+                    name,
+                    text(*max),
+                    "Carried into the form as a hidden field (attribution)",
+                )
+            })
+            .collect();
+        params.push(query(
+            "service",
+            text(100),
+            "Service to preselect, when it is one of the business's",
+        ));
+        params
+    }
 }
 
 #[cfg(test)]

@@ -3,4 +3,3 @@
 pub mod capture;
 pub mod landing_page;
 pub mod openapi;
-pub mod openapi_messages;

@@ -7,7 +7,10 @@ use crm_shared::domain::message::{check_template, MessageKind};
 use crm_shared::domain::phone;
 use crm_shared::domain::tenant::{LandingSettings, MetaSettings, TenantSettings};
 use crm_shared::domain::validation::Fields;
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
 
 /// Fields a `PATCH /settings` may carry.
 pub const FIELDS: &[&str] = &[
@@ -32,51 +35,106 @@ pub const FIELDS: &[&str] = &[
     "landing",
 ];
 
-/// The settings without their secrets, with the version they are at.
-pub fn view_at(settings: &TenantSettings, version: u64) -> Value {
-    let mut body = view(settings);
-    if let Some(map) = body.as_object_mut() {
-        map.insert("version".into(), version.into());
-    }
-    body
+/// The settings as the API shows them: without their secrets, at their version.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Settings)]
+pub struct SettingsView {
+    pub tenant_id: String,
+    pub business_name: String,
+    /// ISO 3166 alpha-2 region for reading national phone numbers.
+    pub default_region: String,
+    /// IANA time zone name.
+    pub time_zone: String,
+    pub redirect_url: String,
+    pub stale_after_hours: u32,
+    pub dedupe_window_hours: u32,
+    /// ISO 4217.
+    #[schema(pattern = "^[A-Z]{3}$")]
+    pub currency: String,
+    pub services: Vec<String>,
+    pub thresholds: Thresholds,
+    pub quiet_hours: DailySpan,
+    pub business_hours: DailySpan,
+    /// Every message kind's template, the tenant's own or the built-in one.
+    pub templates: BTreeMap<MessageKind, TemplateView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub sms_from: Option<String>,
+    pub review_delay_minutes: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub review_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub missed_call_sms_after_minutes: Option<u32>,
+    #[schema(required)]
+    pub meta: Option<MetaView>,
+    pub landing: LandingSettings,
+    pub webhook_secret_set: bool,
+    #[schema(minimum = 0)]
+    pub version: u64,
 }
 
-/// The settings without their secrets.
-pub fn view(settings: &TenantSettings) -> Value {
-    let mut body = serde_json::to_value(settings).unwrap_or_else(|_| json!({}));
-    if let Some(map) = body.as_object_mut() {
-        map.remove("webhook_secret");
-        map.insert(
-            "webhook_secret_set".into(),
-            settings.webhook_secret.is_some().into(),
-        );
-        map.insert(
-            "meta".into(),
-            match &settings.meta {
-                Some(meta) => json!({
-                    "pixel_id": meta.pixel_id,
-                    "test_event_code": meta.test_event_code,
-                    "access_token_set": !meta.access_token.is_empty(),
-                }),
-                None => Value::Null,
-            },
-        );
-        let templates: Map<String, Value> = MessageKind::ALL
-            .iter()
-            .map(|k| {
-                let custom = settings.templates.get(k.as_str());
-                (
-                    k.as_str().to_owned(),
-                    json!({
-                        "text": custom.map(String::as_str).unwrap_or(k.default_template()),
-                        "custom": custom.is_some(),
-                    }),
-                )
-            })
-            .collect();
-        map.insert("templates".into(), Value::Object(templates));
+/// A message kind's template.
+#[derive(Serialize, ToSchema)]
+pub struct TemplateView {
+    pub text: String,
+    /// The tenant's own (rather than the built-in one).
+    pub custom: bool,
+}
+
+/// The Meta Conversions API settings; the access token only as set or not.
+#[derive(Serialize, ToSchema)]
+pub struct MetaView {
+    pub pixel_id: String,
+    #[schema(required)]
+    pub test_event_code: Option<String>,
+    pub access_token_set: bool,
+}
+
+impl SettingsView {
+    /// `settings` without their secrets, at `version`.
+    pub fn of(settings: &TenantSettings, version: u64) -> Self {
+        let s = settings.clone();
+        SettingsView {
+            templates: MessageKind::ALL
+                .iter()
+                .map(|k| {
+                    let custom = s.templates.get(k.as_str());
+                    let text = custom.map(String::as_str).unwrap_or(k.default_template());
+                    let view = TemplateView {
+                        text: text.to_owned(),
+                        custom: custom.is_some(),
+                    };
+                    (*k, view)
+                })
+                .collect(),
+            meta: s.meta.map(|meta| MetaView {
+                access_token_set: !meta.access_token.is_empty(),
+                pixel_id: meta.pixel_id,
+                test_event_code: meta.test_event_code,
+            }),
+            webhook_secret_set: s.webhook_secret.is_some(),
+            tenant_id: s.tenant_id,
+            business_name: s.business_name,
+            default_region: s.default_region,
+            time_zone: s.time_zone,
+            redirect_url: s.redirect_url,
+            stale_after_hours: s.stale_after_hours,
+            dedupe_window_hours: s.dedupe_window_hours,
+            currency: s.currency,
+            services: s.services,
+            thresholds: s.thresholds,
+            quiet_hours: s.quiet_hours,
+            business_hours: s.business_hours,
+            sms_from: s.sms_from,
+            review_delay_minutes: s.review_delay_minutes,
+            review_url: s.review_url,
+            missed_call_sms_after_minutes: s.missed_call_sms_after_minutes,
+            landing: s.landing,
+            version,
+        }
     }
-    body
 }
 
 fn is_web_url(text: &str) -> bool {

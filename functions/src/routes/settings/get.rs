@@ -8,8 +8,16 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::context::Ctx;
-use crate::routes::settings::fields::view_at;
+use crate::routes::settings::fields::SettingsView;
 
+#[utoipa::path(
+    get,
+    path = "/settings",
+    operation_id = "get_settings",
+    responses(
+        (status = 200, description = "The settings; secrets only as set or not", body = crate::routes::settings::fields::SettingsView),
+    )
+)]
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(get(ctx, &request).await)
 }
@@ -20,5 +28,9 @@ async fn get(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
         crm_shared::store::tenants::versioned(ctx.store.as_ref(), &claims.tenant_id)
             .await?
             .ok_or(ApiError::NotFound("tenant"))?;
-    json_versioned(StatusCode::OK, &view_at(&settings, version), version)
+    json_versioned(
+        StatusCode::OK,
+        &SettingsView::of(&settings, version),
+        version,
+    )
 }

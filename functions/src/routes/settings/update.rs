@@ -12,8 +12,23 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::context::Ctx;
-use crate::routes::settings::fields::{apply, view_at};
+use crate::routes::schema::IfMatch;
+use crate::routes::settings::fields::{apply, SettingsView};
 
+#[utoipa::path(
+    patch,
+    path = "/settings",
+    operation_id = "update_settings",
+    params(IfMatch),
+    request_body = crate::routes::schema::SettingsPatch,
+    responses(
+        (status = 200, description = "The settings after the change", body = crate::routes::settings::fields::SettingsView),
+        (status = 412, description = "The settings changed since the version in If-Match"),
+        (status = 413, description = "Body over 16 KB"),
+        (status = 415, description = "Unsupported content type"),
+        (status = 422, description = "Invalid fields, each named"),
+    )
+)]
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(update(ctx, &request).await)
 }
@@ -47,5 +62,5 @@ async fn update(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError
     ctx.settings.forget(tenant);
     let changed: Vec<&String> = input.keys().collect();
     tracing::info!(tenant = %tenant, by = %claims.sub, fields = ?changed, version = now, "settings changed");
-    json_versioned(StatusCode::OK, &view_at(&settings, now), now)
+    json_versioned(StatusCode::OK, &SettingsView::of(&settings, now), now)
 }

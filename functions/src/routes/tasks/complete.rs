@@ -9,7 +9,18 @@ use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::context::Ctx;
+use crate::routes::schema::TaskId;
 
+#[utoipa::path(
+    post,
+    path = "/tasks/{id}/complete",
+    operation_id = "complete_task",
+    params(TaskId),
+    responses(
+        (status = 200, description = "The task, done (again: as first completed)", body = crm_shared::domain::task::Task),
+        (status = 404, description = "No such task in your tenant"),
+    )
+)]
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(complete(ctx, &request).await)
 }

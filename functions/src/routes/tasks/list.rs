@@ -2,6 +2,7 @@
 //! the sparse open index (`?assignee=me`: the caller's own index); `?due=true` only those due
 //! by now; `?status=done|all` newest first.
 
+use crm_shared::domain::task::Task;
 use crm_shared::domain::task::TaskStatus;
 use crm_shared::domain::validation::Fields;
 use crm_shared::http::auth::{authorize, Role};
@@ -12,12 +13,56 @@ use crm_shared::http::request::{
 use crm_shared::store::tasks::{self, TaskFilter};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::openapi::path::{Parameter, ParameterIn};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::context::Ctx;
+use crate::routes::schema::{one_of, paging, query};
 
 pub const PARAMS: &[&str] = &["assignee", "due", "status", "limit", "cursor"];
 
+/// A page of tasks.
+#[derive(Serialize, ToSchema)]
+pub struct TaskPage {
+    pub tasks: Vec<Task>,
+    #[schema(required)]
+    pub next_cursor: Option<String>,
+}
+
+/// [`PARAMS`], described.
+pub struct ListParams;
+
+impl IntoParams for ListParams {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let mut params = vec![
+            query(
+                "assignee",
+                one_of(&["me", "all"]),
+                "Only your tasks (default all)",
+            ),
+            query("due", one_of(&["true", "false"]), "Only tasks due by now"),
+            query(
+                "status",
+                one_of(&["open", "done", "all"]),
+                "Which tasks (default open: soonest due first; otherwise newest first)",
+            ),
+        ];
+        params.extend(paging(100, 25, "next_cursor"));
+        params
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/tasks",
+    operation_id = "list_tasks",
+    params(ListParams),
+    responses(
+        (status = 200, description = "A page of tasks", body = TaskPage),
+        (status = 422, description = "Invalid parameter, each named"),
+    )
+)]
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
     respond(list(ctx, &request).await)
 }
@@ -71,6 +116,9 @@ async fn list(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> 
     .await?;
     json(
         StatusCode::OK,
-        &json!({"tasks": found, "next_cursor": next.map(|c| c.encode())}),
+        &TaskPage {
+            tasks: found,
+            next_cursor: next.map(|c| c.encode()),
+        },
     )
 }

@@ -21,77 +21,100 @@ pub use classify::*;
 pub use reclassify::*;
 
 /// A journey stage and when the customer entered it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StageChange {
     pub stage: JourneyStage,
     pub at: DateTime<Utc>,
 }
 
 /// A customer: profile, KPIs and classifications, kept current by every booking fact.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Customer {
     pub id: String,
     pub tenant_id: String,
     pub name: String,
     /// E.164; the first is the primary.
     #[serde(default)]
+    #[schema(required)]
     pub phones: Vec<String>,
     /// Lowercased; the first is the primary.
     #[serde(default)]
+    #[schema(required)]
     pub emails: Vec<String>,
     /// First-touch source, from the lead that became this customer; never overwritten.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub source: Option<Source>,
     #[serde(default)]
+    #[schema(required)]
     pub lead_ids: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub date_of_birth: Option<chrono::NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub gender: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub address: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub company: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub preferred_language: Option<String>,
     /// Consent to marketing messages (transactional ones need none).
     #[serde(default)]
+    #[schema(required)]
     pub marketing_consent: bool,
     /// Tags staff set by hand: never touched by classification.
     #[serde(default)]
+    #[schema(required)]
     pub tags: BTreeSet<String>,
     #[serde(default)]
+    #[schema(required)]
     pub auto_tags: BTreeSet<String>,
     #[serde(default)]
+    #[schema(required)]
     pub totals: BookingTotals,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub last_visit: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub last_booking: Option<DateTime<Utc>>,
     /// Scheduled bookings and their start: the next booking is the earliest still ahead.
     #[serde(default)]
+    #[schema(required)]
     pub upcoming: BTreeMap<String, DateTime<Utc>>,
     pub segment: Segment,
     #[serde(default)]
+    #[schema(required)]
     pub points: i64,
     pub tier: Tier,
     pub stage: JourneyStage,
     #[serde(default)]
+    #[schema(required)]
     pub stage_history: Vec<StageChange>,
     #[serde(default)]
+    #[schema(required)]
     pub at_risk: bool,
     #[serde(default)]
+    #[schema(required)]
     pub milestones: BTreeSet<Milestone>,
     /// When the last review request went out (at most one per 90 days).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub review_requested_at: Option<DateTime<Utc>>,
     /// When a classification next changes by time alone (the daily job's due date).
     /// When a classification next changes by time alone (the segment refresh's due date).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub next_change: Option<DateTime<Utc>>,
     /// When the next daily milestone (anniversary, VIP status) falls due (the milestone
     /// job's due date); none when every one is awarded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub next_milestone: Option<DateTime<Utc>>,
     pub member_since: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
@@ -235,12 +258,14 @@ impl Profile {
 }
 
 /// A note staff wrote on a customer (on their timeline too).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = CustomerNote)]
 pub struct Note {
     pub id: String,
     pub body: String,
     pub author: String,
     pub created_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub edited_at: Option<DateTime<Utc>>,
 }
