@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crm_shared::ports::capacity::Units;
+use crm_shared::ports::store::capacity::Units;
 
 use crate::cold::{self, ColdReport};
 use crate::common::{ms, Stats};

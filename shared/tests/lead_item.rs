@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use crm_shared::domain::capture::read_capture;
 use crm_shared::domain::lead::{Consent, Lead};
-use crm_shared::ports::capacity::item_size;
-use crm_shared::store::leads::{lead_from_item, lead_item, StaleDue};
+use crm_shared::ports::store::capacity::item_size;
+use crm_shared::store::leads::codec::{lead_from_item, lead_item, StaleDue};
 use serde_json::json;
 
 const FBCLID: &str = "IwZXh0bgNhZW0CMTEAAR2xT8oQm9bFYZrWv7nS0mE4fJ2cKx1pQ3sL8dT6yR0hG5uA1wB9iN_aem_Zk3X7pLq2VnR8sT4wY6uB1cD0eF";

@@ -729,7 +729,8 @@ async fn meter_counts_units_by_dynamodb_sizing_rules(store: &dyn Store) {
     // ~3 KB, in GSI1: 3 units on the table and 3 on the index.
     let lead = json!({"PK": "T#t1#L#01", "SK": "L", "GSI1PK": "T#t1#LS#new",
                       "GSI1SK": "2025-01-01#01", "body": body});
-    let delta = |before: crm_shared::ports::capacity::Units| store.meter().snapshot() - before;
+    let delta =
+        |before: crm_shared::ports::store::capacity::Units| store.meter().snapshot() - before;
 
     let before = store.meter().snapshot();
     put(store, lead).await;

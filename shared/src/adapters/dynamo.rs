@@ -22,7 +22,7 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 use serde_json::Value;
 
-use crate::ports::capacity::{item_size, CapacityMeter, ReadKind};
+use crate::ports::store::capacity::{item_size, CapacityMeter, ReadKind};
 use crate::ports::store::{
     table, validate_transaction, Check, Cond, Cursor, Index, Item, Key, Page, Query, SkCond, Store,
     StoreError, Update, Write, EXPIRES_AT, PK, SK,

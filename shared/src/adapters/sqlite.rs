@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use rusqlite::{params_from_iter, Connection, OptionalExtension};
 use serde_json::Value;
 
-use crate::ports::capacity::{item_size, CapacityMeter, ReadKind};
+use crate::ports::store::capacity::{item_size, CapacityMeter, ReadKind};
 use crate::ports::store::{
     evaluate, table, validate_transaction, Cursor, Index, Item, Key, Page, Query, SkCond, Store,
     StoreError, Write, PK, SK,

@@ -278,19 +278,6 @@ pub struct Note {
     pub created_at: DateTime<Utc>,
 }
 
-/// A lead with what hangs off it.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct LeadDetail {
-    #[serde(flatten)]
-    pub lead: Lead,
-    /// Oldest first.
-    pub events: Vec<StatusEvent>,
-    /// Newest first.
-    pub notes: Vec<Note>,
-    /// Follow-up tasks (the "contact lead" task of a new lead).
-    pub tasks: Vec<crate::domain::task::Task>,
-}
-
 /// Fields staff may edit (DESIGN §2.1). `Some(None)` clears an optional field.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LeadPatch {

@@ -11,6 +11,7 @@ pub mod duplicate;
 pub mod events;
 pub mod hours;
 pub mod lead;
+pub mod lead_detail;
 pub mod message;
 pub mod phone;
 pub mod source;

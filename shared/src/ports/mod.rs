@@ -1,7 +1,6 @@
 //! Ports: the traits handlers use. Adapters in `crate::adapters` implement them.
 
 pub mod bus;
-pub mod capacity;
 pub mod capi;
 pub mod clock;
 pub mod queue;

@@ -120,7 +120,7 @@ async fn leads_after(
         .iter()
         .map(|i| {
             let initial = i.get("initial_value").and_then(Value::as_i64).unwrap_or(0);
-            crate::store::leads::lead_from_item(i).map(|l| (l, initial))
+            crate::store::leads::codec::lead_from_item(i).map(|l| (l, initial))
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok((leads, page.next))

@@ -16,7 +16,7 @@ use crate::routes::schema::LeadId;
     operation_id = "get_lead",
     params(LeadId),
     responses(
-        (status = 200, description = "The lead with its events and notes", body = crm_shared::domain::lead::LeadDetail),
+        (status = 200, description = "The lead with its events and notes", body = crm_shared::domain::lead_detail::LeadDetail),
         (status = 404, description = "No such lead in your tenant"),
     )
 )]

@@ -10,7 +10,9 @@ use base64::Engine;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::ports::capacity::CapacityMeter;
+pub mod capacity;
+
+use capacity::CapacityMeter;
 
 /// An item: attribute name → JSON value (strings, numbers, bools, null, lists, maps).
 pub type Item = Map<String, Value>;

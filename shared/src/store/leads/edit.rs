@@ -1,0 +1,93 @@
+//! Edits of a lead, and the customer it became.
+
+use super::*;
+
+/// Edits a lead. With `expected_version`, a lead changed since then is refused; without,
+/// concurrent edits are retried on the fresh version.
+pub async fn update(
+    store: &dyn Store,
+    tenant: &str,
+    id: &str,
+    patch: &LeadPatch,
+    expected_version: Option<u64>,
+    now: DateTime<Utc>,
+) -> Result<Lead, LeadWriteError> {
+    optimistically(|| async move {
+        let (lead, stored) = load(store, tenant, id).await?;
+        if expected_version.is_some_and(|v| v != lead.version) {
+            return Err(LeadWriteError::StaleVersion {
+                current: lead.version,
+            });
+        }
+        let next = patch.apply(&lead, now);
+        let item = lead_item(
+            &next,
+            stale_kept(&stored),
+            stored_i64(&stored, "initial_value"),
+        )?;
+        let mut writes = vec![Write::put(item).with_check(version_check(lead.version))];
+        let delta = next.expected_value - lead.expected_value;
+        if delta != 0 {
+            writes.push(Write::Update {
+                key: board_key(tenant),
+                update: Update::default().add(format!("v_{}", lead.status.as_str()), delta),
+                check: None,
+            });
+        }
+        Ok(
+            commit_versioned(store, tenant, id, writes, expected_version.is_some())
+                .await?
+                .map(|()| next),
+        )
+    })
+    .await
+}
+
+/// Records the customer a lead became and, when a booking converted it, that booking (the
+/// first booking to do so keeps the role); on linking, the lead's capture and status changes
+/// go onto the customer's timeline in the same transaction. Returns the lead as it stands.
+pub async fn link_customer(
+    store: &dyn Store,
+    tenant: &str,
+    id: &str,
+    customer_id: &str,
+    booking_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Lead, LeadWriteError> {
+    optimistically(|| async move {
+        let (lead, stored) = load(store, tenant, id).await?;
+        let linked = lead.customer_id.as_deref() == Some(customer_id);
+        if linked && (booking_id.is_none() || lead.converted_booking_id.is_some()) {
+            return Ok(Attempt::Done(lead));
+        }
+        let mut next = lead.clone();
+        next.customer_id = Some(customer_id.to_owned());
+        if next.converted_booking_id.is_none() {
+            next.converted_booking_id = booking_id.map(str::to_owned);
+        }
+        next.updated_at = now;
+        next.version = lead.version + 1;
+        let item = lead_item(
+            &next,
+            stale_kept(&stored),
+            stored_i64(&stored, "initial_value"),
+        )?;
+        let mut writes = vec![Write::put(item).with_check(version_check(lead.version))];
+        if !linked {
+            let events = detail(store, tenant, id)
+                .await?
+                .map(|d| d.events)
+                .unwrap_or_default();
+            writes.extend(crate::store::customers::lead_history_writes(
+                tenant,
+                customer_id,
+                &next,
+                &events,
+            )?);
+        }
+        Ok(commit_versioned(store, tenant, id, writes, false)
+            .await?
+            .map(|()| next))
+    })
+    .await
+}
