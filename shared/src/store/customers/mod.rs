@@ -21,19 +21,29 @@ use crate::store::keys::{
     phone_owner_key, pointed,
 };
 
+mod convert;
 mod daily;
 mod due;
 mod duplicates;
 mod edit;
+mod erase;
+mod import;
 mod index;
 mod ingest;
+mod notes;
+mod timeline_pages;
 
+pub use convert::*;
 pub use daily::*;
 pub use due::*;
 pub use duplicates::*;
 pub use edit::*;
+pub use erase::*;
+pub use import::*;
 pub use index::*;
 pub use ingest::*;
+pub use notes::*;
+pub use timeline_pages::*;
 
 pub(crate) fn owner_item(key: &Key, customer_id: &str) -> Item {
     let mut item = Item::new();

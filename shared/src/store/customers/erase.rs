@@ -1,0 +1,74 @@
+//! Deleting a customer with every item of theirs (DESIGN §3: owner only).
+
+use super::edit::load_customer;
+use super::*;
+use crate::ports::store::{Index, Key, Query, Store, Write};
+use crate::store::keys;
+
+/// Deletes a customer and every item that is theirs: bookings, timeline, notes, the owners
+/// of their phones, emails and bookings, their search items, and what their pointers name
+/// (messages). The customer item goes
+/// last, so an interrupted delete can simply be run again.
+pub async fn delete(
+    store: &dyn Store,
+    tenant: &str,
+    id: &str,
+) -> Result<usize, CustomerWriteError> {
+    let customer = load_customer(store, tenant, id).await?;
+    let mut doomed: Vec<Key> = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store
+            .query(
+                &Query::new(Index::Primary, customer_pk(tenant, id))
+                    .limit(100)
+                    .after(cursor),
+            )
+            .await?;
+        for item in &page.items {
+            if let Some(k) = Key::of(item) {
+                if let Some(b) = k.sk.strip_prefix(keys::BOOKING_PREFIX) {
+                    doomed.push(booking_owner_key(tenant, b));
+                }
+                if let Some(pair) = k.sk.strip_prefix(keys::DUP_POINTER) {
+                    doomed.push(Key::new(keys::duplicates_pk(tenant), pair));
+                }
+                doomed.extend(pointed(&k.sk));
+                if k.sk != "C" {
+                    doomed.push(k);
+                }
+            }
+        }
+        match page.next {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    for phone in &customer.phones {
+        doomed.push(phone_owner_key(tenant, phone));
+    }
+    for email in &customer.emails {
+        doomed.push(email_owner_key(tenant, email));
+    }
+    for token in search_tokens(&customer) {
+        doomed.push(keys::search_key(tenant, &token, id));
+    }
+    let n = doomed.len() + 1;
+    for chunk in doomed.chunks(50) {
+        let writes = chunk
+            .iter()
+            .map(|k| Write::Delete {
+                key: k.clone(),
+                check: None,
+            })
+            .collect();
+        store.transact(writes).await?;
+    }
+    store
+        .write(Write::Delete {
+            key: customer_key(tenant, id),
+            check: None,
+        })
+        .await?;
+    Ok(n)
+}
