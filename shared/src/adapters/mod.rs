@@ -1,14 +1,27 @@
 //! Adapters: the AWS implementations of the ports and the embedded ones that run the whole
-//! product on one machine. Only this module names aws-sdk-* or rusqlite.
+//! product on one machine. Only this module names aws-sdk-* or rusqlite, and each set sits
+//! behind its cargo feature (`aws`, `embedded`) so a binary links only the set it runs on.
+//! The HTTP clients of the SMS provider and Meta's Conversions API serve both.
 
+#[cfg(feature = "aws")]
 pub mod aws;
+#[cfg(feature = "aws")]
 pub mod dynamo;
+#[cfg(feature = "aws")]
 pub mod eventbridge;
-pub mod local_bus;
-pub mod local_capi;
-pub mod local_queue;
-pub mod meta_capi;
-pub mod outbox;
-pub mod sqlite;
+#[cfg(feature = "aws")]
 pub mod sqs;
+
+#[cfg(feature = "embedded")]
+pub mod local_bus;
+#[cfg(feature = "embedded")]
+pub mod local_capi;
+#[cfg(feature = "embedded")]
+pub mod local_queue;
+#[cfg(feature = "embedded")]
+pub mod outbox;
+#[cfg(feature = "embedded")]
+pub mod sqlite;
+
+pub mod meta_capi;
 pub mod twilio;
