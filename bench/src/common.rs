@@ -1,16 +1,23 @@
 //! What the benchmarks share: capture payloads, API Gateway events, statistics, a counting
-//! event bus, and child processes that are stopped when dropped.
+//! event bus, the handlers' context, and child processes that are stopped when dropped.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crm_functions::{Ctx, Ports};
+use crm_shared::adapters::local_capi::RecordingCapi;
+use crm_shared::adapters::local_queue::LocalQueue;
+use crm_shared::adapters::outbox::Outbox;
 use crm_shared::domain::events::Event;
 use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::http::routes::{Route, ROUTES};
 use crm_shared::ports::bus::{BusError, EventBus};
+use crm_shared::ports::clock::Clock;
+use crm_shared::ports::store::Store;
 use serde_json::{json, Value};
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -26,6 +33,20 @@ pub fn tenant_settings() -> TenantSettings {
         "IE",
         "https://book.example.ie/bench",
     )
+}
+
+/// The handlers' context on `store`, `bus` and `clock`; the queues in memory, texts to an
+/// outbox and conversion events recorded: nothing a benchmark times leaves the process.
+pub fn ctx(store: Arc<dyn Store>, bus: Arc<dyn EventBus>, clock: Arc<dyn Clock>) -> Result<Ctx> {
+    let queue = LocalQueue::in_memory(clock.clone())?;
+    Ok(Ctx::new(Ports {
+        store,
+        bus,
+        clock,
+        queue: Arc::new(queue),
+        sms: Arc::new(Outbox::new()),
+        capi: Arc::new(RecordingCapi::new()),
+    }))
 }
 
 /// The two shapes of lead the benchmarks capture.

@@ -15,7 +15,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use crm_functions::Ctx;
 use crm_shared::adapters::dynamo::DynamoStore;
 use crm_shared::adapters::local_bus::LocalBus;
 use crm_shared::domain::booking::Contact;
@@ -421,11 +420,11 @@ pub async fn moto(moto: &crate::moto::Moto, n: u64) -> Result<SizeReport> {
         "(customers) writing {n} customers to moto (records, owners, search items)"
     ));
     let populate = populate(store.clone(), n, 1, false, Writes::OneByOne).await?;
-    let ctx = Ctx::new(
+    let ctx = crate::common::ctx(
         store.clone(),
         Arc::new(LocalBus::new()),
         Arc::new(SystemClock),
-    );
+    )?;
     let route = ROUTES
         .iter()
         .find(|r| r.function == "list_customers")

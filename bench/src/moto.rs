@@ -88,7 +88,7 @@ pub async fn time_handlers(moto: &Moto, payload: Payload, captures: usize) -> Re
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&moto.sdk), TABLE.to_owned());
     let bus = EventBridgeBus::new(aws_sdk_eventbridge::Client::new(&moto.sdk), BUS.to_owned());
     let clock = Arc::new(FixedClock::at(Utc::now()));
-    let ctx = Ctx::new(Arc::new(store.clone()), Arc::new(bus), clock.clone());
+    let ctx = common::ctx(Arc::new(store.clone()), Arc::new(bus), clock.clone())?;
     let mut n = 0u64;
     let mut capture = |ctx: Ctx, clock: Arc<FixedClock>| {
         n += 1;

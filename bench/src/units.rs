@@ -83,7 +83,7 @@ impl Bench {
         let store = SqliteStore::in_memory()?;
         let clock = Arc::new(FixedClock::at(start));
         let bus = Arc::new(CountingBus::default());
-        let ctx = Ctx::new(Arc::new(store.clone()), bus.clone(), clock.clone());
+        let ctx = common::ctx(Arc::new(store.clone()), bus.clone(), clock.clone())?;
         tenants::create(&store, &common::tenant_settings()).await?;
         Ok(Bench {
             store,

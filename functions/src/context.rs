@@ -1,11 +1,9 @@
-//! What a handler gets: the ports it may use. Bins fill it with AWS adapters, crm-local
-//! with embedded ones, tests with whatever they need.
+//! What a handler gets: the ports it may use, and nothing that says which adapters fill them.
+//! The Lambda wiring (`crate::lambda`) fills them with AWS adapters, crm-local with embedded
+//! ones, tests with whatever they need.
 
 use std::sync::Arc;
 
-use crm_shared::adapters::local_capi::RecordingCapi;
-use crm_shared::adapters::local_queue::LocalQueue;
-use crm_shared::adapters::outbox::Outbox;
 use crm_shared::domain::events::Event;
 use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::http::problem::ApiError;
@@ -28,52 +26,50 @@ pub struct Ctx {
     pub sms: Arc<dyn SmsProvider>,
     /// Tenant settings this process read recently.
     pub settings: Arc<SettingsCache>,
-    /// Meta's Conversions API; a recorder that sends nothing until `with_capi` chooses
-    /// another (the bins choose Meta's Graph API).
+    /// Meta's Conversions API.
     pub capi: Arc<dyn ConversionsApi>,
     /// The SMS provider's auth token: its callbacks (inbound texts, delivery reports) signed
     /// with it (`X-Twilio-Signature`) are accepted. None → only our own signature is.
     pub provider_token: Option<Arc<str>>,
 }
 
+/// Every port a `Ctx` needs, chosen by the caller: there are no defaults, so no adapter is
+/// built that the caller then throws away.
+#[derive(Clone)]
+pub struct Ports {
+    pub store: Arc<dyn Store>,
+    pub bus: Arc<dyn EventBus>,
+    pub clock: Arc<dyn Clock>,
+    pub queue: Arc<dyn Queue>,
+    pub sms: Arc<dyn SmsProvider>,
+    pub capi: Arc<dyn ConversionsApi>,
+}
+
 impl Ctx {
-    /// A context on these ports; the queue is a local one in memory and texts go to a local
-    /// outbox until `with_queue` and `with_sms` choose others (the bins choose SQS and the
-    /// configured provider, crm-local its queue file).
-    pub fn new(store: Arc<dyn Store>, bus: Arc<dyn EventBus>, clock: Arc<dyn Clock>) -> Self {
-        // Opening an in-memory database fails only when memory is exhausted.
-        let queue = Arc::new(
-            LocalQueue::in_memory(clock.clone()).expect("an in-memory SQLite queue opens"),
-        );
+    /// A context on these ports, with an empty settings cache and no provider token.
+    pub fn new(ports: Ports) -> Self {
+        let Ports {
+            store,
+            bus,
+            clock,
+            queue,
+            sms,
+            capi,
+        } = ports;
         Self {
             store,
             bus,
             clock,
             queue,
-            sms: Arc::new(Outbox::new()),
+            sms,
             settings: Arc::default(),
-            capi: Arc::new(RecordingCapi::new()),
+            capi,
             provider_token: None,
         }
     }
 
-    pub fn with_queue(mut self, queue: Arc<dyn Queue>) -> Self {
-        self.queue = queue;
-        self
-    }
-
-    pub fn with_sms(mut self, sms: Arc<dyn SmsProvider>) -> Self {
-        self.sms = sms;
-        self
-    }
-
     pub fn with_provider_token(mut self, token: &str) -> Self {
         self.provider_token = Some(Arc::from(token));
-        self
-    }
-
-    pub fn with_capi(mut self, capi: Arc<dyn ConversionsApi>) -> Self {
-        self.capi = capi;
         self
     }
 

@@ -9,7 +9,7 @@ pub mod runtime;
 pub mod usecases;
 pub mod workers;
 
-pub use context::Ctx;
+pub use context::{Ctx, Ports};
 pub use routes::dispatch;
 
 #[cfg(test)]

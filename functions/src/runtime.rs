@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
-use crm_shared::adapters::aws;
+use crm_shared::adapters::aws::{self, Adapters};
 use crm_shared::adapters::meta_capi::MetaCapi;
 use crm_shared::adapters::twilio::TwilioSms;
 use crm_shared::ports::clock::SystemClock;
@@ -15,7 +15,7 @@ use crm_shared::ports::sms::{Sms, SmsError, SmsProvider};
 use lambda_http::{service_fn, Body, Request, Response};
 
 use crate::config::Config;
-use crate::context::Ctx;
+use crate::context::{Ctx, Ports};
 
 pub type Error = lambda_http::Error;
 pub type HttpHandler = fn(Ctx, Request) -> Pin<Box<dyn Future<Output = Response<Body>> + Send>>;
@@ -36,7 +36,7 @@ pub fn init_tracing() {
 
 pub use crm_shared::adapters::aws::WarmUp;
 
-/// The AWS adapters behind a `Ctx`.
+/// The AWS adapters behind a `Ctx`, as the environment configures them.
 pub async fn aws_ctx(warm_up: WarmUp) -> Result<Ctx, Error> {
     let config = Config::from_env()?;
     let aws = aws::connect(
@@ -46,21 +46,29 @@ pub async fn aws_ctx(warm_up: WarmUp) -> Result<Ctx, Error> {
         warm_up,
     )
     .await;
+    ctx(&config, aws)
+}
+
+/// A `Ctx` on connected AWS adapters, with the SMS provider and the Conversions API `config`
+/// names (no provider configured: `NoProvider`).
+pub fn ctx(config: &Config, aws: Adapters) -> Result<Ctx, Error> {
     let capi = MetaCapi::new(&config.meta_graph_url)?;
-    let mut ctx = Ctx::new(
-        Arc::new(aws.store),
-        Arc::new(aws.bus),
-        Arc::new(SystemClock),
-    )
-    .with_queue(Arc::new(aws.queue))
-    .with_capi(Arc::new(capi));
-    ctx = match config.sms {
-        Some(sms) => ctx
-            .with_provider_token(&sms.auth_token)
-            .with_sms(Arc::new(TwilioSms::new(sms)?)),
-        None => ctx.with_sms(Arc::new(NoProvider)),
+    let sms: Arc<dyn SmsProvider> = match &config.sms {
+        Some(sms) => Arc::new(TwilioSms::new(sms.clone())?),
+        None => Arc::new(NoProvider),
     };
-    Ok(ctx)
+    let ctx = Ctx::new(Ports {
+        store: Arc::new(aws.store),
+        bus: Arc::new(aws.bus),
+        clock: Arc::new(SystemClock),
+        queue: Arc::new(aws.queue),
+        sms,
+        capi: Arc::new(capi),
+    });
+    Ok(match &config.sms {
+        Some(sms) => ctx.with_provider_token(&sms.auth_token),
+        None => ctx,
+    })
 }
 
 /// The SMS provider of a deployment that configured none: every text is refused with the

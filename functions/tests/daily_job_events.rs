@@ -2,6 +2,8 @@
 //! `customer.segment_changed` / `customer.stage_changed` with `from`, `to` and `at`, and
 //! `milestone.reached` in the shape booking facts use. Clock fixed, SQLite store, local bus.
 
+mod support;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -26,7 +28,11 @@ async fn the_jobs_publish_segment_stage_and_milestone_events() {
     let store = Arc::new(SqliteStore::in_memory().expect("store"));
     let bus = LocalBus::new();
     let clock = Arc::new(FixedClock::at(utc("2026-11-10T10:00:00Z")));
-    let ctx = Ctx::new(store.clone(), Arc::new(bus.clone()), clock.clone());
+    let ctx = Ctx::new(support::ports(
+        store.clone(),
+        Arc::new(bus.clone()),
+        clock.clone(),
+    ));
     let mut settings = TenantSettings::new("dub", "Dub", "IE", "https://example.com");
     settings.time_zone = "Europe/Dublin".into();
     tenants::create(store.as_ref(), &settings)

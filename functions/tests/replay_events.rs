@@ -1,6 +1,8 @@
 //! Every sample event in `events/` replayed through its handler against the SQLite store:
 //! each route has one, and each is answered as a real request would be.
 
+mod support;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -66,7 +68,11 @@ async fn demo_ctx_at(clock: Arc<dyn Clock>) -> Ctx {
     tasks::create_contact_task(&store, &lead, &settings)
         .await
         .expect("the sample lead's contact task");
-    Ctx::new(Arc::new(store), Arc::new(LocalBus::new()), clock)
+    Ctx::new(support::ports(
+        Arc::new(store),
+        Arc::new(LocalBus::new()),
+        clock,
+    ))
 }
 
 /// A text the provider knows as `SAMPLE_PROVIDER_ID`, sent.
@@ -408,7 +414,10 @@ async fn the_conversions_sender_takes_its_sqs_event() {
         .await
         .expect("settings");
     let recorder = RecordingCapi::new();
-    let ctx = ctx.with_capi(Arc::new(recorder.clone()));
+    let ctx = Ctx {
+        capi: Arc::new(recorder.clone()),
+        ..ctx
+    };
     for _ in 0..2 {
         let batch = crm_functions::runtime::received(event.clone());
         assert_eq!(batch.len(), 1);
@@ -441,9 +450,10 @@ async fn the_sms_sender_takes_its_sqs_event() {
         .expect("time")
         .to_utc();
     let outbox = Outbox::new();
-    let ctx = demo_ctx_at(Arc::new(FixedClock::at(noon)))
-        .await
-        .with_sms(Arc::new(outbox.clone()));
+    let ctx = Ctx {
+        sms: Arc::new(outbox.clone()),
+        ..demo_ctx_at(Arc::new(FixedClock::at(noon))).await
+    };
     let settings = tenants::get(ctx.store.as_ref(), "demo")
         .await
         .expect("get")

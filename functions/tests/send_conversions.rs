@@ -3,6 +3,8 @@
 //! hashed fields as SHA-256 hex, event id, action source) and answers as it is told (200, 400,
 //! 500, or never). Time is a fixed clock; the adapter's timeout is short, so nothing sleeps.
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,7 +14,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use chrono::{DateTime, TimeZone, Utc};
 use crm_functions::workers::send_conversions;
-use crm_functions::Ctx;
+use crm_functions::{Ctx, Ports};
 use crm_shared::adapters::local_bus::LocalBus;
 use crm_shared::adapters::meta_capi::MetaCapi;
 use crm_shared::adapters::sqlite::SqliteStore;
@@ -220,8 +222,10 @@ async fn world(meta: bool) -> World {
     tenants::create(&store, &settings).await.expect("tenant");
     let capi =
         MetaCapi::with_timeout(&stub.url, "v21.0", Duration::from_millis(300)).expect("client");
-    let ctx = Ctx::new(Arc::new(store), Arc::new(LocalBus::new()), clock.clone())
-        .with_capi(Arc::new(capi));
+    let ctx = Ctx::new(Ports {
+        capi: Arc::new(capi),
+        ..support::ports(Arc::new(store), Arc::new(LocalBus::new()), clock.clone())
+    });
     World { ctx, clock, stub }
 }
 

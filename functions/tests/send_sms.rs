@@ -3,6 +3,8 @@
 //! and answers as told), the local queue and the SQLite store. The clock is a `FixedClock`
 //! moved by hand: quiet hours and delays never make a test wait.
 
+mod support;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -16,9 +18,8 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use crm_functions::usecases::messaging::{enqueue, Outgoing};
 use crm_functions::workers::send_sms;
-use crm_functions::Ctx;
+use crm_functions::{Ctx, Ports};
 use crm_shared::adapters::local_bus::LocalBus;
-use crm_shared::adapters::local_queue::LocalQueue;
 use crm_shared::adapters::sqlite::SqliteStore;
 use crm_shared::adapters::twilio::{TwilioConfig, TwilioSms};
 use crm_shared::domain::customer::Profile;
@@ -166,10 +167,10 @@ async fn world() -> World {
     let mut settings = TenantSettings::new("glow", "Glow Spa", "IE", "https://book.example/glow");
     settings.review_url = Some("https://g.page/r/glow".into());
     tenants::create(&store, &settings).await.expect("tenant");
-    let queue = LocalQueue::in_memory(clock.clone()).expect("queue");
-    let ctx = Ctx::new(Arc::new(store), Arc::new(LocalBus::new()), clock.clone())
-        .with_queue(Arc::new(queue))
-        .with_sms(Arc::new(twilio(&url)));
+    let ctx = Ctx::new(Ports {
+        sms: Arc::new(twilio(&url)),
+        ..support::ports(Arc::new(store), Arc::new(LocalBus::new()), clock.clone())
+    });
     let customer = customers::create(
         ctx.store.as_ref(),
         &settings,

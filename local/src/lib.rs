@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod config;
+pub mod embedded;
 pub mod gateway;
 pub mod seed;
 pub mod workers;
@@ -75,20 +76,13 @@ pub async fn start_with_capi(
     clock: Arc<dyn Clock>,
     capi: Option<Arc<dyn ConversionsApi>>,
 ) -> Result<Server, Box<dyn std::error::Error + Send + Sync>> {
-    std::fs::create_dir_all(&config.data_dir)?;
-    let store = SqliteStore::open(&config.data_dir.join("crm.sqlite3"))?;
-    let bus = LocalBus::new();
-    let queue = LocalQueue::open(&config.data_dir.join("queues.sqlite3"), clock.clone())?;
-    let outbox = Outbox::new();
-    let mut ctx = Ctx::new(Arc::new(store.clone()), Arc::new(bus.clone()), clock)
-        .with_queue(Arc::new(queue.clone()))
-        .with_sms(Arc::new(outbox.clone()));
-    if let Some(capi) = capi {
-        ctx = ctx.with_capi(capi);
-    }
-    if let Some(token) = &config.sms_provider_token {
-        ctx = ctx.with_provider_token(token);
-    }
+    let embedded::Embedded {
+        ctx,
+        store,
+        bus,
+        queue,
+        outbox,
+    } = embedded::open(&config, clock, capi)?;
     workers::subscribe(&ctx, &bus);
     workers::route_conversions(&ctx, &bus);
     if config.seed {

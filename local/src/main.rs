@@ -80,24 +80,21 @@ fn meta_capi() -> Result<Option<std::sync::Arc<dyn ConversionsApi>>, Error> {
     }
 }
 
-/// Runs one job on the data dir's store, in this process: SQLite in WAL mode with a busy
-/// timeout lets it share the file with a running server, and the jobs are idempotent, so a
-/// run racing the server's own timer changes nothing twice. The events it publishes go to
-/// this process's bus (nothing local subscribes to the jobs' events) and are printed.
+/// Runs one job on the data dir's store, in this process, wired as the server is
+/// (`crm_local::embedded`): SQLite in WAL mode with a busy timeout lets it share the file with
+/// a running server, and the jobs are idempotent, so a run racing the server's own timer
+/// changes nothing twice. The events it publishes go to this process's bus (nothing local
+/// subscribes to the jobs' events) and are printed.
 async fn job(args: &[String]) -> Result<serde_json::Value, Error> {
     let name = args
         .get(1)
         .ok_or_else(|| format!("job NAME, NAME one of {:?}", crm_local::workers::JOBS))?;
     let config = LocalConfig::from_env()?;
-    std::fs::create_dir_all(&config.data_dir)?;
-    let store =
-        crm_shared::adapters::sqlite::SqliteStore::open(&config.data_dir.join("crm.sqlite3"))?;
-    let bus = crm_shared::adapters::local_bus::LocalBus::new();
-    let ctx = crm_functions::Ctx::new(
-        std::sync::Arc::new(store),
-        std::sync::Arc::new(bus.clone()),
+    let crm_local::embedded::Embedded { ctx, bus, .. } = crm_local::embedded::open(
+        &config,
         std::sync::Arc::new(crm_shared::ports::clock::SystemClock),
-    );
+        meta_capi()?,
+    )?;
     let answer = crm_local::workers::run_job(&ctx, name).await?;
     let events: Vec<serde_json::Value> = bus
         .published()

@@ -10,8 +10,9 @@ use std::sync::Arc;
 
 use crm_functions::usecases::messaging::{enqueue, Outgoing};
 use crm_functions::workers::send_sms;
-use crm_functions::Ctx;
+use crm_functions::{Ctx, Ports};
 use crm_shared::adapters::local_bus::LocalBus;
+use crm_shared::adapters::local_capi::RecordingCapi;
 use crm_shared::adapters::outbox::Outbox;
 use crm_shared::adapters::sqlite::SqliteStore;
 use crm_shared::domain::message::{MessageKind, MessageStatus};
@@ -43,9 +44,14 @@ async fn world(sms: Arc<dyn SmsProvider>) -> (Ctx, TenantSettings) {
     let store = SqliteStore::in_memory().expect("store");
     let settings = TenantSettings::new("glow", "Glow Spa", "IE", "https://book.example/glow");
     tenants::create(&store, &settings).await.expect("tenant");
-    let ctx = Ctx::new(Arc::new(store), Arc::new(LocalBus::new()), clock)
-        .with_queue(Arc::new(support::sqs_queue(QueueName::Sms).await))
-        .with_sms(sms);
+    let ctx = Ctx::new(Ports {
+        store: Arc::new(store),
+        bus: Arc::new(LocalBus::new()),
+        clock,
+        queue: Arc::new(support::sqs_queue(QueueName::Sms).await),
+        sms,
+        capi: Arc::new(RecordingCapi::new()),
+    });
     (ctx, settings)
 }
 

@@ -7,16 +7,12 @@
 //! phone-number metadata is loaded during init (one normalisation), to show what its lazy
 //! load adds to the first invocation.
 
-use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_config::BehaviorVersion;
 use crm_functions::config::Config;
 use crm_functions::runtime::{init_tracing, Error};
-use crm_functions::Ctx;
-use crm_shared::adapters::dynamo::DynamoStore;
-use crm_shared::adapters::eventbridge::EventBridgeBus;
-use crm_shared::ports::clock::SystemClock;
+use crm_shared::adapters::aws::Adapters;
 use crm_shared::ports::store::{Key, Store};
 use lambda_http::{service_fn, Request};
 
@@ -43,22 +39,20 @@ async fn serve() -> Result<(), Error> {
     let config = Config::from_env()?;
     let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
     mark("3_sdk_config_load");
-    let store = DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(&sdk),
-        config.table_name.clone(),
-    );
-    let bus = EventBridgeBus::new(
-        aws_sdk_eventbridge::Client::new(&sdk),
-        config.event_bus_name.clone(),
+    let aws = Adapters::new(
+        &sdk,
+        &config.table_name,
+        &config.event_bus_name,
+        config.queues.clone(),
     );
     mark("4_clients_built");
     if std::env::var("BENCH_AWAIT_WARMUP").as_deref() == Ok("1") {
-        if let Err(e) = store.get(&Key::new("WARMUP", "WARMUP")).await {
+        if let Err(e) = aws.store.get(&Key::new("WARMUP", "WARMUP")).await {
             tracing::warn!(error = %e, "store warm-up read failed");
         }
         mark("5_warmup_getitem");
     } else {
-        let store = store.clone();
+        let store = aws.store.clone();
         tokio::spawn(async move {
             if let Err(e) = store.get(&Key::new("WARMUP", "WARMUP")).await {
                 tracing::warn!(error = %e, "store warm-up read failed");
@@ -70,7 +64,7 @@ async fn serve() -> Result<(), Error> {
         let _ = crm_shared::domain::phone::normalize("087 123 4567", "IE");
         mark("5b_phone_metadata");
     }
-    let ctx = Ctx::new(Arc::new(store), Arc::new(bus), Arc::new(SystemClock));
+    let ctx = crm_functions::runtime::ctx(&config, aws)?;
     mark("6_runtime_start");
     lambda_http::run(service_fn(move |request: Request| {
         let ctx = ctx.clone();

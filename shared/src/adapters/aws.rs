@@ -1,6 +1,6 @@
 //! Building the AWS adapters once per Lambda process (DESIGN §6, cold start).
 
-use aws_config::BehaviorVersion;
+use aws_config::{BehaviorVersion, SdkConfig};
 
 use crate::adapters::dynamo::DynamoStore;
 use crate::adapters::eventbridge::EventBridgeBus;
@@ -38,19 +38,32 @@ pub async fn connect(
     warm_up: WarmUp,
 ) -> Adapters {
     let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
-    let queue = SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), queues);
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table_name.to_owned());
-    let bus = EventBridgeBus::new(
-        aws_sdk_eventbridge::Client::new(&sdk),
-        event_bus_name.to_owned(),
-    );
+    let adapters = Adapters::new(&sdk, table_name, event_bus_name, queues);
     if warm_up == WarmUp::Table {
-        let store = store.clone();
+        let store = adapters.store.clone();
         tokio::spawn(async move {
             if let Err(e) = store.get(&Key::new("WARMUP", "WARMUP")).await {
                 tracing::warn!(error = %e, "store warm-up read failed");
             }
         });
     }
-    Adapters { store, bus, queue }
+    adapters
+}
+
+impl Adapters {
+    /// The clients on a loaded SDK configuration (no I/O: connections open on first use).
+    pub fn new(
+        sdk: &SdkConfig,
+        table_name: &str,
+        event_bus_name: &str,
+        queues: std::collections::HashMap<QueueName, QueueUrls>,
+    ) -> Self {
+        let queue = SqsQueue::new(aws_sdk_sqs::Client::new(sdk), queues);
+        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), table_name.to_owned());
+        let bus = EventBridgeBus::new(
+            aws_sdk_eventbridge::Client::new(sdk),
+            event_bus_name.to_owned(),
+        );
+        Adapters { store, bus, queue }
+    }
 }

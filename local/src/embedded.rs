@@ -1,0 +1,60 @@
+//! crm-local's wiring: the embedded adapters on the data dir behind a `Ctx` (the Lambda
+//! functions' is `crm_functions::lambda`). The server and `crm-local job` both start here.
+
+use std::sync::Arc;
+
+use crm_functions::{Ctx, Ports};
+use crm_shared::adapters::local_bus::LocalBus;
+use crm_shared::adapters::local_capi::RecordingCapi;
+use crm_shared::adapters::local_queue::LocalQueue;
+use crm_shared::adapters::outbox::Outbox;
+use crm_shared::adapters::sqlite::SqliteStore;
+use crm_shared::ports::capi::ConversionsApi;
+use crm_shared::ports::clock::Clock;
+
+use crate::LocalConfig;
+
+/// A `Ctx` on the embedded adapters, and those adapters for whoever drives them directly.
+pub struct Embedded {
+    pub ctx: Ctx,
+    /// The store (`crm.sqlite3` in the data dir).
+    pub store: SqliteStore,
+    pub bus: LocalBus,
+    /// The queues (`queues.sqlite3` beside the store).
+    pub queue: LocalQueue,
+    /// Texts "sent" locally.
+    pub outbox: Outbox,
+}
+
+/// Opens (or creates) the store and the queues in `config`'s data dir. Conversion events go
+/// to `capi` (Meta's Graph API, or a stub) when given, else they are recorded in memory and
+/// nothing leaves the machine; texts go to the outbox.
+pub fn open(
+    config: &LocalConfig,
+    clock: Arc<dyn Clock>,
+    capi: Option<Arc<dyn ConversionsApi>>,
+) -> Result<Embedded, Box<dyn std::error::Error + Send + Sync>> {
+    std::fs::create_dir_all(&config.data_dir)?;
+    let store = SqliteStore::open(&config.data_dir.join("crm.sqlite3"))?;
+    let bus = LocalBus::new();
+    let queue = LocalQueue::open(&config.data_dir.join("queues.sqlite3"), clock.clone())?;
+    let outbox = Outbox::new();
+    let mut ctx = Ctx::new(Ports {
+        store: Arc::new(store.clone()),
+        bus: Arc::new(bus.clone()),
+        clock,
+        queue: Arc::new(queue.clone()),
+        sms: Arc::new(outbox.clone()),
+        capi: capi.unwrap_or_else(|| Arc::new(RecordingCapi::new())),
+    });
+    if let Some(token) = &config.sms_provider_token {
+        ctx = ctx.with_provider_token(token);
+    }
+    Ok(Embedded {
+        ctx,
+        store,
+        bus,
+        queue,
+        outbox,
+    })
+}
