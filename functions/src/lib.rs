@@ -1,11 +1,12 @@
 //! Pipeline CRM handlers: plain async functions over ports (`Ctx`). The Lambda bins in
-//! `src/bin/` choose AWS adapters; crm-local chooses embedded ones; both call these.
+//! `src/bin/` choose AWS adapters (through `lambda`, the one module here that names adapters);
+//! crm-local chooses embedded ones; both call these.
 
 pub mod api_doc;
-pub mod config;
 pub mod context;
+#[cfg(feature = "lambda")]
+pub mod lambda;
 pub mod routes;
-pub mod runtime;
 pub mod usecases;
 pub mod workers;
 

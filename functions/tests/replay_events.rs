@@ -419,7 +419,7 @@ async fn the_conversions_sender_takes_its_sqs_event() {
         ..ctx
     };
     for _ in 0..2 {
-        let batch = crm_functions::runtime::received(event.clone());
+        let batch = crm_functions::lambda::received(event.clone());
         assert_eq!(batch.len(), 1);
         let outcome = send_conversions::consume(&ctx, batch).await;
         assert!(outcome.failed.is_empty(), "{outcome:?}");
@@ -477,8 +477,7 @@ async fn the_sms_sender_takes_its_sqs_event() {
     .await
     .expect("enqueue");
     for _ in 0..2 {
-        let outcome =
-            send_sms::consume(&ctx, crm_functions::runtime::received(event.clone())).await;
+        let outcome = send_sms::consume(&ctx, crm_functions::lambda::received(event.clone())).await;
         assert!(outcome.failed.is_empty(), "{outcome:?}");
     }
     assert_eq!(outbox.sent().len(), 1);

@@ -1,5 +1,5 @@
 //! The capture_lead function's init, phase by phase: the same steps as
-//! `crm_functions::runtime::serve_http` and `crm_shared::adapters::aws::connect`, each followed
+//! `crm_functions::lambda::serve_http` and `crm_shared::adapters::aws::connect`, each followed
 //! by a `BENCH_PHASE <name> <epoch µs>` line on stderr, so `crm-bench capture` can say where
 //! the init time goes. The warm-up read runs in the background as in `aws::connect`; with
 //! `BENCH_AWAIT_WARMUP=1` init waits for it instead (the earlier design), to show what that
@@ -10,8 +10,8 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_config::BehaviorVersion;
-use crm_functions::config::Config;
-use crm_functions::runtime::{init_tracing, Error};
+use crm_functions::lambda::config::Config;
+use crm_functions::lambda::{init_tracing, Error};
 use crm_shared::adapters::aws::Adapters;
 use crm_shared::ports::store::{Key, Store};
 use lambda_http::{service_fn, Request};
@@ -64,7 +64,7 @@ async fn serve() -> Result<(), Error> {
         let _ = crm_shared::domain::phone::normalize("087 123 4567", "IE");
         mark("5b_phone_metadata");
     }
-    let ctx = crm_functions::runtime::ctx(&config, aws)?;
+    let ctx = crm_functions::lambda::ctx(&config, aws)?;
     mark("6_runtime_start");
     lambda_http::run(service_fn(move |request: Request| {
         let ctx = ctx.clone();

@@ -1,5 +1,9 @@
-//! Lambda wiring shared by the bins: read config once, build the AWS adapters once (and warm
-//! their connections during init), then serve invocations.
+//! The Lambda wiring shared by the bins, and the only module of this crate that names
+//! adapters: read config once, build the AWS adapters once (and warm their connections during
+//! init), then serve invocations. Behind the `lambda` feature (on by default), so crm-local
+//! links the handlers without the AWS SDK.
+
+pub mod config;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -14,8 +18,8 @@ use crm_shared::ports::queue::{BatchOutcome, Received};
 use crm_shared::ports::sms::{Sms, SmsError, SmsProvider};
 use lambda_http::{service_fn, Body, Request, Response};
 
-use crate::config::Config;
 use crate::context::{Ctx, Ports};
+use config::Config;
 
 pub type Error = lambda_http::Error;
 pub type HttpHandler = fn(Ctx, Request) -> Pin<Box<dyn Future<Output = Response<Body>> + Send>>;
@@ -170,8 +174,8 @@ pub fn received(event: SqsEvent) -> Vec<Received> {
 macro_rules! queue_main {
     ($module:ident) => {
         #[tokio::main]
-        async fn main() -> Result<(), $crate::runtime::Error> {
-            $crate::runtime::serve_queue(|ctx, batch| async move {
+        async fn main() -> Result<(), $crate::lambda::Error> {
+            $crate::lambda::serve_queue(|ctx, batch| async move {
                 $crate::workers::$module::consume(&ctx, batch).await
             })
             .await
@@ -184,8 +188,8 @@ macro_rules! queue_main {
 macro_rules! worker_main {
     ($module:ident) => {
         #[tokio::main]
-        async fn main() -> Result<(), $crate::runtime::Error> {
-            $crate::runtime::serve_worker(|ctx, event| async move {
+        async fn main() -> Result<(), $crate::lambda::Error> {
+            $crate::lambda::serve_worker(|ctx, event| async move {
                 $crate::workers::$module::handle(&ctx, event).await
             })
             .await
@@ -203,12 +207,12 @@ macro_rules! http_main {
     };
     ($($handler:ident)::+, WarmUp::$warm:ident) => {
         #[tokio::main]
-        async fn main() -> Result<(), $crate::runtime::Error> {
-            $crate::runtime::serve_http(
+        async fn main() -> Result<(), $crate::lambda::Error> {
+            $crate::lambda::serve_http(
                 |ctx, request| {
                     Box::pin(async move { $crate::routes::$($handler)::+(&ctx, request).await })
                 },
-                $crate::runtime::WarmUp::$warm,
+                $crate::lambda::WarmUp::$warm,
             )
             .await
         }
