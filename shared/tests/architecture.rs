@@ -1,5 +1,6 @@
 //! The arrows of DESIGN §6 hold: the domain names no adapter, AWS crate, HTTP type or clock;
-//! only adapters name aws-sdk-* or rusqlite; handlers and the local server hold no SQL or SDK.
+//! only adapters name aws-sdk-* or rusqlite; handlers and the local server hold no SQL or SDK;
+//! in crm-functions only the Lambda wiring chooses adapters.
 
 use std::path::{Path, PathBuf};
 
@@ -21,11 +22,21 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
 
 /// Files under `dir` (relative to the workspace root) whose code mentions any of `forbidden`.
 fn offenders(dir: &str, forbidden: &[&str]) -> Vec<String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    offenders_outside(dir, &[], forbidden)
+}
+
+/// As `offenders`, leaving out the files under the directories `allowed` (relative to the
+/// workspace root).
+fn offenders_outside(dir: &str, allowed: &[&str], forbidden: &[&str]) -> Vec<String> {
+    let root = root();
+    let allowed: Vec<PathBuf> = allowed.iter().map(|a| root.join(a)).collect();
     let files = rust_files(&root.join(dir));
     assert!(!files.is_empty(), "no Rust files under {dir}");
     let mut found = Vec::new();
     for file in files {
+        if allowed.iter().any(|a| file.starts_with(a)) {
+            continue;
+        }
         let text = std::fs::read_to_string(&file).unwrap_or_default();
         for line in text.lines() {
             let code = line.split("//").next().unwrap_or("");
@@ -286,4 +297,72 @@ fn no_handler_names_another_handler_a_worker_or_an_adapter() {
             bad.join("\n")
         );
     }
+}
+
+/// Whether `code` has `word` as a whole identifier.
+fn names(code: &str, word: &str) -> bool {
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    code.match_indices(word).any(|(at, _)| {
+        !code[..at].chars().next_back().is_some_and(ident)
+            && !code[at + word.len()..].chars().next().is_some_and(ident)
+    })
+}
+
+/// The public types the adapters define (`SqliteStore`, `SqsQueue`, `Outbox`…).
+fn adapter_types() -> Vec<String> {
+    let mut types = Vec::new();
+    for file in rust_files(&root().join("shared/src/adapters")) {
+        for line in code(&file).lines() {
+            for kind in ["pub struct ", "pub enum ", "pub trait ", "pub type "] {
+                if let Some(rest) = line.strip_prefix(kind) {
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    types.push(name);
+                }
+            }
+        }
+    }
+    types
+}
+
+/// The Lambda wiring (`functions/src/lambda`) is the one place in crm-functions that chooses
+/// adapters; handlers, use cases, workers, the context and the bins see ports only (DESIGN §6).
+#[test]
+fn in_functions_only_the_lambda_wiring_names_adapters() {
+    let bad = offenders_outside(
+        "functions/src",
+        &["functions/src/lambda"],
+        &["crm_shared::adapters", "adapters::"],
+    );
+    assert!(
+        bad.is_empty(),
+        "handlers reach for adapters (wiring belongs in functions/src/lambda or crm-local):\n{}",
+        bad.join("\n")
+    );
+}
+
+/// What a handler gets names ports only: no adapter module and none of the adapters' types,
+/// not even as a default the wiring then replaces.
+#[test]
+fn the_handlers_context_names_no_adapter() {
+    let types = adapter_types();
+    assert!(
+        types.iter().any(|t| t == "SqliteStore") && types.iter().any(|t| t == "SqsQueue"),
+        "the adapters' types were not found: {types:?}"
+    );
+    let file = root().join("functions/src/context.rs");
+    assert!(file.is_file(), "{} is missing", file.display());
+    let bad: Vec<String> = code(&file)
+        .lines()
+        .filter(|line| names(line, "adapters") || types.iter().any(|t| names(line, t)))
+        .map(|line| line.trim().to_owned())
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "{} names adapters:\n{}",
+        file.display(),
+        bad.join("\n")
+    );
 }
