@@ -107,3 +107,55 @@ pub fn score(new: &Customer, theirs: &Customer) -> Option<Match> {
     }
     matched
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::DateTime;
+
+    use super::*;
+    use crate::domain::booking::Contact;
+
+    fn customer(id: &str, name: &str, phone: &str, email: &str) -> Customer {
+        let contact = Contact {
+            name: Some(name.into()),
+            phone: Some(phone.into()),
+            email: Some(email.into()),
+        };
+        Customer::new(id.into(), "t", &contact, None, DateTime::<Utc>::default())
+    }
+
+    #[test]
+    fn the_same_name_with_a_near_phone_or_the_same_email_name_elsewhere_is_a_candidate() {
+        let new = customer("N", "Ann Murphy", "+353871234567", "ann.murphy@gmail.com");
+        assert_eq!(
+            probes(&new),
+            ["ann.murphy@".to_owned(), "3538712345".to_owned()]
+        );
+        let near = customer("A", "ann murphy ", "+353871234599", "x@y.ie");
+        assert_eq!(
+            score(&new, &near).map(|m| m.score),
+            Some(SAME_NAME_NEAR_PHONE)
+        );
+        let other_domain = customer("B", "Someone", "+353860000000", "ann.murphy@work.ie");
+        assert_eq!(
+            score(&new, &other_domain).map(|m| m.score),
+            Some(SAME_EMAIL_LOCAL_PART)
+        );
+        let both = customer("C", "Ann Murphy", "+353871234500", "ann.murphy@work.ie");
+        let m = score(&new, &both).unwrap_or(Match {
+            score: 0.0,
+            reasons: Vec::new(),
+        });
+        assert_eq!(
+            m.score, SAME_NAME_NEAR_PHONE,
+            "the best score of the rules met"
+        );
+        assert_eq!(m.reasons.len(), 2);
+        let stranger = customer("D", "Bob Byrne", "+353871234599", "ann.murphy@gmail.com");
+        assert_eq!(
+            score(&new, &stranger),
+            None,
+            "another name; the very same email is exact, not partial"
+        );
+    }
+}

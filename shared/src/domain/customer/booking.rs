@@ -194,3 +194,104 @@ pub fn lead_moves(lead: &Lead, booking: &BookingState, converting: bool) -> Vec<
     path.push(target);
     path
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s)
+            .map(|t| t.to_utc())
+            .unwrap_or_default()
+    }
+
+    fn booking(id: &str, status: BookingStatus, start: &str, paid: i64) -> BookingState {
+        BookingState {
+            booking_id: id.into(),
+            version: 1,
+            status,
+            start: at(start),
+            service: Some("Massage".into()),
+            staff: None,
+            paid_amount: paid,
+            currency: Some("EUR".into()),
+        }
+    }
+
+    fn lead(status: LeadStatus) -> Lead {
+        let new = crate::domain::lead::NewLead {
+            name: "Ann".into(),
+            phone: "+353871234567".into(),
+            ..Default::default()
+        };
+        let mut lead = Lead::create(
+            "t",
+            "01J0000000000000000000000A",
+            new,
+            at("2026-01-01T09:00:00Z"),
+        );
+        lead.status = status;
+        lead
+    }
+
+    #[test]
+    fn a_paid_visit_wins_the_lead_through_booked_and_a_cancelled_converting_booking_sends_it_back()
+    {
+        let paid = booking(
+            "B1",
+            BookingStatus::Completed,
+            "2026-01-10T10:00:00Z",
+            5_000,
+        );
+        assert_eq!(
+            lead_moves(&lead(LeadStatus::Contacted), &paid, true),
+            [LeadStatus::Booked, LeadStatus::Won]
+        );
+        assert_eq!(
+            lead_moves(&lead(LeadStatus::Booked), &paid, true),
+            [LeadStatus::Won]
+        );
+        let unpaid = booking("B1", BookingStatus::Completed, "2026-01-10T10:00:00Z", 0);
+        assert_eq!(lead_moves(&lead(LeadStatus::Booked), &unpaid, true), []);
+        let cancelled = booking("B1", BookingStatus::Cancelled, "2026-01-10T10:00:00Z", 0);
+        assert_eq!(
+            lead_moves(&lead(LeadStatus::Booked), &cancelled, true),
+            [LeadStatus::FollowUp]
+        );
+        assert_eq!(lead_moves(&lead(LeadStatus::Booked), &cancelled, false), []);
+    }
+
+    #[test]
+    fn only_a_change_that_could_lower_a_last_date_reads_the_history() {
+        let contact = Contact::default();
+        let mut c = Customer::new("C".into(), "t", &contact, None, at("2026-01-01T00:00:00Z"));
+        let visit = booking(
+            "B1",
+            BookingStatus::Completed,
+            "2026-01-10T10:00:00Z",
+            5_000,
+        );
+        c.last_visit = Some(visit.start);
+        c.last_booking = Some(visit.start);
+        let later = booking("B2", BookingStatus::Scheduled, "2026-02-10T10:00:00Z", 0);
+        assert!(
+            !needs_history(&c, None, &later),
+            "a new booking only raises"
+        );
+        let undone = booking("B1", BookingStatus::Cancelled, "2026-01-10T10:00:00Z", 0);
+        assert!(
+            needs_history(&c, Some(&visit), &undone),
+            "the last visit undone"
+        );
+        let earlier = booking(
+            "B1",
+            BookingStatus::Completed,
+            "2026-01-05T10:00:00Z",
+            5_000,
+        );
+        assert!(
+            needs_history(&c, Some(&visit), &earlier),
+            "the last booking moved earlier"
+        );
+    }
+}
