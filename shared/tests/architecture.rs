@@ -366,3 +366,19 @@ fn the_handlers_context_names_no_adapter() {
         bad.join("\n")
     );
 }
+
+/// Roles are enforced in one place, from the route table (`routes::refusal`, run by the local
+/// dispatcher and the Lambda serve loop before a handler): no handler checks one itself.
+#[test]
+fn no_handler_checks_a_role_the_route_table_does() {
+    let bad = offenders_outside(
+        "functions/src/routes",
+        &["functions/src/routes/mod.rs"],
+        &["Role::", ".require(", "authorize("],
+    );
+    assert!(
+        bad.is_empty(),
+        "a handler checks a role (declare it in shared/src/http/routes.rs instead):\n{}",
+        bad.join("\n")
+    );
+}

@@ -288,7 +288,7 @@ async fn booking_facts_on_the_local_bus_reach_the_consumer() {
 
 /// Creates a customer over the API; its JSON.
 async fn create(app: &App, tenant: &str, body: Value) -> Value {
-    let r = app.post("/customers", &staff(tenant), &body).await;
+    let r = app.post("/customers", &admin(tenant), &body).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     r.body
 }
@@ -507,7 +507,7 @@ async fn search_finds_name_words_emails_and_phone_digits_within_the_tenant() {
 async fn create_conflicts_edit_needs_the_current_version_and_contacts_move_with_it() {
     let app = App::start_fixed(false).await;
     hook_tenant(&app, "spa").await;
-    let tok = staff("spa");
+    let tok = admin("spa");
     let (p1, p2) = (phone(), phone());
     let ann = create(
         &app,
@@ -585,7 +585,11 @@ async fn tags_notes_and_the_timeline() {
     let id = c["id"].as_str().unwrap_or_default().to_owned();
     visits(&app, "spa", &p, "tara", &[120000], 0).await;
     let tagged = app
-        .post(&format!("/customers/{id}/tags/Regular"), &tok, &json!({}))
+        .post(
+            &format!("/customers/{id}/tags/Regular"),
+            &admin("spa"),
+            &json!({}),
+        )
         .await;
     assert_eq!(tagged.body["tags"], json!(["regular"]), "{}", tagged.text);
     // A later fact recomputes the automatic tags and leaves the manual one alone.
@@ -715,7 +719,7 @@ async fn tags_notes_and_the_timeline() {
         .call(
             Method::DELETE,
             &format!("/customers/{id}/tags/regular"),
-            Some(&tok),
+            Some(&admin("spa")),
             None,
         )
         .await;
@@ -901,7 +905,7 @@ async fn the_customer_export_is_the_admins_csv_of_the_list_in_pages_with_safe_ce
     let r = app
         .post(
             &format!("/customers/{id}/tags/vip"),
-            &staff("spa"),
+            &admin("spa"),
             &json!({}),
         )
         .await;

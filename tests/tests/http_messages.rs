@@ -223,7 +223,7 @@ async fn settings_changes_are_versioned_and_none_is_lost_to_a_race() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn stop_opts_a_number_out_start_back_in_and_staff_texts_reach_the_outbox() {
+async fn stop_opts_a_number_out_start_back_in_and_admin_texts_reach_the_outbox() {
     let app = App::start_fixed(true).await;
     app.drain().await; // the seed's own review requests
     let customer = demo_customer(&app).await;
@@ -252,7 +252,7 @@ async fn stop_opts_a_number_out_start_back_in_and_staff_texts_reach_the_outbox()
     );
 
     let refused = app
-        .post(&path, &staff(DEMO), &json!({"body": "Hello"}))
+        .post(&path, &admin(DEMO), &json!({"body": "Hello"}))
         .await;
     refused.assert_problem(StatusCode::CONFLICT);
     assert_eq!(refused.body["conflict"], json!("opted_out"));
@@ -268,7 +268,7 @@ async fn stop_opts_a_number_out_start_back_in_and_staff_texts_reach_the_outbox()
     let r = app
         .post(
             &path,
-            &staff(DEMO),
+            &admin(DEMO),
             &json!({"body": "Your voucher is ready to collect."}),
         )
         .await;
@@ -292,7 +292,7 @@ async fn stop_opts_a_number_out_start_back_in_and_staff_texts_reach_the_outbox()
         .find(|m| m["id"] == json!(id))
         .expect("listed");
     assert_eq!(mine["status"], json!("sent"));
-    assert_eq!(mine["created_by"], json!("staff-1"));
+    assert_eq!(mine["created_by"], json!("admin-1"));
     let only_sent = app.get("/messages?status=sent", &staff(DEMO)).await;
     assert!(only_sent.body["items"]
         .as_array()
@@ -323,7 +323,7 @@ async fn stop_opts_a_number_out_start_back_in_and_staff_texts_reach_the_outbox()
 
     // A template instead of words; a bad request names its field.
     let r = app
-        .post(&path, &staff(DEMO), &json!({"template": "follow_up"}))
+        .post(&path, &admin(DEMO), &json!({"template": "follow_up"}))
         .await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
     assert!(
@@ -333,12 +333,12 @@ async fn stop_opts_a_number_out_start_back_in_and_staff_texts_reach_the_outbox()
         "{}",
         r.text
     );
-    app.post(&path, &staff(DEMO), &json!({}))
+    app.post(&path, &admin(DEMO), &json!({}))
         .await
         .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
     app.post(
         &path,
-        &staff(DEMO),
+        &admin(DEMO),
         &json!({"body": "a", "template": "manual"}),
     )
     .await
@@ -400,7 +400,7 @@ async fn a_completed_visit_asks_for_one_review_after_the_delay() {
     let again = app
         .post(
             &format!("/customers/{customer}/review-request"),
-            &staff(DEMO),
+            &admin(DEMO),
             &json!({}),
         )
         .await;
@@ -413,7 +413,7 @@ async fn a_completed_visit_asks_for_one_review_after_the_delay() {
     let later = app
         .post(
             &format!("/customers/{customer}/review-request"),
-            &staff(DEMO),
+            &admin(DEMO),
             &json!({}),
         )
         .await;
@@ -451,14 +451,14 @@ async fn a_review_waiting_for_quiet_hours_is_not_asked_for_twice() {
         .to_owned();
     let path = format!("/customers/{customer}/review-request");
 
-    let first = app.post(&path, &staff(DEMO), &json!({})).await;
+    let first = app.post(&path, &admin(DEMO), &json!({})).await;
     assert_eq!(first.status, StatusCode::ACCEPTED, "{}", first.text);
     app.drain().await;
     let queued = messages_of(&app, &customer).await;
     assert_eq!(queued.len(), 1);
     assert_eq!(queued[0]["status"], json!("queued"), "waiting for 20:00");
 
-    let again = app.post(&path, &staff(DEMO), &json!({})).await;
+    let again = app.post(&path, &admin(DEMO), &json!({})).await;
     again.assert_problem(StatusCode::CONFLICT);
     assert_eq!(
         again.body["conflict"],
@@ -476,7 +476,7 @@ async fn a_review_waiting_for_quiet_hours_is_not_asked_for_twice() {
     app.drain().await;
     let sent = messages_of(&app, &customer).await;
     assert_eq!(sent[0]["status"], json!("sent"), "{sent:?}");
-    let after = app.post(&path, &staff(DEMO), &json!({})).await;
+    let after = app.post(&path, &admin(DEMO), &json!({})).await;
     after.assert_problem(StatusCode::CONFLICT);
     assert!(
         after.body["review_requested_at"].is_string(),
@@ -493,7 +493,7 @@ async fn delivery_reports_mark_texts_delivered_or_failed_on_the_timeline() {
     let path = format!("/customers/{customer}/messages");
     let mut sids = Vec::new();
     for body in ["First", "Second"] {
-        let r = app.post(&path, &staff(DEMO), &json!({"body": body})).await;
+        let r = app.post(&path, &admin(DEMO), &json!({"body": body})).await;
         assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
         app.drain().await;
         let (sid, _) = app
@@ -645,7 +645,7 @@ async fn twilio_signed_callbacks_opt_out_and_report_delivery_as_twilio_sends_the
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{label}: {}", r.text);
     }
     let path = format!("/customers/{customer}/messages");
-    let still_open = app.post(&path, &staff(DEMO), &json!({"body": "Hi"})).await;
+    let still_open = app.post(&path, &admin(DEMO), &json!({"body": "Hi"})).await;
     assert_eq!(
         still_open.status,
         StatusCode::ACCEPTED,
@@ -670,7 +670,7 @@ async fn twilio_signed_callbacks_opt_out_and_report_delivery_as_twilio_sends_the
     );
     assert!(r.text.contains("<Response></Response>"), "{}", r.text);
     let refused = app
-        .post(&path, &staff(DEMO), &json!({"body": "Hello"}))
+        .post(&path, &admin(DEMO), &json!({"body": "Hello"}))
         .await;
     refused.assert_problem(StatusCode::CONFLICT);
     assert_eq!(refused.body["conflict"], json!("opted_out"));

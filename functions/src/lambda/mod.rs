@@ -90,12 +90,25 @@ impl SmsProvider for NoProvider {
 }
 
 /// Serves one HTTP route's handler.
-pub async fn serve_http(handler: HttpHandler, warm_up: WarmUp) -> Result<(), Error> {
+/// Serves one HTTP route's handler (`function`, the route table's name for it: the bin's
+/// name), admitting callers by the table's access rule before the handler runs.
+pub async fn serve_http(
+    function: &str,
+    handler: HttpHandler,
+    warm_up: WarmUp,
+) -> Result<(), Error> {
     init_tracing();
+    let route = crate::routes::route_of(function)
+        .ok_or_else(|| format!("`{function}` serves no route of the route table"))?;
     let ctx = aws_ctx(warm_up).await?;
     lambda_http::run(service_fn(move |request: Request| {
         let ctx = ctx.clone();
-        async move { Ok::<_, Error>(handler(ctx, request).await) }
+        async move {
+            Ok::<_, Error>(match crate::routes::refusal(route, &request) {
+                None => handler(ctx, request).await,
+                Some(refused) => refused,
+            })
+        }
     }))
     .await
 }
@@ -209,6 +222,7 @@ macro_rules! http_main {
         #[tokio::main]
         async fn main() -> Result<(), $crate::lambda::Error> {
             $crate::lambda::serve_http(
+                env!("CARGO_BIN_NAME"),
                 |ctx, request| {
                     Box::pin(async move { $crate::routes::$($handler)::+(&ctx, request).await })
                 },

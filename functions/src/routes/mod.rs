@@ -14,12 +14,39 @@ pub mod schema;
 pub mod settings;
 pub mod tasks;
 
+use crm_shared::http::auth::claims;
+use crm_shared::http::request::respond;
+use crm_shared::http::routes::{Access, Route, ROUTES};
 use lambda_http::{Body, Request, Response};
 
 use crate::context::Ctx;
 
-/// Runs the handler of `function` (a name from the route table). `None` for an unknown name.
+/// The answer refusing the caller of `route`, if the route table does not admit them: the one
+/// place roles are enforced (DESIGN §7.1), before any handler runs. A public route admits
+/// anyone; an admin route a verified token (401 otherwise) of at least its role (403
+/// otherwise). Handlers then read the claims for the tenant and the actor, never to check a
+/// role again.
+pub fn refusal(route: &Route, request: &Request) -> Option<Response<Body>> {
+    match route.access {
+        Access::Public => None,
+        Access::Admin(min) => claims(request)
+            .and_then(|c| c.require(min))
+            .err()
+            .map(|refused| respond(Err(refused))),
+    }
+}
+
+/// The route a function serves (a name from the route table).
+pub fn route_of(function: &str) -> Option<&'static Route> {
+    ROUTES.iter().find(|r| r.function == function)
+}
+
+/// Runs the handler of `function` (a name from the route table) for a caller the table
+/// admits. `None` for an unknown name.
 pub async fn dispatch(function: &str, ctx: &Ctx, request: Request) -> Option<Response<Body>> {
+    if let Some(refused) = refusal(route_of(function)?, &request) {
+        return Some(refused);
+    }
     Some(match function {
         "capture_lead" => public::capture::handle(ctx, request).await,
         "landing_page" => public::landing_page::handle(ctx, request).await,

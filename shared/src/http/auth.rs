@@ -88,10 +88,3 @@ pub fn claims(request: &Request) -> Result<Claims, ApiError> {
         sub: sub.to_owned(),
     })
 }
-
-/// Reads the claims and checks the role in one step.
-pub fn authorize(request: &Request, min: Role) -> Result<Claims, ApiError> {
-    let c = claims(request)?;
-    c.require(min)?;
-    Ok(c)
-}

@@ -10,7 +10,7 @@ use crm_shared::domain::call::{MissedCall, MissedCallStatus};
 use crm_shared::domain::message::Message;
 use crm_shared::domain::message::{MessageKind, MAX_BODY_CHARS};
 use crm_shared::domain::validation::Fields;
-use crm_shared::http::auth::{authorize, Role};
+use crm_shared::http::auth::claims;
 use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{body_bytes, json, object_body, path_param, respond};
 use crm_shared::store::calls;
@@ -63,7 +63,7 @@ fn read_text(request: &Request) -> Result<Option<String>, ApiError> {
 }
 
 async fn send(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
-    let claims = authorize(request, Role::Staff)?;
+    let claims = claims(request)?;
     let tenant = &claims.tenant_id;
     let id = path_param(request, "id")?;
     let text = read_text(request)?;

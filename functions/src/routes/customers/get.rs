@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use crm_shared::domain::booking::BookingState;
 use crm_shared::domain::customer::{Customer, Tier};
 use crm_shared::domain::lead::Lead;
-use crm_shared::http::auth::{authorize, Role};
+use crm_shared::http::auth::claims;
 use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{json_versioned, path_param, respond};
 use crm_shared::store::{customers, leads};
@@ -73,7 +73,7 @@ pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
 }
 
 async fn get(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
-    let claims = authorize(request, Role::Staff)?;
+    let claims = claims(request)?;
     let tenant = &claims.tenant_id;
     let id = path_param(request, "id")?;
     let store = ctx.store.as_ref();

@@ -6,7 +6,7 @@ use crm_shared::domain::customer::Customer;
 use crm_shared::domain::customer::{JourneyStage, Segment, Tier};
 use crm_shared::domain::source::Source;
 use crm_shared::domain::validation::Fields;
-use crm_shared::http::auth::{authorize, Role};
+use crm_shared::http::auth::claims;
 use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{
     cursor_param, json, page_limit, query_param, reject_unknown_params, respond,
@@ -120,7 +120,7 @@ impl IntoParams for ListParams {
 }
 
 async fn list(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
-    let claims = authorize(request, Role::Staff)?;
+    let claims = claims(request)?;
     let tenant = &claims.tenant_id;
     reject_unknown_params(request, PARAMS)?;
     let limit = page_limit(request, 25, 100)?;

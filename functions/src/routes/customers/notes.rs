@@ -3,7 +3,7 @@
 //! `DELETE /customers/{id}/notes/{note_id}` removes it.
 
 use crm_shared::domain::validation::Fields;
-use crm_shared::http::auth::{authorize, Role};
+use crm_shared::http::auth::claims;
 use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{json, object_body, path_param, respond};
 use crm_shared::store::customers;
@@ -78,7 +78,7 @@ fn note_body(input: &serde_json::Map<String, serde_json::Value>) -> Result<Strin
 }
 
 async fn add_note(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
-    let claims = authorize(request, Role::Staff)?;
+    let claims = claims(request)?;
     let id = path_param(request, "id")?;
     let (input, _) = object_body(request, false)?;
     let body = note_body(&input)?;
@@ -95,7 +95,7 @@ async fn add_note(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErr
 }
 
 async fn edit_note(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
-    let claims = authorize(request, Role::Staff)?;
+    let claims = claims(request)?;
     let id = path_param(request, "id")?;
     let note_id = path_param(request, "note_id")?;
     let (input, _) = object_body(request, false)?;
@@ -113,7 +113,7 @@ async fn edit_note(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiEr
 }
 
 async fn delete_note(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
-    let claims = authorize(request, Role::Staff)?;
+    let claims = claims(request)?;
     let id = path_param(request, "id")?;
     let note_id = path_param(request, "note_id")?;
     customers::delete_note(ctx.store.as_ref(), &claims.tenant_id, &id, &note_id).await?;

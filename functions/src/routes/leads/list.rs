@@ -5,7 +5,7 @@ use crm_shared::domain::lead::Lead;
 use crm_shared::domain::lead::LeadStatus;
 use crm_shared::domain::source::Source;
 use crm_shared::domain::validation::Fields;
-use crm_shared::http::auth::{authorize, Role};
+use crm_shared::http::auth::claims;
 use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{
     cursor_param, json, page_limit, query_param, reject_unknown_params, respond,
@@ -165,7 +165,7 @@ pub fn read_filter(request: &Request) -> Result<ListFilter, ApiError> {
 }
 
 async fn list(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
-    let claims = authorize(request, Role::Staff)?;
+    let claims = claims(request)?;
     reject_unknown_params(request, PARAMS)?;
     let filter = read_filter(request)?;
     let limit = page_limit(request, 25, 100)?;

@@ -4,7 +4,7 @@
 
 use crm_shared::domain::message::{MessageKind, MAX_BODY_CHARS};
 use crm_shared::domain::validation::Fields;
-use crm_shared::http::auth::{authorize, Role};
+use crm_shared::http::auth::claims;
 use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{json, object_body, path_param, respond};
 use crm_shared::store::{customers, messages};
@@ -37,7 +37,7 @@ pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
 }
 
 async fn send(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
-    let claims = authorize(request, Role::Staff)?;
+    let claims = claims(request)?;
     let tenant = &claims.tenant_id;
     let id = path_param(request, "id")?;
     let (input, _) = object_body(request, false)?;
