@@ -12,6 +12,7 @@ pub mod events;
 pub mod hours;
 pub mod lead;
 pub mod lead_detail;
+pub mod member;
 pub mod message;
 pub mod phone;
 pub mod source;

@@ -11,32 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::tenant::is_valid_tenant_id;
 use crate::http::problem::ApiError;
 
-/// Roles, weakest first: a route needing `Admin` admits `Admin` and `Owner`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Staff,
-    Admin,
-    Owner,
-}
-
-impl Role {
-    pub fn parse(text: &str) -> Option<Role> {
-        match text {
-            "staff" => Some(Role::Staff),
-            "admin" => Some(Role::Admin),
-            "owner" => Some(Role::Owner),
-            _ => None,
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Staff => "staff",
-            Role::Admin => "admin",
-            Role::Owner => "owner",
-        }
-    }
-}
+pub use crate::domain::member::Role;
 
 /// The caller of an admin route.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
