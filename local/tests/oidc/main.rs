@@ -92,6 +92,10 @@ impl World {
 }
 
 fn verifier(issuer: &str, clock: Arc<FixedClock>) -> OidcVerifier {
+    verifier_waiting(issuer, clock, Duration::from_secs(2))
+}
+
+fn verifier_waiting(issuer: &str, clock: Arc<FixedClock>, timeout: Duration) -> OidcVerifier {
     let client = OidcClient {
         issuer: issuer.to_owned(),
         client_id: CLIENT_ID.to_owned(),
@@ -99,7 +103,7 @@ fn verifier(issuer: &str, clock: Arc<FixedClock>) -> OidcVerifier {
         name: None,
     };
     let settings = VerifierSettings {
-        http_timeout: Duration::from_secs(2),
+        http_timeout: timeout,
         ..VerifierSettings::default()
     };
     OidcVerifier::with_settings(&client, clock, settings).unwrap_or_else(|e| panic!("{e}"))
@@ -452,6 +456,39 @@ async fn an_issuer_that_is_down_is_unavailable_503() {
     assert!(error.is_upstream());
     let answer = ApiError::from(error);
     assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
+}
+
+#[tokio::test]
+async fn an_issuer_that_never_answers_times_out_as_unavailable() {
+    // Accepts connections and holds them open without a byte in reply.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let silent = format!(
+        "http://{}",
+        listener.local_addr().unwrap_or_else(|e| panic!("{e}"))
+    );
+    let holder = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let clock = Arc::new(FixedClock::at(start()));
+    let verifier = verifier_waiting(&silent, clock, Duration::from_millis(300));
+    let claims = json!({"iss": silent, "aud": CLIENT_ID, "sub": "p", "iat": start().timestamp(), "exp": start().timestamp() + 600});
+    let began = std::time::Instant::now();
+    let result = verifier.verify(&rs256(&claims), None).await;
+    assert!(
+        matches!(result, Err(OidcError::IssuerUnreachable { .. })),
+        "{result:?}"
+    );
+    assert!(
+        began.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        began.elapsed()
+    );
+    holder.abort();
 }
 
 #[tokio::test]
