@@ -21,7 +21,6 @@ use crate::config::OidcClient;
 pub use error::{InvalidToken, OidcError};
 use fetch::ProviderMetadata;
 use keys::KeySet;
-pub use keys::SigningAlgorithm;
 
 /// Who the issuer says signed in.
 #[derive(Debug, Clone, PartialEq, Eq)]
