@@ -6,6 +6,7 @@ pub mod admin;
 pub mod config;
 pub mod embedded;
 pub mod gateway;
+pub mod oidc;
 pub mod seed;
 pub mod workers;
 
