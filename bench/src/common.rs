@@ -46,6 +46,7 @@ pub fn ctx(store: Arc<dyn Store>, bus: Arc<dyn EventBus>, clock: Arc<dyn Clock>)
         queue: Arc::new(queue),
         sms: Arc::new(Outbox::new()),
         capi: Arc::new(RecordingCapi::new()),
+        directory: Arc::new(crm_shared::ports::directory::SelfSignUp),
     }))
 }
 

@@ -347,6 +347,7 @@ pub async fn sqlite(n: u64) -> Result<SizeReport> {
         dev_sign_in: false,
         oidc: None,
         poll_queues: true,
+        public_url: None,
         sms_provider_token: None,
         jwt_secret: Some("crm-bench-secret-not-for-production".into()),
     })
@@ -369,6 +370,7 @@ pub async fn sqlite(n: u64) -> Result<SizeReport> {
             sub: "bench".into(),
             tenant_id: TENANT.into(),
             role: Role::Staff,
+            membership: None,
         },
         b"crm-bench-secret-not-for-production",
         chrono::Utc::now().timestamp(),
@@ -433,6 +435,7 @@ pub async fn moto(moto: &crate::moto::Moto, n: u64) -> Result<SizeReport> {
         sub: "bench".into(),
         tenant_id: TENANT.into(),
         role: Role::Staff,
+        membership: None,
     };
     let ctx_ref = &ctx;
     let claims_ref = &claims;

@@ -280,6 +280,7 @@ async fn product_round(secs: u32, threads: u32, connections: u32) -> Result<(Wrk
         dev_sign_in: false,
         oidc: None,
         poll_queues: true,
+        public_url: None,
         sms_provider_token: None,
         jwt_secret: Some("crm-bench-secret-not-for-production".into()),
     })

@@ -10,6 +10,7 @@ use crm_shared::http::problem::ApiError;
 use crm_shared::ports::bus::EventBus;
 use crm_shared::ports::capi::ConversionsApi;
 use crm_shared::ports::clock::Clock;
+use crm_shared::ports::directory::Directory;
 use crm_shared::ports::queue::Queue;
 use crm_shared::ports::sms::SmsProvider;
 use crm_shared::ports::store::Store;
@@ -28,6 +29,8 @@ pub struct Ctx {
     pub settings: Arc<SettingsCache>,
     /// Meta's Conversions API.
     pub capi: Arc<dyn ConversionsApi>,
+    /// How invited members get in (a link locally, the identity provider in the cloud).
+    pub directory: Arc<dyn Directory>,
     /// The SMS provider's auth token: its callbacks (inbound texts, delivery reports) signed
     /// with it (`X-Twilio-Signature`) are accepted. None → only our own signature is.
     pub provider_token: Option<Arc<str>>,
@@ -43,6 +46,7 @@ pub struct Ports {
     pub queue: Arc<dyn Queue>,
     pub sms: Arc<dyn SmsProvider>,
     pub capi: Arc<dyn ConversionsApi>,
+    pub directory: Arc<dyn Directory>,
 }
 
 impl Ctx {
@@ -55,6 +59,7 @@ impl Ctx {
             queue,
             sms,
             capi,
+            directory,
         } = ports;
         Self {
             store,
@@ -64,6 +69,7 @@ impl Ctx {
             sms,
             settings: Arc::default(),
             capi,
+            directory,
             provider_token: None,
         }
     }

@@ -242,6 +242,7 @@ fn token_for(secret: &[u8], body: &[u8]) -> Result<String, ApiError> {
         tenant_id: tenant.to_owned(),
         role,
         sub,
+        membership: None,
     };
     token::issue(
         &claims,

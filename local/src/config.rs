@@ -24,6 +24,9 @@ pub struct LocalConfig {
     /// Whether the queues' consumers poll in the background (always, from the environment;
     /// tests on a fixed clock turn it off and run `workers::drain` themselves).
     pub poll_queues: bool,
+    /// `CRM_PUBLIC_URL`: where people reach this server (`https://crm.example.com`), for the
+    /// links it hands out (invites); none → links relative to the admin app's own origin.
+    pub public_url: Option<String>,
     /// `TWILIO_AUTH_TOKEN`: callbacks signed by Twilio with it (`X-Twilio-Signature`) are
     /// accepted on the SMS hooks, as in the cloud. Texts still go to the local outbox.
     pub sms_provider_token: Option<String>,
@@ -136,6 +139,7 @@ impl LocalConfig {
             dev_sign_in,
             oidc,
             poll_queues: true,
+            public_url: text("CRM_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_owned()),
             sms_provider_token: text("TWILIO_AUTH_TOKEN"),
         })
     }

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crm_functions::{Ctx, Ports};
+use crm_shared::adapters::invite_links::InviteLinks;
 use crm_shared::adapters::local_bus::LocalBus;
 use crm_shared::adapters::local_capi::RecordingCapi;
 use crm_shared::adapters::local_queue::LocalQueue;
@@ -46,6 +47,11 @@ pub fn open(
         queue: Arc::new(queue.clone()),
         sms: Arc::new(outbox.clone()),
         capi: capi.unwrap_or_else(|| Arc::new(RecordingCapi::new())),
+        // Nothing emails locally: an invite is a link the inviter hands over.
+        directory: Arc::new(InviteLinks::new(
+            Arc::new(store.clone()),
+            config.public_url.as_deref().unwrap_or(""),
+        )),
     });
     if let Some(token) = &config.sms_provider_token {
         ctx = ctx.with_provider_token(token);

@@ -207,6 +207,10 @@ pub fn api_gateway_request(
             ("role".to_owned(), c.role.as_str().to_owned()),
             ("sub".to_owned(), c.sub.clone()),
         ]);
+        if let Some(m) = &c.membership {
+            jwt.claims.insert("mid".to_owned(), m.id.clone());
+            jwt.claims.insert("mv".to_owned(), m.version.to_string());
+        }
         let mut authorizer = ApiGatewayRequestAuthorizer::default();
         authorizer.jwt = Some(jwt);
         context.authorizer = Some(authorizer);

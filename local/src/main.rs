@@ -62,6 +62,7 @@ fn token(args: &[String]) -> Result<String, Error> {
         tenant_id: tenant,
         role,
         sub,
+        membership: None,
     };
     Ok(crm_shared::http::token::issue(
         &claims,

@@ -57,6 +57,7 @@ async fn a_captured_lead_reaches_the_graph_api_as_a_lead_event() {
         dev_sign_in: false,
         oidc: None,
         poll_queues: false,
+        public_url: None,
         sms_provider_token: None,
     };
     let capi = MetaCapi::new(&graph_url).expect("client");

@@ -133,6 +133,7 @@ async fn without_dev_sign_in_there_is_no_token_endpoint() {
         dev_sign_in: false,
         oidc: None,
         poll_queues: false,
+        public_url: None,
         sms_provider_token: None,
     };
     let server = crm_local::start(config).await.expect("server");

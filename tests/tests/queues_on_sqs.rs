@@ -51,6 +51,7 @@ async fn world(sms: Arc<dyn SmsProvider>) -> (Ctx, TenantSettings) {
         queue: Arc::new(support::sqs_queue(QueueName::Sms).await),
         sms,
         capi: Arc::new(RecordingCapi::new()),
+        directory: Arc::new(crm_shared::ports::directory::SelfSignUp),
     });
     (ctx, settings)
 }

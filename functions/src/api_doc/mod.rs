@@ -15,7 +15,7 @@ use utoipa::openapi::{
 use utoipa::OpenApi;
 
 use crate::routes::schema::Problem;
-use crate::routes::{calls, customers, hooks, leads, messages, public, settings, tasks};
+use crate::routes::{calls, customers, hooks, leads, members, messages, public, settings, tasks};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -56,6 +56,11 @@ use crate::routes::{calls, customers, hooks, leads, messages, public, settings, 
         calls::handled::handle,
         tasks::list::handle,
         tasks::complete::handle,
+        members::list::handle,
+        members::invite::handle,
+        members::update::handle,
+        members::remove::handle,
+        members::reset::handle,
         settings::get::handle,
         settings::update::handle,
         settings::business::handle,

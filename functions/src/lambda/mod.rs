@@ -14,6 +14,7 @@ use crm_shared::adapters::aws::{self, Adapters};
 use crm_shared::adapters::meta_capi::MetaCapi;
 use crm_shared::adapters::twilio::TwilioSms;
 use crm_shared::ports::clock::SystemClock;
+use crm_shared::ports::directory::SelfSignUp;
 use crm_shared::ports::queue::{BatchOutcome, Received};
 use crm_shared::ports::sms::{Sms, SmsError, SmsProvider};
 use lambda_http::{service_fn, Body, Request, Response};
@@ -68,6 +69,7 @@ pub fn ctx(config: &Config, aws: Adapters) -> Result<Ctx, Error> {
         queue: Arc::new(aws.queue),
         sms,
         capi: Arc::new(capi),
+        directory: Arc::new(SelfSignUp),
     });
     Ok(match &config.sms {
         Some(sms) => ctx.with_provider_token(&sms.auth_token),
@@ -104,7 +106,7 @@ pub async fn serve_http(
     lambda_http::run(service_fn(move |request: Request| {
         let ctx = ctx.clone();
         async move {
-            Ok::<_, Error>(match crate::routes::refusal(route, &request) {
+            Ok::<_, Error>(match crate::routes::refusal(route, &ctx, &request).await {
                 None => handler(ctx, request).await,
                 Some(refused) => refused,
             })

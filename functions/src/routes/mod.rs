@@ -8,32 +8,47 @@ pub mod calls;
 pub mod customers;
 pub mod hooks;
 pub mod leads;
+pub mod members;
 pub mod messages;
 pub mod public;
 pub mod schema;
 pub mod settings;
 pub mod tasks;
 
-use crm_shared::http::auth::claims;
+use crm_shared::http::auth::{claims, Role};
+use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::respond;
 use crm_shared::http::routes::{Access, Route, ROUTES};
+use crm_shared::store::members as membership;
 use lambda_http::{Body, Request, Response};
 
 use crate::context::Ctx;
 
 /// The answer refusing the caller of `route`, if the route table does not admit them: the one
 /// place roles are enforced (DESIGN §7.1), before any handler runs. A public route admits
-/// anyone; an admin route a verified token (401 otherwise) of at least its role (403
+/// anyone; an admin route a verified token (401 otherwise) whose membership still stands
+/// (401 otherwise: removed, or its role changed since the token) of at least its role (403
 /// otherwise). Handlers then read the claims for the tenant and the actor, never to check a
 /// role again.
-pub fn refusal(route: &Route, request: &Request) -> Option<Response<Body>> {
+pub async fn refusal(route: &Route, ctx: &Ctx, request: &Request) -> Option<Response<Body>> {
     match route.access {
         Access::Public => None,
-        Access::Admin(min) => claims(request)
-            .and_then(|c| c.require(min))
+        Access::Admin(min) => admit(min, ctx, request)
+            .await
             .err()
             .map(|refused| respond(Err(refused))),
     }
+}
+
+async fn admit(min: Role, ctx: &Ctx, request: &Request) -> Result<(), ApiError> {
+    let claims = claims(request)?;
+    if let Some(token) = &claims.membership {
+        let member = membership::get(ctx.store.as_ref(), &claims.tenant_id, &token.id).await?;
+        if !member.is_some_and(|m| m.admits(token.version)) {
+            return Err(ApiError::Unauthorized);
+        }
+    }
+    claims.require(min)
 }
 
 /// The route a function serves (a name from the route table).
@@ -44,7 +59,7 @@ pub fn route_of(function: &str) -> Option<&'static Route> {
 /// Runs the handler of `function` (a name from the route table) for a caller the table
 /// admits. `None` for an unknown name.
 pub async fn dispatch(function: &str, ctx: &Ctx, request: Request) -> Option<Response<Body>> {
-    if let Some(refused) = refusal(route_of(function)?, &request) {
+    if let Some(refused) = refusal(route_of(function)?, ctx, &request).await {
         return Some(refused);
     }
     Some(match function {
@@ -60,6 +75,11 @@ pub async fn dispatch(function: &str, ctx: &Ctx, request: Request) -> Option<Res
         "change_lead_status" => leads::status::handle(ctx, request).await,
         "add_lead_note" => leads::notes::handle(ctx, request).await,
         "convert_lead" => leads::convert::handle(ctx, request).await,
+        "list_members" => members::list::handle(ctx, request).await,
+        "invite_member" => members::invite::handle(ctx, request).await,
+        "update_member" => members::update::handle(ctx, request).await,
+        "remove_member" => members::remove::handle(ctx, request).await,
+        "reinvite_member" => members::reset::handle(ctx, request).await,
         "get_customer" => customers::get::handle(ctx, request).await,
         "list_customers" => customers::list::handle(ctx, request).await,
         "export_customers" => customers::export::handle(ctx, request).await,

@@ -590,6 +590,15 @@ impl IntoParams for TagPath {
     }
 }
 
+/// `{id}` of a member.
+pub struct MemberId;
+
+impl IntoParams for MemberId {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![id("id", "Member id (ULID)")]
+    }
+}
+
 /// `{id}` of a task.
 pub struct TaskId;
 

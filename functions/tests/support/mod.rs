@@ -20,5 +20,6 @@ pub fn ports(store: Arc<dyn Store>, bus: Arc<dyn EventBus>, clock: Arc<dyn Clock
         queue: Arc::new(queue),
         sms: Arc::new(Outbox::new()),
         capi: Arc::new(RecordingCapi::new()),
+        directory: Arc::new(crm_shared::ports::directory::SelfSignUp),
     }
 }

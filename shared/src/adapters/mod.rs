@@ -23,5 +23,6 @@ pub mod outbox;
 #[cfg(feature = "embedded")]
 pub mod sqlite;
 
+pub mod invite_links;
 pub mod meta_capi;
 pub mod twilio;

@@ -118,6 +118,14 @@ impl Member {
     }
 }
 
+/// What an invite lets its holder do: join as a member, or choose a new password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InvitePurpose {
+    Join,
+    Reset,
+}
+
 /// Why a change of members is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MemberRuleError {

@@ -20,6 +20,17 @@ pub struct Claims {
     pub role: Role,
     /// The user's id, recorded as the actor of what they do.
     pub sub: String,
+    /// The membership the token was issued for, and its version then (`mid`, `mv`): a token
+    /// whose membership moved on since (removed, or its role changed) is refused. Tokens
+    /// minted without one (the dev sign-in, the CLI's) are trusted as they are.
+    pub membership: Option<MembershipRef>,
+}
+
+/// A membership as a token names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembershipRef {
+    pub id: String,
+    pub version: u64,
 }
 
 impl Claims {
@@ -57,9 +68,18 @@ pub fn claims(request: &Request) -> Result<Claims, ApiError> {
     if !is_valid_tenant_id(tenant_id) {
         return Err(ApiError::Unauthorized);
     }
+    let membership = match (get("mid"), get("mv")) {
+        (None, None) => None,
+        (Some(id), Some(version)) => Some(MembershipRef {
+            id: id.to_owned(),
+            version: version.parse().map_err(|_| ApiError::Unauthorized)?,
+        }),
+        _ => return Err(ApiError::Unauthorized),
+    };
     Ok(Claims {
         tenant_id: tenant_id.to_owned(),
         role,
         sub: sub.to_owned(),
+        membership,
     })
 }

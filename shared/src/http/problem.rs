@@ -18,6 +18,12 @@ pub enum ApiError {
     BadSignature(String),
     #[error("your role may not do this")]
     Forbidden,
+    /// Forbidden, with the reason (a rule about whom a role may manage).
+    #[error("{0}")]
+    ForbiddenBecause(String),
+    /// It existed and is no more (a used or expired invite link).
+    #[error("{0}")]
+    Gone(String),
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("request body is invalid")]
@@ -59,7 +65,8 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Unauthorized | ApiError::BadSignature(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::Forbidden | ApiError::ForbiddenBecause(_) => StatusCode::FORBIDDEN,
+            ApiError::Gone(_) => StatusCode::GONE,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
@@ -76,7 +83,8 @@ impl ApiError {
     fn title(&self) -> &'static str {
         match self {
             ApiError::Unauthorized | ApiError::BadSignature(_) => "Unauthorized",
-            ApiError::Forbidden => "Forbidden",
+            ApiError::Forbidden | ApiError::ForbiddenBecause(_) => "Forbidden",
+            ApiError::Gone(_) => "Gone",
             ApiError::NotFound(_) => "Not Found",
             ApiError::Validation(_) => "Unprocessable Content",
             ApiError::Conflict { .. } => "Conflict",
@@ -150,6 +158,37 @@ impl From<StoreError> for ApiError {
             ),
             StoreError::Invalid(m) => ApiError::BadRequest(m),
             StoreError::Corrupt(m) => ApiError::Internal(m),
+        }
+    }
+}
+
+impl From<crate::store::members::MemberError> for ApiError {
+    fn from(e: crate::store::members::MemberError) -> Self {
+        use crate::domain::member::MemberRuleError;
+        use crate::store::members::MemberError as E;
+        match e {
+            E::NotFound => ApiError::NotFound("member"),
+            E::Exists(email) => ApiError::conflict(
+                format!("{email} is already a member of this business"),
+                json!({"conflict": "email"}),
+            ),
+            E::Rule(rule @ MemberRuleError::RoleTooHigh { .. }) => {
+                ApiError::ForbiddenBecause(rule.to_string())
+            }
+            E::Rule(rule @ MemberRuleError::LastOwner) => {
+                ApiError::conflict(rule.to_string(), json!({"conflict": "last_owner"}))
+            }
+            E::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<crate::store::accounts::AccountError> for ApiError {
+    fn from(e: crate::store::accounts::AccountError) -> Self {
+        use crate::store::accounts::AccountError as E;
+        match e {
+            E::InviteGone => ApiError::Gone(e.to_string()),
+            E::Store(s) => s.into(),
         }
     }
 }

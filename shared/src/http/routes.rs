@@ -309,6 +309,43 @@ pub const ROUTES: &[Route] = &[
         Role::Staff,
         "Complete a follow-up task",
     ),
+    // Members (issue 15): owners manage everyone, admins staff (the handlers apply who may
+    // manage whom; the table admits admins and up).
+    admin(
+        "GET",
+        "/members",
+        "list_members",
+        Role::Admin,
+        "The business's members",
+    ),
+    admin(
+        "POST",
+        "/members",
+        "invite_member",
+        Role::Admin,
+        "Invite a person as a member",
+    ),
+    admin(
+        "PATCH",
+        "/members/{id}",
+        "update_member",
+        Role::Admin,
+        "Change a member's role",
+    ),
+    admin(
+        "DELETE",
+        "/members/{id}",
+        "remove_member",
+        Role::Admin,
+        "Remove a member: their sessions stop at once",
+    ),
+    admin(
+        "POST",
+        "/members/{id}/invitation",
+        "reinvite_member",
+        Role::Admin,
+        "A new invite (or password reset) for a member",
+    ),
     // What every screen of the admin app shows of the business (issue 6).
     admin(
         "GET",

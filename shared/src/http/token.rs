@@ -4,7 +4,7 @@
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-use crate::http::auth::{Claims, Role};
+use crate::http::auth::{Claims, MembershipRef, Role};
 
 pub const ISSUER: &str = "crm-local";
 pub const AUDIENCE: &str = "crm-admin";
@@ -14,6 +14,10 @@ struct TokenClaims {
     sub: String,
     tenant_id: String,
     role: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mv: Option<u64>,
     iss: String,
     aud: String,
     exp: i64,
@@ -35,6 +39,8 @@ pub fn issue(
         sub: claims.sub.clone(),
         tenant_id: claims.tenant_id.clone(),
         role: claims.role.as_str().to_owned(),
+        mid: claims.membership.as_ref().map(|m| m.id.clone()),
+        mv: claims.membership.as_ref().map(|m| m.version),
         iss: ISSUER.into(),
         aud: AUDIENCE.into(),
         exp: now_epoch + ttl_secs,
@@ -57,10 +63,16 @@ pub fn verify(token: &str, secret: &[u8]) -> Result<Claims, TokenError> {
     let data = decode::<TokenClaims>(token, &DecodingKey::from_secret(secret), &validation)
         .map_err(|e| TokenError(e.to_string()))?;
     let role = Role::parse(&data.claims.role).ok_or_else(|| TokenError("unknown role".into()))?;
+    let membership = match (data.claims.mid, data.claims.mv) {
+        (Some(id), Some(version)) => Some(MembershipRef { id, version }),
+        (None, None) => None,
+        _ => return Err(TokenError("a membership needs its id and version".into())),
+    };
     Ok(Claims {
         tenant_id: data.claims.tenant_id,
         role,
         sub: data.claims.sub,
+        membership,
     })
 }
 
@@ -73,6 +85,10 @@ mod tests {
             tenant_id: "demo".into(),
             role: Role::Owner,
             sub: "u1".into(),
+            membership: Some(MembershipRef {
+                id: "M1".into(),
+                version: 3,
+            }),
         }
     }
 

@@ -3,6 +3,7 @@
 pub mod bus;
 pub mod capi;
 pub mod clock;
+pub mod directory;
 pub mod queue;
 pub mod sms;
 pub mod store;

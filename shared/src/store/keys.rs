@@ -18,6 +18,8 @@
 //! | call seen / missed call | `T#t#U#call#…` / `T#t#MCALLS` | `U` / id | open: GSI1 `T#t#MCALLS#open` |
 //! | conversion sent / dropped | `T#t#CAPI#SENT` / `T#t#CAPI#DROPPED` | event id | |
 //! | counters | `T#t#STATS` | `M#yyyy-mm` (counted leads, watermark) / `BOARD` (status deltas) | |
+//! | member / a person's membership (one per email and tenant) | `T#t#MEMBERS` / `PERSON#<email>` | member id / `T#t` | |
+//! | local account / session / invite (crm-local's own sign-in) | `PERSON#<email>` / `SESSION#<id>` / `INVITE#<sha256>` | `ACCOUNT` / `S` / `I` | |
 //!
 //! Leads sit in one partition per tenant with the ULID as sort key, so the newest-first list
 //! is a query of the table itself and costs no index write (DESIGN suggested a list GSI; this
@@ -307,6 +309,42 @@ pub fn capi_dropped_pk(tenant: &str) -> String {
     format!("T#{tenant}#CAPI#DROPPED")
 }
 
+// Members and local accounts.
+
+pub fn members_pk(tenant: &str) -> String {
+    format!("T#{tenant}#MEMBERS")
+}
+
+pub fn member_key(tenant: &str, id: &str) -> Key {
+    Key::new(members_pk(tenant), id)
+}
+
+/// A person's partition: their memberships (one item per tenant) and local account.
+pub fn person_pk(email: &str) -> String {
+    format!("PERSON#{email}")
+}
+
+/// Sort-key prefix of a person's memberships.
+pub const MEMBERSHIP_PREFIX: &str = "T#";
+
+/// The person's membership of `tenant`: its existence keeps one member per email and tenant.
+pub fn membership_key(email: &str, tenant: &str) -> Key {
+    Key::new(person_pk(email), format!("{MEMBERSHIP_PREFIX}{tenant}"))
+}
+
+pub fn account_key(email: &str) -> Key {
+    Key::new(person_pk(email), "ACCOUNT")
+}
+
+pub fn session_key(id: &str) -> Key {
+    Key::new(format!("SESSION#{id}"), "S")
+}
+
+/// An invite, under the SHA-256 (hex) of its token: the token itself is never stored.
+pub fn invite_key(token_sha256: &str) -> Key {
+    Key::new(format!("INVITE#{token_sha256}"), "I")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -358,6 +396,11 @@ mod tests {
             open_missed_pk("t"),
             k(capi_sent_key("t", "lead.captured:L1")),
             capi_dropped_pk("t"),
+            k(member_key("t", "M1")),
+            k(membership_key("a@b.ie", "t")),
+            k(account_key("a@b.ie")),
+            k(session_key("S1")),
+            k(invite_key("ab12")),
         ];
         let expected = [
             "T#t | SETTINGS",
@@ -398,6 +441,11 @@ mod tests {
             "T#t#MCALLS#open",
             "T#t#CAPI#SENT | lead.captured:L1",
             "T#t#CAPI#DROPPED",
+            "T#t#MEMBERS | M1",
+            "PERSON#a@b.ie | T#t",
+            "PERSON#a@b.ie | ACCOUNT",
+            "SESSION#S1 | S",
+            "INVITE#ab12 | I",
         ];
         assert_eq!(layout.len(), expected.len());
         for (got, want) in layout.iter().zip(expected) {

@@ -1,11 +1,13 @@
 //! Access patterns over the store port, written once for both adapters.
 
+pub mod accounts;
 pub mod conversions;
 pub mod customers;
 pub mod daily;
 pub mod hourly;
 pub mod keys;
 pub mod leads;
+pub mod members;
 pub mod messages;
 pub mod page;
 pub mod retry;

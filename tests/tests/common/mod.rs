@@ -93,6 +93,7 @@ impl App {
             dev_sign_in: true,
             oidc: None,
             poll_queues: clock.is_none(),
+            public_url: None,
             sms_provider_token: Some(TWILIO_AUTH_TOKEN.into()),
         };
         let as_clock: Arc<dyn Clock> = match &clock {
@@ -526,6 +527,7 @@ pub fn token_signed(
         tenant_id: tenant.into(),
         role,
         sub: sub.into(),
+        membership: None,
     };
     token::issue(&claims, secret, now, ttl).unwrap_or_else(|e| panic!("token: {e}"))
 }
