@@ -14,10 +14,11 @@ use crm_shared::adapters::local_bus::LocalBus;
 use crm_shared::adapters::sqlite::SqliteStore;
 use crm_shared::domain::booking::{BookingFact, BookingKind, Contact};
 use crm_shared::domain::lead::{Lead, NewLead};
+use crm_shared::domain::member::{Member, MemberStatus, Role};
 use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::http::routes::{ROUTES, WORKERS};
 use crm_shared::ports::clock::{Clock, FixedClock, SystemClock};
-use crm_shared::store::{calls, customers, leads, tasks, tenants};
+use crm_shared::store::{calls, customers, leads, members, tasks, tenants};
 use serde_json::Value;
 
 const SAMPLE_LEAD: &str = "01JDEMEVNT0000000000000001";
@@ -31,6 +32,9 @@ const SAMPLE_MISSED: &str = "01JDEMMXSD0000000000000001";
 const SAMPLE_PROVIDER_ID: &str = "SM0000000000000000000000000000SAMPLE";
 /// The demo tenant's webhook secret the sample webhook is signed with.
 const WEBHOOK_SECRET: &str = "demo-webhook-secret";
+/// The owner the sample admin events' tokens name (`mid`, `mv` 1), and a staff member.
+const SAMPLE_OWNER: &str = "01JDEMOWNR0000000000000001";
+const SAMPLE_MEMBER: &str = "01JDEMMEMB0000000000000001";
 
 fn events_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")
@@ -68,6 +72,15 @@ async fn demo_ctx_at(clock: Arc<dyn Clock>) -> Ctx {
     tasks::create_contact_task(&store, &lead, &settings)
         .await
         .expect("the sample lead's contact task");
+    for (id, email, role) in [
+        (SAMPLE_OWNER, "owner@demo.example", Role::Owner),
+        (SAMPLE_MEMBER, "staff@demo.example", Role::Staff),
+    ] {
+        let mut member = Member::invited(id.into(), "demo", email, role, "setup", now);
+        member.status = MemberStatus::Active;
+        member.sub = Some(format!("user-{}", role.as_str()));
+        members::add(&store, &member).await.expect("member");
+    }
     Ctx::new(support::ports(
         Arc::new(store),
         Arc::new(LocalBus::new()),
@@ -194,7 +207,8 @@ fn expected_status(function: &str) -> u16 {
         "capture_lead" | "create_lead" | "add_lead_note" | "create_customer"
         | "add_customer_note" | "convert_lead" => 201,
         "send_customer_message" | "request_review" => 202,
-        "call_webhook" | "missed_call_sms" => 201,
+        "call_webhook" | "missed_call_sms" | "invite_member" => 201,
+        "remove_member" => 204,
         _ => 200,
     }
 }

@@ -2,6 +2,7 @@
 //! from the one route table; requests become API Gateway v2 events (with the authorizer's
 //! claims, as API Gateway would put them) and go to the very handlers the Lambda bins run.
 
+pub mod accounts;
 pub mod admin;
 pub mod config;
 pub mod embedded;
@@ -93,12 +94,27 @@ pub async fn start_with_capi(
     workers::start(&ctx, stop.clone(), config.poll_queues);
     let secret = config.jwt_secret()?;
     let secret = Arc::new(secret);
-    let app = gateway::router(ctx.clone(), secret.clone()).merge(admin::router(
-        admin::web_dir_from_env(),
-        secret,
-        config.dev_sign_in,
-        config.oidc.clone(),
-    ));
+    let verifier = match &config.oidc {
+        Some(client) => Some(oidc::OidcVerifier::new(client, ctx.clock.clone())?),
+        None => None,
+    };
+    let secure_cookies = config
+        .public_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("https://"));
+    let app = gateway::router(ctx.clone(), secret.clone())
+        .merge(accounts::router(
+            ctx.clone(),
+            secret.clone(),
+            secure_cookies,
+            verifier,
+        ))
+        .merge(admin::router(
+            admin::web_dir_from_env(),
+            secret,
+            config.dev_sign_in,
+            config.oidc.clone(),
+        ));
     let listener =
         tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], config.port))).await?;
     let addr = listener.local_addr()?;

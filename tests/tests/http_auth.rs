@@ -39,6 +39,10 @@ fn body_for(route: &Route) -> Option<Value> {
         (_, "add_customer_note" | "edit_customer_note") => Some(json!({"body": "Called back"})),
         (_, "send_customer_message") => Some(json!({"body": "See you Tuesday"})),
         (_, "update_settings") => Some(json!({"review_delay_minutes": 60})),
+        (_, "invite_member") => Some(
+            json!({"email": format!("{}@invited.example", ulid::Ulid::new().to_string().to_lowercase()), "role": "staff"}),
+        ),
+        (_, "update_member") => Some(json!({"role": "staff"})),
         ("PATCH", _) => Some(json!({"service": "Facial"})),
         (_, "change_lead_status") => Some(json!({"status": "contacted"})),
         (_, "add_lead_note") => Some(json!({"body": "Called back"})),
@@ -54,7 +58,8 @@ fn success_of(route: &Route) -> StatusCode {
         | "convert_lead" => StatusCode::CREATED,
         "send_customer_message" | "request_review" => StatusCode::ACCEPTED,
         // Calls, missed calls and tasks (issue 5 items 4 and 6).
-        "missed_call_sms" => StatusCode::CREATED,
+        "missed_call_sms" | "invite_member" => StatusCode::CREATED,
+        "remove_member" => StatusCode::NO_CONTENT,
         _ => StatusCode::OK,
     }
 }

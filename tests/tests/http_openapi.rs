@@ -119,6 +119,8 @@ async fn every_route_of_the_table_is_mounted_and_unknown_paths_are_a_problem_404
             "update_customer" => Some(json!({"company": "Mounted Co"})),
             "send_customer_message" => Some(json!({"body": "mounted"})),
             "update_settings" => Some(json!({"review_delay_minutes": 60})),
+            "invite_member" => Some(json!({"email": "mounted@staff.example", "role": "staff"})),
+            "update_member" => Some(json!({"role": "admin"})),
             _ => None,
         };
         let token = matches!(route.access, Access::Admin(_)).then_some(tok.as_str());

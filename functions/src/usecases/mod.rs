@@ -5,3 +5,4 @@
 pub mod booking;
 pub mod capture;
 pub mod messaging;
+pub mod onboarding;

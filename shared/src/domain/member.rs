@@ -47,6 +47,14 @@ impl Role {
     }
 }
 
+impl std::str::FromStr for Role {
+    type Err = ();
+
+    fn from_str(text: &str) -> Result<Role, ()> {
+        Role::parse(text).ok_or(())
+    }
+}
+
 impl std::fmt::Display for Role {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

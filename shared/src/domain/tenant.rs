@@ -163,3 +163,91 @@ pub fn is_valid_tenant_id(id: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !id.starts_with('-')
 }
+
+/// A new business as its owner describes it when signing up (`POST /tenants`, crm-local's
+/// first-run setup, the operator CLI): the rest of its settings start at their defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewBusiness {
+    pub name: String,
+    /// ISO 3166 alpha-2: how its customers' national phone numbers read.
+    pub country: String,
+    /// IANA time zone name.
+    pub time_zone: String,
+    /// ISO 4217.
+    pub currency: String,
+}
+
+/// The fields of a [`NewBusiness`] in a request body.
+pub const NEW_BUSINESS_FIELDS: &[&str] = &["business_name", "country", "time_zone", "currency"];
+
+impl NewBusiness {
+    /// Reads `business_name`, `country`, `time_zone` and `currency` from `input`, naming every
+    /// bad one in `f`.
+    pub fn read(
+        f: &mut crate::domain::validation::Fields,
+        input: &serde_json::Map<String, serde_json::Value>,
+    ) -> Option<NewBusiness> {
+        let name = f.required_text(input, "business_name", 100);
+        if name
+            .as_deref()
+            .is_some_and(|n| crate::domain::member::tenant_id_from_name(n).is_none())
+        {
+            f.error(
+                "business_name",
+                "must contain at least two letters or digits",
+            );
+        }
+        let country = f
+            .required_text(input, "country", 2)
+            .map(|c| c.to_ascii_uppercase());
+        if country
+            .as_deref()
+            .is_some_and(|c| !crate::domain::phone::is_known_region(c))
+        {
+            f.error("country", "must be an ISO 3166 country code such as IE");
+        }
+        let time_zone = f.required_text(input, "time_zone", 64);
+        if time_zone
+            .as_deref()
+            .is_some_and(|z| !crate::domain::hours::is_zone(z))
+        {
+            f.error(
+                "time_zone",
+                "must be an IANA time zone such as Europe/Dublin",
+            );
+        }
+        let currency = f
+            .required_text(input, "currency", 3)
+            .map(|c| c.to_ascii_uppercase());
+        if currency
+            .as_deref()
+            .is_some_and(|c| c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()))
+        {
+            f.error("currency", "must be an ISO 4217 code such as EUR");
+        }
+        if !f.errors.is_empty() {
+            return None;
+        }
+        Some(NewBusiness {
+            name: name?,
+            country: country?,
+            time_zone: time_zone?,
+            currency: currency?,
+        })
+    }
+
+    /// The new tenant's settings: these, and defaults for the rest. Until the owner sets
+    /// their booking system's address, a prospect who leaves their details comes back to the
+    /// booking page.
+    pub fn settings(&self, tenant_id: &str) -> TenantSettings {
+        let mut settings = TenantSettings::new(
+            tenant_id,
+            &self.name,
+            &self.country,
+            &format!("/p/{tenant_id}/book"),
+        );
+        settings.time_zone = self.time_zone.clone();
+        settings.currency = self.currency.clone();
+        settings
+    }
+}

@@ -38,8 +38,9 @@ pub enum ApiError {
     UnsupportedMediaType { expected: &'static str },
     #[error("{0}")]
     BadRequest(String),
-    #[error("too many requests")]
-    TooManyRequests,
+    /// Slow down: try again after `retry_after` seconds (sent as `Retry-After`).
+    #[error("too many requests: try again in {retry_after} s")]
+    TooManyRequests { retry_after: u64 },
     #[error("service temporarily unavailable")]
     Unavailable(String),
     #[error("internal error")]
@@ -74,7 +75,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -92,7 +93,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => "Content Too Large",
             ApiError::UnsupportedMediaType { .. } => "Unsupported Media Type",
             ApiError::BadRequest(_) => "Bad Request",
-            ApiError::TooManyRequests => "Too Many Requests",
+            ApiError::TooManyRequests { .. } => "Too Many Requests",
             ApiError::Unavailable(_) => "Service Unavailable",
             ApiError::Internal(_) => "Internal Server Error",
         }
@@ -137,6 +138,9 @@ impl ApiError {
             .header(http::header::CONTENT_TYPE, PROBLEM_JSON);
         if matches!(self, ApiError::Unauthorized) {
             builder = builder.header(http::header::WWW_AUTHENTICATE, "Bearer");
+        }
+        if let ApiError::TooManyRequests { retry_after } = self {
+            builder = builder.header(http::header::RETRY_AFTER, retry_after);
         }
         builder
             .body(Body::Text(self.body().to_string()))

@@ -101,10 +101,10 @@ pub async fn any_member(store: &dyn Store) -> Result<bool, StoreError> {
     Ok(false)
 }
 
-/// The writes creating or replacing the account of `email` with `password_hash`, given the
+/// The account of `email` with `password_hash`, and the write creating or replacing it of `email` with `password_hash`, given the
 /// account read before (`None`: there was none): a new password moves the epoch, which
 /// signs the person out everywhere.
-fn password_writes(
+pub fn password_writes(
     email: &str,
     before: Option<&Account>,
     password_hash: &str,
@@ -133,30 +133,6 @@ fn password_writes(
     let write = Write::put(keyed(&account, keys::account_key(email), None)?)
         .with_check(Check::new(ACCOUNT_CHANGED, unchanged));
     Ok((account, write))
-}
-
-/// Creates the account of a business's first owner together with the business's first
-/// member (crm-local's setup): both or neither.
-pub async fn create_owner(
-    store: &dyn Store,
-    member: &Member,
-    password_hash: &str,
-    now: DateTime<Utc>,
-) -> Result<Account, members::MemberError> {
-    let existing = account(store, &member.email).await?;
-    let (account, write) = password_writes(&member.email, existing.as_ref(), password_hash, now)?;
-    let mut member = member.clone();
-    member.status = MemberStatus::Active;
-    member.sub = Some(account.sub.clone());
-    let mut writes = members::add_writes(&member)?;
-    writes.push(write);
-    store.transact(writes).await.map_err(|e| match e {
-        StoreError::ConditionFailed("member_exists") => {
-            members::MemberError::Exists(member.email.clone())
-        }
-        other => other.into(),
-    })?;
-    Ok(account)
 }
 
 /// Stores an invite under `token_sha256` (the link's token is the caller's, and only theirs).

@@ -154,8 +154,17 @@ pub async fn versioned(
     Ok(Some((from_item(&item)?, version)))
 }
 
-/// Creates a tenant; `ConditionFailed("tenant_exists")` when it already does.
+/// Check name of a tenant created under an id already taken.
+pub const TENANT_EXISTS: &str = "tenant_exists";
+
+/// Creates a tenant; `ConditionFailed(TENANT_EXISTS)` when it already does.
 pub async fn create(store: &dyn Store, settings: &TenantSettings) -> Result<(), StoreError> {
+    store.transact(create_writes(settings)?).await
+}
+
+/// The writes creating a tenant (its settings, new, and its entry in the registry), for a
+/// transaction that may create more with it (its first owner).
+pub fn create_writes(settings: &TenantSettings) -> Result<Vec<Write>, StoreError> {
     let key = keys::settings(&settings.tenant_id);
     let mut item = to_item(settings)?;
     item.insert(PK.into(), key.pk.into());
@@ -165,12 +174,10 @@ pub async fn create(store: &dyn Store, settings: &TenantSettings) -> Result<(), 
     registry.insert(PK.into(), reg.pk.into());
     registry.insert(SK.into(), reg.sk.into());
     registry.insert("tenant_id".into(), Value::from(settings.tenant_id.clone()));
-    store
-        .transact(vec![
-            Write::put(item).with_check(Check::new("tenant_exists", Cond::NotExists)),
-            Write::put(registry),
-        ])
-        .await
+    Ok(vec![
+        Write::put(item).with_check(Check::new(TENANT_EXISTS, Cond::NotExists)),
+        Write::put(registry),
+    ])
 }
 
 /// Every tenant id, in order (jobs iterate it; one small item per tenant).

@@ -375,10 +375,32 @@ pub async fn target_path(
         let missed = fresh_missed_call(app, tenant).await;
         path = path.replace("{id}", &missed);
     }
+    if path.starts_with("/members/{id}") {
+        let member = fresh_member(app, tenant).await;
+        path = path.replace("{id}", &member);
+    }
     if path.starts_with("/tasks/{id}") {
         path = path.replace("{id}", &format!("{lead_id}.contact"));
     }
     path.replace("{id}", lead_id)
+}
+
+/// A staff member of `tenant` invited with a new email (straight in the store); their id.
+pub async fn fresh_member(app: &App, tenant: &str) -> String {
+    use crm_shared::domain::member::{Member, Role};
+    let id = ulid::Ulid::new().to_string();
+    let member = Member::invited(
+        id.clone(),
+        tenant,
+        &format!("{}@staff.example", id.to_lowercase()),
+        Role::Staff,
+        "test",
+        app.now(),
+    );
+    crm_shared::store::members::add(app.server.ctx.store.as_ref(), &member)
+        .await
+        .unwrap_or_else(|e| panic!("member: {e}"));
+    id
 }
 
 /// An open missed call of `tenant` from a new number (recorded straight in the store); its id.
