@@ -71,6 +71,8 @@ pub fn app_config(dev_sign_in: bool, oidc: Option<&OidcClient>) -> Value {
     json!({
         "apiUrl": "",
         "devSignIn": dev_sign_in,
+        // Sign-in, setup and invites of crm-local's own accounts (`/auth/*`).
+        "localAccounts": true,
         "oidc": oidc.map(|o| json!({
             "issuer": o.issuer,
             "clientId": o.client_id,

@@ -138,7 +138,7 @@ pub enum InvitePurpose {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MemberRuleError {
     /// The actor's role may not give or change this role (admins manage staff only).
-    #[error("a {actor} may not manage a member who is or becomes {role}")]
+    #[error("only owners manage members who are or become {role} (you are {actor})")]
     RoleTooHigh { actor: Role, role: Role },
     /// The change would leave the business without an owner.
     #[error("the business must keep at least one owner")]

@@ -3,28 +3,28 @@
 // provider checks of a public client using PKCE (client id, redirect URI, S256 challenge
 // against the verifier, one use per code) and records what it saw for the test to assert on.
 //
-// Its ID tokens are HS256-signed with crm-local's secret, issuer `crm-local` and audience
-// `crm-admin`, because that is what crm-local verifies (in AWS, API Gateway's JWT authorizer
-// verifies the real provider's tokens against its JWKS instead).
+// Its ID tokens are RS256-signed with a key made at start and published at its JWKS, as a
+// real provider's are: crm-local verifies them against it (issuer, audience, expiry, nonce)
+// and trades them for a session of its own (`POST /auth/oidc`).
 
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { createServer } from 'node:http';
 
 const b64url = (buf) => Buffer.from(buf).toString('base64url');
 
-export function signJwt(claims, secret) {
-  const head = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+/** An RS256 JWT of `claims` signed with `privateKey`, naming its key `kid`. */
+export function signRs256(claims, privateKey, kid) {
+  const head = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid }));
   const body = b64url(JSON.stringify(claims));
-  const sig = createHmac('sha256', secret).update(`${head}.${body}`).digest('base64url');
+  const sig = sign('sha256', Buffer.from(`${head}.${body}`), privateKey).toString('base64url');
   return `${head}.${body}.${sig}`;
 }
 
-/**
- * Starts the provider on `port`. `user` is who signs in (claims sub, tenant_id, role, name).
- * Returns { issuer, seen, close }; `seen` holds the requests it answered, in order.
- */
-export function startOidcStub({ port, clientId, secret, user }) {
+export function startOidcStub({ port, clientId, user }) {
   const issuer = `http://127.0.0.1:${port}`;
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const kid = `stub-${randomBytes(4).toString('hex')}`;
+  const jwks = { keys: [{ ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'RS256' }] };
   const seen = { authorize: [], token: [], logout: [] };
   const codes = new Map(); // code → { challenge, redirectUri, nonce }
   const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': 'content-type, accept' };
@@ -47,10 +47,13 @@ export function startOidcStub({ port, clientId, secret, user }) {
         issuer,
         authorization_endpoint: `${issuer}/authorize`,
         token_endpoint: `${issuer}/token`,
+        jwks_uri: `${issuer}/jwks`,
+        id_token_signing_alg_values_supported: ['RS256'],
         end_session_endpoint: `${issuer}/logout`,
         code_challenge_methods_supported: ['S256'],
       });
     }
+    if (url.pathname === '/jwks') return send(res, 200, jwks);
     if (url.pathname === '/authorize') {
       const q = Object.fromEntries(url.searchParams);
       seen.authorize.push(q);
@@ -87,9 +90,10 @@ export function startOidcStub({ port, clientId, secret, user }) {
         return send(res, 400, { error: 'invalid_grant' });
       }
       const now = Math.floor(Date.now() / 1000);
-      const idToken = signJwt(
-        { iss: 'crm-local', aud: 'crm-admin', sub: user.sub, tenant_id: user.tenant_id, role: user.role, name: user.name, nonce: grant.nonce, iat: now, exp: now + 3600 },
-        secret,
+      const idToken = signRs256(
+        { iss: issuer, aud: clientId, sub: user.sub, email: user.email, email_verified: true, name: user.name, nonce: grant.nonce, iat: now, exp: now + 3600 },
+        privateKey,
+        kid,
       );
       return send(res, 200, { id_token: idToken, access_token: randomBytes(16).toString('hex'), token_type: 'Bearer', expires_in: 3600 });
     }

@@ -45,6 +45,8 @@ let idp;
 const cspViolations = [];
 const JWT_SECRET = 'e2e-local-secret-0123456789abcdef';
 const OIDC_CLIENT = 'crm-admin-e2e';
+/** Who signs in at the identity provider: an owner of the demo business (invited in `before`). */
+const OLIVE = 'olive@demo-day-spa.example';
 
 function freePort() {
   return new Promise((ok, fail) => {
@@ -100,8 +102,7 @@ before(async () => {
   idp = await startOidcStub({
     port: await freePort(),
     clientId: OIDC_CLIENT,
-    secret: JWT_SECRET,
-    user: { sub: 'idp|olive', tenant_id: 'demo', role: 'owner', name: 'Olive Owner' },
+    user: { sub: 'idp|olive', email: OLIVE, name: 'Olive Owner' },
   });
   server = spawn(bin, ['serve'], {
     cwd: repo,
@@ -122,6 +123,8 @@ before(async () => {
   await waitFor(`${base}/openapi.json`, 60);
   const t = await fetch(`${base}/_local/token`, { method: 'POST', body: JSON.stringify({ tenant: 'demo', role: 'owner' }) });
   owner = (await t.json()).token;
+  const invited = await apiJson('POST', '/members', { email: OLIVE, role: 'owner' });
+  assert.equal(invited.status, 201, JSON.stringify(invited.body));
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
@@ -314,8 +317,14 @@ test('sign-in with the identity provider: PKCE code flow back to the page asked 
   assert.equal(traded.grant_type, 'authorization_code');
   assert.equal(traded.client_id, OIDC_CLIENT);
   assert.ok(/^[A-Za-z0-9_-]{43}$/.test(traded.code_verifier), 'a 32-byte verifier');
+  // The provider's ID token was verified by crm-local and traded for its own, for Olive's
+  // membership of the demo business.
   const stored = await page.evaluate(() => localStorage.getItem('crm.token'));
-  assert.equal(JSON.parse(Buffer.from(stored.split('.')[1], 'base64url')).sub, 'idp|olive');
+  const claims = JSON.parse(Buffer.from(stored.split('.')[1], 'base64url'));
+  assert.equal(claims.tenant_id, 'demo');
+  assert.equal(claims.role, 'owner');
+  assert.ok(claims.sub.endsWith('|idp|olive'), claims.sub);
+  assert.ok(claims.mid, 'the token names the membership');
 
   // The same answer a second time (a reload, a copied link) is refused and explained.
   const callback = new URL(`${base}/admin/callback`);
@@ -333,8 +342,8 @@ test('sign-in with the identity provider: PKCE code flow back to the page asked 
   await page.getByRole('button', { name: 'Sign in with Test IdP' }).click();
   await page.getByRole('link', { name: 'Continue as Olive Owner' }).click();
   await page.getByRole('heading', { name: 'Lead board' }).waitFor();
-  const idToken = await page.evaluate(() => localStorage.getItem('crm.token'));
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  const idToken = await page.evaluate(() => localStorage.getItem('crm.oidc.id_token'));
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await page.getByRole('button', { name: 'Sign in with Test IdP' }).waitFor();
   const out = idp.seen.logout.at(-1);
   assert.equal(out.id_token_hint, idToken);

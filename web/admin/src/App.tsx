@@ -1,6 +1,8 @@
 // The admin app: sign-in, navigation and the screens.
 import { useEffect, useState } from 'preact/hooks';
-import { devSignIn, getToken, setApiBase, setToken } from './api';
+import { accounts, devSignIn, getToken, setApiBase, setRefresher, setToken, SignedIn } from './api';
+import { InviteAccept, PasswordSignIn, SetupForm } from './Accounts';
+import { MembersView } from './Members';
 import { AppConfig, loadConfig } from './config';
 import { setCurrency } from './model';
 import { api } from './api';
@@ -26,6 +28,14 @@ function SignIn({ config, onSignedIn, notice }: { config: AppConfig; onSignedIn:
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const oidc = config.oidc;
+  const [setupNeeded, setSetupNeeded] = useState<boolean | null>(null);
+  useEffect(() => {
+    if (config.localAccounts) accounts.status().then((s) => setSetupNeeded(s.setup_needed), () => setSetupNeeded(false));
+  }, []);
+  const local = (s: SignedIn) => {
+    setToken(s.access_token);
+    onSignedIn();
+  };
   return (
     <main class="signin">
       <h1>Pipeline CRM</h1>
@@ -34,6 +44,8 @@ function SignIn({ config, onSignedIn, notice }: { config: AppConfig; onSignedIn:
           {notice}
         </p>
       )}
+      {config.localAccounts && setupNeeded === true && <SetupForm onSignedIn={local} />}
+      {config.localAccounts && setupNeeded === false && <PasswordSignIn onSignedIn={local} />}
       {oidc && (
         <div class="panel form">
           <h2>Sign in</h2>
@@ -93,7 +105,7 @@ function SignIn({ config, onSignedIn, notice }: { config: AppConfig; onSignedIn:
           </button>
         </form>
       )}
-      {!oidc && !config.devSignIn && (
+      {!oidc && !config.devSignIn && !config.localAccounts && (
         <form
           class="panel form"
           onSubmit={(e) => {
@@ -130,8 +142,15 @@ function Callback({ config, onSignedIn }: { config: AppConfig; onSignedIn: () =>
     }
     const params = new URLSearchParams(location.search);
     completeSignIn(oidc, params, callbackUri())
-      .then(({ token, idToken, returnTo }) => {
-        setToken(token);
+      .then(async ({ token, idToken, nonce, returnTo }) => {
+        // On crm-local the provider's ID token buys a session here; in the cloud the API
+        // takes the provider's token as it is.
+        if (config.localAccounts) {
+          if (!idToken) throw new Error('The sign-in service sent no ID token. Please sign in again.');
+          setToken((await accounts.exchange(idToken, nonce)).access_token);
+        } else {
+          setToken(token);
+        }
         rememberIdToken(idToken);
         navigate(returnTo, true);
         onSignedIn();
@@ -149,18 +168,27 @@ function Callback({ config, onSignedIn }: { config: AppConfig; onSignedIn: () =>
   return <Loading what="Signing you in" />;
 }
 
-const NAV: [string, string][] = [
-  ['/board', 'Board'],
-  ['/leads', 'Leads'],
-  ['/customers', 'Customers'],
-  ['/missed-calls', 'Missed calls'],
-  ['/messages', 'Messages'],
-  ['/tasks', 'Tasks'],
-  ['/analytics', 'Analytics'],
-  ['/settings', 'Settings'],
+const RANK: Record<string, number> = { staff: 0, admin: 1, owner: 2 };
+
+/** The screens, each with the least role that may open it (as the API's route table says). */
+const NAV: [string, string, string][] = [
+  ['/board', 'Board', 'staff'],
+  ['/leads', 'Leads', 'staff'],
+  ['/customers', 'Customers', 'staff'],
+  ['/missed-calls', 'Missed calls', 'staff'],
+  ['/messages', 'Messages', 'staff'],
+  ['/tasks', 'Tasks', 'staff'],
+  ['/analytics', 'Analytics', 'staff'],
+  ['/members', 'Members', 'admin'],
+  ['/settings', 'Settings', 'owner'],
 ];
 
-function Screen({ path }: { path: string }) {
+/** Whether `role` may open a screen that needs `least`. */
+export function mayOpen(role: string | undefined, least: string): boolean {
+  return (RANK[role ?? 'staff'] ?? 0) >= (RANK[least] ?? 0);
+}
+
+function Screen({ path, role }: { path: string; role: string }) {
   const [pathname, search] = path.split('?');
   const query = new URLSearchParams(search ?? '');
   const parts = pathname.split('/').filter(Boolean);
@@ -172,6 +200,7 @@ function Screen({ path }: { path: string }) {
   if (parts[0] === 'analytics') return <AnalyticsView />;
   if (parts[0] === 'messages') return <MessagesView />;
   if (parts[0] === 'settings') return <SettingsView />;
+  if (parts[0] === 'members') return <MembersView role={role} />;
   if (parts[0] === 'missed-calls') return <MissedCallsView />;
   if (parts[0] === 'tasks') return <TasksView query={query} />;
   return <Board />;
@@ -208,6 +237,21 @@ interface Business {
 
 function Shell({ config }: { config: AppConfig }) {
   const [signedIn, setSignedIn] = useState(() => !!liveToken());
+  // With crm-local's accounts, a session cookie may still stand behind an ended token.
+  const [resuming, setResuming] = useState(() => config.localAccounts && !liveToken());
+  useEffect(() => {
+    if (!config.localAccounts) return;
+    setRefresher(() => accounts.refresh().then((s) => s.access_token));
+    if (!resuming) return;
+    accounts.refresh().then(
+      (s) => {
+        setToken(s.access_token);
+        setSignedIn(true);
+        setResuming(false);
+      },
+      () => setResuming(false),
+    );
+  }, []);
   const [business, setBusiness] = useState<Business | null>(null);
   const path = usePath();
   // Money shows in the business's currency once known (screens render again then).
@@ -230,13 +274,26 @@ function Shell({ config }: { config: AppConfig }) {
     return () => window.removeEventListener('crm:signed-out', out);
   }, []);
   if (path.startsWith('/callback')) return <Callback config={config} onSignedIn={() => setSignedIn(true)} />;
+  if (path.startsWith('/invite') && config.localAccounts)
+    return (
+      <InviteAccept
+        onSignedIn={(s) => {
+          setToken(s.access_token);
+          navigate('/board', true);
+          setSignedIn(true);
+        }}
+      />
+    );
+  if (resuming) return <Loading what="Signing you in" />;
   if (!signedIn) return <SignIn config={config} onSignedIn={() => setSignedIn(true)} />;
   const top = `/${path.split('?')[0].split('/').filter(Boolean)[0] ?? 'board'}`;
   const label = NAV.find(([p]) => p === top)?.[1] ?? 'Board';
+  const role = business?.role ?? 'staff';
   const title = `${label} · ${business?.business_name ?? 'Pipeline CRM'}`;
   if (document.title !== title) document.title = title;
-  const signOut = async () => {
+  const signOut = async (everywhere = false) => {
     setToken(null);
+    if (config.localAccounts) await accounts.signOut(everywhere).catch(() => null);
     const away = config.oidc ? await signOutUrl(config.oidc, `${location.origin}${BASE}/`) : null;
     if (away) {
       location.assign(away);
@@ -254,7 +311,7 @@ function Shell({ config }: { config: AppConfig }) {
         <strong class="brand">{business?.business_name ?? 'Pipeline CRM'}</strong>
         {business && <span class="muted role">Signed in as {business.role}</span>}
         <ul>
-          {NAV.map(([p, label]) => (
+          {NAV.filter(([, , least]) => business && mayOpen(role, least)).map(([p, label]) => (
             <li key={p}>
               <Link to={p} aria-current={top === p ? 'page' : undefined}>
                 {label}
@@ -262,12 +319,23 @@ function Shell({ config }: { config: AppConfig }) {
             </li>
           ))}
         </ul>
-        <button type="button" class="link signout" onClick={signOut}>
+        <button type="button" class="link signout" onClick={() => signOut()}>
           Sign out
         </button>
+        {config.localAccounts && (
+          <button type="button" class="link signout" onClick={() => signOut(true)}>
+            Sign out everywhere
+          </button>
+        )}
       </nav>
       <main id="main">
-        <Screen path={path} />
+        {business && !mayOpen(role, NAV.find(([p]) => p === top)?.[2] ?? 'staff') ? (
+          <p class="error" role="alert">
+            Your role ({role}) may not open {label}. Ask an owner of the business if you need it.
+          </p>
+        ) : (
+          <Screen path={path} role={role} />
+        )}
       </main>
     </div>
   );

@@ -43,8 +43,11 @@ export function problemMessage(p: Problem | null | undefined, status?: number): 
     const allowed = p.allowed.length ? p.allowed.map(humanField).join(', ') : 'none';
     return `${p.detail ?? 'Not allowed'}. Allowed: ${allowed}.`;
   }
-  if (code === 401) return 'Your session has ended. Please sign in again.';
-  if (code === 403) return 'Your role may not do this.';
+  // A refused sign-in, a role rule or an identity nobody invited says why; a refused token
+  // or role says it plainly.
+  const said = p?.detail && !/bearer token|your role may not do this/.test(p.detail) ? p.detail : null;
+  if (code === 401) return said ? sentence(said) : 'Your session has ended. Please sign in again.';
+  if (code === 403) return said ? sentence(said) : 'Your role may not do this.';
   if (code === 404) return `${p?.detail ? capitalize(p.detail) : 'Not found'}.`;
   if (code >= 500 || code === 0) return 'The server could not answer. Please try again in a moment.';
   const text = p?.detail || p?.title || `Request failed (${code})`;
@@ -78,6 +81,10 @@ function conflictMessage(p: Problem | null | undefined): string | null {
     default:
       return null;
   }
+}
+
+function sentence(s: string): string {
+  return capitalize(s.endsWith('.') ? s : `${s}.`);
 }
 
 function capitalize(s: string): string {
@@ -132,10 +139,25 @@ export async function request<T>(
     json = null;
   }
   if (!res.ok) {
+    // An access token that ended (expired, or its membership changed): one refresh from the
+    // session, then the request again; refused again → signed out.
+    if (res.status === 401 && token && refresher && !headers['x-crm-retry']) {
+      const fresh = await refresher().catch(() => null);
+      if (fresh) {
+        setToken(fresh);
+        return request<T>(method, path, body, { ...headers, 'x-crm-retry': '1' });
+      }
+    }
     if (res.status === 401) window.dispatchEvent(new Event('crm:signed-out'));
     throw new ApiError(res.status, (json as Problem) ?? { status: res.status });
   }
   return { data: json as T, etag: res.headers.get('etag') };
+}
+
+/** How a 401 gets a new access token (crm-local's session refresh), if the app has one. */
+let refresher: (() => Promise<string | null>) | null = null;
+export function setRefresher(r: (() => Promise<string | null>) | null): void {
+  refresher = r;
 }
 
 export const api = {
@@ -167,3 +189,54 @@ export async function devSignIn(tenant: string, role: string): Promise<string> {
   if (!res.ok || !j?.token) throw new ApiError(res.status, j ?? { status: res.status });
   return j.token as string;
 }
+
+/** What crm-local answers a sign-in (setup, password, invite, identity provider, refresh). */
+export interface SignedIn {
+  access_token: string;
+  expires_in: number;
+  tenant_id: string;
+  role: 'owner' | 'admin' | 'staff';
+  email: string;
+  tenants: { tenant_id: string; role: string }[];
+}
+
+/** POSTs to crm-local's `/auth/*` (same origin: the session cookie is scoped to it). */
+async function auth<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(`${apiBase}/auth${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, { title: 'Network error', detail: 'The server could not be reached' });
+  }
+  const text = await res.text();
+  let json: unknown = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  if (!res.ok) throw new ApiError(res.status, (json as Problem) ?? { status: res.status });
+  return json as T;
+}
+
+export const accounts = {
+  status: () => auth<{ setup_needed: boolean }>('GET', '/status'),
+  setup: (body: Record<string, string>) => auth<SignedIn>('POST', '/setup', body),
+  signIn: (email: string, password: string) => auth<SignedIn>('POST', '/sign-in', { email, password }),
+  /** An identity provider's ID token traded for a session here. */
+  exchange: (idToken: string, nonce: string) => auth<SignedIn>('POST', '/oidc', { id_token: idToken, nonce }),
+  refresh: () => auth<SignedIn>('POST', '/refresh', {}),
+  signOut: (everywhere: boolean) => auth<null>('POST', '/sign-out', { everywhere }),
+  invite: (token: string) =>
+    auth<{ email: string; business_name: string; purpose: 'join' | 'reset'; has_account: boolean; expires: string }>(
+      'GET',
+      `/invites/${encodeURIComponent(token)}`,
+    ),
+  accept: (token: string, password: string) =>
+    auth<SignedIn>('POST', `/invites/${encodeURIComponent(token)}`, { password }),
+};

@@ -1,7 +1,7 @@
 // The app's runtime configuration: `config.json` beside index.html, so one build serves any
 // deployment. crm-local answers it from its own settings; a cloud deployment writes it next
 // to the files (scripts/deploy-web). Shape:
-//   { "apiUrl": "https://api.example.com", "devSignIn": false,
+//   { "apiUrl": "https://api.example.com", "devSignIn": false, "localAccounts": false,
 //     "oidc": { "issuer": "...", "clientId": "...", "scope": "openid email", "name": "Cognito" } }
 import type { OidcConfig } from './oidc';
 
@@ -12,6 +12,12 @@ export interface AppConfig {
   devSignIn: boolean;
   /** The identity provider; null → no provider sign-in. */
   oidc: OidcConfig | null;
+  /**
+   * crm-local's own accounts (`/auth/*`): first-run setup, email and password, invite links,
+   * sessions refreshed from an HttpOnly cookie. With an identity provider too, its ID token is
+   * traded at `/auth/oidc` for a session here instead of being sent to the API as it is.
+   */
+  localAccounts: boolean;
 }
 
 /** The configuration from `json`, with anything malformed left out rather than trusted. */
@@ -25,6 +31,7 @@ export function parseConfig(json: unknown): AppConfig {
   return {
     apiUrl: str(o.apiUrl).replace(/\/+$/, ''),
     devSignIn: o.devSignIn === true,
+    localAccounts: o.localAccounts === true,
     oidc:
       /^https?:\/\//.test(issuer) && clientId
         ? {

@@ -109,10 +109,12 @@ describe('tokens and configuration', () => {
     expect(parseConfig({ apiUrl: 'https://api.example.com/', oidc: { issuer: 'https://id.example.com/', clientId: 'spa' } })).toEqual({
       apiUrl: 'https://api.example.com',
       devSignIn: false,
+      localAccounts: false,
       oidc: { issuer: 'https://id.example.com', clientId: 'spa', scope: undefined, name: undefined, token: 'id_token' },
     });
     expect(parseConfig({ oidc: { issuer: 'id.example.com', clientId: 'spa' } }).oidc).toBeNull();
     expect(parseConfig({ oidc: { issuer: 'https://id.example.com' } }).oidc).toBeNull();
-    expect(parseConfig('nonsense')).toEqual({ apiUrl: '', devSignIn: false, oidc: null });
+    expect(parseConfig('nonsense')).toEqual({ apiUrl: '', devSignIn: false, localAccounts: false, oidc: null });
+    expect(parseConfig({ localAccounts: true }).localAccounts).toBe(true);
   });
 });

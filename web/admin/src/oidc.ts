@@ -133,7 +133,7 @@ export async function completeSignIn(
   redirectUri: string,
   storage: Storage = sessionStorage,
   discovery?: Discovery,
-): Promise<{ token: string; idToken: string | null; returnTo: string }> {
+): Promise<{ token: string; idToken: string | null; nonce: string; returnTo: string }> {
   const raw = storage.getItem(PENDING_KEY);
   storage.removeItem(PENDING_KEY);
   const providerError = params.get('error');
@@ -178,7 +178,7 @@ export async function completeSignIn(
   if (idToken && jwtClaims(idToken)?.nonce !== pending.nonce) {
     throw new SignInError('The sign-in answer was not for this request. Please sign in again.');
   }
-  return { token, idToken, returnTo: pending.returnTo || '/board' };
+  return { token, idToken, nonce: pending.nonce, returnTo: pending.returnTo || '/board' };
 }
 
 /** Keeps the ID token for the provider's sign-out (`id_token_hint`). */
