@@ -398,3 +398,113 @@ async fn failed_sign_ins_are_slowed_and_reserved_or_taken_names_refused() {
     .await;
     right.assert_problem(StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn a_reset_link_sets_a_new_password_and_ends_every_session() {
+    let app = App::start(false).await;
+    let owner = access_token(&set_up(&app).await);
+    let invited = app
+        .post(
+            "/members",
+            &owner,
+            &json!({"email": STAFF_EMAIL, "role": "staff"}),
+        )
+        .await;
+    let joined = anon(
+        &app,
+        Method::POST,
+        &format!("/auth/invites/{}", invite_token(&invited)),
+        Some(&json!({"password": STAFF_PASSWORD})),
+    )
+    .await;
+    let old_session = session_cookie(&joined);
+    let staff_id = invited.body["member"]["id"].as_str().unwrap_or_default();
+
+    // The owner asks for a reset link for the active member.
+    let reset = app
+        .post(
+            &format!("/members/{staff_id}/invitation"),
+            &owner,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::OK, "{}", reset.text);
+    let token = invite_token(&reset);
+    let shown = anon(&app, Method::GET, &format!("/auth/invites/{token}"), None).await;
+    assert_eq!(shown.body["purpose"], json!("reset"), "{}", shown.text);
+    assert_eq!(shown.body["has_account"], json!(true));
+    let new_password = "tide tables and lighthouses";
+    let done = anon(
+        &app,
+        Method::POST,
+        &format!("/auth/invites/{token}"),
+        Some(&json!({"password": new_password})),
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+
+    // The old password and the old session are gone; the new password signs in.
+    with_cookie(&app, "/auth/refresh", &old_session)
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED);
+    let old = anon(
+        &app,
+        Method::POST,
+        "/auth/sign-in",
+        Some(&json!({"email": STAFF_EMAIL, "password": STAFF_PASSWORD})),
+    )
+    .await;
+    old.assert_problem(StatusCode::UNAUTHORIZED);
+    let new = anon(
+        &app,
+        Method::POST,
+        "/auth/sign-in",
+        Some(&json!({"email": STAFF_EMAIL, "password": new_password})),
+    )
+    .await;
+    assert_eq!(new.status, StatusCode::OK, "{}", new.text);
+
+    // Signing out everywhere ends the new session and any other.
+    let a = session_cookie(&new);
+    let b = session_cookie(&done);
+    let out = common::send(
+        app.req(Method::POST, "/auth/sign-out")
+            .header("cookie", &a)
+            .json(&json!({"everywhere": true})),
+    )
+    .await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT, "{}", out.text);
+    with_cookie(&app, "/auth/refresh", &b)
+        .await
+        .assert_problem(StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn an_invite_link_expires_after_seven_days() {
+    let app = App::start_fixed(false).await;
+    set_up(&app).await;
+    // A token that names no membership (the tests' own, signed with the server's secret):
+    // the fixed clock is weeks behind the real one that checks a session token's expiry.
+    let owner = common::owner("harbour-spa");
+    let invited = app
+        .post(
+            "/members",
+            &owner,
+            &json!({"email": STAFF_EMAIL, "role": "staff"}),
+        )
+        .await;
+    assert_eq!(invited.status, StatusCode::CREATED, "{}", invited.text);
+    let token = invite_token(&invited);
+    app.advance(chrono::Duration::days(7) + chrono::Duration::minutes(1));
+    anon(&app, Method::GET, &format!("/auth/invites/{token}"), None)
+        .await
+        .assert_problem(StatusCode::GONE);
+    anon(
+        &app,
+        Method::POST,
+        &format!("/auth/invites/{token}"),
+        Some(&json!({"password": STAFF_PASSWORD})),
+    )
+    .await
+    .assert_problem(StatusCode::GONE);
+}
