@@ -1,6 +1,11 @@
 //! Phone numbers: E.164 normalisation with the tenant's default region.
 
-use phonenumber::country;
+mod metadata;
+
+use std::sync::Arc;
+
+use phonenumber::metadata::Database;
+use phonenumber::{country, PhoneNumber};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PhoneError {
@@ -15,20 +20,53 @@ pub enum PhoneError {
 /// Normalises `raw` to E.164 (`+353871234567`), reading national numbers in `region`
 /// (ISO 3166 alpha-2, e.g. `IE`).
 pub fn normalize(raw: &str, region: &str) -> Result<String, PhoneError> {
+    let region = region.trim().to_ascii_uppercase();
     let id: country::Id = region
-        .trim()
-        .to_ascii_uppercase()
         .parse()
-        .map_err(|_| PhoneError::UnknownRegion(region.to_owned()))?;
+        .map_err(|_| PhoneError::UnknownRegion(region.clone()))?;
     let trimmed = raw.trim();
     if trimmed.is_empty() || trimmed.len() > 32 {
         return Err(PhoneError::Unparseable);
     }
-    let number = phonenumber::parse(Some(id), trimmed).map_err(|_| PhoneError::Unparseable)?;
-    if !phonenumber::is_valid(&number) {
+    let (number, db) = parse(Some((id, &region)), trimmed).ok_or(PhoneError::Unparseable)?;
+    let valid = match &db {
+        Some(db) => phonenumber::is_valid_with(db, &number),
+        None => phonenumber::is_valid(&number),
+    };
+    if !valid {
         return Err(PhoneError::Invalid);
     }
-    Ok(number.format().mode(phonenumber::Mode::E164).to_string())
+    Ok(e164(&number))
+}
+
+/// `+<code><national number>`: E.164 needs no metadata.
+fn e164(number: &PhoneNumber) -> String {
+    format!("+{}{}", number.country().code(), number.national())
+}
+
+/// Parses `raw` (in `region`, when given) with a database of only the calling codes it
+/// needs: the region's and the one after a leading `+`. Whatever that cannot read (another
+/// notation of a foreign number) goes to the crate's full database, so the answer is always
+/// the full database's. The database used (none: the full one).
+fn parse(
+    region: Option<(country::Id, &str)>,
+    raw: &str,
+) -> Option<(PhoneNumber, Option<Arc<Database>>)> {
+    let mut codes: Vec<u16> = region
+        .and_then(|(_, r)| metadata::code_of_region(r))
+        .into_iter()
+        .collect();
+    if let Some(rest) = raw.strip_prefix('+') {
+        let digits: String = rest.chars().filter(char::is_ascii_digit).take(3).collect();
+        codes.extend(metadata::code_prefix(&digits));
+    }
+    let id = region.map(|(id, _)| id);
+    if let Some(db) = metadata::database(&codes) {
+        if let Ok(number) = phonenumber::parse_with(&db, id, raw) {
+            return Some((number, Some(db)));
+        }
+    }
+    phonenumber::parse(id, raw).ok().map(|n| (n, None))
 }
 
 /// The digit strings a person may type to find this E.164 number: all its digits, the
@@ -36,7 +74,7 @@ pub fn normalize(raw: &str, region: &str) -> Result<String, PhoneError> {
 pub fn search_digits(e164: &str) -> Vec<String> {
     let all: String = e164.chars().filter(char::is_ascii_digit).collect();
     let mut out = vec![all.clone()];
-    if let Ok(n) = phonenumber::parse(None, e164) {
+    if let Some((n, _)) = parse(None, e164) {
         let national = n.national().value().to_string();
         out.push(format!("0{national}"));
         out.push(national);
