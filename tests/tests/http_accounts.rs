@@ -508,3 +508,23 @@ async fn an_invite_link_expires_after_seven_days() {
     .await
     .assert_problem(StatusCode::GONE);
 }
+
+#[tokio::test]
+async fn two_setups_at_once_make_one_business() {
+    let app = App::start(false).await;
+    let mut other = business();
+    other["business_name"] = json!("Quay Street Barbers");
+    other["email"] = json!("owner@quaystreet.ie");
+    let first = business();
+    let (a, b) = tokio::join!(
+        anon(&app, Method::POST, "/auth/setup", Some(&first)),
+        anon(&app, Method::POST, "/auth/setup", Some(&other)),
+    );
+    let mut statuses = [a.status.as_u16(), b.status.as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 409], "{} / {}", a.text, b.text);
+    let tenants = crm_shared::store::tenants::all_ids(app.server.ctx.store.as_ref())
+        .await
+        .unwrap_or_default();
+    assert_eq!(tenants.len(), 1, "{tenants:?}");
+}

@@ -298,16 +298,13 @@ async fn setup(
             onboarding::tenant_id_for(&business)?;
             let store = a.ctx.store.as_ref();
             if accounts::any_member(store).await? {
-                return Err(ApiError::conflict(
-                    "this server is set up already: sign in, or ask an owner to invite you",
-                    json!({"conflict": "setup"}),
-                ));
+                return Err(already_set_up());
             }
             let now = a.ctx.clock.now();
             let hash = password::hash(password).await.map_err(ApiError::Internal)?;
             let before = accounts::account(store, &email).await?;
             let (account, write) = accounts::password_writes(&email, before.as_ref(), &hash, now)?;
-            let (_, member) = onboarding::found_business(
+            let founded = onboarding::found_business(
                 store,
                 &business,
                 Owner {
@@ -315,14 +312,31 @@ async fn setup(
                     sub: Some(&account.sub),
                     invited_by: "setup",
                 },
-                vec![write],
+                vec![write, accounts::setup_done_write(now)],
                 now,
             )
-            .await?;
+            .await;
+            let member = match founded {
+                Ok((_, member)) => member,
+                // Another setup got there first.
+                Err(ApiError::Conflict { extra, .. })
+                    if extra["conflict"] == accounts::SETUP_DONE =>
+                {
+                    return Err(already_set_up());
+                }
+                Err(e) => return Err(e),
+            };
             tracing::info!(tenant = %member.tenant_id, "first-run setup done");
             signed_in(&a, &email, account.epoch, &member, StatusCode::CREATED).await
         }
         .await,
+    )
+}
+
+fn already_set_up() -> ApiError {
+    ApiError::conflict(
+        "this server is set up already: sign in, or ask an owner to invite you",
+        json!({"conflict": "setup"}),
     )
 }
 

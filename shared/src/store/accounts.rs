@@ -90,9 +90,23 @@ pub async fn account(store: &dyn Store, email: &str) -> Result<Option<Account>, 
         .transpose()
 }
 
-/// Whether anyone has an account yet (crm-local offers its first-run setup until someone
-/// does).
+/// Check name of a first-run setup that another one beat.
+pub const SETUP_DONE: &str = "setup_done";
+
+/// The write marking crm-local's first-run setup done (new: a second setup fails on it).
+pub fn setup_done_write(at: DateTime<Utc>) -> Write {
+    let mut item = keys::setup_done().item();
+    item.insert("at".into(), at.to_rfc3339().into());
+    Write::put(item).with_check(Check::new(SETUP_DONE, Cond::NotExists))
+}
+
+/// Whether this store is set up: its first-run setup was done, or some business has a member
+/// already (made by the operator CLI, or before setups were recorded). crm-local offers its
+/// setup until then.
 pub async fn any_member(store: &dyn Store) -> Result<bool, StoreError> {
+    if store.get(&keys::setup_done()).await?.is_some() {
+        return Ok(true);
+    }
     for tenant in crate::store::tenants::all_ids(store).await? {
         if !members::list(store, &tenant).await?.is_empty() {
             return Ok(true);

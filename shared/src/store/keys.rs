@@ -19,7 +19,7 @@
 //! | conversion sent / dropped | `T#t#CAPI#SENT` / `T#t#CAPI#DROPPED` | event id | |
 //! | counters | `T#t#STATS` | `M#yyyy-mm` (counted leads, watermark) / `BOARD` (status deltas) | |
 //! | member / a person's membership (one per email and tenant) | `T#t#MEMBERS` / `PERSON#<email>` | member id / `T#t` | |
-//! | local account / session / invite (crm-local's own sign-in) | `PERSON#<email>` / `SESSION#<id>` / `INVITE#<sha256>` | `ACCOUNT` / `S` / `I` | |
+//! | local account / session / invite / first-run setup done (crm-local's own sign-in) | `PERSON#<email>` / `SESSION#<id>` / `INVITE#<sha256>` / `SETUP` | `ACCOUNT` / `S` / `I` / `DONE` | |
 //!
 //! Leads sit in one partition per tenant with the ULID as sort key, so the newest-first list
 //! is a query of the table itself and costs no index write (DESIGN suggested a list GSI; this
@@ -340,6 +340,12 @@ pub fn session_key(id: &str) -> Key {
     Key::new(format!("SESSION#{id}"), "S")
 }
 
+/// Written once by crm-local's first-run setup, in the transaction that founds the first
+/// business: a second setup racing it is refused.
+pub fn setup_done() -> Key {
+    Key::new("SETUP", "DONE")
+}
+
 /// An invite, under the SHA-256 (hex) of its token: the token itself is never stored.
 pub fn invite_key(token_sha256: &str) -> Key {
     Key::new(format!("INVITE#{token_sha256}"), "I")
@@ -401,6 +407,7 @@ mod tests {
             k(account_key("a@b.ie")),
             k(session_key("S1")),
             k(invite_key("ab12")),
+            k(setup_done()),
         ];
         let expected = [
             "T#t | SETTINGS",
@@ -446,6 +453,7 @@ mod tests {
             "PERSON#a@b.ie | ACCOUNT",
             "SESSION#S1 | S",
             "INVITE#ab12 | I",
+            "SETUP | DONE",
         ];
         assert_eq!(layout.len(), expected.len());
         for (got, want) in layout.iter().zip(expected) {
