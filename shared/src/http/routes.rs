@@ -374,6 +374,8 @@ pub const WORKERS: &[&str] = &[
     // The daily customer jobs (hourly: 03:00 local in every zone).
     "segment_refresh",
     "milestones",
+    // Cognito's pre token generation trigger: tenant and role from the membership (§7.1).
+    "pre_token",
 ];
 
 /// The route serving `method` + `path` template, if any.
