@@ -520,9 +520,19 @@ def test_one_http_event_per_route(route_table, template):
         if r["access"] == "public":
             assert "authorizer" not in ctx, f"{where}: public routes have no authorizer context"
             assert "authorization" not in headers, where
+        elif r["access"] == "person":
+            # A person route: the identity provider's ID token claims, no tenant yet.
+            claims = ctx["authorizer"]["jwt"]["claims"]
+            assert claims["sub"] and "@" in claims["email"], where
+            assert claims["email_verified"] == "true", where
+            assert not {"tenant_id", "role", "mid", "mv"} & set(claims), where
+            assert headers.get("authorization", "").startswith("Bearer "), where
         else:
             jwt = ctx["authorizer"]["jwt"]
-            assert jwt["claims"] == {"tenant_id": "demo", "role": "owner", "sub": "user-1"}, where
+            # Tokens may name their membership (mid, mv: the sample owner's, version 1).
+            claims = {k: v for k, v in jwt["claims"].items() if k not in {"mid", "mv"}}
+            assert claims == {"tenant_id": "demo", "role": "owner", "sub": "user-1"}, where
+            assert {"mid", "mv"} <= set(jwt["claims"]) or not {"mid", "mv"} & set(jwt["claims"]), where
             assert jwt["scopes"] is None, where
             assert headers.get("authorization", "").startswith("Bearer "), where
 
