@@ -207,7 +207,7 @@ fn expected_status(function: &str) -> u16 {
         "capture_lead" | "create_lead" | "add_lead_note" | "create_customer"
         | "add_customer_note" | "convert_lead" => 201,
         "send_customer_message" | "request_review" => 202,
-        "call_webhook" | "missed_call_sms" | "invite_member" => 201,
+        "call_webhook" | "missed_call_sms" | "invite_member" | "create_tenant" => 201,
         "remove_member" => 204,
         _ => 200,
     }

@@ -35,7 +35,7 @@ fn routes_json() -> serde_json::Value {
             "method": r.method,
             "path": r.path,
             "function": r.function,
-            "access": match r.access { Access::Public => "public", Access::Admin(role) => role.as_str() },
+            "access": match r.access { Access::Public => "public", Access::Person => "person", Access::Admin(role) => role.as_str() },
         })).collect::<Vec<_>>(),
         "workers": WORKERS,
         "table": {

@@ -3,7 +3,7 @@
 The route table comes from the Rust side, so the template, the sample events and the local
 server all answer to one list: `cargo run -q -p crm-local -- routes` prints
 
-    {"routes": [{"method", "path", "function", "access": "public"|"staff"|"admin"|"owner"}],
+    {"routes": [{"method", "path", "function", "access": "public"|"person"|"staff"|"admin"|"owner"}],
      "workers": ["count_leads", "ingest_booking", "stale_leads"],
      "table": {"name", "gsis": [{"name", "pk", "sk"}], "ttl"}}
 
@@ -94,7 +94,7 @@ def route_table() -> dict:
     assert isinstance(table.get("table"), dict), f"{source}: no table"
     for r in table["routes"]:
         assert set(r) >= {"method", "path", "function", "access"}, r
-        assert r["access"] in {"public", "staff", "admin", "owner"}, r
+        assert r["access"] in {"public", "person", "staff", "admin", "owner"}, r
     return table
 
 

@@ -64,6 +64,15 @@ QUEUE_GRANTS = {
 # the customer's segment due item out when it leaves no change ahead.
 PUBLISHERS |= {"segment_refresh", "milestones"}
 DELETERS |= {"segment_refresh", "milestones", "ingest_booking", "booking_webhook"}
+# Functions that let invited members into the Cognito user pool (the directory port), and
+# what they may do there (read a user, create one, ask for a password reset: nothing else).
+COGNITO_ADMINS = {"invite_member", "reinvite_member"}
+COGNITO_ACTIONS = {"cognito-idp:AdminGetUser", "cognito-idp:AdminCreateUser", "cognito-idp:AdminResetUserPassword"}
+# A new invitation changes nothing in the table in the cloud: the identity provider lets the
+# member in (the one-time links of crm-local are stored, but not by a Lambda function).
+NO_TABLE_WRITES = {"reinvite_member"}
+# Removing a member takes the person's membership item out.
+DELETERS |= {"remove_member"}
 # Functions that touch neither table nor bus.
 NO_DATA_ACCESS = {"openapi"}
 
@@ -201,11 +210,20 @@ def test_jwt_authorizer_is_the_default(resources, template):
     assert auth["DefaultAuthorizer"] == AUTHORIZER
     jwt = auth["Authorizers"][AUTHORIZER]
     assert jwt["IdentitySource"] == "$request.header.Authorization"
-    assert plain(jwt["JwtConfiguration"]["issuer"]) == {"Ref": "JwtIssuer"}
+    # The stack's user pool unless an external provider is named (JwtIssuer, JwtAudience).
+    assert plain(jwt["JwtConfiguration"]["issuer"]) == {
+        "Fn::If": [
+            "UseCognito",
+            {"Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"},
+            {"Ref": "JwtIssuer"},
+        ]
+    }
     audience = plain(jwt["JwtConfiguration"]["audience"])
-    assert audience in ({"Ref": "JwtAudience"}, [{"Ref": "JwtAudience"}]), audience
+    assert audience == [{"Fn::If": ["UseCognito", {"Ref": "UserPoolClient"}, {"Ref": "JwtAudience"}]}], audience
+    assert plain(template["Conditions"]["UseCognito"]) == {"Fn::Equals": [{"Ref": "JwtIssuer"}, ""]}
     params = template["Parameters"]
     assert {"JwtIssuer", "JwtAudience", "StageName", "LogRetentionDays"} <= set(params)
+    assert params["JwtIssuer"].get("Default") == "" and params["JwtAudience"].get("Default") == ""
     assert params["StageName"].get("Default") == "prod"
     assert plain(api["Properties"]["StageName"]) == {"Ref": "StageName"}
 
@@ -338,6 +356,9 @@ def test_policies_are_least_privilege(route_table, functions):
                 expected = QUEUE_GRANTS.get(fn, set()) | DEAD_LETTERING.get(fn, set())
                 if res != expected:
                     problems.append(f"{lid}: SendMessage on {sorted(res)}, expected {sorted(expected)}")
+            elif action in COGNITO_ACTIONS and fn in COGNITO_ADMINS:
+                if res != {"UserPool.Arn"}:
+                    problems.append(f"{lid}: {action} on {sorted(res)}, not only the user pool")
             else:
                 problems.append(f"{lid}: unexpected action {action}")
         if fn in NO_DATA_ACCESS and grants:
@@ -354,7 +375,11 @@ def test_reads_do_not_write_and_only_publishers_publish(route_table, functions):
         grants = set(granted(logical_id(fn), functions[logical_id(fn)]["Properties"]))
         if r["method"] == "GET" and grants & (WRITE_ACTIONS | DELETE_ACTIONS):
             problems.append(f"{fn} (GET) may write: {sorted(grants & (WRITE_ACTIONS | DELETE_ACTIONS))}")
-        if r["method"] != "GET" and fn not in NO_DATA_ACCESS and not grants & (WRITE_ACTIONS | DELETE_ACTIONS):
+        if (
+            r["method"] != "GET"
+            and fn not in NO_DATA_ACCESS | NO_TABLE_WRITES
+            and not grants & (WRITE_ACTIONS | DELETE_ACTIONS)
+        ):
             problems.append(f"{fn} ({r['method']}) cannot write")
     for fn in [r["function"] for r in route_table["routes"]] + list(route_table["workers"]):
         grants = set(granted(logical_id(fn), functions[logical_id(fn)]["Properties"]))
@@ -481,6 +506,10 @@ def test_every_event_file_is_json():
         assert isinstance(load_event(f), dict), f
 
 
+# POST routes that take no body (the member named in the path is all they need).
+BODYLESS = {"reinvite_member"}
+
+
 def test_one_http_event_per_route(route_table, template):
     stage = template["Parameters"]["StageName"]["Default"]
     routes = {r["function"]: r for r in route_table["routes"]}
@@ -510,7 +539,7 @@ def test_one_http_event_per_route(route_table, template):
 
         headers = ev["headers"]
         assert all(h == h.lower() for h in headers), f"{where}: HTTP API lowercases header names"
-        if r["method"] in {"POST", "PATCH", "PUT"}:
+        if r["method"] in {"POST", "PATCH", "PUT"} and fn not in BODYLESS:
             assert isinstance(json.loads(ev["body"]), dict), f"{where}: body must be a JSON object"
             assert headers.get("content-type") == "application/json", where
             assert ev["isBase64Encoded"] is False, where
@@ -520,9 +549,19 @@ def test_one_http_event_per_route(route_table, template):
         if r["access"] == "public":
             assert "authorizer" not in ctx, f"{where}: public routes have no authorizer context"
             assert "authorization" not in headers, where
+        elif r["access"] == "person":
+            # A person route: the identity provider's ID token claims, no tenant yet.
+            claims = ctx["authorizer"]["jwt"]["claims"]
+            assert claims["sub"] and "@" in claims["email"], where
+            assert claims["email_verified"] == "true", where
+            assert not {"tenant_id", "role", "mid", "mv"} & set(claims), where
+            assert headers.get("authorization", "").startswith("Bearer "), where
         else:
             jwt = ctx["authorizer"]["jwt"]
-            assert jwt["claims"] == {"tenant_id": "demo", "role": "owner", "sub": "user-1"}, where
+            # Tokens may name their membership (mid, mv: the sample owner's, version 1).
+            claims = {k: v for k, v in jwt["claims"].items() if k not in {"mid", "mv"}}
+            assert claims == {"tenant_id": "demo", "role": "owner", "sub": "user-1"}, where
+            assert {"mid", "mv"} <= set(jwt["claims"]) or not {"mid", "mv"} & set(jwt["claims"]), where
             assert jwt["scopes"] is None, where
             assert headers.get("authorization", "").startswith("Bearer "), where
 
@@ -661,3 +700,62 @@ def test_landing_page_sample_carries_ad_click_parameters():
     query = ev["queryStringParameters"]
     assert query["utm_source"] == "facebook" and query["fbclid"], query
     assert ev["headers"]["accept"].startswith("text/html")
+
+
+# --------------------------------------------------------------------------- accounts (issue 15)
+
+
+def test_the_user_pool_signs_people_up_by_verified_email(resources):
+    pool = resources["UserPool"]
+    assert pool["Type"] == "AWS::Cognito::UserPool"
+    assert pool.get("DeletionPolicy") == "Retain" and pool.get("UpdateReplacePolicy") == "Retain"
+    p = plain(pool["Properties"])
+    assert p["UsernameAttributes"] == ["email"] and p["AutoVerifiedAttributes"] == ["email"]
+    assert p["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is False, "self sign-up"
+    assert p["Policies"]["PasswordPolicy"]["MinimumLength"] >= 12
+    assert p["UserAttributeUpdateSettings"]["AttributesRequireVerificationBeforeUpdate"] == ["email"]
+    # Pre token generation V2 (access token claims) needs the Essentials feature plan or above.
+    assert p["UserPoolTier"] in {"ESSENTIALS", "PLUS"}
+    assert p["LambdaConfig"]["PreTokenGenerationConfig"] == {
+        "LambdaArn": {"Fn::GetAtt": ["PreTokenFunction", "Arn"]},
+        "LambdaVersion": "V2_0",
+    }
+    # No custom attributes: nothing a user writes can pass for a tenant or a role.
+    assert all(not a["Name"].startswith("custom") for a in p.get("Schema", [])), p["Schema"]
+
+
+def test_the_admin_app_client_is_public_and_uses_the_code_flow(resources):
+    p = plain(resources["UserPoolClient"]["Properties"])
+    assert p["UserPoolId"] == {"Ref": "UserPool"}
+    assert p["GenerateSecret"] is False
+    assert p["AllowedOAuthFlows"] == ["code"] and p["AllowedOAuthFlowsUserPoolClient"] is True
+    assert set(p["AllowedOAuthScopes"]) == {"openid", "email", "profile"}
+    assert {"ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"} <= set(p["ExplicitAuthFlows"])
+    assert not {"ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH"} & set(p["ExplicitAuthFlows"])
+    assert p["CallbackURLs"] == [{"Fn::Sub": "https://${AdminDistribution.DomainName}/admin/callback"}]
+    assert "email_verified" not in p["WriteAttributes"]
+    domain = plain(resources["UserPoolDomain"]["Properties"])
+    assert domain["UserPoolId"] == {"Ref": "UserPool"}
+
+
+def test_the_pre_token_trigger_may_be_invoked_by_the_pool_only(resources, functions):
+    fn = plain(functions["PreTokenFunction"]["Properties"])
+    assert not fn.get("Events"), "Cognito invokes it, nothing else"
+    assert fn["Timeout"] <= 5, "Cognito waits 5 s for a trigger"
+    assert set(granted("PreTokenFunction", fn)) == {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"}
+    (permission,) = [plain(r) for r in resources.values() if r["Type"] == "AWS::Lambda::Permission"]
+    p = permission["Properties"]
+    assert p["FunctionName"] == {"Fn::GetAtt": ["PreTokenFunction", "Arn"]}
+    assert p["Principal"] == "cognito-idp.amazonaws.com"
+    assert p["SourceArn"] == {"Fn::GetAtt": ["UserPool", "Arn"]}
+
+
+def test_only_the_invite_functions_know_the_user_pool(functions):
+    for lid, res in functions.items():
+        env = plain((res["Properties"].get("Environment") or {}).get("Variables") or {})
+        fn = next((f for f in COGNITO_ADMINS if logical_id(f) == lid), None)
+        if fn:
+            assert env.get("USER_POOL_ID") == {"Fn::If": ["UseCognito", {"Ref": "UserPool"}, ""]}, lid
+            assert set(granted(lid, res["Properties"])) & COGNITO_ACTIONS == COGNITO_ACTIONS, lid
+        else:
+            assert "USER_POOL_ID" not in env, lid

@@ -25,7 +25,9 @@ fn admin_routes() -> Vec<&'static Route> {
 fn min_role(route: &Route) -> Role {
     match route.access {
         Access::Admin(role) => role,
-        Access::Public => panic!("{} {} is public", route.method, route.path),
+        Access::Public | Access::Person => {
+            panic!("{} {} is not an admin route", route.method, route.path)
+        }
     }
 }
 
@@ -43,6 +45,9 @@ fn body_for(route: &Route) -> Option<Value> {
             json!({"email": format!("{}@invited.example", ulid::Ulid::new().to_string().to_lowercase()), "role": "staff"}),
         ),
         (_, "update_member") => Some(json!({"role": "staff"})),
+        (_, "create_tenant") => Some(
+            json!({"business_name": "Auth Test Salon", "country": "IE", "time_zone": "Europe/Dublin", "currency": "EUR"}),
+        ),
         ("PATCH", _) => Some(json!({"service": "Facial"})),
         (_, "change_lead_status") => Some(json!({"status": "contacted"})),
         (_, "add_lead_note") => Some(json!({"body": "Called back"})),
@@ -376,4 +381,57 @@ async fn tokens_with_a_wrong_issuer_audience_role_or_algorithm_or_missing_claims
         }
     }
     assert_eq!(app.lead(&control, &lead).await["version"], json!(1));
+}
+
+/// Routes for a verified person, tenant or not (`POST /tenants`).
+fn person_routes() -> Vec<&'static Route> {
+    let routes: Vec<_> = ROUTES
+        .iter()
+        .filter(|r| matches!(r.access, Access::Person))
+        .collect();
+    assert!(!routes.is_empty(), "the route table lost its person routes");
+    routes
+}
+
+/// Locally, a person route takes the gateway's tokens like any other, and then refuses them
+/// with the reason: they name no email (the cloud's identity provider's tokens do; on one
+/// machine the first-run setup founds the business). Missing, garbage, forged or expired
+/// tokens are refused as on every admin route, and nothing is founded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_person_route_refuses_missing_invalid_and_emailless_tokens_with_401() {
+    let app = App::start(true).await;
+    let now = Utc::now().timestamp();
+    let forged = token_signed(DEMO, Role::Owner, "owner-1", b"another-secret", now, 3600);
+    let expired = token_signed(
+        DEMO,
+        Role::Owner,
+        "owner-1",
+        SECRET.as_bytes(),
+        now - 7200,
+        60,
+    );
+    for route in person_routes() {
+        for header in [
+            None,
+            Some("Bearer garbage".to_owned()),
+            Some(format!("Bearer {forged}")),
+            Some(format!("Bearer {expired}")),
+        ] {
+            let r = call_raw(&app, route, header.as_deref(), "").await;
+            assert_401(&r, &format!("{} with {header:?}", describe(route)));
+        }
+        for t in [owner(DEMO), staff(DEMO)] {
+            let r = call(&app, route, &t, "").await;
+            assert_401(&r, &format!("{} with a local token", describe(route)));
+            assert!(
+                r.body["detail"]
+                    .as_str()
+                    .is_some_and(|d| d.contains("email")),
+                "the refusal says why: {}",
+                r.text
+            );
+        }
+    }
+    let r = app.get("/business", &owner("auth-test-salon")).await;
+    r.assert_problem(StatusCode::NOT_FOUND);
 }

@@ -15,7 +15,9 @@ use utoipa::openapi::{
 use utoipa::OpenApi;
 
 use crate::routes::schema::Problem;
-use crate::routes::{calls, customers, hooks, leads, members, messages, public, settings, tasks};
+use crate::routes::{
+    calls, customers, hooks, leads, members, messages, public, settings, tasks, tenants,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -64,6 +66,7 @@ use crate::routes::{calls, customers, hooks, leads, members, messages, public, s
         settings::get::handle,
         settings::update::handle,
         settings::business::handle,
+        tenants::create::handle,
         hooks::bookings::handle,
         hooks::calls::handle,
         hooks::sms_inbound::handle,
@@ -135,6 +138,21 @@ fn apply_route(op: &mut Operation, route: &Route) {
     let responses = &mut op.responses.responses;
     match route.access {
         Access::Public => op.security = Some(Vec::new()),
+        Access::Person => {
+            op.security = Some(vec![SecurityRequirement::new(
+                "bearerAuth",
+                Vec::<String>::new(),
+            )]);
+            for (status, description) in [
+                ("400", "Malformed request"),
+                (
+                    "401",
+                    "Missing or invalid token, or one without a verified email",
+                ),
+            ] {
+                responses.insert(status.to_owned(), RefOr::T(problem(description)));
+            }
+        }
         Access::Admin(role) => {
             op.security = Some(vec![SecurityRequirement::new(
                 "bearerAuth",
@@ -248,6 +266,9 @@ mod tests {
                 route.function
             );
             assert!(responses.contains_key("503"), "{}", route.function);
+            if matches!(route.access, Access::Person) {
+                assert!(responses.contains_key("401"), "{}", route.function);
+            }
             if matches!(route.access, Access::Admin(_)) {
                 assert!(
                     responses.contains_key("401") && responses.contains_key("403"),

@@ -20,6 +20,9 @@ pub struct Config {
     pub sms: Option<TwilioConfig>,
     /// `META_GRAPH_URL` (default Meta's): where conversion events go; a stub in tests.
     pub meta_graph_url: String,
+    /// `USER_POOL_ID`: the Cognito user pool invited members are created in (the member-invite
+    /// functions only). Unset: people sign up themselves and find their membership waiting.
+    pub user_pool_id: Option<String>,
 }
 
 /// How long the SMS sender waits for the provider.
@@ -76,6 +79,7 @@ impl Config {
             meta_graph_url: get("META_GRAPH_URL")
                 .filter(|v| !v.trim().is_empty())
                 .unwrap_or_else(|| meta_capi::DEFAULT_BASE_URL.to_owned()),
+            user_pool_id: some("USER_POOL_ID"),
         })
     }
 }

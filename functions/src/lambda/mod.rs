@@ -14,7 +14,7 @@ use crm_shared::adapters::aws::{self, Adapters};
 use crm_shared::adapters::meta_capi::MetaCapi;
 use crm_shared::adapters::twilio::TwilioSms;
 use crm_shared::ports::clock::SystemClock;
-use crm_shared::ports::directory::SelfSignUp;
+use crm_shared::ports::directory::{Directory, SelfSignUp};
 use crm_shared::ports::queue::{BatchOutcome, Received};
 use crm_shared::ports::sms::{Sms, SmsError, SmsProvider};
 use lambda_http::{service_fn, Body, Request, Response};
@@ -54,9 +54,13 @@ pub async fn aws_ctx(warm_up: WarmUp) -> Result<Ctx, Error> {
     ctx(&config, aws)
 }
 
-/// A `Ctx` on connected AWS adapters, with the SMS provider and the Conversions API `config`
-/// names (no provider configured: `NoProvider`).
+/// A `Ctx` on connected AWS adapters, with the SMS provider, the Conversions API and the user
+/// pool `config` names (no provider configured: `NoProvider`; no pool: `SelfSignUp`).
 pub fn ctx(config: &Config, aws: Adapters) -> Result<Ctx, Error> {
+    let directory: Arc<dyn Directory> = match &config.user_pool_id {
+        Some(pool) => Arc::new(aws.directory(pool)),
+        None => Arc::new(SelfSignUp),
+    };
     let capi = MetaCapi::new(&config.meta_graph_url)?;
     let sms: Arc<dyn SmsProvider> = match &config.sms {
         Some(sms) => Arc::new(TwilioSms::new(sms.clone())?),
@@ -69,7 +73,7 @@ pub fn ctx(config: &Config, aws: Adapters) -> Result<Ctx, Error> {
         queue: Arc::new(aws.queue),
         sms,
         capi: Arc::new(capi),
-        directory: Arc::new(SelfSignUp),
+        directory,
     });
     Ok(match &config.sms {
         Some(sms) => ctx.with_provider_token(&sms.auth_token),

@@ -14,8 +14,9 @@ pub mod public;
 pub mod schema;
 pub mod settings;
 pub mod tasks;
+pub mod tenants;
 
-use crm_shared::http::auth::{claims, Role};
+use crm_shared::http::auth::{claims, person, Role};
 use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::respond;
 use crm_shared::http::routes::{Access, Route, ROUTES};
@@ -28,11 +29,13 @@ use crate::context::Ctx;
 /// place roles are enforced (DESIGN §7.1), before any handler runs. A public route admits
 /// anyone; an admin route a verified token (401 otherwise) whose membership still stands
 /// (401 otherwise: removed, or its role changed since the token) of at least its role (403
-/// otherwise). Handlers then read the claims for the tenant and the actor, never to check a
+/// otherwise); a person route a verified token naming a person and their verified email (401
+/// otherwise), tenant or not. Handlers then read the claims for the tenant and the actor, never to check a
 /// role again.
 pub async fn refusal(route: &Route, ctx: &Ctx, request: &Request) -> Option<Response<Body>> {
     match route.access {
         Access::Public => None,
+        Access::Person => person(request).err().map(|refused| respond(Err(refused))),
         Access::Admin(min) => admit(min, ctx, request)
             .await
             .err()
@@ -102,6 +105,7 @@ pub async fn dispatch(function: &str, ctx: &Ctx, request: Request) -> Option<Res
         "complete_task" => tasks::complete::handle(ctx, request).await,
         "get_settings" => settings::get::handle(ctx, request).await,
         "update_settings" => settings::update::handle(ctx, request).await,
+        "create_tenant" => tenants::create::handle(ctx, request).await,
         "get_business" => settings::business::handle(ctx, request).await,
         "booking_webhook" => hooks::bookings::handle(ctx, request).await,
         "call_webhook" => hooks::calls::handle(ctx, request).await,

@@ -2,6 +2,7 @@
 
 use aws_config::{BehaviorVersion, SdkConfig};
 
+use crate::adapters::cognito::CognitoDirectory;
 use crate::adapters::dynamo::DynamoStore;
 use crate::adapters::eventbridge::EventBridgeBus;
 use crate::adapters::sqs::{QueueUrls, SqsQueue};
@@ -25,6 +26,8 @@ pub struct Adapters {
     pub store: DynamoStore,
     pub bus: EventBridgeBus,
     pub queue: SqsQueue,
+    /// The loaded SDK configuration, for the clients only some functions need.
+    sdk: SdkConfig,
 }
 
 /// Loads the SDK configuration from the Lambda environment and builds the store, bus and
@@ -64,6 +67,19 @@ impl Adapters {
             aws_sdk_eventbridge::Client::new(sdk),
             event_bus_name.to_owned(),
         );
-        Adapters { store, bus, queue }
+        Adapters {
+            store,
+            bus,
+            queue,
+            sdk: sdk.clone(),
+        }
+    }
+
+    /// The directory of the Cognito user pool `user_pool_id` (the member-invite functions').
+    pub fn directory(&self, user_pool_id: &str) -> CognitoDirectory {
+        CognitoDirectory::new(
+            aws_sdk_cognitoidentityprovider::Client::new(&self.sdk),
+            user_pool_id,
+        )
     }
 }

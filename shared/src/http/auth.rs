@@ -44,18 +44,63 @@ impl Claims {
     }
 }
 
-/// Reads the verified claims from the request context; missing or malformed → 401.
-pub fn claims(request: &Request) -> Result<Claims, ApiError> {
+/// The verified claims of the request's token (API Gateway's JWT authorizer, or crm-local's
+/// gateway, put them in the request context); none → 401.
+fn token_claims(request: &Request) -> Result<&std::collections::HashMap<String, String>, ApiError> {
     let Some(RequestContext::ApiGatewayV2(ctx)) = request.request_context_ref() else {
         return Err(ApiError::Unauthorized);
     };
-    let jwt = ctx
-        .authorizer
+    ctx.authorizer
         .as_ref()
         .and_then(|a| a.jwt.as_ref())
-        .ok_or(ApiError::Unauthorized)?;
+        .map(|jwt| &jwt.claims)
+        .ok_or(ApiError::Unauthorized)
+}
+
+/// The caller of a person route: someone the identity provider verified, business or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    /// Their id at the identity provider.
+    pub sub: String,
+    /// Lowercased; verified by the identity provider.
+    pub email: String,
+}
+
+/// Reads the person from the verified claims: `sub` and `email` (401 without either), and
+/// `email_verified`, which when present must be true (a token says `"true"`, API Gateway
+/// hands claims over as strings). crm-local's own tokens name no email: they are refused with
+/// the reason (on one machine the first-run setup founds the business).
+pub fn person(request: &Request) -> Result<Person, ApiError> {
+    let claims = token_claims(request)?;
+    let get = |name: &str| claims.get(name).map(|s| s.trim()).filter(|s| !s.is_empty());
+    let sub = get("sub").ok_or(ApiError::Unauthorized)?;
+    let email = get("email").ok_or_else(|| {
+        ApiError::UnauthorizedBecause(
+            "the token names no email address: sign in with the identity provider".into(),
+        )
+    })?;
+    if get("email_verified").is_some_and(|v| !v.eq_ignore_ascii_case("true")) {
+        return Err(ApiError::UnauthorizedBecause(
+            "the token's email address is not verified: verify it, then sign in again".into(),
+        ));
+    }
+    let email = email.to_lowercase();
+    if !crate::domain::validation::is_plausible_email(&email) {
+        return Err(ApiError::UnauthorizedBecause(
+            "the token's email claim is not an email address".into(),
+        ));
+    }
+    Ok(Person {
+        sub: sub.to_owned(),
+        email,
+    })
+}
+
+/// Reads the verified claims from the request context; missing or malformed → 401.
+pub fn claims(request: &Request) -> Result<Claims, ApiError> {
+    let claims = token_claims(request)?;
     let get = |name: &str| {
-        jwt.claims
+        claims
             .get(name)
             .map(String::as_str)
             .filter(|s| !s.is_empty())

@@ -13,6 +13,9 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub enum ApiError {
     #[error("missing or invalid bearer token")]
     Unauthorized,
+    /// The token is valid but does not say who the person is well enough (no verified email).
+    #[error("{0}")]
+    UnauthorizedBecause(String),
     /// A webhook without a valid signature (missing, wrong, expired, or none configured).
     #[error("{0}")]
     BadSignature(String),
@@ -65,7 +68,9 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::Unauthorized | ApiError::BadSignature(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized
+            | ApiError::UnauthorizedBecause(_)
+            | ApiError::BadSignature(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden | ApiError::ForbiddenBecause(_) => StatusCode::FORBIDDEN,
             ApiError::Gone(_) => StatusCode::GONE,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -83,7 +88,9 @@ impl ApiError {
 
     fn title(&self) -> &'static str {
         match self {
-            ApiError::Unauthorized | ApiError::BadSignature(_) => "Unauthorized",
+            ApiError::Unauthorized
+            | ApiError::UnauthorizedBecause(_)
+            | ApiError::BadSignature(_) => "Unauthorized",
             ApiError::Forbidden | ApiError::ForbiddenBecause(_) => "Forbidden",
             ApiError::Gone(_) => "Gone",
             ApiError::NotFound(_) => "Not Found",
@@ -136,7 +143,10 @@ impl ApiError {
         let mut builder = Response::builder()
             .status(self.status())
             .header(http::header::CONTENT_TYPE, PROBLEM_JSON);
-        if matches!(self, ApiError::Unauthorized) {
+        if matches!(
+            self,
+            ApiError::Unauthorized | ApiError::UnauthorizedBecause(_)
+        ) {
             builder = builder.header(http::header::WWW_AUTHENTICATE, "Bearer");
         }
         if let ApiError::TooManyRequests { retry_after } = self {

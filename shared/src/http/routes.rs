@@ -9,6 +9,9 @@ pub enum Access {
     Public,
     /// A verified token with at least this role.
     Admin(Role),
+    /// A verified token naming a person (`sub`) and their verified email, with or without a
+    /// business: someone signed up at the identity provider who has no tenant yet.
+    Person,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +52,21 @@ const fn admin(
         path,
         function,
         access: Access::Admin(role),
+        summary,
+    }
+}
+
+const fn person(
+    method: &'static str,
+    path: &'static str,
+    function: &'static str,
+    summary: &'static str,
+) -> Route {
+    Route {
+        method,
+        path,
+        function,
+        access: Access::Person,
         summary,
     }
 }
@@ -346,6 +364,13 @@ pub const ROUTES: &[Route] = &[
         Role::Admin,
         "A new invite (or password reset) for a member",
     ),
+    // Sign-up in the cloud (issue 15): a person Cognito verified founds their business.
+    person(
+        "POST",
+        "/tenants",
+        "create_tenant",
+        "Found a business, the caller its first owner",
+    ),
     // What every screen of the admin app shows of the business (issue 6).
     admin(
         "GET",
@@ -374,6 +399,8 @@ pub const WORKERS: &[&str] = &[
     // The daily customer jobs (hourly: 03:00 local in every zone).
     "segment_refresh",
     "milestones",
+    // Cognito's pre token generation trigger: tenant and role from the membership (§7.1).
+    "pre_token",
 ];
 
 /// The route serving `method` + `path` template, if any.

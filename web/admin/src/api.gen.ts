@@ -590,6 +590,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/tenants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Found a business, the caller its first owner */
+        post: operations["create_tenant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1004,6 +1021,19 @@ export interface components {
             MessageStatus: string;
         };
         EmailText: string;
+        /** @description The new business and its first owner (the caller). */
+        Founded: {
+            business_name: string;
+            /** @description ISO 4217: money amounts are in its minor units. */
+            currency: string;
+            /** @description ISO 3166 alpha-2. */
+            default_region: string;
+            /** @description The landing page's path. */
+            landing_path: string;
+            member: components["schemas"]["Member"];
+            tenant_id: string;
+            time_zone: string;
+        };
         /** @enum {string} */
         InboundAction: "opted_out" | "opted_in" | "received";
         /** @description What an inbound text did. */
@@ -1365,6 +1395,24 @@ export interface components {
         /** @description `POST /leads/{id}/notes`. */
         NewNote: {
             body: string;
+        };
+        /**
+         * @description `POST /tenants`.
+         * @example {
+         *       "business_name": "Glow Day Spa",
+         *       "country": "IE",
+         *       "currency": "EUR",
+         *       "time_zone": "Europe/Dublin"
+         *     }
+         */
+        NewTenant: {
+            business_name: string;
+            /** @description ISO 3166 alpha-2: how customers' national phone numbers read. */
+            country: string;
+            /** @description ISO 4217. */
+            currency: string;
+            /** @description IANA time zone name. */
+            time_zone: string;
         };
         /** @description A note staff wrote on a lead. */
         Note: {
@@ -5358,6 +5406,75 @@ export interface operations {
             };
             /** @description No such task in your tenant */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_tenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewTenant"];
+            };
+        };
+        responses: {
+            /** @description Founded: the business and its owner, the caller; sign in again (refresh the token) for a token naming it */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Founded"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token, or one without a verified email */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business already has the address this name makes */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid or reserved business name, country, time zone or currency */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
