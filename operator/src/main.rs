@@ -1,7 +1,7 @@
 //! `crm-admin`: the operator CLI (see the library for the commands). Wiring only: the store
 //! is crm-local's data dir (`--data-dir`, `CRM_DATA_DIR`) or a deployment's table
 //! (`TABLE_NAME` and the usual AWS credentials), and people are let in by an invite link
-//! locally or by the sign-up page of the identity provider in the cloud.
+//! locally, by Cognito's email with `USER_POOL_ID`, or else by signing up themselves.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -38,7 +38,13 @@ async fn wiring(args: &[String]) -> Result<(Arc<dyn Store>, Arc<dyn Directory>),
         }
         (None, Some(table)) => {
             let adapters = aws::connect(&table, "", Default::default(), WarmUp::No).await;
-            Ok((Arc::new(adapters.store), Arc::new(SelfSignUp)))
+            // With the stack's user pool (`USER_POOL_ID`, its output `UserPoolId`), Cognito
+            // emails each new member a temporary password; without, they sign up themselves.
+            let directory: Arc<dyn Directory> = match env("USER_POOL_ID") {
+                Some(pool) => Arc::new(adapters.directory(&pool)),
+                None => Arc::new(SelfSignUp),
+            };
+            Ok((Arc::new(adapters.store), directory))
         }
         (None, None) => Err(format!(
             "no store: pass --data-dir (or set CRM_DATA_DIR) or set TABLE_NAME\n\n{USAGE}"

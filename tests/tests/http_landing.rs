@@ -103,13 +103,13 @@ async fn the_local_sign_in_issues_tokens_the_admin_api_accepts() {
         .await;
     bad.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
     bad.assert_fields(&["role"]);
-    // The app learns from its config.json that this server signs in locally and has no
-    // identity provider.
+    // The app learns from its config.json that this server signs in locally (dev sign-in and
+    // its own accounts) and has no identity provider.
     let config = send(app.req(Method::GET, "/admin/config.json")).await;
     assert_eq!(config.status, StatusCode::OK);
     assert_eq!(
         config.body,
-        json!({"apiUrl": "", "devSignIn": true, "oidc": null})
+        json!({"apiUrl": "", "devSignIn": true, "localAccounts": true, "oidc": null})
     );
     // /admin is not an API route: without a built app it says how to build one.
     let spa = send(app.req(Method::GET, "/admin/board")).await;

@@ -3,7 +3,8 @@
 // The access token lives in localStorage for 15 minutes; the session behind it is an
 // HttpOnly cookie the app never sees, traded for a new token when the old one ends.
 import { useEffect, useState } from 'preact/hooks';
-import { accounts, SignedIn } from './api';
+import { accounts, api, SignedIn } from './api';
+import { jwtClaims } from './oidc';
 import { ErrorMessage, Loading } from './ui';
 
 /** The time zone this browser is in (a sensible default for a business set up from it). */
@@ -179,6 +180,68 @@ export function InviteAccept({ onSignedIn }: { onSignedIn: (s: SignedIn) => void
           </button>
         </form>
       )}
+    </main>
+  );
+}
+
+/** Whether `token` names a person who belongs to no business yet (a new sign-up). */
+export function needsBusiness(token: string | null): boolean {
+  const claims = token ? jwtClaims(token) : null;
+  return !!claims && typeof claims.sub === 'string' && !claims.tenant_id;
+}
+
+/**
+ * A person signed up at the identity provider with no business yet: they describe theirs,
+ * `POST /tenants` makes them its owner, and `onCreated` signs in again so the new token names
+ * the business.
+ */
+export function CreateBusiness({ onCreated }: { onCreated: () => void }) {
+  const [f, setF] = useState({ business_name: '', country: 'IE', time_zone: browserZone(), currency: 'EUR' });
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const set = (k: keyof typeof f) => (e: Event) => setF({ ...f, [k]: value(e) });
+  return (
+    <main class="signin">
+      <h1>Pipeline CRM</h1>
+      <form
+        class="panel form"
+        aria-labelledby="create-title"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setBusy(true);
+          setError(null);
+          try {
+            await api.post('/tenants', { ...f, country: f.country.trim().toUpperCase(), currency: f.currency.trim().toUpperCase() });
+            onCreated();
+          } catch (err) {
+            setError(err);
+            setBusy(false);
+          }
+        }}
+      >
+        <h2 id="create-title">Create your business</h2>
+        <p class="muted">You are signed in but not a member of any business yet. Create yours (you become its owner), or ask an owner to invite you.</p>
+        <label>
+          Business name
+          <input name="business_name" required maxLength={100} value={f.business_name} onInput={set('business_name')} />
+        </label>
+        <label>
+          Country (ISO code, for phone numbers)
+          <input name="country" required maxLength={2} value={f.country} onInput={set('country')} />
+        </label>
+        <label>
+          Time zone
+          <input name="time_zone" required value={f.time_zone} onInput={set('time_zone')} />
+        </label>
+        <label>
+          Currency (ISO code)
+          <input name="currency" required maxLength={3} value={f.currency} onInput={set('currency')} />
+        </label>
+        <ErrorMessage error={error} />
+        <button type="submit" disabled={busy}>
+          Create business
+        </button>
+      </form>
     </main>
   );
 }

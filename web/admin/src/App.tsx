@@ -1,7 +1,7 @@
 // The admin app: sign-in, navigation and the screens.
 import { useEffect, useState } from 'preact/hooks';
 import { accounts, devSignIn, getToken, setApiBase, setRefresher, setToken, SignedIn } from './api';
-import { InviteAccept, PasswordSignIn, SetupForm } from './Accounts';
+import { CreateBusiness, InviteAccept, needsBusiness, PasswordSignIn, SetupForm } from './Accounts';
 import { MembersView } from './Members';
 import { AppConfig, loadConfig } from './config';
 import { setCurrency } from './model';
@@ -255,8 +255,9 @@ function Shell({ config }: { config: AppConfig }) {
   const [business, setBusiness] = useState<Business | null>(null);
   const path = usePath();
   // Money shows in the business's currency once known (screens render again then).
+  const newcomer = signedIn && needsBusiness(getToken());
   useEffect(() => {
-    if (!signedIn) return;
+    if (!signedIn || newcomer) return;
     api.get<Business>('/business').then(
       (b) => {
         setCurrency(b.currency);
@@ -286,6 +287,18 @@ function Shell({ config }: { config: AppConfig }) {
     );
   if (resuming) return <Loading what="Signing you in" />;
   if (!signedIn) return <SignIn config={config} onSignedIn={() => setSignedIn(true)} />;
+  if (newcomer)
+    return (
+      <CreateBusiness
+        onCreated={() => {
+          // The provider signs them in again at once (its session stands): the new token names
+          // the business they now own.
+          setToken(null);
+          if (config.oidc) void beginSignIn(config.oidc, callbackUri(), '/board');
+          else setSignedIn(false);
+        }}
+      />
+    );
   const top = `/${path.split('?')[0].split('/').filter(Boolean)[0] ?? 'board'}`;
   const label = NAV.find(([p]) => p === top)?.[1] ?? 'Board';
   const role = business?.role ?? 'staff';

@@ -26,3 +26,14 @@ describe('what a role may see and manage', () => {
     expect(problemMessage({ status: 410, detail: 'the invite link was used or has expired' })).toBe('The invite link was used or has expired.');
   });
 });
+
+describe('a person with no business yet', () => {
+  const jwt = (claims: Record<string, unknown>) => `e30.${btoa(JSON.stringify(claims)).replace(/=+$/, '')}.sig`;
+  it('is asked to create one when the token names nobody’s business', async () => {
+    const { needsBusiness } = await import('./Accounts');
+    expect(needsBusiness(jwt({ sub: 'u1', email: 'a@b.ie' }))).toBe(true);
+    expect(needsBusiness(jwt({ sub: 'u1', tenant_id: 'spa', role: 'owner' }))).toBe(false);
+    expect(needsBusiness(null)).toBe(false);
+    expect(needsBusiness('not-a-jwt')).toBe(false);
+  });
+});
