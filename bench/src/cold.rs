@@ -331,6 +331,8 @@ pub fn ca_bundle() -> Option<&'static str> {
 pub fn capture_env(moto_endpoint: &str, table: &str, bus: &str) -> Vec<(String, String)> {
     let bundle = ca_bundle().map(|b| ("SSL_CERT_FILE", b));
     [
+        // The one bootstrap binary serves the function Lambda names here.
+        ("_HANDLER", "capture_lead"),
         ("TABLE_NAME", table),
         ("EVENT_BUS_NAME", bus),
         ("AWS_REGION", "us-east-1"),

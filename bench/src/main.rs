@@ -83,7 +83,7 @@ fn options(args: &[String]) -> Result<Options> {
         captures: num("--captures", 200)? as usize,
         out: path("--out", "bench-results/capture.txt"),
         moto: path("--moto", ".venv/bin/moto_server"),
-        capture_bin: path("--capture-bin", "target/release/capture_lead"),
+        capture_bin: path("--capture-bin", "target/release/bootstrap"),
         only: flag(args, "--only").unwrap_or_else(|| "abc".into()),
     })
 }

@@ -247,7 +247,9 @@ def test_one_function_per_route_and_worker(route_table, functions):
         meta = functions[lid].get("Metadata") or {}
         assert meta.get("BuildMethod") == "rust-cargolambda", f"{lid}: BuildMethod"
         binary = (meta.get("BuildProperties") or {}).get("Binary")
-        assert binary == fn, f"{lid} builds bin {binary!r}, expected {fn!r}"
+        assert binary == "bootstrap", f"{lid} builds bin {binary!r}: every function runs the one bootstrap"
+        handler = functions[lid]["Properties"].get("Handler")
+        assert handler == fn, f"{lid} serves {handler!r} (its Handler), expected {fn!r}"
     workers = {logical_id(w) for w in route_table["workers"]}
     for lid in workers:
         assert not http_events(functions[lid]["Properties"]), f"worker {lid} must not be an HTTP route"
@@ -257,8 +259,7 @@ def test_function_runtime_and_environment(template, functions):
     for lid, res in functions.items():
         props = res["Properties"]
         assert function_setting(template, props, "Runtime") == "provided.al2023", lid
-        assert list(function_setting(template, props, "Architectures")) == ["arm64"], lid
-        assert function_setting(template, props, "Handler") == "bootstrap", lid
+        assert list(function_setting(template, props, "Architectures")) == [{"Ref": "Architecture"}], lid
         code = function_setting(template, props, "CodeUri")
         assert (TEMPLATE.parent / code / "Cargo.toml").exists(), f"{lid}: CodeUri {code} has no Cargo.toml"
         assert "Role" not in props, f"{lid}: an explicit Role bypasses the per-function policy"
@@ -267,6 +268,25 @@ def test_function_runtime_and_environment(template, functions):
         assert env.get("TABLE_NAME") == {"Ref": "Table"}, lid
         assert env.get("EVENT_BUS_NAME") == {"Ref": "EventBus"}, lid
         assert env.get("RUST_LOG") == "info", lid
+
+
+def test_every_function_is_one_build_for_sam(functions, template):
+    """SAM builds functions with the same CodeUri, Metadata and architecture once: they must
+    not differ in any of them, or each becomes a build of its own (minutes each)."""
+    keys = set()
+    for lid, res in functions.items():
+        props = res["Properties"]
+        keys.add(
+            (
+                str(function_setting(template, props, "CodeUri")),
+                str(res.get("Metadata")),
+                str(function_setting(template, props, "Architectures")),
+                str(function_setting(template, props, "Runtime")),
+            )
+        )
+    assert len(keys) == 1, f"{len(keys)} different builds: {sorted(keys)}"
+    assert template["Parameters"]["Architecture"]["Default"] == "arm64"
+    assert set(template["Parameters"]["Architecture"]["AllowedValues"]) == {"arm64", "x86_64"}
 
 
 # --------------------------------------------------------------------------- table

@@ -1,29 +1,31 @@
-//! The Lambda wiring shared by the bins, and the only module of this crate that names
-//! adapters: read config once, build the AWS adapters once (and warm their connections during
-//! init), then serve invocations. Behind the `lambda` feature (on by default), so crm-local
-//! links the handlers without the AWS SDK.
+//! The Lambda wiring of the one `bootstrap` binary every function runs, and the only module of
+//! this crate that names adapters: [`serve`] picks the route or worker Lambda names in
+//! `_HANDLER` (the template's `Handler`), reads config once, builds the AWS adapters once
+//! (and warms their connections during init), then serves invocations. Behind the `lambda`
+//! feature (on by default), so crm-local links the handlers without the AWS SDK.
 
 pub mod config;
 
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use crm_shared::adapters::aws::{self, Adapters};
 use crm_shared::adapters::meta_capi::MetaCapi;
 use crm_shared::adapters::twilio::TwilioSms;
+use crm_shared::http::problem::ApiError;
+use crm_shared::http::request::respond;
+use crm_shared::http::routes::Route;
 use crm_shared::ports::clock::SystemClock;
 use crm_shared::ports::directory::{Directory, SelfSignUp};
 use crm_shared::ports::queue::{BatchOutcome, Received};
 use crm_shared::ports::sms::{Sms, SmsError, SmsProvider};
-use lambda_http::{service_fn, Body, Request, Response};
+use lambda_http::{service_fn, Request};
 
 use crate::context::{Ctx, Ports};
 use config::Config;
 
 pub type Error = lambda_http::Error;
-pub type HttpHandler = fn(Ctx, Request) -> Pin<Box<dyn Future<Output = Response<Body>> + Send>>;
 
 pub fn init_tracing() {
     tracing_subscriber::fmt()
@@ -95,23 +97,18 @@ impl SmsProvider for NoProvider {
     }
 }
 
-/// Serves one HTTP route's handler.
-/// Serves one HTTP route's handler (`function`, the route table's name for it: the bin's
-/// name), admitting callers by the table's access rule before the handler runs.
-pub async fn serve_http(
-    function: &str,
-    handler: HttpHandler,
-    warm_up: WarmUp,
-) -> Result<(), Error> {
+/// Serves the HTTP route `route` of the route table: its handler, for callers the table's
+/// access rule admits.
+pub async fn serve_route(route: &'static Route, warm_up: WarmUp) -> Result<(), Error> {
     init_tracing();
-    let route = crate::routes::route_of(function)
-        .ok_or_else(|| format!("`{function}` serves no route of the route table"))?;
     let ctx = aws_ctx(warm_up).await?;
     lambda_http::run(service_fn(move |request: Request| {
         let ctx = ctx.clone();
         async move {
             Ok::<_, Error>(match crate::routes::refusal(route, &ctx, &request).await {
-                None => handler(ctx, request).await,
+                None => crate::routes::handle(route.function, &ctx, request)
+                    .await
+                    .unwrap_or_else(|| respond(Err(ApiError::NotFound("route")))),
                 Some(refused) => refused,
             })
         }
@@ -188,53 +185,91 @@ pub fn received(event: SqsEvent) -> Vec<Received> {
         .collect()
 }
 
-/// `main` of a queue consumer's Lambda function: `queue_main!(send_sms)`.
-#[macro_export]
-macro_rules! queue_main {
-    ($module:ident) => {
-        #[tokio::main]
-        async fn main() -> Result<(), $crate::lambda::Error> {
-            $crate::lambda::serve_queue(|ctx, batch| async move {
-                $crate::workers::$module::consume(&ctx, batch).await
+/// The workers (schedule and rule targets) and queue consumers this binary serves, by the
+/// names of `crm_shared::http::routes::WORKERS`.
+macro_rules! workers {
+    (workers: $($worker:ident),* ; queues: $($queue:ident),* $(,)?) => {
+        /// Every worker and queue consumer [`serve`] knows.
+        pub const WORKER_FUNCTIONS: &[&str] = &[$(stringify!($worker),)* $(stringify!($queue),)*];
+
+        /// Serves worker or queue consumer `name`; `None` when it is neither.
+        async fn serve_worker_named(name: &str) -> Option<Result<(), Error>> {
+            Some(match name {
+                $(stringify!($worker) => {
+                    serve_worker(|ctx, event| async move {
+                        crate::workers::$worker::handle(&ctx, event).await
+                    })
+                    .await
+                })*
+                $(stringify!($queue) => {
+                    serve_queue(|ctx, batch| async move {
+                        crate::workers::$queue::consume(&ctx, batch).await
+                    })
+                    .await
+                })*
+                _ => return None,
             })
-            .await
         }
     };
 }
 
-/// `main` of a worker's Lambda function: wiring only. `worker_main!(count_leads)`.
-#[macro_export]
-macro_rules! worker_main {
-    ($module:ident) => {
-        #[tokio::main]
-        async fn main() -> Result<(), $crate::lambda::Error> {
-            $crate::lambda::serve_worker(|ctx, event| async move {
-                $crate::workers::$module::handle(&ctx, event).await
-            })
-            .await
-        }
-    };
+workers!(
+    workers: count_leads, ingest_booking, stale_leads, segment_refresh, milestones, pre_token;
+    queues: send_sms, send_conversions,
+);
+
+/// Serves the function `name` (Lambda's `_HANDLER`, the template's `Handler`): a route of the
+/// route table or a worker. Every function of the template runs this one binary, so
+/// `sam build` builds it once for all of them.
+pub async fn serve(name: &str) -> Result<(), Error> {
+    if let Some(route) = crate::routes::route_of(name) {
+        return serve_route(route, warm_up_of(route)).await;
+    }
+    match serve_worker_named(name).await {
+        Some(served) => served,
+        None => Err(format!(
+            "`{name}` (the function's Handler) is neither a route of the route table nor a worker"
+        )
+        .into()),
+    }
 }
 
-/// `main` of an HTTP route's Lambda function: wiring only. The handler's path under
-/// `crate::routes`: `http_main!(public::capture::handle)` for a route that uses the table;
-/// `http_main!(public::openapi::handle, WarmUp::No)` for one that never does.
-#[macro_export]
-macro_rules! http_main {
-    ($($handler:ident)::+) => {
-        $crate::http_main!($($handler)::+, WarmUp::Table);
-    };
-    ($($handler:ident)::+, WarmUp::$warm:ident) => {
-        #[tokio::main]
-        async fn main() -> Result<(), $crate::lambda::Error> {
-            $crate::lambda::serve_http(
-                env!("CARGO_BIN_NAME"),
-                |ctx, request| {
-                    Box::pin(async move { $crate::routes::$($handler)::+(&ctx, request).await })
-                },
-                $crate::lambda::WarmUp::$warm,
-            )
-            .await
+/// Whether a route's function warms the table's connection during init: all do but the
+/// OpenAPI document, which never reads the table (its role may not).
+fn warm_up_of(route: &Route) -> WarmUp {
+    if route.function == "openapi" {
+        WarmUp::No
+    } else {
+        WarmUp::Table
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crm_shared::http::routes::{ROUTES, WORKERS};
+
+    #[test]
+    fn every_function_of_the_template_is_served_by_the_one_binary() {
+        let mut workers: Vec<&str> = WORKER_FUNCTIONS.to_vec();
+        workers.sort_unstable();
+        let mut listed: Vec<&str> = WORKERS.to_vec();
+        listed.sort_unstable();
+        assert_eq!(
+            workers, listed,
+            "workers! and the route table's WORKERS differ"
+        );
+        for route in ROUTES {
+            assert!(crate::routes::route_of(route.function).is_some());
+            assert!(
+                !WORKER_FUNCTIONS.contains(&route.function),
+                "{}",
+                route.function
+            );
         }
-    };
+        assert!(matches!(
+            warm_up_of(crate::routes::route_of("openapi").unwrap_or(&ROUTES[0])),
+            WarmUp::No
+        ));
+    }
 }

@@ -65,6 +65,12 @@ pub async fn dispatch(function: &str, ctx: &Ctx, request: Request) -> Option<Res
     if let Some(refused) = refusal(route_of(function)?, ctx, &request).await {
         return Some(refused);
     }
+    handle(function, ctx, request).await
+}
+
+/// Runs the handler of `function` for a caller [`refusal`] already admitted. `None` for an
+/// unknown name.
+pub async fn handle(function: &str, ctx: &Ctx, request: Request) -> Option<Response<Body>> {
     Some(match function {
         "capture_lead" => public::capture::handle(ctx, request).await,
         "landing_page" => public::landing_page::handle(ctx, request).await,

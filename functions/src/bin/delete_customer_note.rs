@@ -1,3 +1,0 @@
-//! Lambda function `delete_customer_note`: wiring only (see `crm_functions::routes::customers::notes`).
-
-crm_functions::http_main!(customers::notes::delete);
