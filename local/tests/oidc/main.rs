@@ -1,6 +1,7 @@
 //! The OIDC verifier against a real issuer on 127.0.0.1 (discovery + JWKS over HTTP), with
 //! tokens signed by real RSA and P-256 keys (test-only fixtures).
 
+mod sign_in;
 mod stub_issuer;
 mod tokens;
 
