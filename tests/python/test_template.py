@@ -289,6 +289,40 @@ def test_every_function_is_one_build_for_sam(functions, template):
     assert set(template["Parameters"]["Architecture"]["AllowedValues"]) == {"arm64", "x86_64"}
 
 
+def test_every_worker_alarms_on_errors_and_throttles(route_table, resources):
+    """Scheduled jobs, rule targets, queue consumers and the sign-in trigger fail silently
+    otherwise: each has an Errors and a Throttles alarm on the alarm topic."""
+    alarms = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    for worker in route_table["workers"]:
+        lid = logical_id(worker)
+        for metric in ("Errors", "Throttles"):
+            found = [
+                a
+                for a in alarms
+                if a.get("Namespace") == "AWS/Lambda"
+                and a.get("MetricName") == metric
+                and {"Name": "FunctionName", "Value": {"Ref": lid}} in a.get("Dimensions", [])
+            ]
+            assert found, f"no {metric} alarm for {lid}"
+            assert {"Ref": "AlarmTopic"} in found[0]["AlarmActions"], f"{lid} {metric}: no topic"
+
+
+def test_the_public_capture_cannot_take_every_concurrent_execution(template, functions):
+    props = functions["CaptureLeadFunction"]["Properties"]
+    assert props["ReservedConcurrentExecutions"] == {
+        "Fn::If": ["ReservesCaptureConcurrency", {"Ref": "CaptureConcurrency"}, {"Ref": "AWS::NoValue"}]
+    }
+    assert template["Parameters"]["CaptureConcurrency"]["Default"] > 0
+    # Every function's logs expire.
+    groups = {
+        str((r["Properties"].get("LogGroupName") or {}).get("Fn::Sub", ""))
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Logs::LogGroup" and "RetentionInDays" in r["Properties"]
+    }
+    for lid in functions:
+        assert f"/aws/lambda/${{{lid}}}" in groups, f"{lid} has no log group with a retention"
+
+
 # --------------------------------------------------------------------------- table
 
 
@@ -492,7 +526,7 @@ def test_every_dead_letter_queue_has_a_depth_alarm(resources):
     assert dlqs, "no dead-letter queues"
     watched = set()
     for k, v in r.items():
-        if v["Type"] != "AWS::CloudWatch::Alarm":
+        if v["Type"] != "AWS::CloudWatch::Alarm" or v["Properties"]["Namespace"] != "AWS/SQS":
             continue
         p = v["Properties"]
         assert p["MetricName"] == "ApproximateNumberOfMessagesVisible", k
