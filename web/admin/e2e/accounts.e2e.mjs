@@ -89,7 +89,7 @@ test('setup, invite, staff sign-in with staff rights, removal refuses the next r
   await owner.getByLabel('Country (ISO code, for phone numbers)').fill('IE');
   await owner.getByLabel('Time zone').fill('Europe/Dublin');
   await owner.getByLabel('Currency (ISO code)').fill('EUR');
-  await owner.getByLabel('Email').fill(OWNER.email);
+  await owner.getByLabel('Email', { exact: true }).fill(OWNER.email);
   await owner.getByLabel('Password (at least 12 characters)').fill(OWNER.password);
   await owner.screenshot({ path: join(shots, 'setup.png') });
   await owner.getByRole('button', { name: 'Create business' }).click();
@@ -101,7 +101,7 @@ test('setup, invite, staff sign-in with staff rights, removal refuses the next r
   await nav(owner).getByRole('link', { name: 'Members' }).click();
   await owner.getByRole('heading', { name: 'Members' }).waitFor();
   const invite = owner.getByRole('form', { name: 'Invite a member' });
-  await invite.getByLabel('Email').fill(STAFF.email);
+  await invite.getByLabel('Email', { exact: true }).fill(STAFF.email);
   await invite.getByLabel('Role').selectOption('staff');
   await invite.getByRole('button', { name: 'Invite' }).click();
   const linkBox = owner.getByRole('textbox', { name: `Invite link for ${STAFF.email}`, exact: true });
@@ -150,8 +150,8 @@ test('setup, invite, staff sign-in with staff rights, removal refuses the next r
   // The owner signs out and back in with the password.
   await owner.getByRole('button', { name: 'Sign out', exact: true }).click();
   await owner.getByRole('heading', { name: 'Sign in' }).waitFor();
-  await owner.getByLabel('Email').fill(OWNER.email);
-  await owner.getByLabel('Password').fill(OWNER.password);
+  await owner.getByLabel('Email', { exact: true }).fill(OWNER.email);
+  await owner.getByLabel('Password', { exact: true }).fill(OWNER.password);
   await owner.getByRole('button', { name: 'Sign in' }).click();
   await owner.getByRole('heading', { name: 'Lead board' }).waitFor();
   // A reload keeps them in (the session cookie refreshes the token).

@@ -302,6 +302,9 @@ test('sign-in with the identity provider: PKCE code flow back to the page asked 
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   await page.goto(`${base}/admin/leads?status=lost`);
+  // The sign-in screen once the app knows what it offers (provider, password, dev sign-in).
+  await page.getByRole('button', { name: 'Sign in with Test IdP' }).waitFor();
+  await page.getByRole('heading', { name: 'Sign in with your email' }).waitFor();
   await page.screenshot({ path: join(shots, 'sign-in.png') });
   await page.getByRole('button', { name: 'Sign in with Test IdP' }).click();
   await page.getByRole('heading', { name: 'Test IdP' }).waitFor();

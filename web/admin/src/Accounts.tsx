@@ -109,7 +109,7 @@ export function PasswordSignIn({ onSignedIn }: { onSignedIn: (s: SignedIn) => vo
         }
       }}
     >
-      <h2 id="password-title">Sign in</h2>
+      <h2 id="password-title">Sign in with your email</h2>
       <label>
         Email
         <input name="email" type="email" autoComplete="username" required value={email} onInput={(e) => setEmail(value(e))} />
