@@ -183,15 +183,12 @@ async fn create_tenant(
     }
     let mut f = Fields::default();
     let business = NewBusiness::read(&mut f, &input);
-    let owner = flag(args, "--owner").map(|o| o.trim().to_lowercase());
-    let owner_email = f.email(
-        &Map::from_iter([("owner".to_owned(), Value::from(owner.unwrap_or_default()))]),
+    let owner = flag(args, "--owner").unwrap_or_default();
+    let owner_email = f.required_email(
+        &Map::from_iter([("owner".to_owned(), Value::from(owner))]),
         "owner",
     );
     let (Some(business), Some(owner_email)) = (business, owner_email) else {
-        if f.errors.is_empty() {
-            f.error("owner", "is required");
-        }
         return Err(ApiError::Validation(f.errors).into());
     };
     let (settings, member) = onboarding::found_business(
@@ -251,7 +248,7 @@ async fn add_member(
 ) -> Result<Value, CliError> {
     known_tenant(store, tenant).await?;
     let mut f = Fields::default();
-    let Some(email) = f.email(
+    let Some(email) = f.required_email(
         &Map::from_iter([("email".to_owned(), Value::from(email))]),
         "email",
     ) else {

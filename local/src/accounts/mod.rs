@@ -33,6 +33,7 @@ use crm_shared::domain::tenant::{NewBusiness, NEW_BUSINESS_FIELDS};
 use crm_shared::domain::validation::Fields;
 use crm_shared::http::auth::{Claims, MembershipRef};
 use crm_shared::http::problem::ApiError;
+use crm_shared::http::request::json_object;
 use crm_shared::http::token;
 use crm_shared::store::accounts::{self, Session};
 use crm_shared::store::{members, tenants};
@@ -98,19 +99,6 @@ fn problem(e: ApiError) -> Response {
 
 fn answer(result: Result<Response, ApiError>) -> Response {
     result.unwrap_or_else(problem)
-}
-
-fn body_object(body: &Bytes) -> Result<Map<String, Value>, ApiError> {
-    if body.len() > crm_shared::http::request::MAX_BODY {
-        return Err(ApiError::PayloadTooLarge {
-            limit: crm_shared::http::request::MAX_BODY,
-        });
-    }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(ApiError::field("body", "must be a JSON object")),
-        Err(e) => Err(ApiError::field("body", format!("is not valid JSON: {e}"))),
-    }
 }
 
 /// A password field, checked against the rules (the 422 names the rule it breaks).
@@ -278,16 +266,13 @@ async fn setup(
         async {
             let ip = format!("ip:{}", peer.ip());
             throttled(&a, &[&ip])?;
-            let input = body_object(&body)?;
+            let input = json_object(&body)?;
             let mut f = Fields::default();
             let mut known = NEW_BUSINESS_FIELDS.to_vec();
             known.extend(["email", "password"]);
             f.reject_unknown(&input, &known);
             let business = NewBusiness::read(&mut f, &input);
-            let email = f.email(&input, "email");
-            if email.is_none() && !input.contains_key("email") {
-                f.error("email", "is required");
-            }
+            let email = f.required_email(&input, "email");
             let password = new_password(&mut f, &input, email.as_deref().unwrap_or(""));
             let (Some(business), Some(email), Some(password)) = (business, email, password) else {
                 return Err(ApiError::Validation(f.errors));
@@ -354,7 +339,7 @@ fn throttled(a: &Accounts, keys: &[&str]) -> Result<(), ApiError> {
 
 /// The one answer to a failed sign-in, whatever failed.
 fn wrong_credentials() -> ApiError {
-    ApiError::BadSignature("the email or password is wrong".into())
+    ApiError::UnauthorizedBecause("the email or password is wrong".into())
 }
 
 /// `POST /auth/sign-in {email, password, tenant?}`.
@@ -365,7 +350,7 @@ async fn sign_in(
 ) -> Response {
     answer(
         async {
-            let input = body_object(&body)?;
+            let input = json_object(&body)?;
             let email = input
                 .get("email")
                 .and_then(Value::as_str)
@@ -419,7 +404,7 @@ async fn sign_in_oidc(State(a): State<Accounts>, body: Bytes) -> Response {
             let Some(verifier) = &a.oidc else {
                 return Err(ApiError::NotFound("identity provider"));
             };
-            let input = body_object(&body)?;
+            let input = json_object(&body)?;
             let id_token = input.get("id_token").and_then(Value::as_str).unwrap_or("");
             let nonce = input.get("nonce").and_then(Value::as_str);
             let tenant = input.get("tenant").and_then(Value::as_str);
@@ -596,7 +581,7 @@ async fn accept_invite(
                 a.throttle.failed(&[&ip], Instant::now());
                 return Err(accounts::AccountError::InviteGone.into());
             };
-            let input = body_object(&body)?;
+            let input = json_object(&body)?;
             let mut f = Fields::default();
             f.reject_unknown(&input, &["password"]);
             let password = new_password(&mut f, &input, &invite.email);

@@ -144,6 +144,16 @@ impl Fields {
         }
     }
 
+    /// A required email, lowercased ("is required" when missing or empty).
+    pub fn required_email(&mut self, input: &Map<String, Value>, field: &str) -> Option<String> {
+        let before = self.errors.len();
+        let email = self.email(input, field);
+        if email.is_none() && self.errors.len() == before {
+            self.error(field, "is required");
+        }
+        email
+    }
+
     /// An optional boolean; forms send `on`, `true`, `1`, `yes`.
     pub fn flag(&mut self, input: &Map<String, Value>, field: &str) -> Option<bool> {
         match input.get(field)? {

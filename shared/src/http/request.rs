@@ -72,11 +72,20 @@ pub fn object_body(
             },
         });
     }
+    Ok((json_object(bytes)?, BodyKind::Json))
+}
+
+/// A JSON object body of at most `MAX_BODY` bytes (crm-local's own `/auth/*` routes read
+/// theirs with it too).
+pub fn json_object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    if bytes.len() > MAX_BODY {
+        return Err(ApiError::PayloadTooLarge { limit: MAX_BODY });
+    }
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::field("body", "is required"));
     }
     match serde_json::from_slice::<Value>(bytes) {
-        Ok(Value::Object(map)) => Ok((map, BodyKind::Json)),
+        Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(ApiError::field("body", "must be a JSON object")),
         Err(e) => Err(ApiError::field("body", format!("is not valid JSON: {e}"))),
     }

@@ -106,18 +106,22 @@ pub async fn of_person(store: &dyn Store, email: &str) -> Result<Vec<Member>, St
                 .limit(100),
         )
         .await?;
+    let keys: Vec<_> = page
+        .items
+        .iter()
+        .filter_map(|item| {
+            let field = |name: &str| item.get(name).and_then(Value::as_str);
+            Some(keys::member_key(field("tenant_id")?, field("member_id")?))
+        })
+        .collect();
     let mut members = Vec::new();
-    for item in &page.items {
-        let field = |name: &str| item.get(name).and_then(Value::as_str);
-        let (Some(tenant), Some(id)) = (field("tenant_id"), field("member_id")) else {
-            continue;
-        };
-        if let Some(member) = get(store, tenant, id).await? {
-            if member.status != MemberStatus::Removed {
-                members.push(member);
-            }
+    for item in store.get_many(&keys).await? {
+        let member: Member = from_item(&item)?;
+        if member.status != MemberStatus::Removed {
+            members.push(member);
         }
     }
+    members.sort_by(|a, b| a.tenant_id.cmp(&b.tenant_id));
     Ok(members)
 }
 

@@ -54,10 +54,7 @@ async fn invite(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError
     let (input, _) = object_body(request, false)?;
     let mut f = Fields::default();
     f.reject_unknown(&input, &["email", "role"]);
-    let email = f.email(&input, "email");
-    if email.is_none() && !input.contains_key("email") {
-        f.error("email", "is required");
-    }
+    let email = f.required_email(&input, "email");
     let role = fields::role(&mut f, &input);
     let (Some(email), Some(role)) = f.finish((email, role)).map_err(ApiError::Validation)? else {
         return Err(ApiError::field("email", "is required"));
