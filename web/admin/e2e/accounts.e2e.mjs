@@ -8,11 +8,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { freePort, launchChromium, waitFor } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../../..');
@@ -26,31 +25,6 @@ let dataDir;
 let base;
 let browser;
 
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-}
-
-async function waitFor(url, seconds) {
-  const until = Date.now() + seconds * 1000;
-  while (Date.now() < until) {
-    try {
-      const r = await fetch(url);
-      if (r.ok) return;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${url}`);
-}
-
 before(async () => {
   mkdirSync(shots, { recursive: true });
   dataDir = mkdtempSync(join(tmpdir(), 'crm-e2e-accounts-'));
@@ -60,11 +34,7 @@ before(async () => {
   for (const k of ['CRM_DEV_SIGNIN', 'CRM_OIDC_ISSUER', 'CRM_OIDC_CLIENT_ID', 'CRM_JWT_SECRET']) delete env[k];
   server = spawn(bin, ['serve'], { cwd: repo, env, stdio: ['ignore', 'inherit', 'inherit'] });
   await waitFor(`${base}/openapi.json`, 60);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -13,11 +13,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { freePort, launchChromium, waitFor } from './harness.mjs';
 import { startOidcStub } from './oidc-stub.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -47,31 +46,6 @@ const JWT_SECRET = 'e2e-local-secret-0123456789abcdef';
 const OIDC_CLIENT = 'crm-admin-e2e';
 /** Who signs in at the identity provider: an owner of the demo business (invited in `before`). */
 const OLIVE = 'olive@demo-day-spa.example';
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-}
-
-async function waitFor(url, seconds) {
-  const until = Date.now() + seconds * 1000;
-  while (Date.now() < until) {
-    try {
-      const r = await fetch(url);
-      if (r.ok) return;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${url}`);
-}
 
 async function apiJson(method, path, body, headers = {}) {
   const r = await fetch(base + path, {
@@ -125,11 +99,7 @@ before(async () => {
   owner = (await t.json()).token;
   const invited = await apiJson('POST', '/members', { email: OLIVE, role: 'owner' });
   assert.equal(invited.status, 201, JSON.stringify(invited.body));
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

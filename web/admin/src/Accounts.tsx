@@ -18,15 +18,45 @@ const browserZone = () => {
 
 const value = (e: Event) => (e.target as HTMLInputElement).value;
 
+/** A new business as its owner describes it (`NewBusiness` on the server). */
+interface Business {
+  business_name: string;
+  country: string;
+  time_zone: string;
+  currency: string;
+}
+
+const newBusiness = (): Business => ({ business_name: '', country: 'IE', time_zone: browserZone(), currency: 'EUR' });
+
+/** The business as `POST /auth/setup` and `POST /tenants` take it: codes upper-cased. */
+const businessBody = (b: Business) => ({ ...b, country: b.country.trim().toUpperCase(), currency: b.currency.trim().toUpperCase() });
+
+/** The business's fields, in the setup form and the create-your-business form alike. */
+function BusinessFields({ f, set }: { f: Business; set: (k: keyof Business) => (e: Event) => void }) {
+  return (
+    <>
+      <label>
+        Business name
+        <input name="business_name" required maxLength={100} value={f.business_name} onInput={set('business_name')} />
+      </label>
+      <label>
+        Country (ISO code, for phone numbers)
+        <input name="country" required maxLength={2} value={f.country} onInput={set('country')} />
+      </label>
+      <label>
+        Time zone
+        <input name="time_zone" required value={f.time_zone} onInput={set('time_zone')} />
+      </label>
+      <label>
+        Currency (ISO code)
+        <input name="currency" required maxLength={3} value={f.currency} onInput={set('currency')} />
+      </label>
+    </>
+  );
+}
+
 export function SetupForm({ onSignedIn }: { onSignedIn: (s: SignedIn) => void }) {
-  const [f, setF] = useState({
-    business_name: '',
-    country: 'IE',
-    time_zone: browserZone(),
-    currency: 'EUR',
-    email: '',
-    password: '',
-  });
+  const [f, setF] = useState({ ...newBusiness(), email: '', password: '' });
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const set = (k: keyof typeof f) => (e: Event) => setF({ ...f, [k]: value(e) });
@@ -39,7 +69,7 @@ export function SetupForm({ onSignedIn }: { onSignedIn: (s: SignedIn) => void })
         setBusy(true);
         setError(null);
         try {
-          onSignedIn(await accounts.setup({ ...f, country: f.country.trim().toUpperCase(), currency: f.currency.trim().toUpperCase() }));
+          onSignedIn(await accounts.setup({ ...f, ...businessBody(f) }));
         } catch (err) {
           setError(err);
         } finally {
@@ -51,22 +81,7 @@ export function SetupForm({ onSignedIn }: { onSignedIn: (s: SignedIn) => void })
       <p class="muted">This server has no business yet. Describe yours and choose the owner's sign-in; you invite your staff next.</p>
       <fieldset>
         <legend>Business</legend>
-        <label>
-          Business name
-          <input name="business_name" required maxLength={100} value={f.business_name} onInput={set('business_name')} />
-        </label>
-        <label>
-          Country (ISO code, for phone numbers)
-          <input name="country" required maxLength={2} value={f.country} onInput={set('country')} />
-        </label>
-        <label>
-          Time zone
-          <input name="time_zone" required value={f.time_zone} onInput={set('time_zone')} />
-        </label>
-        <label>
-          Currency (ISO code)
-          <input name="currency" required maxLength={3} value={f.currency} onInput={set('currency')} />
-        </label>
+        <BusinessFields f={f} set={set} />
       </fieldset>
       <fieldset>
         <legend>Owner</legend>
@@ -196,7 +211,7 @@ export function needsBusiness(token: string | null): boolean {
  * the business.
  */
 export function CreateBusiness({ onCreated }: { onCreated: () => void }) {
-  const [f, setF] = useState({ business_name: '', country: 'IE', time_zone: browserZone(), currency: 'EUR' });
+  const [f, setF] = useState(newBusiness());
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const set = (k: keyof typeof f) => (e: Event) => setF({ ...f, [k]: value(e) });
@@ -211,7 +226,7 @@ export function CreateBusiness({ onCreated }: { onCreated: () => void }) {
           setBusy(true);
           setError(null);
           try {
-            await api.post('/tenants', { ...f, country: f.country.trim().toUpperCase(), currency: f.currency.trim().toUpperCase() });
+            await api.post('/tenants', businessBody(f));
             onCreated();
           } catch (err) {
             setError(err);
@@ -221,22 +236,7 @@ export function CreateBusiness({ onCreated }: { onCreated: () => void }) {
       >
         <h2 id="create-title">Create your business</h2>
         <p class="muted">You are signed in but not a member of any business yet. Create yours (you become its owner), or ask an owner to invite you.</p>
-        <label>
-          Business name
-          <input name="business_name" required maxLength={100} value={f.business_name} onInput={set('business_name')} />
-        </label>
-        <label>
-          Country (ISO code, for phone numbers)
-          <input name="country" required maxLength={2} value={f.country} onInput={set('country')} />
-        </label>
-        <label>
-          Time zone
-          <input name="time_zone" required value={f.time_zone} onInput={set('time_zone')} />
-        </label>
-        <label>
-          Currency (ISO code)
-          <input name="currency" required maxLength={3} value={f.currency} onInput={set('currency')} />
-        </label>
+        <BusinessFields f={f} set={set} />
         <ErrorMessage error={error} />
         <button type="submit" disabled={busy}>
           Create business
