@@ -4,7 +4,9 @@
 //! For each run a fresh stub listens on a free loopback port and the binary is exec'd with
 //! `AWS_LAMBDA_RUNTIME_API` pointing at it. Init is the time from exec to the binary's first
 //! `GET /2018-06-01/runtime/invocation/next`; the first invocation is the time from the stub
-//! handing out the event to the binary posting its response. The binary is then killed.
+//! handing out the event to the binary posting its response. A second event then goes to the
+//! same process: that warm invocation is what any invocation costs (moto included), so the
+//! first one's excess over it is what being cold costs. The binary is then killed.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -34,10 +36,13 @@ const REQUEST_ID: &str = "8476a536-e9f4-11e8-9739-2dfe598c3fcd";
 
 #[derive(Default)]
 struct StubState {
-    event: Option<String>,
+    /// The events still to hand out, in order.
+    events: std::collections::VecDeque<String>,
     first_poll: Option<Instant>,
-    event_sent: Option<Instant>,
-    response: Option<(Instant, String)>,
+    /// When each event was handed out.
+    sent: Vec<Instant>,
+    /// Each response, when it was posted.
+    responses: Vec<(Instant, String)>,
     error: Option<String>,
 }
 
@@ -55,9 +60,9 @@ async fn next(State(stub): State<Stub>) -> Response {
         if s.first_poll.is_none() {
             s.first_poll = Some(Instant::now());
         }
-        let e = s.event.take();
+        let e = s.events.pop_front();
         if e.is_some() {
-            s.event_sent = Some(Instant::now());
+            s.sent.push(Instant::now());
         }
         e
     };
@@ -87,7 +92,7 @@ async fn next(State(stub): State<Stub>) -> Response {
             put("content-type", "application/json".into());
             (StatusCode::OK, headers, body).into_response()
         }
-        // One invocation per run: later polls wait until the run ends.
+        // The run's events are out: later polls wait until the run ends.
         None => {
             tokio::select! {
                 () = stub.stop.notified() => {}
@@ -103,11 +108,15 @@ async fn respond(
     UrlPath(_id): UrlPath<String>,
     body: Bytes,
 ) -> StatusCode {
-    {
+    let all_answered = {
         let mut s = stub.state.lock().unwrap_or_else(|p| p.into_inner());
-        s.response = Some((Instant::now(), String::from_utf8_lossy(&body).into_owned()));
+        s.responses
+            .push((Instant::now(), String::from_utf8_lossy(&body).into_owned()));
+        s.events.is_empty()
+    };
+    if all_answered {
+        stub.done.notify_one();
     }
-    stub.done.notify_one();
     StatusCode::ACCEPTED
 }
 
@@ -146,6 +155,8 @@ pub struct ColdRun {
     pub init: Duration,
     /// event handed out → response posted.
     pub invoke: Duration,
+    /// The same for a second event to the same (now warm) process.
+    pub warm: Duration,
     /// `statusCode` of the response (API Gateway proxy responses), if it has one.
     pub status: Option<u64>,
     /// Phase marks printed by `capture_phases` (µs after exec).
@@ -167,11 +178,16 @@ fn epoch_us(t: SystemTime) -> f64 {
         * 1e6
 }
 
-/// Runs `target` once, cold, handing it `event`.
-pub async fn run_once(target: &Target, event: &str, scratch: &Path) -> Result<ColdRun> {
+/// Runs `target` once, cold, handing it `event` and then `warm_event`.
+pub async fn run_once(
+    target: &Target,
+    event: &str,
+    warm_event: &str,
+    scratch: &Path,
+) -> Result<ColdRun> {
     let stub = Stub {
         state: Arc::new(Mutex::new(StubState {
-            event: Some(event.to_owned()),
+            events: [event.to_owned(), warm_event.to_owned()].into(),
             ..StubState::default()
         })),
         done: Arc::new(Notify::new()),
@@ -223,11 +239,15 @@ pub async fn run_once(target: &Target, event: &str, scratch: &Path) -> Result<Co
     if let Some(e) = &s.error {
         return Err(format!("{} reported an error: {e}\n{logged}", target.label).into());
     }
-    let (first_poll, sent, (answered, body)) =
-        match (s.first_poll, s.event_sent, s.response.clone()) {
-            (Some(a), Some(b), Some(c)) => (a, b, c),
-            _ => return Err(format!("{}: incomplete exchange\n{logged}", target.label).into()),
-        };
+    let (Ok([sent, warm_sent]), Ok([(answered, body), (warm_answered, _)])) = (
+        <[Instant; 2]>::try_from(s.sent.clone()),
+        <[(Instant, String); 2]>::try_from(s.responses.clone()),
+    ) else {
+        return Err(format!("{}: incomplete exchange\n{logged}", target.label).into());
+    };
+    let Some(first_poll) = s.first_poll else {
+        return Err(format!("{}: never polled\n{logged}", target.label).into());
+    };
     let status = serde_json::from_str::<Value>(&body)
         .ok()
         .and_then(|v| v.get("statusCode").and_then(Value::as_u64));
@@ -244,6 +264,7 @@ pub async fn run_once(target: &Target, event: &str, scratch: &Path) -> Result<Co
     Ok(ColdRun {
         init: first_poll - exec,
         invoke: answered - sent,
+        warm: warm_answered - warm_sent,
         status,
         phases,
     })
@@ -255,6 +276,7 @@ pub struct ColdReport {
     pub label: String,
     pub init: Stats,
     pub invoke: Stats,
+    pub warm: Stats,
     pub statuses: Vec<Option<u64>>,
     /// Median µs after exec of each phase mark.
     pub phases: BTreeMap<String, f64>,
@@ -281,7 +303,7 @@ pub async fn measure(
     for round in 0..=runs {
         for (t, target) in targets.iter().enumerate() {
             i += 1;
-            let run = run_once(target, &event(i), scratch.path()).await?;
+            let run = run_once(target, &event(i), &event(i + 100_000), scratch.path()).await?;
             if round > 0 {
                 all[t].push(run);
             }
@@ -309,6 +331,7 @@ pub async fn measure(
                 label: target.label.clone(),
                 init: Stats::of(&runs.iter().map(|r| r.init).collect::<Vec<_>>()),
                 invoke: Stats::of(&runs.iter().map(|r| r.invoke).collect::<Vec<_>>()),
+                warm: Stats::of(&runs.iter().map(|r| r.warm).collect::<Vec<_>>()),
                 statuses: runs.iter().map(|r| r.status).collect(),
                 phases,
             }

@@ -6,6 +6,7 @@
 use std::io::BufReader;
 use std::path::PathBuf;
 
+use crm_shared::domain::phone::metadata::StoredRegion;
 use crm_shared::domain::phone::{normalize, search_digits};
 use phonenumber::metadata::loader;
 
@@ -36,7 +37,21 @@ fn crate_metadata() -> Vec<loader::Metadata> {
 
 #[test]
 fn the_stored_phone_metadata_is_the_phonenumber_crates() {
-    let bytes = postcard::to_allocvec(&crate_metadata()).unwrap_or_else(|e| panic!("{e}"));
+    let metadata = crate_metadata();
+    let each: Vec<Vec<u8>> = metadata
+        .iter()
+        .map(|m| postcard::to_allocvec(m).unwrap_or_else(|e| panic!("{e}")))
+        .collect();
+    let stored: Vec<StoredRegion> = metadata
+        .iter()
+        .zip(&each)
+        .map(|(m, bytes)| StoredRegion {
+            id: m.id.as_deref(),
+            code: m.country_code,
+            metadata: bytes,
+        })
+        .collect();
+    let bytes = postcard::to_allocvec(&stored).unwrap_or_else(|e| panic!("{e}"));
     let stored = manifest_dir().join("src/domain/phone/metadata.postcard");
     if std::env::var("CRM_WRITE_PHONE_METADATA").is_ok_and(|v| v == "1") {
         std::fs::write(&stored, &bytes).unwrap_or_else(|e| panic!("{e}"));

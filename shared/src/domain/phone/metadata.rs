@@ -2,24 +2,38 @@
 //!
 //! `phonenumber`'s own database compiles the patterns of all 254 regions on first use: about
 //! 80 ms of a capture's first invocation (release build). Here the same metadata (the
-//! crate's `PhoneNumberMetadata.xml`, stored as postcard beside this file by
-//! `scripts/phone-metadata`; a test checks it matches the crate's) is decoded once (about
-//! 1 ms) and a database is built only from the regions of the calling codes a number needs:
-//! its tenant's, and the one after a leading `+`. What such a database answers is what the
-//! full one answers, because parsing and validation only consult those codes' metadata; when
-//! it cannot answer (another notation of a foreign number), the full database is asked.
+//! crate's `PhoneNumberMetadata.xml`, stored beside this file by `scripts/phone-metadata`; a
+//! test checks it matches the crate's) is kept per region: an index of ids and calling codes
+//! read in place (no copies), and each region's metadata decoded only when a number needs
+//! its calling code: its tenant's, and the one after a leading `+`. A database is built from
+//! just those regions. What it answers is what the full one answers, because parsing and
+//! validation only consult those codes' metadata; when it cannot answer (another notation of
+//! a foreign number), the full database is asked.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use phonenumber::metadata::{loader, Database};
+use serde::{Deserialize, Serialize};
 
-/// `PhoneNumberMetadata.xml` of the `phonenumber` crate in use, as postcard.
+/// `PhoneNumberMetadata.xml` of the `phonenumber` crate in use: a postcard list of
+/// [`StoredRegion`]s.
 const METADATA: &[u8] = include_bytes!("metadata.postcard");
 
-/// Every region's metadata, decoded once.
-fn regions() -> &'static [loader::Metadata] {
-    static REGIONS: OnceLock<Vec<loader::Metadata>> = OnceLock::new();
+/// One region in the stored metadata: its id and calling code, and its `loader::Metadata` as
+/// postcard, decoded only when a number needs that calling code.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StoredRegion<'a> {
+    #[serde(borrow)]
+    pub id: Option<&'a str>,
+    pub code: Option<u16>,
+    #[serde(borrow)]
+    pub metadata: &'a [u8],
+}
+
+/// Every region's id and calling code, read once, in place.
+fn regions() -> &'static [StoredRegion<'static>] {
+    static REGIONS: OnceLock<Vec<StoredRegion<'static>>> = OnceLock::new();
     REGIONS.get_or_init(|| postcard::from_bytes(METADATA).unwrap_or_default())
 }
 
@@ -27,15 +41,15 @@ fn regions() -> &'static [loader::Metadata] {
 pub fn code_of_region(id: &str) -> Option<u16> {
     regions()
         .iter()
-        .find(|m| m.id.as_deref() == Some(id))
-        .and_then(|m| m.country_code)
+        .find(|r| r.id == Some(id))
+        .and_then(|r| r.code)
 }
 
 /// The calling code that starts `digits` (codes are prefix-free: at most one matches).
 pub fn code_prefix(digits: &str) -> Option<u16> {
     (1..=3)
         .filter_map(|n| digits.get(..n)?.parse::<u16>().ok())
-        .find(|code| regions().iter().any(|m| m.country_code == Some(*code)))
+        .find(|code| regions().iter().any(|r| r.code == Some(*code)))
 }
 
 /// A database of the regions of `codes`, built on first use and kept.
@@ -50,9 +64,10 @@ pub fn database(codes: &[u16]) -> Option<Arc<Database>> {
     }
     let subset: Vec<loader::Metadata> = regions()
         .iter()
-        .filter(|m| m.country_code.is_some_and(|c| key.contains(&c)))
-        .cloned()
-        .collect();
+        .filter(|r| r.code.is_some_and(|c| key.contains(&c)))
+        .map(|r| postcard::from_bytes(r.metadata))
+        .collect::<Result<_, _>>()
+        .ok()?;
     if subset.is_empty() {
         return None;
     }

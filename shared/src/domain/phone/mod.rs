@@ -1,6 +1,6 @@
 //! Phone numbers: E.164 normalisation with the tenant's default region.
 
-mod metadata;
+pub mod metadata;
 
 use std::sync::Arc;
 
