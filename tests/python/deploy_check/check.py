@@ -60,7 +60,11 @@ def parse_args(argv):
                    help="the seed_samples example binary (functions/examples/seed_samples.rs)")
     p.add_argument("--events", type=Path, default=ROOT / "events")
     p.add_argument("--only", nargs="*", default=None, help="only the functions with these handlers")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    # The artifacts run in their own directory (LAMBDA_TASK_ROOT): no path may be relative.
+    for name in ("template", "built", "seeder", "events"):
+        setattr(args, name, getattr(args, name).resolve())
+    return args
 
 
 def main(argv=None) -> int:

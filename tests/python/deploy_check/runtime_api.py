@@ -151,6 +151,7 @@ def run(
     (each within `timeout_s`, the function's Timeout), and stops it."""
     api = RuntimeApi(function_arn)
     result = Run()
+    bootstrap = bootstrap.resolve()
     with open(log_path, "wb") as log:
         started = time.monotonic()
         process = subprocess.Popen(
