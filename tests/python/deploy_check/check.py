@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import ssl
 import statistics
 import subprocess
@@ -257,4 +258,5 @@ def _summary(outcomes: list[Outcome], ran_s: float, all_s: float, logs: Path) ->
     if failed:
         print(f"FAILED: {', '.join(o.handler for o in failed)} (logs in {logs})")
         return 1
+    shutil.rmtree(logs, ignore_errors=True)  # kept only when something failed
     return 0
