@@ -2,6 +2,8 @@
 //! through the trigger against the SQLite store: tenant claims come from the membership of the
 //! verified email only, and user-writable look-alikes never get through.
 
+#[path = "support/samples.rs"]
+mod samples;
 mod support;
 
 use std::path::PathBuf;
@@ -12,13 +14,12 @@ use crm_functions::Ctx;
 use crm_shared::adapters::local_bus::LocalBus;
 use crm_shared::adapters::sqlite::SqliteStore;
 use crm_shared::domain::member::{Member, MemberStatus, Role};
-use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::http::routes::WORKERS;
 use crm_shared::ports::clock::SystemClock;
-use crm_shared::store::{members, tenants};
+use crm_shared::store::members;
+use samples::INVITED;
 use serde_json::{json, Value};
 
-const INVITED: &str = "01JDEMINVT0000000000000001";
 const FORMER: &str = "01JDEMFRMR0000000000000001";
 
 fn sample(name: &str) -> Value {
@@ -29,21 +30,13 @@ fn sample(name: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// The demo business with an invited staff member (ciara@) and a removed one (former@).
+/// The demo business (`support/samples.rs`) with its invited staff member (ciara@) and a
+/// removed one (former@).
 async fn demo() -> Ctx {
     let store = SqliteStore::in_memory().expect("store");
-    let settings = TenantSettings::new("demo", "Demo Day Spa", "IE", "https://book.example/demo");
-    tenants::create(&store, &settings).await.expect("tenant");
     let now = chrono::Utc::now();
-    let invited = Member::invited(
-        INVITED.into(),
-        "demo",
-        "Ciara@Demo.example",
-        Role::Staff,
-        "owner-sub",
-        now,
-    );
-    members::add(&store, &invited).await.expect("invited");
+    samples::business(&store, now).await.expect("business");
+    samples::invited_member(&store, now).await.expect("invited");
     let former = Member::invited(
         FORMER.into(),
         "demo",

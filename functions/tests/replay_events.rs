@@ -1,6 +1,8 @@
 //! Every sample event in `events/` replayed through its handler against the SQLite store:
 //! each route has one, and each is answered as a real request would be.
 
+#[path = "support/samples.rs"]
+mod samples;
 mod support;
 
 use std::path::PathBuf;
@@ -12,29 +14,11 @@ use crm_functions::workers::{
 use crm_functions::Ctx;
 use crm_shared::adapters::local_bus::LocalBus;
 use crm_shared::adapters::sqlite::SqliteStore;
-use crm_shared::domain::booking::{BookingFact, BookingKind, Contact};
-use crm_shared::domain::lead::{Lead, NewLead};
-use crm_shared::domain::member::{Member, MemberStatus, Role};
-use crm_shared::domain::tenant::TenantSettings;
+use crm_shared::domain::booking::BookingKind;
 use crm_shared::http::routes::{ROUTES, WORKERS};
 use crm_shared::ports::clock::{Clock, FixedClock, SystemClock};
-use crm_shared::store::{calls, customers, leads, members, tasks, tenants};
+use crm_shared::store::customers;
 use serde_json::Value;
-
-const SAMPLE_LEAD: &str = "01JDEMEVNT0000000000000001";
-/// The customer id in events/http/get_customer.json, replaced by the one the replay creates.
-const SAMPLE_CUSTOMER: &str = "01JDEMCUST0000000000000001";
-/// The note id in the customer note samples, replaced by one the replay creates.
-const SAMPLE_NOTE: &str = "01JDEMNOTE0000000000000001";
-/// The missed call id in the missed-call samples, replaced by one the replay records.
-const SAMPLE_MISSED: &str = "01JDEMMXSD0000000000000001";
-/// The provider's id of a sent text in events/http/sms_status.json.
-const SAMPLE_PROVIDER_ID: &str = "SM0000000000000000000000000000SAMPLE";
-/// The demo tenant's webhook secret the sample webhook is signed with.
-const WEBHOOK_SECRET: &str = "demo-webhook-secret";
-/// The owner the sample admin events' tokens name (`mid`, `mv` 1), and a staff member.
-const SAMPLE_OWNER: &str = "01JDEMOWNR0000000000000001";
-const SAMPLE_MEMBER: &str = "01JDEMMEMB0000000000000001";
 
 fn events_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")
@@ -44,43 +28,12 @@ async fn demo_ctx() -> Ctx {
     demo_ctx_at(Arc::new(SystemClock)).await
 }
 
+/// The demo business (`support/samples.rs`) on a fresh SQLite store, at `clock`'s time.
 async fn demo_ctx_at(clock: Arc<dyn Clock>) -> Ctx {
     let store = SqliteStore::in_memory().expect("store");
-    let mut settings = TenantSettings::new(
-        "demo",
-        "Demo Day Spa",
-        "IE",
-        "https://booking.example.com/demo",
-    );
-    settings.webhook_secret = Some(WEBHOOK_SECRET.into());
-    tenants::create(&store, &settings).await.expect("tenant");
-    let now = chrono::Utc::now();
-    let lead = Lead::create(
-        "demo",
-        SAMPLE_LEAD,
-        NewLead {
-            name: "Sample Lead".into(),
-            phone: "+353879990001".into(),
-            phone_raw: "087 999 0001".into(),
-            ..NewLead::default()
-        },
-        now,
-    );
-    leads::insert(&store, &lead, 48, 24, now)
+    samples::business(&store, clock.now())
         .await
-        .expect("lead");
-    tasks::create_contact_task(&store, &lead, &settings)
-        .await
-        .expect("the sample lead's contact task");
-    for (id, email, role) in [
-        (SAMPLE_OWNER, "owner@demo.example", Role::Owner),
-        (SAMPLE_MEMBER, "staff@demo.example", Role::Staff),
-    ] {
-        let mut member = Member::invited(id.into(), "demo", email, role, "setup", now);
-        member.status = MemberStatus::Active;
-        member.sub = Some(format!("user-{}", role.as_str()));
-        members::add(&store, &member).await.expect("member");
-    }
+        .expect("the demo business");
     Ctx::new(support::ports(
         Arc::new(store),
         Arc::new(LocalBus::new()),
@@ -88,129 +41,20 @@ async fn demo_ctx_at(clock: Arc<dyn Clock>) -> Ctx {
     ))
 }
 
-/// A text the provider knows as `SAMPLE_PROVIDER_ID`, sent.
-async fn sample_sent_message(ctx: &Ctx) {
-    use crm_shared::domain::message::Message;
-    use crm_shared::domain::message::{MessageKind, MessageStatus};
-    use crm_shared::store::messages::{self, Created};
-    let now = ctx.clock.now();
-    let queued = Message {
-        id: "01JDEMMSG00000000000000002".into(),
-        tenant_id: "demo".into(),
-        kind: MessageKind::Manual,
-        to: "+353879990001".into(),
-        customer_id: None,
-        lead_id: None,
-        missed_call_id: None,
-        body: "See you Tuesday".into(),
-        status: MessageStatus::Queued,
-        reason: None,
-        provider_id: None,
-        not_before: now,
-        created_by: "user-1".into(),
-        created_at: now,
-        updated_at: now,
-        sent_at: None,
-        claimed_at: None,
-        version: 1,
-    };
-    let Created::New(queued) = messages::create(ctx.store.as_ref(), queued)
-        .await
-        .expect("message")
-    else {
-        panic!("a fresh message");
-    };
-    let mut sent = queued.clone();
-    sent.status = MessageStatus::Sent;
-    sent.provider_id = Some(SAMPLE_PROVIDER_ID.into());
-    messages::update(ctx.store.as_ref(), &queued, sent, now)
-        .await
-        .expect("sent");
-}
-
-/// A customer of the demo tenant, made by a booking; its id.
-async fn demo_customer(ctx: &Ctx) -> String {
-    let fact = BookingFact {
-        kind: BookingKind::BookingCreated,
-        booking_id: "BK-SEED".into(),
-        version: 1,
-        start: ctx.clock.now(),
-        service: Some("Massage".into()),
-        staff: None,
-        amount: None,
-        currency: None,
-        paid: None,
-        lead_id: None,
-    };
-    let contact = Contact {
-        name: Some("Seed Customer".into()),
-        phone: Some("+353870000001".into()),
-        email: None,
-    };
-    match customers::ingest(
-        ctx.store.as_ref(),
-        &crm_shared::domain::tenant::TenantSettings::new(
-            "demo",
-            "Demo",
-            "IE",
-            "https://example.com",
-        ),
-        &fact,
-        &contact,
-        ctx.clock.now(),
-    )
-    .await
-    .expect("customer")
-    {
-        customers::Ingested::Applied { customer, .. } => customer.id,
-        customers::Ingested::AlreadyApplied { customer_id } => customer_id,
-    }
-}
-
-/// A missed call of the demo tenant, recorded as the call webhook would; its id.
-async fn sample_missed_call(ctx: &Ctx) -> String {
-    let store = ctx.store.as_ref();
-    let now = ctx.clock.now();
-    let call = crm_shared::domain::call::Call {
-        call_id: "CA-SEED".into(),
-        from: "+353870000002".into(),
-        to: None,
-        status: crm_shared::domain::call::CallStatus::Missed,
-        started_at: now,
-        duration_seconds: 0,
-        name: Some("Seed Caller".into()),
-    };
-    let (customer, _) = calls::caller(
-        store,
-        &TenantSettings::new(
-            "demo",
-            "Demo Day Spa",
-            "IE",
-            "https://booking.example.com/demo",
-        ),
-        &call.from,
-        call.name.as_deref(),
-        now,
-    )
-    .await
-    .expect("caller");
-    calls::record(store, "demo", &call, &customer.id, "Seed Caller", now)
-        .await
-        .expect("call")
-        .missed_call
-        .expect("a missed call")
-        .id
-}
-
+/// The status each route answers its sample with (events/expected.json, shared with
+/// scripts/deploy-check).
 fn expected_status(function: &str) -> u16 {
-    match function {
-        "capture_lead" | "create_lead" | "add_lead_note" | "create_customer"
-        | "add_customer_note" | "convert_lead" => 201,
-        "send_customer_message" | "request_review" => 202,
-        "call_webhook" | "missed_call_sms" | "invite_member" | "create_tenant" => 201,
-        "remove_member" => 204,
-        _ => 200,
-    }
+    let path = events_dir().join("expected.json");
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("expected.json"))
+            .expect("json");
+    let statuses = &expected["http_status"];
+    statuses
+        .get(function)
+        .or_else(|| statuses.get("default"))
+        .and_then(Value::as_u64)
+        .and_then(|s| u16::try_from(s).ok())
+        .unwrap_or_else(|| panic!("{}: no status for {function}", path.display()))
 }
 
 #[tokio::test]
@@ -233,30 +77,10 @@ async fn every_route_has_a_sample_event_its_handler_answers() {
             _ => Arc::new(SystemClock),
         };
         let ctx = demo_ctx_at(clock).await;
-        if text.contains(SAMPLE_CUSTOMER) {
-            let customer = demo_customer(&ctx).await;
-            if text.contains(SAMPLE_NOTE) {
-                let note = customers::add_note(
-                    ctx.store.as_ref(),
-                    "demo",
-                    &customer,
-                    "A note",
-                    "user-1",
-                    ctx.clock.now(),
-                )
-                .await
-                .expect("note");
-                text = text.replace(SAMPLE_NOTE, &note.id);
-            }
-            text = text.replace(SAMPLE_CUSTOMER, &customer);
-        }
-        if text.contains(SAMPLE_MISSED) {
-            let missed = sample_missed_call(&ctx).await;
-            text = text.replace(SAMPLE_MISSED, &missed);
-        }
-        if text.contains(SAMPLE_PROVIDER_ID) {
-            sample_sent_message(&ctx).await;
-        }
+        let ids = samples::seed_named(&ctx, |id| text.contains(id))
+            .await
+            .expect("the records the sample names");
+        text = samples::fill(&text, &ids);
         assert_eq!(
             event["routeKey"].as_str(),
             Some(format!("{} {}", route.method, route.path).as_str()),
@@ -398,39 +222,20 @@ async fn the_booking_consumer_refuses_what_it_cannot_apply() {
 }
 
 /// The SQS sample: a `lead.captured` envelope as the conversions rule delivers it, taken by
-/// the Conversions API sender. With Meta configured the sample lead goes out as a `Lead`
-/// event (recorded in memory); a redelivery sends nothing more.
+/// the Conversions API sender. The demo tenant has Meta configured, so the sample lead goes
+/// out as a `Lead` event (recorded in memory); a redelivery sends nothing more.
 #[tokio::test]
 async fn the_conversions_sender_takes_its_sqs_event() {
     use crm_shared::adapters::local_capi::RecordingCapi;
-    use crm_shared::domain::tenant::MetaSettings;
 
     assert!(WORKERS.contains(&"send_conversions"));
     let path = events_dir().join("sqs").join("send_conversions.json");
     let event: aws_lambda_events::event::sqs::SqsEvent =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("event")).expect("sqs event");
-    let ctx = demo_ctx().await;
-    let mut settings = tenants::get(ctx.store.as_ref(), "demo")
-        .await
-        .expect("get")
-        .expect("demo");
-    settings.meta = Some(MetaSettings {
-        pixel_id: "1234567890".into(),
-        access_token: "token".into(),
-        test_event_code: None,
-    });
-    let mut item = crm_shared::ports::store::to_item(&settings).expect("item");
-    let key = crm_shared::store::keys::settings("demo");
-    item.insert("PK".into(), key.pk.into());
-    item.insert("SK".into(), key.sk.into());
-    ctx.store
-        .write(crm_shared::ports::store::Write::put(item))
-        .await
-        .expect("settings");
     let recorder = RecordingCapi::new();
     let ctx = Ctx {
         capi: Arc::new(recorder.clone()),
-        ..ctx
+        ..demo_ctx().await
     };
     for _ in 0..2 {
         let batch = crm_functions::lambda::received(event.clone());
@@ -440,62 +245,37 @@ async fn the_conversions_sender_takes_its_sqs_event() {
     }
     let sent = recorder.sent();
     assert_eq!(sent.len(), 1, "sent once");
-    assert_eq!(sent[0].pixel_id, "1234567890");
+    assert_eq!(sent[0].pixel_id, samples::PIXEL);
     assert_eq!(sent[0].events[0].event_name, "Lead");
-    assert_eq!(sent[0].events[0].event_id, SAMPLE_LEAD);
+    assert_eq!(sent[0].events[0].event_id, samples::LEAD);
 }
 
 /// The SQS sample of the `sms` queue, taken by `send_sms` as Lambda hands it over: the text
-/// it names goes out once, and a redelivery of the same record sends nothing more.
+/// it names goes out once (the demo tenant has no quiet hours), and a redelivery of the same
+/// record sends nothing more.
 #[tokio::test]
 async fn the_sms_sender_takes_its_sqs_event() {
-    use crm_functions::usecases::messaging::{enqueue, Outgoing};
     use crm_functions::workers::send_sms;
     use crm_shared::adapters::outbox::Outbox;
-    use crm_shared::domain::message::{MessageKind, MessageStatus};
+    use crm_shared::domain::message::MessageStatus;
     use crm_shared::store::messages;
 
     assert!(WORKERS.contains(&"send_sms"));
     let path = events_dir().join("sqs").join("send_sms.json");
     let event: aws_lambda_events::event::sqs::SqsEvent =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("event")).expect("sqs event");
-    // Noon in Dublin, outside quiet hours.
-    let noon = chrono::DateTime::parse_from_rfc3339("2026-01-14T12:00:00Z")
-        .expect("time")
-        .to_utc();
     let outbox = Outbox::new();
     let ctx = Ctx {
         sms: Arc::new(outbox.clone()),
-        ..demo_ctx_at(Arc::new(FixedClock::at(noon))).await
+        ..demo_ctx().await
     };
-    let settings = tenants::get(ctx.store.as_ref(), "demo")
-        .await
-        .expect("get")
-        .expect("demo");
-    enqueue(
-        &ctx,
-        &settings,
-        Outgoing {
-            id: "01JDEMMSG00000000000000001".into(),
-            kind: MessageKind::Manual,
-            to: "+353879990001".into(),
-            name: "Sample Lead".into(),
-            customer_id: None,
-            lead_id: None,
-            missed_call_id: None,
-            body: Some("See you on Tuesday.".into()),
-            not_before: noon,
-            created_by: "user-1".into(),
-        },
-    )
-    .await
-    .expect("enqueue");
+    samples::queued_text(&ctx).await.expect("the queued text");
     for _ in 0..2 {
         let outcome = send_sms::consume(&ctx, crm_functions::lambda::received(event.clone())).await;
         assert!(outcome.failed.is_empty(), "{outcome:?}");
     }
     assert_eq!(outbox.sent().len(), 1);
-    let m = messages::get(ctx.store.as_ref(), "demo", "01JDEMMSG00000000000000001")
+    let m = messages::get(ctx.store.as_ref(), samples::TENANT, samples::QUEUED_TEXT)
         .await
         .expect("get")
         .expect("message");

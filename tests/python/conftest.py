@@ -22,7 +22,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from cfnlint.decode import decode
+
+from cfn import load
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "infra" / "template.yaml"
@@ -100,10 +101,7 @@ def route_table() -> dict:
 
 @pytest.fixture(scope="session")
 def template() -> dict:
-    decoded, errors = decode(str(TEMPLATE))
-    assert not errors, [str(e) for e in errors]
-    assert decoded is not None
-    return decoded
+    return load(TEMPLATE)
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 
+from cfn import function_environment, function_setting, plain
 from conftest import (
     EVENTS,
     ROOT,
@@ -83,11 +84,6 @@ DEAD_LETTERING = {"send_conversions": {"ConversionsDeadLetterQueue.Arn"}}
 BUS_RESOURCES = {"EventBus.Arn"}
 
 
-def plain(value):
-    """cfn-lint's node classes -> plain dicts/lists/str for comparisons and messages."""
-    return json.loads(json.dumps(value, default=str))
-
-
 def as_list(value) -> list:
     return value if isinstance(value, list) else [value]
 
@@ -103,13 +99,6 @@ def resource_name(value) -> str:
     if isinstance(value, dict) and "Ref" in value:
         return f"Ref:{value['Ref']}"
     return json.dumps(value)
-
-
-def function_setting(template, props, name):
-    """A function property, falling back to Globals.Function."""
-    if name in props:
-        return props[name]
-    return template.get("Globals", {}).get("Function", {}).get(name)
 
 
 def http_events(props):
@@ -263,8 +252,7 @@ def test_function_runtime_and_environment(template, functions):
         code = function_setting(template, props, "CodeUri")
         assert (TEMPLATE.parent / code / "Cargo.toml").exists(), f"{lid}: CodeUri {code} has no Cargo.toml"
         assert "Role" not in props, f"{lid}: an explicit Role bypasses the per-function policy"
-        env = dict(plain(template["Globals"]["Function"]["Environment"]["Variables"]))
-        env.update(plain((props.get("Environment") or {}).get("Variables") or {}))
+        env = function_environment(template, props)
         assert env.get("TABLE_NAME") == {"Ref": "Table"}, lid
         assert env.get("EVENT_BUS_NAME") == {"Ref": "EventBus"}, lid
         assert env.get("RUST_LOG") == "info", lid
