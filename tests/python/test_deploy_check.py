@@ -127,3 +127,16 @@ def test_a_signed_sample_is_signed_again_now(tmp_path):
     assert event["body"] == '{"id":"real"}'
     assert event["requestContext"]["timeEpoch"] == 1_800_000_000_000
     assert event["headers"]["x-crm-signature"] == samples.sign("secret", 1_800_000_000, '{"id":"real"}')
+
+
+def test_a_bootstrap_linked_as_pie_fails(tmp_path):
+    from deploy_check.check import _pie
+
+    def elf(kind: int) -> Path:
+        path = tmp_path / f"elf-{kind}"
+        # e_ident: magic, 64-bit, little-endian, version; then e_type at offset 16.
+        path.write_bytes(b"\x7fELF\x02\x01\x01" + bytes(9) + kind.to_bytes(2, "little"))
+        return path
+
+    assert _pie(elf(2)) is None, "ET_EXEC: linked without PIE"
+    assert "not linked as a position-dependent executable" in (_pie(elf(3)) or "")
