@@ -45,6 +45,12 @@ fn access_token(r: &Resp) -> String {
         .to_owned()
 }
 
+/// `POST /auth/sign-in` with an email and password.
+async fn sign_in(app: &App, email: &str, password: &str) -> Resp {
+    let body = json!({"email": email, "password": password});
+    anon(app, Method::POST, "/auth/sign-in", Some(&body)).await
+}
+
 async fn with_cookie(app: &App, path: &str, cookie: &str) -> Resp {
     common::send(app.req(Method::POST, path).header("cookie", cookie)).await
 }
@@ -146,32 +152,14 @@ async fn a_business_is_set_up_staffed_and_signed_into_without_dev_sign_in() {
     reused.assert_problem(StatusCode::GONE);
 
     // Staff sign in with their password and may do only what staff do.
-    let wrong = anon(
-        &app,
-        Method::POST,
-        "/auth/sign-in",
-        Some(&json!({"email": STAFF_EMAIL, "password": "not the password"})),
-    )
-    .await;
+    let wrong = sign_in(&app, STAFF_EMAIL, "not the password").await;
     wrong.assert_problem(StatusCode::UNAUTHORIZED);
-    let unknown = anon(
-        &app,
-        Method::POST,
-        "/auth/sign-in",
-        Some(&json!({"email": "nobody@harbourspa.ie", "password": "not the password"})),
-    )
-    .await;
+    let unknown = sign_in(&app, "nobody@harbourspa.ie", "not the password").await;
     assert_eq!(
         unknown.body["detail"], wrong.body["detail"],
         "the same answer"
     );
-    let signed_in = anon(
-        &app,
-        Method::POST,
-        "/auth/sign-in",
-        Some(&json!({"email": STAFF_EMAIL, "password": STAFF_PASSWORD})),
-    )
-    .await;
+    let signed_in = sign_in(&app, STAFF_EMAIL, STAFF_PASSWORD).await;
     assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.text);
     let staff = access_token(&signed_in);
     let staff_cookie = session_cookie(&signed_in);
@@ -231,13 +219,7 @@ async fn a_business_is_set_up_staffed_and_signed_into_without_dev_sign_in() {
     with_cookie(&app, "/auth/refresh", &staff_cookie)
         .await
         .assert_problem(StatusCode::UNAUTHORIZED);
-    let again = anon(
-        &app,
-        Method::POST,
-        "/auth/sign-in",
-        Some(&json!({"email": STAFF_EMAIL, "password": STAFF_PASSWORD})),
-    )
-    .await;
+    let again = sign_in(&app, STAFF_EMAIL, STAFF_PASSWORD).await;
     again.assert_problem(StatusCode::UNAUTHORIZED);
 
     // Signing out ends the owner's session (the cookie no longer refreshes).
@@ -375,27 +357,13 @@ async fn failed_sign_ins_are_slowed_and_reserved_or_taken_names_refused() {
 
     let mut last = None;
     for _ in 0..7 {
-        last = Some(
-            anon(
-                &app,
-                Method::POST,
-                "/auth/sign-in",
-                Some(&json!({"email": OWNER_EMAIL, "password": "guess guess guess"})),
-            )
-            .await,
-        );
+        last = Some(sign_in(&app, OWNER_EMAIL, "guess guess guess").await);
     }
     let last = last.unwrap_or_else(|| panic!("a response"));
     last.assert_problem(StatusCode::TOO_MANY_REQUESTS);
     assert!(last.header("retry-after").is_some(), "{:?}", last.headers);
     // Even the right password waits its turn.
-    let right = anon(
-        &app,
-        Method::POST,
-        "/auth/sign-in",
-        Some(&json!({"email": OWNER_EMAIL, "password": OWNER_PASSWORD})),
-    )
-    .await;
+    let right = sign_in(&app, OWNER_EMAIL, OWNER_PASSWORD).await;
     right.assert_problem(StatusCode::TOO_MANY_REQUESTS);
 }
 
@@ -447,21 +415,9 @@ async fn a_reset_link_sets_a_new_password_and_ends_every_session() {
     with_cookie(&app, "/auth/refresh", &old_session)
         .await
         .assert_problem(StatusCode::UNAUTHORIZED);
-    let old = anon(
-        &app,
-        Method::POST,
-        "/auth/sign-in",
-        Some(&json!({"email": STAFF_EMAIL, "password": STAFF_PASSWORD})),
-    )
-    .await;
+    let old = sign_in(&app, STAFF_EMAIL, STAFF_PASSWORD).await;
     old.assert_problem(StatusCode::UNAUTHORIZED);
-    let new = anon(
-        &app,
-        Method::POST,
-        "/auth/sign-in",
-        Some(&json!({"email": STAFF_EMAIL, "password": new_password})),
-    )
-    .await;
+    let new = sign_in(&app, STAFF_EMAIL, new_password).await;
     assert_eq!(new.status, StatusCode::OK, "{}", new.text);
 
     // Signing out everywhere ends the new session and any other.

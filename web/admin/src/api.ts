@@ -111,23 +111,12 @@ export interface Versioned<T> {
   etag: string | null;
 }
 
-export async function request<T>(
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<Versioned<T>> {
-  const h: Record<string, string> = { accept: 'application/json', ...headers };
-  const token = getToken();
-  if (token) h.authorization = `Bearer ${token}`;
-  if (body !== undefined) h['content-type'] = 'application/json';
+/** One fetch: its response and its body as JSON (null when empty or not JSON); a failure
+ *  to reach the server is an ApiError with status 0. */
+async function send(url: string, init: RequestInit): Promise<{ res: Response; json: unknown }> {
   let res: Response;
   try {
-    res = await fetch(apiBase + path, {
-      method,
-      headers: h,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    res = await fetch(url, init);
   } catch {
     throw new ApiError(0, { title: 'Network error', detail: 'The server could not be reached' });
   }
@@ -138,6 +127,24 @@ export async function request<T>(
   } catch {
     json = null;
   }
+  return { res, json };
+}
+
+export async function request<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Versioned<T>> {
+  const h: Record<string, string> = { accept: 'application/json', ...headers };
+  const token = getToken();
+  if (token) h.authorization = `Bearer ${token}`;
+  if (body !== undefined) h['content-type'] = 'application/json';
+  const { res, json } = await send(apiBase + path, {
+    method,
+    headers: h,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   if (!res.ok) {
     // An access token that ended (expired, or its membership changed): one refresh from the
     // session, then the request again; refused again → signed out.
@@ -202,24 +209,12 @@ export interface SignedIn {
 
 /** POSTs to crm-local's `/auth/*` (same origin: the session cookie is scoped to it). */
 async function auth<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(`${apiBase}/auth${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      credentials: 'same-origin',
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch {
-    throw new ApiError(0, { title: 'Network error', detail: 'The server could not be reached' });
-  }
-  const text = await res.text();
-  let json: unknown = null;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    json = null;
-  }
+  const { res, json } = await send(`${apiBase}/auth${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    credentials: 'same-origin',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   if (!res.ok) throw new ApiError(res.status, (json as Problem) ?? { status: res.status });
   return json as T;
 }
