@@ -29,7 +29,7 @@ pub const HELLO: &str = "hello-world lambda_runtime (baseline)";
 pub const CAPTURE: &str = "capture_lead";
 pub const PHASES: &str = "capture_lead init, phase by phase";
 pub const AWAIT_WARMUP: &str = "same, init awaiting the warm-up GetItem";
-pub const SCAN_CERT_DIR: &str = "same, no SSL_CERT_FILE (scans cert dir)";
+pub const NATIVE_ROOTS: &str = "same, trusting the system CA bundle";
 pub const PRELOAD_PHONE: &str = "same, phone metadata loaded in init";
 
 const REQUEST_ID: &str = "8476a536-e9f4-11e8-9739-2dfe598c3fcd";
@@ -339,8 +339,7 @@ pub async fn measure(
         .collect())
 }
 
-/// The CA bundle file the template's `SSL_CERT_FILE` names on Amazon Linux 2023, or this
-/// machine's equivalent (Debian's).
+/// The system CA bundle file: Amazon Linux 2023's, or this machine's equivalent (Debian's).
 pub fn ca_bundle() -> Option<&'static str> {
     [
         "/etc/pki/tls/certs/ca-bundle.crt",
@@ -352,7 +351,6 @@ pub fn ca_bundle() -> Option<&'static str> {
 
 /// The environment the capture function gets in AWS, pointed at moto.
 pub fn capture_env(moto_endpoint: &str, table: &str, bus: &str) -> Vec<(String, String)> {
-    let bundle = ca_bundle().map(|b| ("SSL_CERT_FILE", b));
     [
         // The one bootstrap binary serves the function Lambda names here.
         ("_HANDLER", "capture_lead"),
@@ -372,7 +370,6 @@ pub fn capture_env(moto_endpoint: &str, table: &str, bus: &str) -> Vec<(String, 
         ),
     ]
     .into_iter()
-    .chain(bundle)
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect()
 }

@@ -177,8 +177,8 @@ async fn capture(o: Options) -> Result<()> {
 }
 
 /// The binaries of part (c): the baseline, the function as built, and its init phase by phase
-/// with init awaiting the warm-up read, and with the trust store found by scanning the
-/// certificate directory instead of read from the bundle file the template names.
+/// with init awaiting the warm-up read, and with the SDK's default trust store (the system CA
+/// bundle, read from the file `SSL_CERT_FILE` names) instead of Amazon's roots.
 fn cold_targets(o: &Options, moto: &moto::Moto) -> Result<Vec<cold::Target>> {
     let hello = sibling("hello_lambda")?;
     let phases = sibling("capture_phases")?;
@@ -214,13 +214,14 @@ fn cold_targets(o: &Options, moto: &moto::Moto) -> Result<Vec<cold::Target>> {
             env: with(&[("BENCH_AWAIT_WARMUP", "1")]),
         },
         cold::Target {
-            label: cold::SCAN_CERT_DIR.into(),
+            label: cold::NATIVE_ROOTS.into(),
             binary: phases.clone(),
-            env: env
-                .iter()
-                .filter(|(k, _)| k != "SSL_CERT_FILE")
-                .cloned()
-                .collect(),
+            env: with(
+                &[("BENCH_NATIVE_ROOTS", "1")]
+                    .into_iter()
+                    .chain(cold::ca_bundle().map(|b| ("SSL_CERT_FILE", b)))
+                    .collect::<Vec<_>>(),
+            ),
         },
         cold::Target {
             label: cold::PRELOAD_PHONE.into(),

@@ -633,15 +633,23 @@ fn render_cold(w: &mut String, cold: &[ColdReport], capture_binary_bytes: u64) {
             ms(p.init.p50),
             ms(p.init.p50) - last / 1000.0
         );
-        if let Some(nc) = find(cold::SCAN_CERT_DIR) {
+        if let Some(nr) = find(cold::NATIVE_ROOTS) {
+            let load = |r: &cold::ColdReport| {
+                (r.phases
+                    .get("3_sdk_config_load")
+                    .copied()
+                    .unwrap_or(f64::NAN)
+                    - r.phases.get("2_tracing").copied().unwrap_or(f64::NAN))
+                    / 1000.0
+            };
             let _ = writeln!(
                 w,
-                "  without SSL_CERT_FILE (rustls-native-certs scans the certificate directory too): aws_config load {:.2} ms, init {:.2} ms ({:.1}× hello-world)",
-                (nc.phases.get("3_sdk_config_load").copied().unwrap_or(f64::NAN)
-                    - nc.phases.get("2_tracing").copied().unwrap_or(f64::NAN))
-                    / 1000.0,
-                ms(nc.init.p50),
-                find(cold::HELLO).map(|h| ms(nc.init.p50) / ms(h.init.p50).max(1e-9)).unwrap_or(f64::NAN)
+                "  trust store: Amazon's six roots, aws_config load {:.2} ms, init {:.2} ms; the SDK's default (the system CA bundle, SSL_CERT_FILE set): {:.2} ms, init {:.2} ms ({:.1}× hello-world)",
+                load(p),
+                ms(p.init.p50),
+                load(nr),
+                ms(nr.init.p50),
+                find(cold::HELLO).map(|h| ms(nr.init.p50) / ms(h.init.p50).max(1e-9)).unwrap_or(f64::NAN)
             );
         }
         if let Some(pp) = find(cold::PRELOAD_PHONE) {

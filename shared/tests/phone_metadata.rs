@@ -72,6 +72,18 @@ fn reference(raw: &str, region: &str) -> Option<String> {
     phonenumber::is_valid(&n).then(|| n.format().mode(phonenumber::Mode::E164).to_string())
 }
 
+/// `digits` written with the ten digits that start at `zero`.
+fn other_digits(digits: &str, zero: char) -> String {
+    digits
+        .chars()
+        .map(|c| {
+            c.to_digit(10)
+                .and_then(|d| char::from_u32(zero as u32 + d))
+                .unwrap_or(c)
+        })
+        .collect()
+}
+
 #[test]
 fn numbers_read_as_the_full_database_reads_them() {
     const REGIONS: &[&str] = &[
@@ -103,6 +115,16 @@ fn numbers_read_as_the_full_database_reads_them() {
             cases.push((format!("00{code} {example}"), "IE".to_string()));
             cases.push((format!("011 {code} {example}"), "US".to_string()));
             cases.push((example.clone(), region.to_string()));
+            // In other scripts' digits (full-width, Arabic-Indic): the stored patterns spell
+            // `\d` as `[0-9]`, which must not change what these read as.
+            cases.push((
+                format!("+{code} {}", other_digits(&example, '０')),
+                "IE".into(),
+            ));
+            cases.push((
+                format!("{prefix}{}", other_digits(&example, '٠')),
+                region.to_string(),
+            ));
         }
     }
     // And what is not a number, or not a valid one.

@@ -5,11 +5,11 @@
 //! `BENCH_AWAIT_WARMUP=1` init waits for it instead (the earlier design), to show what that
 //! costs during init and saves on the first invocation; with `BENCH_PRELOAD_PHONE=1` the
 //! phone-number metadata is loaded during init (one normalisation), to show what its lazy
-//! load adds to the first invocation.
+//! load adds to the first invocation; with `BENCH_NATIVE_ROOTS=1` the SDK keeps its default
+//! HTTPS client, which trusts the system CA bundle, instead of Amazon's roots only.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use aws_config::BehaviorVersion;
 use crm_functions::lambda::config::Config;
 use crm_functions::lambda::{init_tracing, Error};
 use crm_shared::adapters::aws::Adapters;
@@ -37,7 +37,13 @@ async fn serve() -> Result<(), Error> {
     init_tracing();
     mark("2_tracing");
     let config = Config::from_env()?;
-    let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let sdk = if std::env::var("BENCH_NATIVE_ROOTS").as_deref() == Ok("1") {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .load()
+            .await
+    } else {
+        crm_shared::adapters::aws_trust::sdk_config().await
+    };
     mark("3_sdk_config_load");
     let aws = Adapters::new(
         &sdk,

@@ -1,6 +1,6 @@
 //! Building the AWS adapters once per Lambda process (DESIGN §6, cold start).
 
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::SdkConfig;
 
 use crate::adapters::cognito::CognitoDirectory;
 use crate::adapters::dynamo::DynamoStore;
@@ -31,16 +31,15 @@ pub struct Adapters {
 }
 
 /// Loads the SDK configuration from the Lambda environment and builds the store, bus and
-/// queues (`queues`: the URLs of the queues this function may use). The trust store comes
-/// from `SSL_CERT_FILE` when set (the template points it at the CA bundle file, sparing init
-/// a scan of the certificate directory).
+/// queues (`queues`: the URLs of the queues this function may use). The clients trust
+/// Amazon's roots only ([`aws_trust`](crate::adapters::aws_trust)).
 pub async fn connect(
     table_name: &str,
     event_bus_name: &str,
     queues: std::collections::HashMap<QueueName, QueueUrls>,
     warm_up: WarmUp,
 ) -> Adapters {
-    let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let sdk = crate::adapters::aws_trust::sdk_config().await;
     let adapters = Adapters::new(&sdk, table_name, event_bus_name, queues);
     if warm_up == WarmUp::Table {
         let store = adapters.store.clone();

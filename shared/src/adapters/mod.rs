@@ -6,6 +6,8 @@
 #[cfg(feature = "aws")]
 pub mod aws;
 #[cfg(feature = "aws")]
+pub mod aws_trust;
+#[cfg(feature = "aws")]
 pub mod cognito;
 #[cfg(feature = "aws")]
 pub mod dynamo;

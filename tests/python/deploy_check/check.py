@@ -6,7 +6,6 @@ import argparse
 import json
 import os
 import shutil
-import ssl
 import statistics
 import subprocess
 import sys
@@ -153,7 +152,6 @@ def _deploy(functions, source, built, resolver, resources, stack) -> None:
             f.env = {k: str(v) for k, v in own(function_environment(built, f.props)).items()}
         except Unresolved as e:
             f.problem = f"environment: {e}"
-    _local_ca_bundle([f.env for f in functions if f.env])
 
 
 def _seed(seeder: Path, functions: list[Function]) -> dict:
@@ -192,21 +190,6 @@ def _pseudo(stack: str, region: str) -> dict[str, str]:
         "AWS::Partition": "aws",
         "AWS::URLSuffix": "amazonaws.com",
     }
-
-
-def _local_ca_bundle(envs: list[dict[str, str]]) -> None:
-    """SSL_CERT_FILE names Amazon Linux's CA bundle; where this host has none there, its own."""
-    paths = ssl.get_default_verify_paths()
-    candidates = (paths.cafile, paths.openssl_cafile, "/etc/ssl/certs/ca-certificates.crt")
-    local = next((c for c in candidates if c and Path(c).exists()), None)
-    replaced = set()
-    for env in envs:
-        cert = env.get("SSL_CERT_FILE")
-        if cert and local and not Path(cert).exists():
-            env["SSL_CERT_FILE"] = local
-            replaced.add(cert)
-    for cert in replaced:
-        print(f"SSL_CERT_FILE: {cert} is absent on this host; {local} instead")
 
 
 def _run(f: Function, build_dir: Path, built, stack, region, ids, secret, stubs, logs) -> Outcome:

@@ -65,7 +65,7 @@ pub fn database(codes: &[u16]) -> Option<Arc<Database>> {
     let subset: Vec<loader::Metadata> = regions()
         .iter()
         .filter(|r| r.code.is_some_and(|c| key.contains(&c)))
-        .map(|r| postcard::from_bytes(r.metadata))
+        .map(|r| postcard::from_bytes(r.metadata).map(ascii_digits))
         .collect::<Result<_, _>>()
         .ok()?;
     if subset.is_empty() {
@@ -74,6 +74,60 @@ pub fn database(codes: &[u16]) -> Option<Arc<Database>> {
     let db = Arc::new(Database::from(subset).ok()?);
     built.lock().ok()?.insert(key, db.clone());
     Some(db)
+}
+
+/// The region's patterns with `\d` spelled `[0-9]`. The regex crate reads `\d` as any
+/// Unicode decimal digit (about 700 code points), whose UTF-8 automaton is most of the cost
+/// of compiling a pattern; the crate matches these patterns only against the national
+/// number, which it has already reduced to ASCII digits, so the answers are the same (the
+/// corpus in `tests/phone_metadata.rs`, other scripts' digits included, holds them to the
+/// full database's).
+fn ascii_digits(mut meta: loader::Metadata) -> loader::Metadata {
+    fn fix(pattern: &mut String) {
+        if pattern.contains("\\d") {
+            *pattern = pattern.replace("\\d", "[0-9]");
+        }
+    }
+    fn fix_opt(pattern: &mut Option<String>) {
+        if let Some(p) = pattern {
+            fix(p);
+        }
+    }
+    for descriptor in [
+        &mut meta.general,
+        &mut meta.fixed_line,
+        &mut meta.mobile,
+        &mut meta.toll_free,
+        &mut meta.premium_rate,
+        &mut meta.shared_cost,
+        &mut meta.personal_number,
+        &mut meta.voip,
+        &mut meta.pager,
+        &mut meta.uan,
+        &mut meta.emergency,
+        &mut meta.voicemail,
+        &mut meta.short_code,
+        &mut meta.standard_rate,
+        &mut meta.carrier,
+        &mut meta.no_international,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        fix_opt(&mut descriptor.national_number);
+    }
+    fix_opt(&mut meta.international_prefix);
+    fix_opt(&mut meta.national_prefix_for_parsing);
+    fix_opt(&mut meta.leading_digits);
+    for format in meta
+        .formats
+        .iter_mut()
+        .chain(meta.international_formats.iter_mut())
+    {
+        fix_opt(&mut format.pattern);
+        format.leading_digits.iter_mut().for_each(fix);
+    }
+    meta
 }
 
 #[cfg(test)]
