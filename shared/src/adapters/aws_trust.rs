@@ -13,7 +13,11 @@ use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
 use aws_smithy_http_client::{Builder, ConnectorBuilder};
-use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 
 /// Amazon Trust Services' roots, PEM.
 pub const AMAZON_ROOTS_PEM: &[u8] = include_bytes!("aws_trust/amazon-roots.pem");
@@ -21,6 +25,32 @@ pub const AMAZON_ROOTS_PEM: &[u8] = include_bytes!("aws_trust/amazon-roots.pem")
 /// The HTTPS client of every AWS SDK client: the SDK's default (hyper 1, rustls on aws-lc,
 /// proxy settings from the environment) trusting only [`AMAZON_ROOTS_PEM`].
 pub fn http_client() -> SharedHttpClient {
+    SharedHttpClient::new(ConnectOnFirstUse(hyper_client()))
+}
+
+/// The SDK's client builds a connector (TLS configuration and trust store) whenever an SDK
+/// client is built, so that a system CA bundle is read during init rather than on the first
+/// request. With six roots compiled in there is nothing worth reading early, and each SDK
+/// client built (three per function) would pay for a connector it throws away: this one
+/// builds its connector when the first request needs it (in the background warm-up read).
+#[derive(Debug)]
+struct ConnectOnFirstUse(SharedHttpClient);
+
+impl HttpClient for ConnectOnFirstUse {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        self.0.http_connector(settings, components)
+    }
+
+    fn connector_metadata(&self) -> Option<ConnectorMetadata> {
+        self.0.connector_metadata()
+    }
+}
+
+fn hyper_client() -> SharedHttpClient {
     Builder::new().build_with_connector_fn(|settings, components| {
         let mut connector = ConnectorBuilder::default()
             .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
