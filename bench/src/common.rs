@@ -13,7 +13,7 @@ use crm_shared::adapters::local_capi::RecordingCapi;
 use crm_shared::adapters::local_queue::LocalQueue;
 use crm_shared::adapters::outbox::Outbox;
 use crm_shared::domain::events::Event;
-use crm_shared::domain::tenant::TenantSettings;
+use crm_shared::domain::tenant::{CaptureLimits, TenantSettings};
 use crm_shared::http::routes::{Route, ROUTES};
 use crm_shared::ports::bus::{BusError, EventBus};
 use crm_shared::ports::clock::Clock;
@@ -26,13 +26,20 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// The tenant every benchmark captures into.
 pub const TENANT: &str = "bench";
 
+/// The bench tenant: its capture limits at their highest, so every capture pays for the
+/// rate-limit counter but none is refused (the load comes from one address).
 pub fn tenant_settings() -> TenantSettings {
-    TenantSettings::new(
+    let mut settings = TenantSettings::new(
         TENANT,
         "Bench Day Spa",
         "IE",
         "https://book.example.ie/bench",
-    )
+    );
+    settings.capture_limits = CaptureLimits {
+        per_minute: CaptureLimits::MAX_PER_MINUTE,
+        per_client_per_minute: CaptureLimits::MAX_PER_CLIENT_PER_MINUTE,
+    };
+    settings
 }
 
 /// The handlers' context on `store`, `bus` and `clock`; the queues in memory, texts to an

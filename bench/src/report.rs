@@ -227,8 +227,8 @@ fn render_units(w: &mut String, units: &[UnitsReport]) {
         );
         let _ = writeln!(
             w,
-            "      + stale GSI2 {k:.0} + phone claim 2×{c:.0} (transactional) = {:.0} WCU",
-            4.0 * k + 2.0 * c
+            "      + stale GSI2 {k:.0} + phone claim 2×{c:.0} (transactional) + rate-limit counter 1 = {:.0} WCU",
+            4.0 * k + 2.0 * c + 1.0
         );
         for cc in &u.counting {
             let label = if cc.batch == u.captures {

@@ -311,6 +311,23 @@ def test_the_public_capture_cannot_take_every_concurrent_execution(template, fun
         assert f"/aws/lambda/${{{lid}}}" in groups, f"{lid} has no log group with a retention"
 
 
+def test_public_routes_have_their_own_lower_throttles(resources, functions):
+    api = next(r for r in resources.values() if r["Type"] == "AWS::Serverless::HttpApi")
+    default = api["Properties"]["DefaultRouteSettings"]
+    settings = api["Properties"]["RouteSettings"]
+    declared = {
+        f'{ev["Properties"]["Method"].upper()} {ev["Properties"]["Path"]}'
+        for props in (f["Properties"] for f in functions.values())
+        for ev in http_events(props).values()
+    }
+    # A key naming no route fails the deploy ("Unable to find Route by key").
+    assert set(settings) <= declared, set(settings) - declared
+    for key in ("POST /public/{tenant}/leads", "GET /p/{tenant}/book", "POST /tenants"):
+        assert key in settings, key
+        assert settings[key]["ThrottlingRateLimit"] < default["ThrottlingRateLimit"], key
+        assert settings[key]["ThrottlingBurstLimit"] < default["ThrottlingBurstLimit"], key
+
+
 # --------------------------------------------------------------------------- table
 
 

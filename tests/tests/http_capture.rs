@@ -223,6 +223,8 @@ async fn the_same_phone_after_24h_creates_a_new_lead() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_concurrent_captures_of_one_phone_create_exactly_one_lead() {
     let app = App::start(true).await;
+    // Twenty from one address in a second is over the default per-client limit.
+    app.lift_capture_limits(DEMO).await;
     let before = app.board(&admin(DEMO)).await["columns"][0]["count"].as_i64();
     let number = "086 777 8888";
     let mut tasks = Vec::new();
@@ -717,5 +719,76 @@ async fn html_sent_to_the_public_form_is_never_stored_unescaped() {
             !stored.contains('<') && !stored.contains('>'),
             "{field} was stored with raw markup: {stored:?}"
         );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_from_one_address_is_answered_429_with_retry_after_while_another_tenant_still_captures(
+) {
+    let app = App::start_fixed(true).await;
+    app.add_tenant("bistro").await;
+    let limits = json!({"capture_limits": {"per_minute": 50, "per_client_per_minute": 3}});
+    let r = app
+        .call(
+            Method::PATCH,
+            "/settings",
+            Some(&owner(DEMO)),
+            Some(&limits),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        r.body["capture_limits"],
+        json!({"per_minute": 50, "per_client_per_minute": 3})
+    );
+    let lead = |i: u32| json!({"name": format!("Flood {i}"), "phone": format!("+35386555{i:04}")});
+    for i in 0..3 {
+        app.capture_ok(DEMO, &lead(i)).await;
+    }
+    let before = app.list_all(&admin(DEMO), "", 100).await.len();
+    let r = app.capture(DEMO, &lead(3)).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text);
+    assert!(
+        r.content_type().starts_with("application/problem+json"),
+        "{}",
+        r.content_type()
+    );
+    let retry_after: u64 = r
+        .headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    assert!(
+        (1..=60).contains(&retry_after),
+        "Retry-After: {retry_after}"
+    );
+    assert_eq!(
+        app.list_all(&admin(DEMO), "", 100).await.len(),
+        before,
+        "the refused capture kept nothing"
+    );
+    // Another business's form is not held back by this one's flood.
+    app.capture_ok("bistro", &lead(4)).await;
+    // And after the minute the same address captures again.
+    app.advance(chrono::Duration::seconds(60));
+    app.capture_ok(DEMO, &lead(5)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn capture_limits_out_of_range_are_422_naming_the_field() {
+    let app = App::start(true).await;
+    let bad =
+        json!({"capture_limits": {"per_minute": 0, "per_client_per_minute": 20000, "burst": 1}});
+    let r = app
+        .call(Method::PATCH, "/settings", Some(&owner(DEMO)), Some(&bad))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    for field in [
+        "capture_limits.per_minute",
+        "capture_limits.per_client_per_minute",
+        "capture_limits.burst",
+    ] {
+        assert!(r.text.contains(field), "{field} not named: {}", r.text);
     }
 }

@@ -13,6 +13,7 @@ use serde_json::json;
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_capture_answered_201_before_a_graceful_shutdown_is_there_after_a_restart() {
     let app = App::start(true).await;
+    app.lift_capture_limits(DEMO).await;
     let answered = Arc::new(AtomicUsize::new(0));
     let mut tasks = Vec::new();
     for i in 0..50 {

@@ -402,6 +402,19 @@ pub struct SettingsPatch {
     pub webhook_secret: Option<String>,
     #[schema(nullable = false, inline)]
     pub landing: Option<LandingInput>,
+    /// Captures the public form takes per minute; the keys given change.
+    #[schema(nullable = false, inline)]
+    pub capture_limits: Option<CaptureLimitsInput>,
+}
+
+/// New capture limits: either or both.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaptureLimitsInput {
+    #[schema(minimum = 1, maximum = 1000000)]
+    pub per_minute: Option<u32>,
+    #[schema(minimum = 1, maximum = 10000)]
+    pub per_client_per_minute: Option<u32>,
 }
 
 #[derive(ToSchema)]

@@ -764,6 +764,10 @@ impl Expr {
                 format!("(attribute_exists({pk}) AND attribute_not_exists({pk}))")
             });
         }
+        if let [one] = conds {
+            // DynamoDB refuses "redundant parentheses": `((a OR b))` from an `And` of one.
+            return self.cond(one);
+        }
         let parts = conds
             .iter()
             .map(|c| self.cond(c))
@@ -885,6 +889,18 @@ mod tests {
         );
         assert_eq!(e.names.get("#n1").map(String::as_str), Some("version"));
         assert_eq!(e.values.get(":v0"), Some(&AttributeValue::N("3".into())));
+    }
+
+    #[test]
+    fn a_group_of_one_condition_gets_no_second_pair_of_parentheses() {
+        let mut e = Expr::default();
+        let text = e
+            .cond(&Cond::And(vec![Cond::Or(vec![
+                Cond::AttrNotExists("n".into()),
+                Cond::Lt("n".into(), json!(5)),
+            ])]))
+            .expect("compiles");
+        assert_eq!(text, "(attribute_not_exists(#n0) OR #n0 < :v0)");
     }
 
     #[test]

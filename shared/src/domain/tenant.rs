@@ -18,6 +18,35 @@ pub struct MetaSettings {
     pub test_event_code: Option<String>,
 }
 
+/// How many leads the public form takes per minute (issue 17): in all, and from one client
+/// address. Over either, a capture is answered 429 with `Retry-After` and nothing is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CaptureLimits {
+    /// Captures per minute for the whole tenant.
+    #[schema(minimum = 1, maximum = 1000000)]
+    pub per_minute: u32,
+    /// Captures per minute from one client address.
+    #[schema(minimum = 1, maximum = 10000)]
+    pub per_client_per_minute: u32,
+}
+
+impl CaptureLimits {
+    /// Highest limits the settings accept.
+    pub const MAX_PER_MINUTE: u32 = 1_000_000;
+    pub const MAX_PER_CLIENT_PER_MINUTE: u32 = 10_000;
+}
+
+impl Default for CaptureLimits {
+    /// A busy salon's ad takes a few leads a minute at its peak, so 60 leaves room; one
+    /// person (or one shop's Wi-Fi) rarely sends more than a couple, so 10 does.
+    fn default() -> Self {
+        CaptureLimits {
+            per_minute: 60,
+            per_client_per_minute: 10,
+        }
+    }
+}
+
 /// The landing page's content beyond the business name and services (`GET /p/{tenant}/book`).
 /// Every field is optional: the page leaves out what is not set.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
@@ -105,6 +134,9 @@ pub struct TenantSettings {
     /// What the landing page shows besides the name and services (issue 6).
     #[serde(default)]
     pub landing: LandingSettings,
+    /// How many leads the public form takes per minute.
+    #[serde(default)]
+    pub capture_limits: CaptureLimits,
 }
 
 fn default_time_zone() -> String {
@@ -151,6 +183,7 @@ impl TenantSettings {
             missed_call_sms_after_minutes: None,
             meta: None,
             landing: LandingSettings::default(),
+            capture_limits: CaptureLimits::default(),
         }
     }
 }

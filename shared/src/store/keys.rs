@@ -17,6 +17,7 @@
 //! | message / opt-out / provider's id of a text | `T#t#MSG#id` / `T#t#U#optout#+353…` / `T#t#U#smsid#…` | `M` / `U` / `U` | messages: GSI1 `T#t#MSGS` |
 //! | call seen / missed call | `T#t#U#call#…` / `T#t#MCALLS` | `U` / id | open: GSI1 `T#t#MCALLS#open` |
 //! | conversion sent / dropped | `T#t#CAPI#SENT` / `T#t#CAPI#DROPPED` | event id | |
+//! | captures in one minute (rate limit; expires) | `T#t#RATE` | `capture#<minutes since epoch>` | |
 //! | counters | `T#t#STATS` | `M#yyyy-mm` (counted leads, watermark) / `BOARD` (status deltas) | |
 //! | member / a person's membership (one per email and tenant) | `T#t#MEMBERS` / `PERSON#<email>` | member id / `T#t` | |
 //! | local account / session / invite / first-run setup done (crm-local's own sign-in) | `PERSON#<email>` / `SESSION#<id>` / `INVITE#<sha256>` / `SETUP` | `ACCOUNT` / `S` / `I` / `DONE` | |
@@ -309,6 +310,14 @@ pub fn capi_dropped_pk(tenant: &str) -> String {
     format!("T#{tenant}#CAPI#DROPPED")
 }
 
+// Rate limits.
+
+/// A tenant's count of public captures in one minute (`minute`: minutes since the epoch),
+/// with each client address's own count beside it; it expires a minute after its window.
+pub fn capture_limit_key(tenant: &str, minute: i64) -> Key {
+    Key::new(format!("T#{tenant}#RATE"), format!("capture#{minute}"))
+}
+
 // Members and local accounts.
 
 pub fn members_pk(tenant: &str) -> String {
@@ -402,6 +411,7 @@ mod tests {
             open_missed_pk("t"),
             k(capi_sent_key("t", "lead.captured:L1")),
             capi_dropped_pk("t"),
+            k(capture_limit_key("t", 29_470_114)),
             k(member_key("t", "M1")),
             k(membership_key("a@b.ie", "t")),
             k(account_key("a@b.ie")),
@@ -448,6 +458,7 @@ mod tests {
             "T#t#MCALLS#open",
             "T#t#CAPI#SENT | lead.captured:L1",
             "T#t#CAPI#DROPPED",
+            "T#t#RATE | capture#29470114",
             "T#t#MEMBERS | M1",
             "PERSON#a@b.ie | T#t",
             "PERSON#a@b.ie | ACCOUNT",

@@ -7,6 +7,7 @@ pub mod daily;
 pub mod hourly;
 pub mod keys;
 pub mod leads;
+pub mod limits;
 pub mod members;
 pub mod messages;
 pub mod page;

@@ -154,6 +154,23 @@ impl App {
             .unwrap_or_else(|e| panic!("create tenant {id}: {e}"));
     }
 
+    /// Raises `tenant`'s capture limits to their maximum, for tests that capture many leads
+    /// from this one address within a minute.
+    pub async fn lift_capture_limits(&self, tenant: &str) {
+        let limits = serde_json::json!({"capture_limits": {
+            "per_minute": 1_000_000, "per_client_per_minute": 10_000
+        }});
+        let r = self
+            .call(
+                Method::PATCH,
+                "/settings",
+                Some(&owner(tenant)),
+                Some(&limits),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+
     pub fn req(&self, method: Method, path: &str) -> RequestBuilder {
         self.http.request(method, format!("{}{}", self.url, path))
     }

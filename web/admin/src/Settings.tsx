@@ -49,6 +49,9 @@ const SHOWN = new Set([
   'meta.test_event_code',
   'landing',
   ...LANDING_FIELDS.map((k) => `landing.${k}`),
+  'capture_limits',
+  'capture_limits.per_minute',
+  'capture_limits.per_client_per_minute',
 ]);
 
 const idOf = (field: string) => `f-${field.replace(/\./g, '-')}`;
@@ -189,6 +192,15 @@ function SettingsEditor({
           {text('default_region', 'Country of local phone numbers (e.g. IE)', 'text', { maxLength: 2, autoCapitalize: 'characters' })}
           {text('stale_after_hours', 'Hours until an open lead is stale', 'number', { min: 1, max: 720 })}
           {text('dedupe_window_hours', 'Hours a repeat enquiry counts as the same lead', 'number', { min: 1, max: 168 })}
+          {text(
+            'capture_per_minute',
+            'Most enquiries the booking page takes per minute',
+            'number',
+            { min: 1, max: 1000000 },
+            'Beyond it, and beyond the next limit from one device, the page asks people to try again in a minute: a guard against floods of fake leads.',
+            'capture_limits.per_minute',
+          )}
+          {text('capture_per_client_per_minute', 'Most enquiries per minute from one device', 'number', { min: 1, max: 10000 }, undefined, 'capture_limits.per_client_per_minute')}
         </fieldset>
 
         <fieldset class="panel">

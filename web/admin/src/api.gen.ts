@@ -795,6 +795,22 @@ export interface components {
          */
         CallStatus: "answered" | "missed" | "voicemail";
         /**
+         * @description How many leads the public form takes per minute (issue 17): in all, and from one client
+         *     address. Over either, a capture is answered 429 with `Retry-After` and nothing is kept.
+         */
+        CaptureLimits: {
+            /**
+             * Format: int32
+             * @description Captures per minute from one client address.
+             */
+            per_client_per_minute: number;
+            /**
+             * Format: int32
+             * @description Captures per minute for the whole tenant.
+             */
+            per_minute: number;
+        };
+        /**
          * @description `POST /public/{tenant}/leads` (JSON or form-encoded).
          * @example {
          *       "name": "Ann Murphy",
@@ -1475,6 +1491,7 @@ export interface components {
         Settings: {
             business_hours: components["schemas"]["DailySpan"];
             business_name: string;
+            capture_limits: components["schemas"]["CaptureLimits"];
             /** @description ISO 4217. */
             currency: string;
             /** Format: int32 */
@@ -1514,6 +1531,12 @@ export interface components {
                 start: string;
             };
             business_name?: string;
+            capture_limits?: {
+                /** Format: int32 */
+                per_client_per_minute?: number | null;
+                /** Format: int32 */
+                per_minute?: number | null;
+            } & Record<string, never>;
             currency?: string;
             /** Format: int32 */
             dedupe_window_hours?: number;
@@ -5107,6 +5130,15 @@ export interface operations {
             };
             /** @description Invalid fields, each named */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the tenant's capture limits (per minute, in all or from this address): nothing kept; try again after `Retry-After` seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -37,6 +37,7 @@ const settings = (): Settings => ({
   tenant_id: 'demo',
   version: 3,
   landing: { headline: 'Relax at Demo Day Spa', rating: 4.8, review_count: 212, address: '12 Harbour Road' },
+  capture_limits: { per_minute: 60, per_client_per_minute: 10 },
 });
 
 describe('settings form → PATCH body', () => {
@@ -52,6 +53,12 @@ describe('settings form → PATCH body', () => {
     expect(settingsPatch(s, f)).toEqual({
       landing: { rating: 4.9, address: null, reply_within_minutes: 15, review_count: 'many' },
     });
+  });
+
+  it('sends only the capture limit that changed, as a number', () => {
+    const s = settings();
+    const f = { ...formFromSettings(s), capture_per_client_per_minute: '4' };
+    expect(settingsPatch(s, f)).toEqual({ capture_limits: { per_client_per_minute: 4 } });
   });
 
   it('sends nothing when nothing changed', () => {

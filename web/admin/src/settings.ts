@@ -55,8 +55,16 @@ export interface Settings {
   meta: { pixel_id: string; test_event_code?: string | null; access_token_set: boolean } | null;
   tenant_id: string;
   landing: Landing;
+  /** How many leads the public form takes per minute, in all and from one address. */
+  capture_limits: CaptureLimits;
   /** The version read (sent back as If-Match: a save over someone else's is refused). */
   version: number;
+}
+
+/** Leads per minute the public form takes before answering "try again shortly". */
+export interface CaptureLimits {
+  per_minute: number;
+  per_client_per_minute: number;
 }
 
 /** What the landing page shows besides the name and services (every field optional). */
@@ -124,6 +132,8 @@ export interface SettingsForm {
   /** Write-only: always starts empty; empty keeps the stored token. */
   access_token: string;
   landing: Record<LandingField, string>;
+  capture_per_minute: string;
+  capture_per_client_per_minute: string;
 }
 
 export function formFromSettings(s: Settings): SettingsForm {
@@ -157,6 +167,8 @@ export function formFromSettings(s: Settings): SettingsForm {
     test_event_code: s.meta?.test_event_code ?? '',
     access_token: '',
     landing: Object.fromEntries(LANDING_FIELDS.map((k) => [k, s.landing?.[k] != null ? String(s.landing[k]) : ''])) as Record<LandingField, string>,
+    capture_per_minute: String(s.capture_limits?.per_minute ?? ''),
+    capture_per_client_per_minute: String(s.capture_limits?.per_client_per_minute ?? ''),
   };
 }
 
@@ -194,6 +206,12 @@ export function settingsPatch(s: Settings, f: SettingsForm): Record<string, unkn
     const v = num(f[k]);
     if (v !== s[k]) patch[k] = v;
   }
+  const limits: Record<string, unknown> = {};
+  const perMinute = num(f.capture_per_minute);
+  if (perMinute !== s.capture_limits?.per_minute) limits.per_minute = perMinute;
+  const perClient = num(f.capture_per_client_per_minute);
+  if (perClient !== s.capture_limits?.per_client_per_minute) limits.per_client_per_minute = perClient;
+  if (Object.keys(limits).length) patch.capture_limits = limits;
   const quiet = { start: hhmm(f.quiet_start), end: hhmm(f.quiet_end) };
   if (!sameJson(quiet, s.quiet_hours)) patch.quiet_hours = quiet;
   const business = { start: hhmm(f.business_start), end: hhmm(f.business_end) };

@@ -6,6 +6,7 @@ use crm_shared::domain::tenant::is_valid_tenant_id;
 use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{json, object_body, path_param, respond, see_other, BodyKind};
 use crm_shared::store::leads::Inserted;
+use crm_shared::store::limits::{self, Admission};
 use http::StatusCode;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -31,6 +32,7 @@ use crate::usecases::capture::record_new_lead;
         (status = 413, description = "Body over 16 KB"),
         (status = 415, description = "Unsupported content type"),
         (status = 422, description = "Invalid fields, each named"),
+        (status = 429, description = "Over the tenant's capture limits (per minute, in all or from this address): nothing kept; try again after `Retry-After` seconds", headers(("Retry-After" = u64))),
     )
 )]
 pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
@@ -61,6 +63,8 @@ async fn capture(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErro
     let settings = ctx.tenant_settings(&tenant).await?;
     let capture = read_capture(&input, &settings.default_region).map_err(ApiError::Validation)?;
     let now = ctx.clock.now();
+    let client = source_ip(request);
+    admit(ctx, &tenant, client.as_deref(), &settings, now).await?;
     let id = ulid::Ulid::from_datetime(now.into()).to_string();
     if capture.is_bot {
         // Answer exactly as for a person, so the bot learns nothing; keep nothing.
@@ -69,7 +73,7 @@ async fn capture(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErro
     }
     let mut new = capture.lead;
     new.touch.user_agent = header(request, "user-agent");
-    new.touch.ip = source_ip(request);
+    new.touch.ip = client;
     new.consent = capture.consented.then(|| Consent {
         sms_marketing: true,
         method: "landing_form".into(),
@@ -84,6 +88,37 @@ async fn capture(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErro
         Inserted::Duplicate { existing_id } => {
             tracing::info!(tenant = %tenant, lead_id = %existing_id, "duplicate capture");
             answer(kind, &existing_id, &settings.redirect_url, true)
+        }
+    }
+}
+
+/// Counts this capture against the tenant's limits; over them, 429. A limiter that cannot be
+/// reached lets the capture through (logged): losing a real lead costs more than letting a
+/// few extra through while the store recovers, and the API's own throttle still applies.
+async fn admit(
+    ctx: &Ctx,
+    tenant: &str,
+    client: Option<&str>,
+    settings: &crm_shared::domain::tenant::TenantSettings,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ApiError> {
+    match limits::admit_capture(
+        ctx.store.as_ref(),
+        tenant,
+        client,
+        &settings.capture_limits,
+        now,
+    )
+    .await
+    {
+        Ok(Admission::Admitted) => Ok(()),
+        Ok(Admission::Limited { retry_after }) => {
+            tracing::warn!(tenant = %tenant, retry_after, "capture over the rate limit");
+            Err(ApiError::TooManyRequests { retry_after })
+        }
+        Err(e) => {
+            tracing::error!(tenant = %tenant, error = %e, "rate limiter unavailable; capture let through");
+            Ok(())
         }
     }
 }

@@ -5,7 +5,7 @@ use crm_shared::domain::customer::Thresholds;
 use crm_shared::domain::hours::{is_zone, DailySpan};
 use crm_shared::domain::message::{check_template, MessageKind};
 use crm_shared::domain::phone;
-use crm_shared::domain::tenant::{LandingSettings, MetaSettings, TenantSettings};
+use crm_shared::domain::tenant::{CaptureLimits, LandingSettings, MetaSettings, TenantSettings};
 use crm_shared::domain::validation::Fields;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -33,6 +33,7 @@ pub const FIELDS: &[&str] = &[
     "meta",
     "webhook_secret",
     "landing",
+    "capture_limits",
 ];
 
 /// The settings as the API shows them: without their secrets, at their version.
@@ -70,6 +71,7 @@ pub struct SettingsView {
     #[schema(required)]
     pub meta: Option<MetaView>,
     pub landing: LandingSettings,
+    pub capture_limits: CaptureLimits,
     pub webhook_secret_set: bool,
     #[schema(minimum = 0)]
     pub version: u64,
@@ -132,6 +134,7 @@ impl SettingsView {
             review_url: s.review_url,
             missed_call_sms_after_minutes: s.missed_call_sms_after_minutes,
             landing: s.landing,
+            capture_limits: s.capture_limits,
             version,
         }
     }
@@ -275,6 +278,7 @@ pub fn apply(
             "thresholds" => thresholds(&mut f, settings, v),
             "meta" => meta(&mut f, settings, v),
             "landing" => landing(&mut f, settings, v),
+            "capture_limits" => capture_limits(&mut f, settings, v),
             _ => {}
         }
     }
@@ -405,6 +409,37 @@ const LANDING_FIELDS: &[&str] = &[
     "address",
     "reply_within_minutes",
 ];
+
+/// `{per_minute, per_client_per_minute}`: either or both change.
+fn capture_limits(f: &mut Fields, settings: &mut TenantSettings, v: &Value) {
+    let Some(input) = v.as_object() else {
+        f.error(
+            "capture_limits",
+            "must be an object of per_minute, per_client_per_minute",
+        );
+        return;
+    };
+    for unknown in input
+        .keys()
+        .filter(|k| !["per_minute", "per_client_per_minute"].contains(&k.as_str()))
+    {
+        f.error(&format!("capture_limits.{unknown}"), "is not a known field");
+    }
+    let mut next = settings.capture_limits;
+    if let Some(v) = input.get("per_minute") {
+        let max = i64::from(CaptureLimits::MAX_PER_MINUTE);
+        if let Some(n) = int(f, v, "capture_limits.per_minute", 1, max) {
+            next.per_minute = n as u32;
+        }
+    }
+    if let Some(v) = input.get("per_client_per_minute") {
+        let max = i64::from(CaptureLimits::MAX_PER_CLIENT_PER_MINUTE);
+        if let Some(n) = int(f, v, "capture_limits.per_client_per_minute", 1, max) {
+            next.per_client_per_minute = n as u32;
+        }
+    }
+    settings.capture_limits = next;
+}
 
 fn landing(f: &mut Fields, settings: &mut TenantSettings, v: &Value) {
     let Some(input) = v.as_object() else {

@@ -1,0 +1,78 @@
+//! Rate limits on what the public can do: how many leads a tenant's form takes per minute,
+//! in all and from one client address (issue 17). One conditional write per capture and no
+//! read: the minute's counter item is added to only while both its counts are under their
+//! limits, so a refused capture changes nothing. A fixed window rather than a token bucket:
+//! a bucket needs its level read before it is written (a read and a write per capture, and
+//! a retry when two collide), where a window's count is one atomic `ADD`; the price is that
+//! a client may spend two windows' worth across a boundary, which the limits allow for.
+//!
+//! Addresses are kept as a short hash (never the address itself) in an item that expires a
+//! minute after its window, so the counter holds no personal data worth erasing.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::domain::tenant::CaptureLimits;
+use crate::ports::store::{Check, Cond, Store, StoreError, Update, Write};
+use crate::store::keys;
+
+/// Whether a capture may go ahead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    Admitted,
+    /// Over a limit: try again in this many seconds (when the window ends).
+    Limited {
+        retry_after: u64,
+    },
+}
+
+/// Counts one capture for `tenant` from `client` (its address, when known) at `now`, if the
+/// minute's counts are under `limits`.
+pub async fn admit_capture(
+    store: &dyn Store,
+    tenant: &str,
+    client: Option<&str>,
+    limits: &CaptureLimits,
+    now: DateTime<Utc>,
+) -> Result<Admission, StoreError> {
+    let minute = now.timestamp().div_euclid(60);
+    let window_ends = (minute + 1) * 60;
+    let mut update = Update::default()
+        .add("n", 1)
+        .set("expires_at", window_ends + 60);
+    let mut under = vec![below("n", limits.per_minute)];
+    if let Some(client) = client {
+        let attr = client_attr(client);
+        under.push(below(&attr, limits.per_client_per_minute));
+        update = update.add(attr, 1);
+    }
+    let write = Write::Update {
+        key: keys::capture_limit_key(tenant, minute),
+        update,
+        check: Some(Check::new("rate_limit", Cond::And(under))),
+    };
+    match store.write(write).await {
+        Ok(()) => Ok(Admission::Admitted),
+        Err(StoreError::ConditionFailed("rate_limit")) => Ok(Admission::Limited {
+            retry_after: u64::try_from(window_ends - now.timestamp())
+                .unwrap_or(1)
+                .max(1),
+        }),
+        Err(e) => Err(e),
+    }
+}
+
+/// `attr` is missing (nothing counted yet) or under `limit`.
+fn below(attr: &str, limit: u32) -> Cond {
+    Cond::Or(vec![
+        Cond::AttrNotExists(attr.to_owned()),
+        Cond::Lt(attr.to_owned(), Value::from(limit)),
+    ])
+}
+
+/// The attribute counting one client address: `c_` and 12 hex digits of its SHA-256.
+fn client_attr(client: &str) -> String {
+    let digest = Sha256::digest(client.as_bytes());
+    format!("c_{}", hex::encode(&digest[..6]))
+}
