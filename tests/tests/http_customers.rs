@@ -182,8 +182,19 @@ async fn unsigned_badly_signed_replayed_and_unconfigured_webhooks_get_401() {
     let good = signature::sign(HOOK_SECRET.as_bytes(), now, body.as_bytes());
     let unconfigured = post_hook(&app, "plain", &body, Some(good.clone())).await;
     unconfigured.assert_problem(StatusCode::UNAUTHORIZED);
-    let unknown = post_hook(&app, "nobody", &body, Some(good)).await;
-    unknown.assert_problem(StatusCode::NOT_FOUND);
+    // An unknown business answers exactly as a known one with a wrong signature does, so the
+    // hooks cannot be used to find out which businesses exist.
+    let unknown = post_hook(&app, "nobody", &body, Some(good.clone())).await;
+    unknown.assert_problem(StatusCode::UNAUTHORIZED);
+    let wrong = signature::sign(b"not-the-secret", now, body.as_bytes());
+    let known_wrong = post_hook(&app, "spa", &body, Some(wrong)).await;
+    assert_eq!(unknown.text, known_wrong.text);
+    assert_eq!(unconfigured.text, known_wrong.text);
+    let badly_named = post_hook(&app, "No_Such..Tenant", &body, Some(good)).await;
+    assert_eq!(
+        (badly_named.status, badly_named.text),
+        (known_wrong.status, known_wrong.text)
+    );
     // Nothing was stored by any of them.
     let owner = crm_shared::store::keys::phone_owner_key("spa", &e164(&phone()));
     assert!(app

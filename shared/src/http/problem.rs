@@ -170,7 +170,12 @@ impl From<StoreError> for ApiError {
                 format!("conflicting state: {name}"),
                 json!({"conflict": name}),
             ),
-            StoreError::Invalid(m) => ApiError::BadRequest(m),
+            // The store's own words (DynamoDB's ValidationException text names attributes,
+            // expressions and limits) are for the log, not for the caller.
+            StoreError::Invalid(cause) => {
+                tracing::warn!(cause = %cause, "the store refused the request");
+                ApiError::BadRequest("the request could not be stored as sent".into())
+            }
             StoreError::Corrupt(m) => ApiError::Internal(m),
         }
     }
@@ -267,6 +272,38 @@ impl From<crate::store::customers::IngestError> for ApiError {
                 ApiError::field("customer", "needs a phone or an email (or give lead_id)")
             }
             E::Store(s) => s.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stores_own_words_never_reach_the_caller() {
+        for e in [
+            StoreError::Invalid(
+                "ValidationException: One or more parameter values were invalid: \
+                 Item size has exceeded the maximum allowed size (attribute notes)"
+                    .into(),
+            ),
+            StoreError::Backend("dispatch failure: io error: connection refused (dynamodb)".into()),
+            StoreError::Corrupt("T#acme#LEADS/01J: missing field `status`".into()),
+        ] {
+            let said = e.to_string();
+            let answer = ApiError::from(e);
+            let body = answer.body().to_string();
+            for word in [
+                "ValidationException",
+                "attribute",
+                "dynamodb",
+                "T#acme",
+                "status`",
+            ] {
+                assert!(!body.contains(word), "{said} leaked `{word}`: {body}");
+            }
+            assert!(answer.status().as_u16() >= 400);
         }
     }
 }

@@ -59,34 +59,57 @@ pub fn verify(
     body: &[u8],
     now: i64,
 ) -> Result<(), SignatureError> {
-    let header = header.ok_or(SignatureError::Missing)?;
-    let mut t = None;
-    let mut candidates = Vec::new();
-    for part in header.split(',') {
-        match part.trim().split_once('=') {
-            Some(("t", v)) => t = Some(v.parse::<i64>().map_err(|_| SignatureError::Malformed)?),
-            Some(("v1", v)) => {
-                candidates.push(hex::decode(v).map_err(|_| SignatureError::Malformed)?);
+    Signed::read(header, now)?.verify(secret, body)
+}
+
+/// A signature header that is well formed and inside the window: what can be checked before
+/// knowing whose secret signs it (so that nothing about the tenant is revealed first).
+#[derive(Debug, Clone)]
+pub struct Signed {
+    t: i64,
+    candidates: Vec<Vec<u8>>,
+}
+
+impl Signed {
+    /// Reads `header` at `now`: missing, malformed or expired, or a signature to verify.
+    pub fn read(header: Option<&str>, now: i64) -> Result<Signed, SignatureError> {
+        let header = header.ok_or(SignatureError::Missing)?;
+        let mut t = None;
+        let mut candidates = Vec::new();
+        for part in header.split(',') {
+            match part.trim().split_once('=') {
+                Some(("t", v)) => {
+                    t = Some(v.parse::<i64>().map_err(|_| SignatureError::Malformed)?)
+                }
+                Some(("v1", v)) => {
+                    candidates.push(hex::decode(v).map_err(|_| SignatureError::Malformed)?);
+                }
+                Some(_) => {}
+                None => return Err(SignatureError::Malformed),
             }
-            Some(_) => {}
-            None => return Err(SignatureError::Malformed),
         }
+        let t = t.ok_or(SignatureError::Malformed)?;
+        if candidates.is_empty() {
+            return Err(SignatureError::Malformed);
+        }
+        if (now - t).abs() > TOLERANCE_SECS {
+            return Err(SignatureError::Expired);
+        }
+        Ok(Signed { t, candidates })
     }
-    let t = t.ok_or(SignatureError::Malformed)?;
-    if candidates.is_empty() {
-        return Err(SignatureError::Malformed);
-    }
-    if (now - t).abs() > TOLERANCE_SECS {
-        return Err(SignatureError::Expired);
-    }
-    let expected = mac(secret, t, body);
-    if candidates
-        .iter()
-        .any(|c| expected.clone().verify_slice(c).is_ok())
-    {
-        Ok(())
-    } else {
-        Err(SignatureError::Mismatch)
+
+    /// Whether one of the signatures is `body`'s under `secret` (compared in constant time).
+    pub fn verify(&self, secret: &[u8], body: &[u8]) -> Result<(), SignatureError> {
+        let expected = mac(secret, self.t, body);
+        if self
+            .candidates
+            .iter()
+            .any(|c| expected.clone().verify_slice(c).is_ok())
+        {
+            Ok(())
+        } else {
+            Err(SignatureError::Mismatch)
+        }
     }
 }
 

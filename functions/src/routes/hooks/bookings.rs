@@ -49,8 +49,7 @@ pub struct BookingAnswer {
     responses(
         (status = 200, description = "Applied, or already applied (same or older version)", body = BookingAnswer),
         (status = 400, description = "Malformed request"),
-        (status = 401, description = "Missing, bad or expired signature, or no webhook secret configured"),
-        (status = 404, description = "Unknown tenant"),
+        (status = 401, description = "Missing, bad or expired signature, no webhook secret configured, or an unknown tenant (one answer for all three: the hooks do not reveal which businesses exist)"),
         (status = 413, description = "Body over 16 KB"),
         (status = 415, description = "Unsupported content type"),
         (status = 422, description = "Invalid fields, each named"),

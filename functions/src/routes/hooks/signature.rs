@@ -1,6 +1,10 @@
-//! What every signed webhook (`/hooks/{tenant}/…`) does first: find the tenant and verify
-//! the signature over the raw body (`crm_shared::http::signature`: header
-//! `X-Crm-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, 5-minute window).
+//! What every signed webhook (`/hooks/{tenant}/…`) does first: verify the signature over the
+//! raw body (`crm_shared::http::signature`: header
+//! `X-Crm-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, 5-minute window)
+//! and only then say anything about the tenant. The header's shape and window are checked
+//! first (they need no secret); an unknown tenant, a tenant without a webhook secret and a
+//! wrong signature then get one and the same 401, so the hooks cannot be used to find out
+//! which businesses exist (the real reason is logged).
 //! The SMS provider's callbacks may instead carry Twilio's own `X-Twilio-Signature`
 //! (`crm_shared::http::twilio_signature`), checked with the provider's auth token.
 
@@ -13,34 +17,47 @@ use serde_json::{Map, Value};
 
 use crate::context::Ctx;
 
-/// The tenant's settings once the request is proven to come from it: 404 for an unknown
-/// tenant, 401 for a missing, wrong or expired signature or a tenant without a secret.
+/// The tenant's settings once the request is proven to come from it: 401 for a missing,
+/// malformed or expired signature, and the same 401 for a wrong one, an unknown tenant or a
+/// tenant without a webhook secret.
 pub async fn verified_tenant(ctx: &Ctx, request: &Request) -> Result<TenantSettings, ApiError> {
-    let settings = tenant_of(ctx, request).await?;
-    let secret = settings.webhook_secret.as_deref().ok_or_else(|| {
-        ApiError::BadSignature("webhooks are not configured for this tenant".into())
-    })?;
     let header = request
         .headers()
         .get(signature::HEADER)
         .and_then(|v| v.to_str().ok());
-    signature::verify(
-        secret.as_bytes(),
-        header,
-        body_bytes(request),
-        ctx.clock.now().timestamp(),
-    )
-    .map_err(|e| ApiError::BadSignature(e.to_string()))?;
+    let signed = signature::Signed::read(header, ctx.clock.now().timestamp())
+        .map_err(|e| ApiError::BadSignature(e.to_string()))?;
+    let settings = tenant_of(ctx, request).await?;
+    let Some(secret) = settings.webhook_secret.as_deref() else {
+        return Err(not_signed_by(
+            &settings.tenant_id,
+            "no webhook secret is set",
+        ));
+    };
+    signed
+        .verify(secret.as_bytes(), body_bytes(request))
+        .map_err(|e| not_signed_by(&settings.tenant_id, &e.to_string()))?;
     Ok(settings)
 }
 
-/// The settings of the tenant the hook's path names; 404 for one that does not exist.
+/// The one answer to a signature that does not prove the request comes from the tenant it
+/// names, whatever the reason (logged).
+fn not_signed_by(tenant: &str, reason: &str) -> ApiError {
+    tracing::info!(tenant = %tenant, reason = %reason, "webhook signature refused");
+    ApiError::BadSignature(signature::SignatureError::Mismatch.to_string())
+}
+
+/// The settings of the tenant the hook's path names; an unknown one is refused as an
+/// unsigned request is (see the module's note).
 async fn tenant_of(ctx: &Ctx, request: &Request) -> Result<TenantSettings, ApiError> {
     let tenant = path_param(request, "tenant")?;
     if !is_valid_tenant_id(&tenant) {
-        return Err(ApiError::NotFound("tenant"));
+        return Err(not_signed_by(&tenant, "not a tenant id"));
     }
-    ctx.tenant_settings(&tenant).await
+    match ctx.tenant_settings(&tenant).await {
+        Err(ApiError::NotFound(_)) => Err(not_signed_by(&tenant, "no such tenant")),
+        other => other,
+    }
 }
 
 /// Who signed a provider callback: we answer Twilio in its own dialect (TwiML).
@@ -61,12 +78,12 @@ pub async fn verified_provider_tenant(
     let Some(header) = request.headers().get(twilio_signature::HEADER) else {
         return Ok((verified_tenant(ctx, request).await?, Signer::Crm));
     };
-    let settings = tenant_of(ctx, request).await?;
     let token = ctx.provider_token.as_deref().ok_or_else(|| {
         ApiError::BadSignature("the SMS provider's auth token is not configured".into())
     })?;
     let params: Vec<(String, String)> = serde_urlencoded::from_bytes(body_bytes(request))
         .map_err(|_| ApiError::BadSignature("the signed body is not form-encoded".into()))?;
+    // The provider's token is the platform's, not the tenant's: checked before the tenant.
     twilio_signature::verify(
         token.as_bytes(),
         header.to_str().ok(),
@@ -74,6 +91,7 @@ pub async fn verified_provider_tenant(
         &params,
     )
     .map_err(|e| ApiError::BadSignature(e.to_string()))?;
+    let settings = tenant_of(ctx, request).await?;
     Ok((settings, Signer::Twilio))
 }
 

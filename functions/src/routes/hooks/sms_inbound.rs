@@ -52,8 +52,7 @@ pub enum InboundAction {
     responses(
         (status = 200, description = "What the text did; to a Twilio-signed request, an empty TwiML answer", content((InboundAnswer = "application/json"), (String = "text/xml"))),
         (status = 400, description = "Malformed request"),
-        (status = 401, description = "Missing, bad or expired signature, no webhook secret configured, or a Twilio signature without the provider's auth token configured"),
-        (status = 404, description = "Unknown tenant"),
+        (status = 401, description = "Missing, bad or expired signature, no webhook secret configured, an unknown tenant (the same answer as a bad signature), or a Twilio signature without the provider's auth token configured"),
         (status = 413, description = "Body over 16 KB"),
         (status = 415, description = "Unsupported content type"),
         (status = 422, description = "Invalid fields, each named"),
