@@ -517,6 +517,16 @@ async fn delivery_reports_mark_texts_delivered_or_failed_on_the_timeline() {
     failed["ErrorCode"] = json!(30003);
     let r = demo_hook(&app, "sms-status", &failed, true).await;
     assert_eq!(r.body["status"], json!("failed"), "{}", r.text);
+    // Statuses only move forward: a late report contradicting a final one changes nothing.
+    let r = demo_hook(&app, "sms-status", &report(&sids[0].1, "failed"), true).await;
+    assert_eq!(
+        (r.body["status"].clone(), r.body["changed"].clone()),
+        (json!("delivered"), json!(false)),
+        "{}",
+        r.text
+    );
+    let r = demo_hook(&app, "sms-status", &report(&sids[1].1, "delivered"), true).await;
+    assert_eq!(r.body["status"], json!("failed"), "{}", r.text);
 
     let listed = messages_of(&app, &customer).await;
     let of = |id: &str| {

@@ -102,6 +102,15 @@ pub enum MessageStatus {
 }
 
 impl MessageStatus {
+    /// Delivered, failed or skipped: where a text ends. A delivery report never moves a text
+    /// out of one (a late or repeated "failed" after "delivered" is history, not news).
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            MessageStatus::Delivered | MessageStatus::Failed | MessageStatus::Skipped
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             MessageStatus::Queued => "queued",

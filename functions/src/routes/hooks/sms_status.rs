@@ -145,8 +145,13 @@ async fn receive(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErro
                 &DeliveryAnswer::of(&message.id, message.status, false),
             );
         };
-        if message.status == to {
-            return json(StatusCode::OK, &DeliveryAnswer::of(&message.id, to, false));
+        // Statuses only move forward: the first final report wins, later ones (a "failed"
+        // after "delivered", or the reverse) change nothing.
+        if message.status == to || message.status.is_final() {
+            return json(
+                StatusCode::OK,
+                &DeliveryAnswer::of(&message.id, message.status, false),
+            );
         }
         let mut after = message.clone();
         after.status = to;
