@@ -125,7 +125,8 @@ async fn a_missed_call_makes_the_customer_enters_the_queue_is_texted_and_handled
     assert_eq!(open.len(), 1);
     assert_eq!(open[0]["id"], json!(id));
 
-    // The same call again records nothing.
+    // The same call again (signed anew) records nothing.
+    app.advance(Duration::seconds(1));
     let again = post_call(&app, "calls", &call("CA-1", &number, "missed")).await;
     assert_eq!(again.status, StatusCode::OK, "{}", again.text);
     assert_eq!(again.body["recorded"], json!(false));

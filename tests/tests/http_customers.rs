@@ -80,6 +80,12 @@ async fn a_signed_booking_creates_the_customer_once_and_converts_the_lead() {
         .unwrap_or_default()
         .to_owned();
 
+    // The exact signed request again is a replay: nothing done, said so.
+    let replay = hook(&app, "spa", &fact("BookingCreated", "B-1", 1, &national)).await;
+    assert_eq!(replay.status, StatusCode::OK, "{}", replay.text);
+    assert_eq!(replay.body, json!({"replayed": true}));
+    // The booking system sending the fact again (signed anew) is told it was applied before.
+    app.advance(chrono::Duration::seconds(1));
     let again = hook(&app, "spa", &fact("BookingCreated", "B-1", 1, &national)).await;
     assert_eq!(again.status, StatusCode::OK, "{}", again.text);
     assert_eq!(

@@ -717,3 +717,45 @@ async fn twilio_signed_callbacks_opt_out_and_report_delivery_as_twilio_sends_the
     .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.text);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_start_within_its_window_opts_nobody_back_in() {
+    let app = App::start_fixed(true).await;
+    let from = e164(crm_local::seed::DEMO_CUSTOMER_PHONE);
+    let inbound = |app: &App, text: &str, header: String| {
+        let rb = app
+            .req(Method::POST, "/hooks/demo/sms-inbound")
+            .header("content-type", "application/json")
+            .header(signature::HEADER, header)
+            .body(text.to_owned());
+        send(rb)
+    };
+    // The person texts START, and a minute later STOP.
+    let start = json!({"From": from, "Body": "START"}).to_string();
+    let start_signed = demo_signature(&app, &start);
+    let r = inbound(&app, &start, start_signed.clone()).await;
+    assert_eq!(r.body["action"], json!("opted_in"), "{}", r.text);
+    app.advance(chrono::Duration::minutes(1));
+    let stop = json!({"From": from, "Body": "STOP"}).to_string();
+    let r = inbound(&app, &stop, demo_signature(&app, &stop)).await;
+    assert_eq!(r.body["action"], json!("opted_out"), "{}", r.text);
+    // Someone who captured the START sends it again inside its five minutes, as it was and
+    // with its header dressed differently: both are replays, and nothing changes.
+    app.advance(chrono::Duration::minutes(1));
+    let dressed = format!("{start_signed}, v1=00ff");
+    for header in [start_signed, dressed] {
+        let r = inbound(&app, &start, header).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(r.body, json!({"replayed": true}));
+    }
+    let customer = demo_customer(&app).await;
+    let refused = app
+        .post(
+            &format!("/customers/{customer}/messages"),
+            &admin(DEMO),
+            &json!({"body": "Hello"}),
+        )
+        .await;
+    refused.assert_problem(StatusCode::CONFLICT);
+    assert_eq!(refused.body["conflict"], json!("opted_out"));
+}

@@ -9,7 +9,7 @@
 //! several `v1` entries are allowed so a secret can be rotated without downtime.
 
 use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 
 pub const HEADER: &str = "x-crm-signature";
 /// How far the signed timestamp may be from now.
@@ -96,6 +96,21 @@ impl Signed {
             return Err(SignatureError::Expired);
         }
         Ok(Signed { t, candidates })
+    }
+
+    /// What the signature signs (`<t>.<body>`), hashed: the same for any resending of one
+    /// signed request, however its header is dressed (extra `v1=` values, spacing).
+    pub fn fingerprint(&self, body: &[u8]) -> String {
+        let mut h = Sha256::new();
+        h.update(self.t.to_string().as_bytes());
+        h.update(b".");
+        h.update(body);
+        hex::encode(&h.finalize()[..16])
+    }
+
+    /// The last moment (unix s) this signature is accepted.
+    pub fn accepted_until(&self) -> i64 {
+        self.t + TOLERANCE_SECS
     }
 
     /// Whether one of the signatures is `body`'s under `secret` (compared in constant time).

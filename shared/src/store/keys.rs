@@ -18,6 +18,7 @@
 //! | call seen / missed call | `T#t#U#call#…` / `T#t#MCALLS` | `U` / id | open: GSI1 `T#t#MCALLS#open` |
 //! | conversion sent / dropped | `T#t#CAPI#SENT` / `T#t#CAPI#DROPPED` | event id | |
 //! | captures in one minute (rate limit; expires) | `T#t#RATE` | `capture#<minutes since epoch>` | |
+//! | webhook signature applied (replay memory; expires) | `T#t#U#sig#<fingerprint>` | `U` | |
 //! | counters | `T#t#STATS` | `M#yyyy-mm` (counted leads, watermark) / `BOARD` (status deltas) | |
 //! | member / a person's membership (one per email and tenant) | `T#t#MEMBERS` / `PERSON#<email>` | member id / `T#t` | |
 //! | local account / session / invite / first-run setup done (crm-local's own sign-in) | `PERSON#<email>` / `SESSION#<id>` / `INVITE#<sha256>` / `SETUP` | `ACCOUNT` / `S` / `I` / `DONE` | |
@@ -310,6 +311,14 @@ pub fn capi_dropped_pk(tenant: &str) -> String {
     format!("T#{tenant}#CAPI#DROPPED")
 }
 
+// Webhook replay memory.
+
+/// A signed webhook request applied (`fingerprint`: of what its signature signs), kept for
+/// the signature's window so a replay is recognised; it expires after.
+pub fn signature_seen_key(tenant: &str, fingerprint: &str) -> Key {
+    Key::new(format!("T#{tenant}#U#sig#{fingerprint}"), "U")
+}
+
 // Rate limits.
 
 /// A tenant's count of public captures in one minute (`minute`: minutes since the epoch),
@@ -412,6 +421,7 @@ mod tests {
             k(capi_sent_key("t", "lead.captured:L1")),
             capi_dropped_pk("t"),
             k(capture_limit_key("t", 29_470_114)),
+            k(signature_seen_key("t", "ab12")),
             k(member_key("t", "M1")),
             k(membership_key("a@b.ie", "t")),
             k(account_key("a@b.ie")),
@@ -459,6 +469,7 @@ mod tests {
             "T#t#CAPI#SENT | lead.captured:L1",
             "T#t#CAPI#DROPPED",
             "T#t#RATE | capture#29470114",
+            "T#t#U#sig#ab12 | U",
             "T#t#MEMBERS | M1",
             "PERSON#a@b.ie | T#t",
             "PERSON#a@b.ie | ACCOUNT",

@@ -11,6 +11,7 @@ pub mod limits;
 pub mod members;
 pub mod messages;
 pub mod page;
+pub mod replays;
 pub mod retry;
 pub mod stale;
 pub mod stats;

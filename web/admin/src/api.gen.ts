@@ -747,6 +747,8 @@ export interface components {
              */
             visits: number;
         };
+        /** @description What the hook answers: the request's effect, or that it was a replay (nothing done). */
+        BookingWebhookAnswer: components["schemas"]["BookingAnswer"] | components["schemas"]["Replayed"];
         /** @description The business as every role sees it. */
         Business: {
             business_name: string;
@@ -794,6 +796,8 @@ export interface components {
          * @enum {string}
          */
         CallStatus: "answered" | "missed" | "voicemail";
+        /** @description What the hook answers: the request's effect, or that it was a replay (nothing done). */
+        CallWebhookAnswer: components["schemas"]["CallAnswer"] | components["schemas"]["Replayed"];
         /**
          * @description How many leads the public form takes per minute (issue 17): in all, and from one client
          *     address. Over either, a capture is answered 429 with `Retry-After` and nothing is kept.
@@ -1063,6 +1067,8 @@ export interface components {
             Body?: string;
             From: string;
         };
+        /** @description What the hook answers: the request's effect, or that it was a replay (nothing done). */
+        InboundWebhookAnswer: components["schemas"]["InboundAnswer"] | components["schemas"]["Replayed"];
         /** @description How the member gets in. */
         Invitation: {
             /** @enum {string} */
@@ -1476,6 +1482,11 @@ export interface components {
         RecoveryTextAnswer: {
             message: components["schemas"]["Message"];
             missed_call: components["schemas"]["MissedCall"];
+        };
+        /** @description The answer to a signed request sent again within its window: nothing was done. */
+        Replayed: {
+            /** @description Always true. */
+            replayed: boolean;
         };
         /**
          * @description Roles, weakest first: a route needing `Admin` admits `Admin` and `Owner` (DESIGN §7):
@@ -3067,13 +3078,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Applied, or already applied (same or older version) */
+            /** @description Applied, or already applied (same or older version); or `{"replayed": true}`: the same signed request again within its window, nothing done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BookingAnswer"];
+                    "application/json": components["schemas"]["BookingWebhookAnswer"];
                 };
             };
             /** @description Malformed request */
@@ -3085,17 +3096,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, bad or expired signature, or no webhook secret configured */
+            /** @description Missing, bad or expired signature, no webhook secret configured, or an unknown tenant (one answer for all three: the hooks do not reveal which businesses exist) */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown tenant */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3163,13 +3165,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description This call id was recorded before: what the first delivery recorded */
+            /** @description This call id was recorded before: what the first delivery recorded; or `{"replayed": true}`: the same signed request again within its window, nothing done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CallAnswer"];
+                    "application/json": components["schemas"]["CallWebhookAnswer"];
                 };
             };
             /** @description Recorded (on the timeline; a missed call entered the recovery queue) */
@@ -3190,17 +3192,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, bad or expired signature, or no webhook secret configured */
+            /** @description Missing, bad or expired signature, no webhook secret configured, or an unknown tenant (one answer for all three: the hooks do not reveal which businesses exist) */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown tenant */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3280,13 +3273,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description What the text did; to a Twilio-signed request, an empty TwiML answer */
+            /** @description What the text did; to a Twilio-signed request, an empty TwiML answer; or `{"replayed": true}`: the same signed request again within its window, nothing done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InboundAnswer"];
+                    "application/json": components["schemas"]["InboundWebhookAnswer"];
                     "text/xml": string;
                 };
             };
@@ -3299,17 +3292,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, bad or expired signature, no webhook secret configured, or a Twilio signature without the provider's auth token configured */
+            /** @description Missing, bad or expired signature, no webhook secret configured, an unknown tenant (the same answer as a bad signature), or a Twilio signature without the provider's auth token configured */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unknown tenant */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3407,7 +3391,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, bad or expired signature, no webhook secret configured, or a Twilio signature without the provider's auth token configured */
+            /** @description Missing, bad or expired signature, no webhook secret configured, an unknown tenant (the same answer as a bad signature), or a Twilio signature without the provider's auth token configured */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3416,7 +3400,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown tenant, or an intermediate status for a provider id not recorded */
+            /** @description An intermediate status for a provider id not recorded */
             404: {
                 headers: {
                     [name: string]: unknown;

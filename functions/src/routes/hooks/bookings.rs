@@ -5,6 +5,7 @@
 use crm_shared::domain::booking::read_fact;
 use crm_shared::domain::customer::Milestone;
 use crm_shared::domain::lead::LeadStatus;
+use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{json, object_body, respond};
 use crm_shared::store::customers::Ingested;
@@ -14,7 +15,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::context::Ctx;
-use crate::routes::hooks::signature::verified_tenant;
+use crate::routes::hooks::signature::{applied_once, verified_tenant, Replayed};
 use crate::routes::schema::SignedHook;
 use crate::usecases::booking;
 
@@ -40,6 +41,15 @@ pub struct BookingAnswer {
     pub lead_status: Option<Option<LeadStatus>>,
 }
 
+/// What the hook answers: the request's effect, or that it was a replay (nothing done).
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // documents the answer's two shapes; each is serialized on its own
+pub enum BookingWebhookAnswer {
+    Applied(Box<BookingAnswer>),
+    Replayed(Replayed),
+}
+
 #[utoipa::path(
     post,
     path = "/hooks/{tenant}/bookings",
@@ -47,7 +57,7 @@ pub struct BookingAnswer {
     params(SignedHook),
     request_body = crate::routes::schema::BookingFact,
     responses(
-        (status = 200, description = "Applied, or already applied (same or older version)", body = BookingAnswer),
+        (status = 200, description = "Applied, or already applied (same or older version); or `{\"replayed\": true}`: the same signed request again within its window, nothing done", body = BookingWebhookAnswer),
         (status = 400, description = "Malformed request"),
         (status = 401, description = "Missing, bad or expired signature, no webhook secret configured, or an unknown tenant (one answer for all three: the hooks do not reveal which businesses exist)"),
         (status = 413, description = "Body over 16 KB"),
@@ -60,7 +70,15 @@ pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
 }
 
 async fn receive(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
-    let settings = verified_tenant(ctx, request).await?;
+    let verified = verified_tenant(ctx, request).await?;
+    applied_once(ctx, verified, |settings, _| apply(ctx, request, settings)).await
+}
+
+async fn apply(
+    ctx: &Ctx,
+    request: &Request,
+    settings: TenantSettings,
+) -> Result<Response<Body>, ApiError> {
     let (input, _) = object_body(request, false)?;
     let (fact, contact) =
         read_fact(&input, None, &settings.default_region).map_err(ApiError::Validation)?;

@@ -18,7 +18,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::context::Ctx;
-use crate::routes::hooks::signature::verified_tenant;
+use crate::routes::hooks::signature::{applied_once, verified_tenant, Replayed};
 use crate::routes::schema::SignedHook;
 use crate::usecases::messaging::{self, Outgoing};
 
@@ -38,6 +38,15 @@ pub struct CallAnswer {
     pub missed_call: Option<MissedCall>,
 }
 
+/// What the hook answers: the request's effect, or that it was a replay (nothing done).
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // documents the answer's two shapes; each is serialized on its own
+pub enum CallWebhookAnswer {
+    Applied(Box<CallAnswer>),
+    Replayed(Replayed),
+}
+
 #[utoipa::path(
     post,
     path = "/hooks/{tenant}/calls",
@@ -45,7 +54,7 @@ pub struct CallAnswer {
     params(SignedHook),
     request_body = crate::routes::schema::CallReport,
     responses(
-        (status = 200, description = "This call id was recorded before: what the first delivery recorded", body = CallAnswer),
+        (status = 200, description = "This call id was recorded before: what the first delivery recorded; or `{\"replayed\": true}`: the same signed request again within its window, nothing done", body = CallWebhookAnswer),
         (status = 201, description = "Recorded (on the timeline; a missed call entered the recovery queue)", body = CallAnswer),
         (status = 400, description = "Malformed request"),
         (status = 401, description = "Missing, bad or expired signature, no webhook secret configured, or an unknown tenant (one answer for all three: the hooks do not reveal which businesses exist)"),
@@ -60,7 +69,15 @@ pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
 }
 
 async fn receive(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
-    let settings = verified_tenant(ctx, request).await?;
+    let verified = verified_tenant(ctx, request).await?;
+    applied_once(ctx, verified, |settings, _| apply(ctx, request, settings)).await
+}
+
+async fn apply(
+    ctx: &Ctx,
+    request: &Request,
+    settings: TenantSettings,
+) -> Result<Response<Body>, ApiError> {
     let tenant = settings.tenant_id.clone();
     let (input, _) = object_body(request, false)?;
     let now = ctx.clock.now();

@@ -8,19 +8,70 @@
 //! The SMS provider's callbacks may instead carry Twilio's own `X-Twilio-Signature`
 //! (`crm_shared::http::twilio_signature`), checked with the provider's auth token.
 
+use std::future::Future;
+
 use crm_shared::domain::tenant::{is_valid_tenant_id, TenantSettings};
 use crm_shared::http::problem::ApiError;
-use crm_shared::http::request::{body_bytes, path_param};
+use crm_shared::http::request::{body_bytes, json, path_param};
 use crm_shared::http::{signature, twilio_signature};
-use lambda_http::Request;
+use crm_shared::store::replays;
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
 use serde_json::{Map, Value};
 
 use crate::context::Ctx;
 
+/// The answer to a signed request sent again within its window: nothing was done.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Replayed {
+    /// Always true.
+    pub replayed: bool,
+}
+
+/// A request proven to come from the tenant it names.
+pub struct Verified {
+    pub settings: TenantSettings,
+    pub signer: Signer,
+    /// Our own signature's fingerprint and how long it is accepted (Twilio's carries no
+    /// timestamp, so it has no window to remember a replay in).
+    seen: Option<(String, i64)>,
+}
+
+/// Applies a verified request unless it is a replay of one applied before within its
+/// signature's window: a replay answers 200 `{"replayed": true}` and does nothing (a
+/// captured `START` sent again after a `STOP` opts nobody back in). The signature is
+/// remembered once `apply` succeeds (see `store::replays`).
+pub async fn applied_once<F, Fut>(
+    ctx: &Ctx,
+    verified: Verified,
+    apply: F,
+) -> Result<Response<Body>, ApiError>
+where
+    F: FnOnce(TenantSettings, Signer) -> Fut,
+    Fut: Future<Output = Result<Response<Body>, ApiError>>,
+{
+    let store = ctx.store.as_ref();
+    let tenant = verified.settings.tenant_id.clone();
+    if let Some((fingerprint, _)) = &verified.seen {
+        if replays::seen(store, &tenant, fingerprint).await? {
+            tracing::info!(tenant = %tenant, "signed webhook replayed; nothing done");
+            return json(StatusCode::OK, &Replayed { replayed: true });
+        }
+    }
+    let answer = apply(verified.settings, verified.signer).await?;
+    if let Some((fingerprint, until)) = &verified.seen {
+        // Kept a minute past the window, so clocks a little apart cannot reopen it.
+        if let Err(e) = replays::remember(store, &tenant, fingerprint, until + 60).await {
+            tracing::warn!(tenant = %tenant, error = %e, "webhook signature not remembered");
+        }
+    }
+    Ok(answer)
+}
+
 /// The tenant's settings once the request is proven to come from it: 401 for a missing,
 /// malformed or expired signature, and the same 401 for a wrong one, an unknown tenant or a
 /// tenant without a webhook secret.
-pub async fn verified_tenant(ctx: &Ctx, request: &Request) -> Result<TenantSettings, ApiError> {
+pub async fn verified_tenant(ctx: &Ctx, request: &Request) -> Result<Verified, ApiError> {
     let header = request
         .headers()
         .get(signature::HEADER)
@@ -37,7 +88,14 @@ pub async fn verified_tenant(ctx: &Ctx, request: &Request) -> Result<TenantSetti
     signed
         .verify(secret.as_bytes(), body_bytes(request))
         .map_err(|e| not_signed_by(&settings.tenant_id, &e.to_string()))?;
-    Ok(settings)
+    Ok(Verified {
+        settings,
+        signer: Signer::Crm,
+        seen: Some((
+            signed.fingerprint(body_bytes(request)),
+            signed.accepted_until(),
+        )),
+    })
 }
 
 /// The one answer to a signature that does not prove the request comes from the tenant it
@@ -71,12 +129,9 @@ pub enum Signer {
 /// `X-Twilio-Signature` is checked against the provider's auth token, the URL as called
 /// (which names the tenant) and the form parameters; any other request must carry our own
 /// signature. 401 when Twilio's signature is there but no auth token is configured.
-pub async fn verified_provider_tenant(
-    ctx: &Ctx,
-    request: &Request,
-) -> Result<(TenantSettings, Signer), ApiError> {
+pub async fn verified_provider_tenant(ctx: &Ctx, request: &Request) -> Result<Verified, ApiError> {
     let Some(header) = request.headers().get(twilio_signature::HEADER) else {
-        return Ok((verified_tenant(ctx, request).await?, Signer::Crm));
+        return verified_tenant(ctx, request).await;
     };
     let token = ctx.provider_token.as_deref().ok_or_else(|| {
         ApiError::BadSignature("the SMS provider's auth token is not configured".into())
@@ -92,7 +147,11 @@ pub async fn verified_provider_tenant(
     )
     .map_err(|e| ApiError::BadSignature(e.to_string()))?;
     let settings = tenant_of(ctx, request).await?;
-    Ok((settings, Signer::Twilio))
+    Ok(Verified {
+        settings,
+        signer: Signer::Twilio,
+        seen: None,
+    })
 }
 
 /// The fields an SMS provider posts, each under either spelling (Twilio's `From`, or

@@ -7,6 +7,7 @@
 
 use crm_shared::domain::message::{keyword, Keyword};
 use crm_shared::domain::phone;
+use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::domain::validation::Fields;
 use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{json, object_body, respond};
@@ -17,7 +18,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::context::Ctx;
-use crate::routes::hooks::signature::{provider_fields, verified_provider_tenant, Signer};
+use crate::routes::hooks::signature::{
+    applied_once, provider_fields, verified_provider_tenant, Replayed, Signer,
+};
 use crate::routes::schema::ProviderHook;
 
 /// An empty TwiML answer: Twilio expects XML from a messaging webhook; empty means "no reply".
@@ -30,6 +33,15 @@ pub struct InboundAnswer {
     /// The customer with the sender's number, if any.
     #[schema(required)]
     pub customer_id: Option<String>,
+}
+
+/// What the hook answers: the request's effect, or that it was a replay (nothing done).
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // documents the answer's two shapes; each is serialized on its own
+pub enum InboundWebhookAnswer {
+    Applied(Box<InboundAnswer>),
+    Replayed(Replayed),
 }
 
 #[derive(Serialize, ToSchema)]
@@ -50,7 +62,7 @@ pub enum InboundAction {
     params(ProviderHook),
     request_body(content((crate::routes::schema::InboundText = "application/json"), (crate::routes::schema::InboundText = "application/x-www-form-urlencoded"))),
     responses(
-        (status = 200, description = "What the text did; to a Twilio-signed request, an empty TwiML answer", content((InboundAnswer = "application/json"), (String = "text/xml"))),
+        (status = 200, description = "What the text did; to a Twilio-signed request, an empty TwiML answer; or `{\"replayed\": true}`: the same signed request again within its window, nothing done", content((InboundWebhookAnswer = "application/json"), (String = "text/xml"))),
         (status = 400, description = "Malformed request"),
         (status = 401, description = "Missing, bad or expired signature, no webhook secret configured, an unknown tenant (the same answer as a bad signature), or a Twilio signature without the provider's auth token configured"),
         (status = 413, description = "Body over 16 KB"),
@@ -63,7 +75,19 @@ pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
 }
 
 async fn receive(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
-    let (settings, signer) = verified_provider_tenant(ctx, request).await?;
+    let verified = verified_provider_tenant(ctx, request).await?;
+    applied_once(ctx, verified, |settings, signer| {
+        apply(ctx, request, settings, signer)
+    })
+    .await
+}
+
+async fn apply(
+    ctx: &Ctx,
+    request: &Request,
+    settings: TenantSettings,
+    signer: Signer,
+) -> Result<Response<Body>, ApiError> {
     let tenant = &settings.tenant_id;
     let (input, _) = object_body(request, true)?;
     let fields = provider_fields(&input, &[("From", "from"), ("Body", "body")]);

@@ -9,6 +9,7 @@
 //! one for an unknown id is a 404.
 
 use crm_shared::domain::message::MessageStatus;
+use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::domain::validation::Fields;
 use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{json, object_body, respond};
@@ -21,7 +22,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::context::Ctx;
-use crate::routes::hooks::signature::{provider_fields, verified_provider_tenant};
+use crate::routes::hooks::signature::{applied_once, provider_fields, verified_provider_tenant};
 use crate::routes::schema::ProviderHook;
 
 /// The message's status after a delivery report.
@@ -81,7 +82,15 @@ pub fn reported(status: &str) -> Option<MessageStatus> {
 }
 
 async fn receive(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
-    let (settings, _) = verified_provider_tenant(ctx, request).await?;
+    let verified = verified_provider_tenant(ctx, request).await?;
+    applied_once(ctx, verified, |settings, _| apply(ctx, request, settings)).await
+}
+
+async fn apply(
+    ctx: &Ctx,
+    request: &Request,
+    settings: TenantSettings,
+) -> Result<Response<Body>, ApiError> {
     let tenant = &settings.tenant_id;
     let (input, _) = object_body(request, true)?;
     let mut fields = provider_fields(
