@@ -206,18 +206,27 @@ async fn the_booking_consumer_refuses_what_it_cannot_apply() {
     let ctx = demo_ctx().await;
     let not_booking = serde_json::json!({"detail-type": "Something", "detail": {}});
     assert!(ingest_booking::handle(&ctx, not_booking).await.is_err());
-    let no_contact = serde_json::json!({"detail-type": "BookingCreated", "detail": {
+    let source = crm_shared::ports::bus::BOOKING_SOURCE;
+    let no_contact = serde_json::json!({"detail-type": "BookingCreated", "source": source, "detail": {
         "tenant_id": "demo", "booking_id": "B1", "version": 1, "start": "2025-11-28T10:00:00Z"}});
     assert!(matches!(
         ingest_booking::handle(&ctx, no_contact).await,
         Err(ingest_booking::ConsumeError::Invalid(_))
     ));
-    let unknown = serde_json::json!({"detail-type": "BookingCreated", "detail": {
+    let unknown = serde_json::json!({"detail-type": "BookingCreated", "source": source, "detail": {
         "tenant_id": "nobody", "booking_id": "B1", "version": 1, "start": "2025-11-28T10:00:00Z",
         "customer": {"phone": "+353871234567"}}});
     assert!(matches!(
         ingest_booking::handle(&ctx, unknown).await,
         Err(ingest_booking::ConsumeError::UnknownTenant(_))
+    ));
+    // A fact from any other source is not believed: it names its tenant, but nothing proves it.
+    let forged = serde_json::json!({"detail-type": "BookingCompleted", "source": "booking.system",
+        "detail": {"tenant_id": "demo", "booking_id": "B1", "version": 1,
+        "start": "2025-11-28T10:00:00Z", "amount": 99900, "customer": {"phone": "+353871234567"}}});
+    assert!(matches!(
+        ingest_booking::handle(&ctx, forged).await,
+        Err(ingest_booking::ConsumeError::UntrustedSource(s)) if s == "booking.system"
     ));
 }
 

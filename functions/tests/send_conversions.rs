@@ -561,7 +561,7 @@ async fn a_won_lead_is_a_purchase_worth_its_paid_booking() {
         }
         crm_functions::workers::ingest_booking::handle(
             &w.ctx,
-            json!({"detail-type": kind, "source": "booking.system", "detail": detail}),
+            json!({"detail-type": kind, "source": crm_shared::ports::bus::BOOKING_SOURCE, "detail": detail}),
         )
         .await
         .unwrap_or_else(|e| panic!("{kind}: {e}"));

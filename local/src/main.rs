@@ -38,6 +38,7 @@ fn routes_json() -> serde_json::Value {
             "access": match r.access { Access::Public => "public", Access::Person => "person", Access::Admin(role) => role.as_str() },
         })).collect::<Vec<_>>(),
         "workers": WORKERS,
+        "booking_source": crm_shared::ports::bus::BOOKING_SOURCE,
         "table": {
             "name": table::DEFAULT_NAME,
             "gsis": (1..=table::GSI_COUNT).map(|n| json!({"name": table::gsi_name(n), "pk": table::gsi_pk(n), "sk": table::gsi_sk(n)})).collect::<Vec<_>>(),

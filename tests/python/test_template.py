@@ -474,15 +474,16 @@ def test_lead_counting_runs_on_a_schedule_only(template, resources, functions):
 BOOKING_FACTS = ["BookingCreated", "BookingRescheduled", "BookingCompleted", "BookingCancelled", "BookingNoShow"]
 
 
-def test_booking_facts_reach_their_consumer_and_failures_are_kept(resources, functions):
-    """The rule on the bus sends every Booking* fact to ingest_booking; what it cannot apply is
-    retried and then kept in the dead-letter queue, never dropped."""
+def test_booking_facts_reach_their_consumer_and_failures_are_kept(resources, functions, route_table):
+    """The rule on the bus sends every Booking* fact from the platform's booking source to
+    ingest_booking; what it cannot apply is retried and then kept in the dead-letter queue,
+    never dropped."""
     fn = plain(functions["IngestBookingFunction"]["Properties"])
     (event,) = fn["Events"].values()
     assert event["Type"] == "EventBridgeRule"
     p = event["Properties"]
     assert p["EventBusName"] == {"Ref": "EventBus"}
-    assert p["Pattern"] == {"detail-type": BOOKING_FACTS}
+    assert p["Pattern"] == {"source": [route_table["booking_source"]], "detail-type": BOOKING_FACTS}
     assert p["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": ["BookingDeadLetterQueue", "Arn"]}
     assert p["RetryPolicy"]["MaximumRetryAttempts"] > 0
     assert fn["DeadLetterQueue"] == {"Type": "SQS", "TargetArn": {"Fn::GetAtt": ["BookingDeadLetterQueue", "Arn"]}}

@@ -282,7 +282,7 @@ async fn booking_facts_on_the_local_bus_reach_the_consumer() {
         .bus
         .put(vec![Envelope {
             detail_type: "BookingCreated".into(),
-            source: "booking.system".into(),
+            source: crm_shared::ports::bus::BOOKING_SOURCE.into(),
             detail,
         }])
         .unwrap_or_else(|e| panic!("{e}"));

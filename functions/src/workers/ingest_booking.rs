@@ -6,6 +6,7 @@
 use crm_shared::domain::booking::{read_fact, BookingKind};
 use crm_shared::domain::tenant::is_valid_tenant_id;
 use crm_shared::domain::validation::FieldError;
+use crm_shared::ports::bus::BOOKING_SOURCE;
 use crm_shared::ports::store::StoreError;
 use crm_shared::store::customers::IngestError;
 use serde_json::Value;
@@ -19,6 +20,8 @@ use crate::usecases::booking::apply;
 pub enum ConsumeError {
     #[error("not a booking event: {0}")]
     NotABooking(String),
+    #[error("booking fact from `{0}`, not from the platform's booking integrations")]
+    UntrustedSource(String),
     #[error("unknown tenant {0}")]
     UnknownTenant(String),
     #[error("invalid booking fact: {0:?}")]
@@ -35,6 +38,15 @@ pub async fn handle(ctx: &Ctx, event: Value) -> Result<(), ConsumeError> {
         .unwrap_or_default();
     let kind = BookingKind::parse(detail_type)
         .ok_or_else(|| ConsumeError::NotABooking(detail_type.to_owned()))?;
+    // The rule lets only this source through; should anything else arrive (a rule edited by
+    // hand), it waits in the dead-letter queue rather than being believed.
+    let source = event
+        .get("source")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if source != BOOKING_SOURCE {
+        return Err(ConsumeError::UntrustedSource(source.to_owned()));
+    }
     let detail = event
         .get("detail")
         .and_then(Value::as_object)

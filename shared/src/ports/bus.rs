@@ -9,6 +9,13 @@ use crate::domain::events::Event;
 /// The `source` of every event this product publishes.
 pub const SOURCE: &str = "pipeline.crm";
 
+/// The only `source` whose booking facts (`Booking*`) the bus rule and the booking consumer
+/// accept: the platform's own booking-system integrations, which the operator runs in the
+/// account (IAM decides who may put it). Nothing on the bus authenticates a fact's
+/// `tenant_id`, so a third-party booking system sends its facts through the signed webhook
+/// (`POST /hooks/{tenant}/bookings`, the tenant's own secret) instead.
+pub const BOOKING_SOURCE: &str = "pipeline.crm.bookings";
+
 /// An event as the bus carries it: EventBridge's `detail-type`, `source` and `detail`. This
 /// product publishes [`Event`]s (source [`SOURCE`]); other systems put their own facts on the
 /// same bus (the booking system's `Booking*`), which consumers read as they arrive.

@@ -42,6 +42,8 @@ let owner;
 let idp;
 /** The browser's reports of anything the admin app's CSP blocked (there must be none). */
 const cspViolations = [];
+/** The same for the landing page (its own, stricter policy). */
+const landingCspViolations = [];
 const JWT_SECRET = 'e2e-local-secret-0123456789abcdef';
 const OIDC_CLIENT = 'crm-admin-e2e';
 /** Who signs in at the identity provider: an owner of the demo business (invited in `before`). */
@@ -126,6 +128,9 @@ async function phonePage({ javaScriptEnabled }) {
     }),
   );
   const page = await context.newPage();
+  page.on('console', (m) => {
+    if (/Content.Security.Policy/i.test(m.text())) landingCspViolations.push(m.text());
+  });
   return { context, page, pixelCalls };
 }
 
@@ -141,6 +146,8 @@ test('the landing page stays under 30 KB and never carries the Meta access token
   });
   assert.equal(r.status, 200);
   assert.match(r.headers.get('content-type'), /^text\/html/);
+  assert.match(r.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/, 'no site may frame the page');
+  assert.doesNotMatch(r.headers.get('content-security-policy') ?? '', /unsafe-inline/);
   const bytes = Buffer.from(await r.arrayBuffer());
   console.log(`landing page: ${bytes.length} bytes served (limit ${MAX_LANDING_BYTES})`);
   assert.ok(bytes.length <= MAX_LANDING_BYTES, `landing page is ${bytes.length} bytes, over ${MAX_LANDING_BYTES}`);
@@ -677,6 +684,10 @@ test('the landing page and every admin screen pass axe (WCAG 2.1 A and AA, serio
   }
   const failing = Object.entries(found).filter(([, v]) => v.length > 0);
   assert.deepEqual(failing, [], JSON.stringify(Object.fromEntries(failing), null, 2));
+});
+
+test('the landing page ran under its Content-Security-Policy without a violation (with the Pixel, with and without JavaScript)', () => {
+  assert.deepEqual(landingCspViolations, []);
 });
 
 test('the admin app ran under its Content-Security-Policy without a violation', () => {

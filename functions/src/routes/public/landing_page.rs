@@ -106,11 +106,39 @@ fn html_response(status: StatusCode, html: String) -> Response<Body> {
     Response::builder()
         .status(status)
         .header(http::header::CONTENT_TYPE, "text/html; charset=utf-8")
+        .header("content-security-policy", content_security_policy())
+        .header("x-frame-options", "DENY")
         .header(http::header::CACHE_CONTROL, "public, max-age=60")
         .header("x-content-type-options", "nosniff")
         .header("referrer-policy", "strict-origin-when-cross-origin")
         .body(Body::Text(html))
         .unwrap_or_else(|_| Response::new(Body::Empty))
+}
+
+/// The page's Content-Security-Policy: nothing runs or loads but its own inline script and
+/// style (by hash) and Meta's Pixel; it posts only to its own origin (and follows the 303 to
+/// the booking system, any https address); no site may frame it (clickjacking a consent box).
+pub fn content_security_policy() -> &'static str {
+    static CSP: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    CSP.get_or_init(|| {
+        let hash = |text: &str| {
+            use base64::Engine as _;
+            use sha2::Digest as _;
+            let digest = sha2::Sha256::digest(text.as_bytes());
+            format!(
+                "'sha256-{}'",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            )
+        };
+        format!(
+            "default-src 'none'; script-src {} {} https://connect.facebook.net; style-src {}; \
+             img-src https: data:; connect-src 'self' https://www.facebook.com https://connect.facebook.net; \
+             form-action 'self' https:; frame-ancestors 'none'; base-uri 'none'",
+            hash(SCRIPT),
+            hash(PIXEL),
+            hash(STYLE)
+        )
+    })
 }
 
 /// `text` safe inside HTML text and double- or single-quoted attributes.
@@ -352,6 +380,58 @@ mod tests {
             reply_within_minutes: Some(15),
         };
         s
+    }
+
+    /// The bodies of every `<tag>…</tag>` in `html`.
+    fn inline(html: &str, tag: &str) -> Vec<String> {
+        let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+        html.split(&open)
+            .skip(1)
+            .filter_map(|rest| rest.split_once(&close).map(|(body, _)| body.to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn the_policy_allows_each_inline_script_and_style_of_the_page_by_hash_and_forbids_framing() {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let mut s = settings();
+        s.meta = Some(MetaSettings {
+            pixel_id: "123456789012345".into(),
+            access_token: "secret".into(),
+            test_event_code: None,
+        });
+        let html = render(&s, &[], None);
+        let csp = content_security_policy();
+        let scripts = inline(&html, "script");
+        let styles = inline(&html, "style");
+        assert_eq!(
+            (scripts.len(), styles.len()),
+            (2, 1),
+            "the page's own and the Pixel"
+        );
+        for (block, directive) in scripts
+            .iter()
+            .map(|b| (b, "script-src"))
+            .chain(styles.iter().map(|b| (b, "style-src")))
+        {
+            let hash = base64::engine::general_purpose::STANDARD
+                .encode(sha2::Sha256::digest(block.as_bytes()));
+            let allowed = csp
+                .split(';')
+                .find(|d| d.trim().starts_with(directive))
+                .unwrap_or_default();
+            assert!(
+                allowed.contains(&format!("'sha256-{hash}'")),
+                "{directive}: {csp}"
+            );
+        }
+        assert!(!csp.contains("'unsafe-inline'"), "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(csp.contains("default-src 'none'"), "{csp}");
+        let page = html_response(StatusCode::OK, html);
+        assert_eq!(page.headers()["content-security-policy"], csp);
+        assert_eq!(page.headers()["x-frame-options"], "DENY");
     }
 
     #[test]
