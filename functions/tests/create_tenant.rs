@@ -165,3 +165,64 @@ async fn a_token_without_a_verified_email_or_a_subject_is_401() {
             .is_empty()
     );
 }
+
+/// The sample, founding `business` as `email` (its own subject) from `address`.
+fn founding(business: &str, email: &str, address: &str) -> Value {
+    let mut event = with_body(json!({
+        "business_name": business, "country": "IE", "time_zone": "Europe/Dublin", "currency": "EUR"
+    }));
+    let claims = &mut event["requestContext"]["authorizer"]["jwt"]["claims"];
+    claims["email"] = json!(email);
+    claims["sub"] = json!(format!("sub-{email}"));
+    event["requestContext"]["http"]["sourceIp"] = json!(address);
+    event
+}
+
+#[tokio::test]
+async fn one_address_founds_at_most_five_businesses_an_hour_while_another_still_can() {
+    let ctx = ctx();
+    for i in 0..5 {
+        let event = founding(
+            &format!("Spa {i}"),
+            &format!("p{i}@example.ie"),
+            "203.0.113.9",
+        );
+        let (status, body) = call(&ctx, &event).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let sixth = founding("Spa Six", "p6@example.ie", "203.0.113.9");
+    let (status, body) = call(&ctx, &sixth).await;
+    assert_eq!(status, 429, "{body}");
+    assert!(tenants::get(ctx.store.as_ref(), "spa-six")
+        .await
+        .expect("get")
+        .is_none());
+    let elsewhere = founding("Spa Six", "p6@example.ie", "198.51.100.4");
+    let (status, body) = call(&ctx, &elsewhere).await;
+    assert_eq!(status, 201, "{body}");
+}
+
+#[tokio::test]
+async fn one_person_owns_at_most_five_businesses() {
+    let ctx = ctx();
+    for i in 0..5 {
+        let event = founding(
+            &format!("Chain {i}"),
+            "owner@chain.ie",
+            &format!("198.51.100.{i}"),
+        );
+        let (status, body) = call(&ctx, &event).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let (status, body) = call(
+        &ctx,
+        &founding("Chain Six", "owner@chain.ie", "198.51.100.9"),
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["conflict"], json!("business_limit"));
+    assert!(tenants::get(ctx.store.as_ref(), "chain-six")
+        .await
+        .expect("get")
+        .is_none());
+}

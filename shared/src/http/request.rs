@@ -92,6 +92,14 @@ pub fn json_object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
 }
 
 /// A path parameter the route guarantees.
+/// The client's address as API Gateway saw it (crm-local sets it from the socket's peer).
+pub fn source_ip(request: &Request) -> Option<String> {
+    match request.request_context_ref() {
+        Some(lambda_http::request::RequestContext::ApiGatewayV2(c)) => c.http.source_ip.clone(),
+        _ => None,
+    }
+}
+
 pub fn path_param(request: &Request, name: &str) -> Result<String, ApiError> {
     request
         .path_parameters_ref()

@@ -19,6 +19,7 @@
 //! | conversion sent / dropped | `T#t#CAPI#SENT` / `T#t#CAPI#DROPPED` | event id | |
 //! | captures in one minute (rate limit; expires) | `T#t#RATE` | `capture#<minutes since epoch>` | |
 //! | webhook signature applied (replay memory; expires) | `T#t#U#sig#<fingerprint>` | `U` | |
+//! | sign-ups from one address in one hour (rate limit; expires) | `RATE#signup` | `<address hash>#<hours since epoch>` | |
 //! | counters | `T#t#STATS` | `M#yyyy-mm` (counted leads, watermark) / `BOARD` (status deltas) | |
 //! | member / a person's membership (one per email and tenant) | `T#t#MEMBERS` / `PERSON#<email>` | member id / `T#t` | |
 //! | local account / session / invite / first-run setup done (crm-local's own sign-in) | `PERSON#<email>` / `SESSION#<id>` / `INVITE#<sha256>` / `SETUP` | `ACCOUNT` / `S` / `I` / `DONE` | |
@@ -311,6 +312,12 @@ pub fn capi_dropped_pk(tenant: &str) -> String {
     format!("T#{tenant}#CAPI#DROPPED")
 }
 
+/// Sign-ups from one client address (`client`: its hash) in one hour (hours since the
+/// epoch); it expires a minute after its window.
+pub fn signup_limit_key(client: &str, hour: i64) -> Key {
+    Key::new("RATE#signup", format!("{client}#{hour}"))
+}
+
 // Webhook replay memory.
 
 /// A signed webhook request applied (`fingerprint`: of what its signature signs), kept for
@@ -422,6 +429,7 @@ mod tests {
             capi_dropped_pk("t"),
             k(capture_limit_key("t", 29_470_114)),
             k(signature_seen_key("t", "ab12")),
+            k(signup_limit_key("c_0a1b", 491_168)),
             k(member_key("t", "M1")),
             k(membership_key("a@b.ie", "t")),
             k(account_key("a@b.ie")),
@@ -470,6 +478,7 @@ mod tests {
             "T#t#CAPI#DROPPED",
             "T#t#RATE | capture#29470114",
             "T#t#U#sig#ab12 | U",
+            "RATE#signup | c_0a1b#491168",
             "T#t#MEMBERS | M1",
             "PERSON#a@b.ie | T#t",
             "PERSON#a@b.ie | ACCOUNT",

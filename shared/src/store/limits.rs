@@ -63,6 +63,40 @@ pub async fn admit_capture(
     }
 }
 
+/// Sign-ups (`POST /tenants`) one client address may make in an hour: a person founds one
+/// business, perhaps a second; a script founding hundreds is refused.
+pub const SIGNUPS_PER_CLIENT_PER_HOUR: u32 = 5;
+
+/// Counts one sign-up from `client` at `now`, if that address is under
+/// [`SIGNUPS_PER_CLIENT_PER_HOUR`] this hour (one conditional write on an item of its own).
+pub async fn admit_signup(
+    store: &dyn Store,
+    client: &str,
+    now: DateTime<Utc>,
+) -> Result<Admission, StoreError> {
+    let hour = now.timestamp().div_euclid(3600);
+    let window_ends = (hour + 1) * 3600;
+    let write = Write::Update {
+        key: keys::signup_limit_key(&client_attr(client), hour),
+        update: Update::default()
+            .add("n", 1)
+            .set("expires_at", window_ends + 60),
+        check: Some(Check::new(
+            "rate_limit",
+            below("n", SIGNUPS_PER_CLIENT_PER_HOUR),
+        )),
+    };
+    match store.write(write).await {
+        Ok(()) => Ok(Admission::Admitted),
+        Err(StoreError::ConditionFailed("rate_limit")) => Ok(Admission::Limited {
+            retry_after: u64::try_from(window_ends - now.timestamp())
+                .unwrap_or(1)
+                .max(1),
+        }),
+        Err(e) => Err(e),
+    }
+}
+
 /// `attr` is missing (nothing counted yet) or under `limit`.
 fn below(attr: &str, limit: u32) -> Cond {
     Cond::Or(vec![

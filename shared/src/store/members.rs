@@ -96,6 +96,15 @@ pub async fn list(store: &dyn Store, tenant: &str) -> Result<Vec<Member>, StoreE
     }
 }
 
+/// How many businesses the person owns (memberships as owner, not removed).
+pub async fn owned_by(store: &dyn Store, email: &str) -> Result<usize, StoreError> {
+    Ok(of_person(store, email)
+        .await?
+        .iter()
+        .filter(|m| m.role == crate::domain::member::Role::Owner)
+        .count())
+}
+
 /// The person's memberships that are not removed, as (tenant, member), by tenant id.
 pub async fn of_person(store: &dyn Store, email: &str) -> Result<Vec<Member>, StoreError> {
     let email = email.trim().to_lowercase();

@@ -5480,7 +5480,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A business already has the address this name makes */
+            /** @description A business already has the address this name makes, or the caller owns as many businesses as one person may (`conflict: business_limit`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5491,6 +5491,15 @@ export interface operations {
             };
             /** @description Invalid or reserved business name, country, time zone or currency */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many sign-ups from this address this hour; try again after `Retry-After` seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,12 +4,13 @@ use crm_shared::domain::capture::read_capture;
 use crm_shared::domain::lead::{Consent, Lead};
 use crm_shared::domain::tenant::is_valid_tenant_id;
 use crm_shared::http::problem::ApiError;
-use crm_shared::http::request::{json, object_body, path_param, respond, see_other, BodyKind};
+use crm_shared::http::request::{
+    json, object_body, path_param, respond, see_other, source_ip, BodyKind,
+};
 use crm_shared::store::leads::Inserted;
 use crm_shared::store::limits::{self, Admission};
 use http::StatusCode;
-use lambda_http::request::RequestContext;
-use lambda_http::{Body, Request, RequestExt, Response};
+use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -45,13 +46,6 @@ fn header(request: &Request, name: &str) -> Option<String> {
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(|s| s.chars().take(500).collect())
-}
-
-fn source_ip(request: &Request) -> Option<String> {
-    match request.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(c)) => c.http.source_ip.clone(),
-        _ => None,
-    }
 }
 
 async fn capture(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
