@@ -161,11 +161,17 @@ struct World {
 /// A tenant in Dublin (quiet 20:00–09:00), one customer with a phone, the sender wired to
 /// the stub; the clock at noon in Dublin (winter, UTC).
 async fn world() -> World {
+    world_with(|_| {}).await
+}
+
+/// [`world`], its settings changed by `change` first.
+async fn world_with(change: impl FnOnce(&mut TenantSettings)) -> World {
     let (url, stub) = start_stub().await;
     let clock = Arc::new(FixedClock::at(utc("2026-01-14T12:00:00Z")));
     let store = SqliteStore::in_memory().expect("store");
     let mut settings = TenantSettings::new("glow", "Glow Spa", "IE", "https://book.example/glow");
     settings.review_url = Some("https://g.page/r/glow".into());
+    change(&mut settings);
     tenants::create(&store, &settings).await.expect("tenant");
     let ctx = Ctx::new(Ports {
         sms: Arc::new(twilio(&url)),
@@ -232,6 +238,14 @@ impl World {
                 return total;
             }
             total += n;
+        }
+    }
+
+    /// A manual text `id` to `to`.
+    fn text_to(&self, id: &str, to: &str) -> Outgoing {
+        Outgoing {
+            to: to.into(),
+            ..self.outgoing(id, MessageKind::Manual, Some("Hello"))
         }
     }
 
@@ -723,4 +737,106 @@ async fn a_message_another_sender_claimed_is_left_alone_until_the_claim_is_stale
     w.drain().await;
     assert_eq!(w.sent().len(), 1, "a stale claim does not");
     assert_eq!(w.status("held").await.0, MessageStatus::Sent);
+}
+
+#[tokio::test]
+async fn texts_go_only_to_the_businesss_countries_and_never_to_premium_rate_lines() {
+    let w = world().await;
+    for (id, to) in [
+        ("gb", "+447911123456"),
+        ("premium-ie", "+3531550123456"),
+        ("premium-gb", "+449098790000"),
+    ] {
+        enqueue(&w.ctx, &w.settings, w.text_to(id, to))
+            .await
+            .expect("enqueue");
+    }
+    w.drain().await;
+    assert!(w.sent().is_empty(), "{:?}", w.sent());
+    let (status, reason) = w.status("gb").await;
+    assert_eq!(status, MessageStatus::Skipped);
+    assert_eq!(
+        reason.as_deref(),
+        Some("texts to +44 numbers are not allowed for this business (texting: IE)")
+    );
+    for id in ["premium-ie", "premium-gb"] {
+        let (status, reason) = w.status(id).await;
+        assert_eq!(status, MessageStatus::Skipped, "{id}");
+        assert!(reason.unwrap_or_default().contains("premium-rate"), "{id}");
+    }
+    // A business that texts the UK too.
+    let w = world_with(|s| s.sms_countries = vec!["GB".into(), "IE".into()]).await;
+    enqueue(&w.ctx, &w.settings, w.text_to("gb", "+447911123456"))
+        .await
+        .expect("enqueue");
+    w.drain().await;
+    assert_eq!(w.status("gb").await, (MessageStatus::Sent, None));
+}
+
+#[tokio::test]
+async fn daily_caps_hold_back_texts_to_one_number_and_from_the_business_saying_why() {
+    let w = world_with(|s| {
+        s.sms_limits = crm_shared::domain::tenant::SmsLimits {
+            per_number_per_day: 2,
+            per_day: 3,
+        }
+    })
+    .await;
+    for id in ["a1", "a2", "a3"] {
+        enqueue(&w.ctx, &w.settings, w.text_to(id, "+353871234567"))
+            .await
+            .expect("enqueue");
+        w.drain().await;
+    }
+    assert_eq!(w.status("a2").await, (MessageStatus::Sent, None));
+    assert_eq!(
+        w.status("a3").await,
+        (
+            MessageStatus::Skipped,
+            Some("held back: 2 texts to this number today already (the daily cap)".into())
+        )
+    );
+    for (id, to) in [("b1", "+353861111111"), ("c1", "+353862222222")] {
+        enqueue(&w.ctx, &w.settings, w.text_to(id, to))
+            .await
+            .expect("enqueue");
+        w.drain().await;
+    }
+    assert_eq!(w.status("b1").await, (MessageStatus::Sent, None));
+    assert_eq!(
+        w.status("c1").await,
+        (
+            MessageStatus::Skipped,
+            Some("held back: 3 texts from the business today already (the daily cap)".into())
+        )
+    );
+    assert_eq!(w.sent().len(), 3);
+    // The held-back text shows on the customer's timeline with its reason.
+    let timeline = customers::timeline_page(
+        w.ctx.store.as_ref(),
+        "glow",
+        &w.customer,
+        &[],
+        None,
+        50,
+        None,
+    )
+    .await
+    .expect("timeline");
+    assert!(
+        timeline.0.iter().any(|e| e.kind == "message"
+            && e.data["status"] == json!("skipped")
+            && e.data["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("daily cap"))),
+        "{:?}",
+        timeline.0.iter().map(|e| &e.data).collect::<Vec<_>>()
+    );
+    // A new day starts afresh.
+    w.clock.advance(chrono::Duration::days(1));
+    enqueue(&w.ctx, &w.settings, w.text_to("d1", "+353871234567"))
+        .await
+        .expect("enqueue");
+    w.drain().await;
+    assert_eq!(w.status("d1").await, (MessageStatus::Sent, None));
 }

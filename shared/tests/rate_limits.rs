@@ -9,15 +9,17 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use crm_shared::domain::tenant::CaptureLimits;
+use crm_shared::domain::tenant::SmsLimits;
 use crm_shared::ports::store::Store;
 use crm_shared::store::keys;
-use crm_shared::store::limits::{admit_capture, Admission};
+use crm_shared::store::limits::{admit_capture, admit_text, Admission, TextAdmission};
 
 on_both_stores!(
     "limits":
     a_burst_from_one_client_is_limited_while_another_client_and_tenant_still_capture,
     the_tenant_wide_limit_holds_across_clients_and_a_new_minute_starts_afresh,
     the_counter_holds_no_client_address_and_expires_after_its_minute,
+    daily_text_caps_hold_per_number_and_per_tenant_and_a_held_text_counts_for_neither,
 );
 
 fn t0() -> DateTime<Utc> {
@@ -113,5 +115,51 @@ async fn the_counter_holds_no_client_address_and_expires_after_its_minute(store:
     assert_eq!(
         counter.get("expires_at").and_then(|e| e.as_i64()),
         Some(window_ends + 60)
+    );
+}
+
+async fn daily_text_caps_hold_per_number_and_per_tenant_and_a_held_text_counts_for_neither(
+    store: Arc<dyn Store>,
+) {
+    let s = store.as_ref();
+    let caps = SmsLimits {
+        per_number_per_day: 2,
+        per_day: 3,
+    };
+    let text = |to: &'static str| admit_text(s, "acme", to, &caps, t0());
+    assert_eq!(
+        text("+353871111111").await.expect("text"),
+        TextAdmission::Admitted
+    );
+    assert_eq!(
+        text("+353871111111").await.expect("text"),
+        TextAdmission::Admitted
+    );
+    assert_eq!(
+        text("+353871111111").await.expect("text"),
+        TextAdmission::NumberCap
+    );
+    // The number's refusal did not spend the tenant's third text.
+    assert_eq!(
+        text("+353872222222").await.expect("text"),
+        TextAdmission::Admitted
+    );
+    assert_eq!(
+        text("+353873333333").await.expect("text"),
+        TextAdmission::TenantCap
+    );
+    assert_eq!(
+        admit_text(s, "bistro", "+353871111111", &caps, t0())
+            .await
+            .expect("text"),
+        TextAdmission::Admitted,
+        "another tenant counts its own"
+    );
+    assert_eq!(
+        admit_text(s, "acme", "+353871111111", &caps, t0() + Duration::days(1))
+            .await
+            .expect("text"),
+        TextAdmission::Admitted,
+        "a new day"
     );
 }

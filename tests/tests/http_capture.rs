@@ -776,7 +776,7 @@ async fn a_burst_from_one_address_is_answered_429_with_retry_after_while_another
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn capture_limits_out_of_range_are_422_naming_the_field() {
+async fn capture_limits_and_sms_guards_out_of_range_are_422_naming_the_field() {
     let app = App::start(true).await;
     let bad =
         json!({"capture_limits": {"per_minute": 0, "per_client_per_minute": 20000, "burst": 1}});
@@ -788,6 +788,18 @@ async fn capture_limits_out_of_range_are_422_naming_the_field() {
         "capture_limits.per_minute",
         "capture_limits.per_client_per_minute",
         "capture_limits.burst",
+    ] {
+        assert!(r.text.contains(field), "{field} not named: {}", r.text);
+    }
+    let bad = json!({"sms_countries": ["IE", "XX"], "sms_limits": {"per_number_per_day": 0, "per_day": 100001}});
+    let r = app
+        .call(Method::PATCH, "/settings", Some(&owner(DEMO)), Some(&bad))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    for field in [
+        "sms_countries",
+        "sms_limits.per_number_per_day",
+        "sms_limits.per_day",
     ] {
         assert!(r.text.contains(field), "{field} not named: {}", r.text);
     }

@@ -405,7 +405,29 @@ pub struct SettingsPatch {
     /// Captures the public form takes per minute; the keys given change.
     #[schema(nullable = false, inline)]
     pub capture_limits: Option<CaptureLimitsInput>,
+    /// Countries (ISO 3166 alpha-2) texts may go to; empty: the business's own.
+    #[schema(nullable = false, max_items = 50, value_type = Option<Vec<CountryCode>>)]
+    pub sms_countries: Option<Vec<String>>,
+    /// Daily caps on texts; the keys given change.
+    #[schema(nullable = false, inline)]
+    pub sms_limits: Option<SmsLimitsInput>,
 }
+
+/// New daily text caps: either or both.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SmsLimitsInput {
+    #[schema(minimum = 1, maximum = 100)]
+    pub per_number_per_day: Option<u32>,
+    #[schema(minimum = 1, maximum = 100000)]
+    pub per_day: Option<u32>,
+}
+
+/// An ISO 3166 alpha-2 country code.
+#[derive(ToSchema)]
+#[schema(pattern = "^[A-Za-z]{2}$")]
+#[allow(dead_code)]
+pub struct CountryCode(String);
 
 /// New capture limits: either or both.
 #[derive(Deserialize, ToSchema)]

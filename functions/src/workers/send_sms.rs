@@ -5,8 +5,9 @@
 //!
 //! - Not yet due, or in quiet hours: queued again to arrive at the due time (in hops of at
 //!   most 15 minutes, the queue's longest delay), never dropped.
-//! - Opted out, no consent for a marketing kind, a review already requested within 90 days:
-//!   skipped, with the reason.
+//! - A country the business does not text or a premium-rate line, opted out, no consent for a
+//!   marketing kind, a review already requested within 90 days, over a daily cap (per number,
+//!   per business): skipped, with the reason.
 //! - Refused by the provider: failed, and the task goes to the dead-letter queue with the
 //!   reason. Provider unavailable: retried; after the last attempt, failed and dead-lettered.
 //! - Idempotent by the message (its id is the business key): a task for a message that is no
@@ -22,6 +23,7 @@ use crm_shared::ports::queue::{
 };
 use crm_shared::ports::sms::{Sms, SmsError};
 use crm_shared::ports::store::StoreError;
+use crm_shared::store::limits::{self, TextAdmission};
 use crm_shared::store::messages;
 use crm_shared::store::{calls, customers};
 
@@ -60,10 +62,14 @@ async fn process(ctx: &Ctx, received: &Received) -> Disposition {
 /// Why a due message must not go out, if it must not.
 async fn skip_reason(
     ctx: &Ctx,
+    settings: &TenantSettings,
     message: &Message,
     now: DateTime<Utc>,
 ) -> Result<Option<String>, StoreError> {
     let store = ctx.store.as_ref();
+    if let Some(refused) = settings.sms_destination_refusal(&message.to) {
+        return Ok(Some(refused));
+    }
     if messages::is_opted_out(store, &message.tenant_id, &message.to).await? {
         return Ok(Some("the number opted out (STOP)".into()));
     }
@@ -152,7 +158,7 @@ async fn deliver(ctx: &Ctx, task: &SmsTask, receive_count: u32) -> Result<Dispos
             Err(e) => Disposition::Retry(format!("could not defer: {e}")),
         });
     }
-    if let Some(reason) = skip_reason(ctx, &message, now).await? {
+    if let Some(reason) = skip_reason(ctx, &settings, &message, now).await? {
         tracing::info!(tenant = %message.tenant_id, message_id = %message.id, %reason, "text skipped");
         finish(ctx, &message, MessageStatus::Skipped, Some(reason), None).await?;
         return Ok(Disposition::Done);
@@ -176,6 +182,32 @@ async fn deliver(ctx: &Ctx, task: &SmsTask, receive_count: u32) -> Result<Dispos
         }
         Err(e) => return Err(e),
     };
+    // Counted once claimed, just before it goes: what the caps hold back is skipped, with the
+    // reason on the message and the customer's timeline.
+    let held = match limits::admit_text(
+        store,
+        &message.tenant_id,
+        &message.to,
+        &settings.sms_limits,
+        now,
+    )
+    .await?
+    {
+        TextAdmission::Admitted => None,
+        TextAdmission::NumberCap => Some(format!(
+            "held back: {} texts to this number today already (the daily cap)",
+            settings.sms_limits.per_number_per_day
+        )),
+        TextAdmission::TenantCap => Some(format!(
+            "held back: {} texts from the business today already (the daily cap)",
+            settings.sms_limits.per_day
+        )),
+    };
+    if let Some(reason) = held {
+        tracing::warn!(tenant = %message.tenant_id, message_id = %message.id, %reason, "text held back");
+        finish(ctx, &message, MessageStatus::Skipped, Some(reason), None).await?;
+        return Ok(Disposition::Done);
+    }
     let sms = Sms {
         to: message.to.clone(),
         from: settings.sms_from.clone(),

@@ -47,6 +47,35 @@ impl Default for CaptureLimits {
     }
 }
 
+/// How many texts may go out per day (UTC), to one number and from the business in all
+/// (issue 17): a run of missed calls from one number, or a flood of them, cannot turn into a
+/// run of texts. What the caps hold back is skipped, with the reason, on the timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SmsLimits {
+    /// Texts to one number per day.
+    #[schema(minimum = 1, maximum = 100)]
+    pub per_number_per_day: u32,
+    /// Texts from the business per day.
+    #[schema(minimum = 1, maximum = 100000)]
+    pub per_day: u32,
+}
+
+impl SmsLimits {
+    pub const MAX_PER_NUMBER_PER_DAY: u32 = 100;
+    pub const MAX_PER_DAY: u32 = 100_000;
+}
+
+impl Default for SmsLimits {
+    /// A customer gets a recovery text, a reminder and a review request on a busy day; a
+    /// salon sends a few dozen texts a day, a chain a few hundred.
+    fn default() -> Self {
+        SmsLimits {
+            per_number_per_day: 5,
+            per_day: 500,
+        }
+    }
+}
+
 /// The landing page's content beyond the business name and services (`GET /p/{tenant}/book`).
 /// Every field is optional: the page leaves out what is not set.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
@@ -137,6 +166,42 @@ pub struct TenantSettings {
     /// How many leads the public form takes per minute.
     #[serde(default)]
     pub capture_limits: CaptureLimits,
+    /// Countries (ISO 3166 alpha-2) texts may go to; empty: the business's own
+    /// (`default_region`). Premium-rate and shared-cost numbers never get texts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sms_countries: Vec<String>,
+    /// Daily caps on texts.
+    #[serde(default)]
+    pub sms_limits: SmsLimits,
+}
+
+impl TenantSettings {
+    /// Why a text to `to` (E.164) must not go out at all, if it must not: a country the
+    /// business does not text, or a premium-rate or shared-cost line.
+    pub fn sms_destination_refusal(&self, to: &str) -> Option<String> {
+        let Some(dest) = crate::domain::phone::destination(to) else {
+            return Some("not a phone number texts can go to".into());
+        };
+        if dest.premium {
+            return Some("a premium-rate or shared-cost number: no texts go there".into());
+        }
+        let allowed: Vec<&str> = if self.sms_countries.is_empty() {
+            vec![self.default_region.as_str()]
+        } else {
+            self.sms_countries.iter().map(String::as_str).collect()
+        };
+        let codes: Vec<u16> = allowed
+            .iter()
+            .filter_map(|r| crate::domain::phone::calling_code(r))
+            .collect();
+        (!codes.contains(&dest.calling_code)).then(|| {
+            format!(
+                "texts to +{} numbers are not allowed for this business (texting: {})",
+                dest.calling_code,
+                allowed.join(", ")
+            )
+        })
+    }
 }
 
 fn default_time_zone() -> String {
@@ -184,6 +249,8 @@ impl TenantSettings {
             meta: None,
             landing: LandingSettings::default(),
             capture_limits: CaptureLimits::default(),
+            sms_countries: Vec::new(),
+            sms_limits: SmsLimits::default(),
         }
     }
 }

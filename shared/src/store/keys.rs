@@ -19,6 +19,7 @@
 //! | conversion sent / dropped | `T#t#CAPI#SENT` / `T#t#CAPI#DROPPED` | event id | |
 //! | captures in one minute (rate limit; expires) | `T#t#RATE` | `capture#<minutes since epoch>` | |
 //! | webhook signature applied (replay memory; expires) | `T#t#U#sig#<fingerprint>` | `U` | |
+//! | texts in one UTC day, in all and to one number (caps; expire) | `T#t#RATE` | `sms#<day>`, `sms#<day>#<number hash>` | |
 //! | sign-ups from one address in one hour (rate limit; expires) | `RATE#signup` | `<address hash>#<hours since epoch>` | |
 //! | counters | `T#t#STATS` | `M#yyyy-mm` (counted leads, watermark) / `BOARD` (status deltas) | |
 //! | member / a person's membership (one per email and tenant) | `T#t#MEMBERS` / `PERSON#<email>` | member id / `T#t` | |
@@ -312,6 +313,16 @@ pub fn capi_dropped_pk(tenant: &str) -> String {
     format!("T#{tenant}#CAPI#DROPPED")
 }
 
+/// Texts a tenant sent on one UTC day (`day`: days since the epoch), and with `number`
+/// (a hash of the E.164 number) those to one number; they expire a day after.
+pub fn sms_cap_key(tenant: &str, day: i64, number: Option<&str>) -> Key {
+    let sk = match number {
+        Some(n) => format!("sms#{day}#{n}"),
+        None => format!("sms#{day}"),
+    };
+    Key::new(format!("T#{tenant}#RATE"), sk)
+}
+
 /// Sign-ups from one client address (`client`: its hash) in one hour (hours since the
 /// epoch); it expires a minute after its window.
 pub fn signup_limit_key(client: &str, hour: i64) -> Key {
@@ -430,6 +441,8 @@ mod tests {
             k(capture_limit_key("t", 29_470_114)),
             k(signature_seen_key("t", "ab12")),
             k(signup_limit_key("c_0a1b", 491_168)),
+            k(sms_cap_key("t", 20_467, None)),
+            k(sms_cap_key("t", 20_467, Some("c_0a1b"))),
             k(member_key("t", "M1")),
             k(membership_key("a@b.ie", "t")),
             k(account_key("a@b.ie")),
@@ -479,6 +492,8 @@ mod tests {
             "T#t#RATE | capture#29470114",
             "T#t#U#sig#ab12 | U",
             "RATE#signup | c_0a1b#491168",
+            "T#t#RATE | sms#20467",
+            "T#t#RATE | sms#20467#c_0a1b",
             "T#t#MEMBERS | M1",
             "PERSON#a@b.ie | T#t",
             "PERSON#a@b.ie | ACCOUNT",

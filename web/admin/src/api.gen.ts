@@ -866,6 +866,8 @@ export interface components {
             customer: components["schemas"]["Customer"];
             lead_id: string;
         };
+        /** @description An ISO 3166 alpha-2 country code. */
+        CountryCode: string;
         /** @description A customer: profile, KPIs and classifications, kept current by every booking fact. */
         Customer: {
             address?: string;
@@ -1519,7 +1521,10 @@ export interface components {
             review_delay_minutes: number;
             review_url?: string;
             services: string[];
+            /** @description Countries texts may go to; empty: the business's own (`default_region`). */
+            sms_countries: string[];
             sms_from?: string;
+            sms_limits: components["schemas"]["SmsLimits"];
             /** Format: int32 */
             stale_after_hours: number;
             /** @description Every message kind's template, the tenant's own or the built-in one. */
@@ -1587,7 +1592,15 @@ export interface components {
             /** Format: uri */
             review_url?: string | null;
             services?: components["schemas"]["ServiceText"][];
+            /** @description Countries (ISO 3166 alpha-2) texts may go to; empty: the business's own. */
+            sms_countries?: components["schemas"]["CountryCode"][];
             sms_from?: string | null;
+            sms_limits?: {
+                /** Format: int32 */
+                per_day?: number | null;
+                /** Format: int32 */
+                per_number_per_day?: number | null;
+            } & Record<string, never>;
             /** Format: int32 */
             stale_after_hours?: number;
             templates?: {
@@ -1601,6 +1614,23 @@ export interface components {
              */
             time_zone?: string;
             webhook_secret?: string;
+        };
+        /**
+         * @description How many texts may go out per day (UTC), to one number and from the business in all
+         *     (issue 17): a run of missed calls from one number, or a flood of them, cannot turn into a
+         *     run of texts. What the caps hold back is skipped, with the reason, on the timeline.
+         */
+        SmsLimits: {
+            /**
+             * Format: int32
+             * @description Texts from the business per day.
+             */
+            per_day: number;
+            /**
+             * Format: int32
+             * @description Texts to one number per day.
+             */
+            per_number_per_day: number;
         };
         /** @enum {string} */
         Source: "meta_ad" | "google_ad" | "instagram" | "facebook" | "whatsapp" | "gmb" | "website" | "organic" | "referral" | "walk_in" | "phone_call" | "qr" | "manual" | "import";

@@ -5,7 +5,9 @@ use crm_shared::domain::customer::Thresholds;
 use crm_shared::domain::hours::{is_zone, DailySpan};
 use crm_shared::domain::message::{check_template, MessageKind};
 use crm_shared::domain::phone;
-use crm_shared::domain::tenant::{CaptureLimits, LandingSettings, MetaSettings, TenantSettings};
+use crm_shared::domain::tenant::{
+    CaptureLimits, LandingSettings, MetaSettings, SmsLimits, TenantSettings,
+};
 use crm_shared::domain::validation::Fields;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -34,6 +36,8 @@ pub const FIELDS: &[&str] = &[
     "webhook_secret",
     "landing",
     "capture_limits",
+    "sms_countries",
+    "sms_limits",
 ];
 
 /// The settings as the API shows them: without their secrets, at their version.
@@ -72,6 +76,9 @@ pub struct SettingsView {
     pub meta: Option<MetaView>,
     pub landing: LandingSettings,
     pub capture_limits: CaptureLimits,
+    /// Countries texts may go to; empty: the business's own (`default_region`).
+    pub sms_countries: Vec<String>,
+    pub sms_limits: SmsLimits,
     pub webhook_secret_set: bool,
     #[schema(minimum = 0)]
     pub version: u64,
@@ -135,6 +142,8 @@ impl SettingsView {
             missed_call_sms_after_minutes: s.missed_call_sms_after_minutes,
             landing: s.landing,
             capture_limits: s.capture_limits,
+            sms_countries: s.sms_countries,
+            sms_limits: s.sms_limits,
             version,
         }
     }
@@ -279,6 +288,28 @@ pub fn apply(
             "meta" => meta(&mut f, settings, v),
             "landing" => landing(&mut f, settings, v),
             "capture_limits" => capture_limits(&mut f, settings, v),
+            "sms_countries" => match v.as_array() {
+                Some(list)
+                    if list.len() <= 50
+                        && list
+                            .iter()
+                            .all(|c| c.as_str().is_some_and(phone::is_known_region)) =>
+                {
+                    let mut codes: Vec<String> = list
+                        .iter()
+                        .filter_map(|c| c.as_str())
+                        .map(|c| c.trim().to_ascii_uppercase())
+                        .collect();
+                    codes.sort();
+                    codes.dedup();
+                    settings.sms_countries = codes;
+                }
+                _ => f.error(
+                    field,
+                    "must be a list of at most 50 country codes such as IE (empty: the business's own)",
+                ),
+            },
+            "sms_limits" => sms_limits(&mut f, settings, v),
             _ => {}
         }
     }
@@ -409,6 +440,42 @@ const LANDING_FIELDS: &[&str] = &[
     "address",
     "reply_within_minutes",
 ];
+
+/// `{per_number_per_day, per_day}`: either or both change.
+fn sms_limits(f: &mut Fields, settings: &mut TenantSettings, v: &Value) {
+    let Some(input) = v.as_object() else {
+        f.error(
+            "sms_limits",
+            "must be an object of per_number_per_day, per_day",
+        );
+        return;
+    };
+    for unknown in input
+        .keys()
+        .filter(|k| !["per_number_per_day", "per_day"].contains(&k.as_str()))
+    {
+        f.error(&format!("sms_limits.{unknown}"), "is not a known field");
+    }
+    let mut next = settings.sms_limits;
+    if let Some(v) = input.get("per_number_per_day") {
+        let max = i64::from(SmsLimits::MAX_PER_NUMBER_PER_DAY);
+        if let Some(n) = int(f, v, "sms_limits.per_number_per_day", 1, max) {
+            next.per_number_per_day = n as u32;
+        }
+    }
+    if let Some(v) = input.get("per_day") {
+        if let Some(n) = int(
+            f,
+            v,
+            "sms_limits.per_day",
+            1,
+            i64::from(SmsLimits::MAX_PER_DAY),
+        ) {
+            next.per_day = n as u32;
+        }
+    }
+    settings.sms_limits = next;
+}
 
 /// `{per_minute, per_client_per_minute}`: either or both change.
 fn capture_limits(f: &mut Fields, settings: &mut TenantSettings, v: &Value) {

@@ -87,6 +87,35 @@ pub fn search_digits(e164: &str) -> Vec<String> {
     out
 }
 
+/// Where a text to an E.164 number goes: its calling code, and whether the line is premium
+/// rate or shared cost (a text there can cost the sender more, or earn the line's owner).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Destination {
+    pub calling_code: u16,
+    pub premium: bool,
+}
+
+/// The destination of `e164`, when it reads as a number.
+pub fn destination(e164: &str) -> Option<Destination> {
+    let (number, db) = parse(None, e164)?;
+    let kind = match &db {
+        Some(db) => number.number_type(db),
+        None => number.number_type(&phonenumber::metadata::DATABASE),
+    };
+    Some(Destination {
+        calling_code: number.country().code(),
+        premium: matches!(
+            kind,
+            phonenumber::Type::PremiumRate | phonenumber::Type::SharedCost
+        ),
+    })
+}
+
+/// The calling code of region `id` (`IE` → 353).
+pub fn calling_code(region: &str) -> Option<u16> {
+    metadata::code_of_region(&region.trim().to_ascii_uppercase())
+}
+
 /// Whether a region code is one `normalize` accepts.
 pub fn is_known_region(region: &str) -> bool {
     region
@@ -120,6 +149,25 @@ mod tests {
         assert_eq!(normalize("hello", "IE"), Err(PhoneError::Unparseable));
         assert_eq!(normalize("", "IE"), Err(PhoneError::Unparseable));
         assert!(normalize("123", "IE").is_err());
+    }
+
+    #[test]
+    fn a_destination_is_its_calling_code_and_whether_it_is_premium_rate() {
+        assert_eq!(
+            destination("+353871234567"),
+            Some(Destination {
+                calling_code: 353,
+                premium: false
+            })
+        );
+        // Ireland's 1550 numbers and the UK's 09 numbers are premium rate.
+        assert_eq!(destination("+3531550123456").map(|d| d.premium), Some(true));
+        assert_eq!(destination("+449098790000").map(|d| d.premium), Some(true));
+        assert_eq!(
+            destination("+447911123456").map(|d| d.calling_code),
+            Some(44)
+        );
+        assert_eq!(calling_code("ie"), Some(353));
     }
 
     #[test]
