@@ -74,6 +74,8 @@ COGNITO_ACTIONS = {"cognito-idp:AdminGetUser", "cognito-idp:AdminCreateUser", "c
 NO_TABLE_WRITES = {"reinvite_member"}
 # Removing a member takes the person's membership item out.
 DELETERS |= {"remove_member"}
+# Erasure (issue 17): a person, customer or only a lead, with everything of theirs.
+DELETERS |= {"erase_person"}
 # Functions that touch neither table nor bus.
 NO_DATA_ACCESS = {"openapi"}
 

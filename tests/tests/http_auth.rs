@@ -51,6 +51,7 @@ fn body_for(route: &Route) -> Option<Value> {
         ("PATCH", _) => Some(json!({"service": "Facial"})),
         (_, "change_lead_status") => Some(json!({"status": "contacted"})),
         (_, "add_lead_note") => Some(json!({"body": "Called back"})),
+        (_, "erase_person") => Some(json!({"phone": "+353879990000"})),
         ("POST", _) | ("PUT", _) => Some(json!({})),
         _ => None,
     }

@@ -132,6 +132,7 @@ async fn every_route_of_the_table_is_mounted_and_unknown_paths_are_a_problem_404
             "update_settings" => Some(json!({"review_delay_minutes": 60})),
             "invite_member" => Some(json!({"email": "mounted@staff.example", "role": "staff"})),
             "update_member" => Some(json!({"role": "admin"})),
+            "erase_person" => Some(json!({"phone": "+353879990000"})),
             _ => None,
         };
         let token =

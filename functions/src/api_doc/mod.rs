@@ -16,7 +16,7 @@ use utoipa::OpenApi;
 
 use crate::routes::schema::Problem;
 use crate::routes::{
-    calls, customers, hooks, leads, members, messages, public, settings, tasks, tenants,
+    calls, customers, hooks, leads, members, messages, privacy, public, settings, tasks, tenants,
 };
 
 #[derive(OpenApi)]
@@ -44,6 +44,7 @@ use crate::routes::{
         customers::create::handle,
         customers::update::handle,
         customers::delete::handle,
+        privacy::erase::handle,
         customers::tags::add,
         customers::tags::remove,
         customers::notes::add,

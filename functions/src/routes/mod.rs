@@ -10,6 +10,7 @@ pub mod hooks;
 pub mod leads;
 pub mod members;
 pub mod messages;
+pub mod privacy;
 pub mod public;
 pub mod schema;
 pub mod settings;
@@ -95,6 +96,7 @@ pub async fn handle(function: &str, ctx: &Ctx, request: Request) -> Option<Respo
         "create_customer" => customers::create::handle(ctx, request).await,
         "update_customer" => customers::update::handle(ctx, request).await,
         "delete_customer" => customers::delete::handle(ctx, request).await,
+        "erase_person" => privacy::erase::handle(ctx, request).await,
         "add_customer_tag" => customers::tags::add(ctx, request).await,
         "remove_customer_tag" => customers::tags::remove(ctx, request).await,
         "add_customer_note" => customers::notes::add(ctx, request).await,

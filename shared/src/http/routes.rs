@@ -190,6 +190,13 @@ pub const ROUTES: &[Route] = &[
     ),
     admin(
         "POST",
+        "/privacy/erase",
+        "erase_person",
+        Role::Owner,
+        "Erase a person (customer or lead) by phone or email",
+    ),
+    admin(
+        "POST",
         "/customers/{id}/tags/{tag}",
         "add_customer_tag",
         Role::Admin,

@@ -251,7 +251,19 @@ pub fn messages_pk(tenant: &str) -> String {
     format!("T#{tenant}#MSGS")
 }
 
+/// A number's opt-out (STOP), keyed by a hash of the number so that it outlives the
+/// number's erasure without holding it: a person who is erased stays unsubscribed.
 pub fn opt_out_key(tenant: &str, e164: &str) -> Key {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{tenant}:{e164}").as_bytes());
+    Key::new(
+        format!("T#{tenant}#U#optout#h{}", hex::encode(&digest[..16])),
+        "U",
+    )
+}
+
+/// Where opt-outs were kept before they were keyed by hash (read and removed, never written).
+pub fn legacy_opt_out_key(tenant: &str, e164: &str) -> Key {
     Key::new(format!("T#{tenant}#U#optout#{e164}"), "U")
 }
 
@@ -432,6 +444,7 @@ mod tests {
             k(message_key("t", "M1")),
             messages_pk("t"),
             k(opt_out_key("t", "+353871234567")),
+            k(legacy_opt_out_key("t", "+353871234567")),
             k(provider_message_key("t", "SM1")),
             k(call_seen_key("t", "CA1")),
             k(missed_call_key("t", "X1")),
@@ -482,6 +495,7 @@ mod tests {
             "DUE#ms#2026-01-14T03",
             "T#t#MSG#M1 | M",
             "T#t#MSGS",
+            "T#t#U#optout#he9621c40a241b8b34ca5be0e490c37d0 | U",
             "T#t#U#optout#+353871234567 | U",
             "T#t#U#smsid#SM1 | U",
             "T#t#U#call#CA1 | U",

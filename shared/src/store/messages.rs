@@ -16,12 +16,15 @@ use serde_json::json;
 
 use crate::domain::message::Message;
 use crate::domain::message::MessageStatus;
+use crate::ports::store::Key;
 use crate::ports::store::{
     from_item, table, to_item, Check, Cond, Cursor, Index, Item, Query, Store, StoreError, Write,
     PK, SK,
 };
 use crate::store::customers::{owned_pointer, timeline_write};
-use crate::store::keys::{message_key, messages_pk, opt_out_key, provider_message_key};
+use crate::store::keys::{
+    legacy_opt_out_key, message_key, messages_pk, opt_out_key, provider_message_key,
+};
 use crate::store::page;
 
 /// Messages of a tenant, newest first.
@@ -281,7 +284,47 @@ pub async fn list(
 
 /// Whether a number has opted out of this tenant's texts.
 pub async fn is_opted_out(store: &dyn Store, tenant: &str, e164: &str) -> Result<bool, StoreError> {
-    Ok(store.get(&opt_out_key(tenant, e164)).await?.is_some())
+    Ok(opted_out_under(store, tenant, e164).await?.is_some())
+}
+
+/// The key the number's opt-out is kept under, if it opted out: the hashed one, or one kept
+/// before opt-outs were hashed.
+async fn opted_out_under(
+    store: &dyn Store,
+    tenant: &str,
+    e164: &str,
+) -> Result<Option<Key>, StoreError> {
+    for key in [opt_out_key(tenant, e164), legacy_opt_out_key(tenant, e164)] {
+        if store.get(&key).await?.is_some() {
+            return Ok(Some(key));
+        }
+    }
+    Ok(None)
+}
+
+/// Moves an opt-out kept under the number itself to its hashed key (erasure: the person
+/// stays unsubscribed, and no item holds the number). Nothing when there is none.
+pub async fn hash_legacy_opt_out(
+    store: &dyn Store,
+    tenant: &str,
+    e164: &str,
+) -> Result<(), StoreError> {
+    let legacy = legacy_opt_out_key(tenant, e164);
+    let Some(mut item) = store.get(&legacy).await? else {
+        return Ok(());
+    };
+    let key = opt_out_key(tenant, e164);
+    item.insert(PK.into(), key.pk.into());
+    item.insert(SK.into(), key.sk.into());
+    store
+        .transact(vec![
+            Write::put(item),
+            Write::Delete {
+                key: legacy,
+                check: None,
+            },
+        ])
+        .await
 }
 
 /// Records an opt-out (STOP), with a timeline entry on the number's customer if any.
@@ -294,7 +337,11 @@ pub async fn set_opt_out(
     customer: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    let key = opt_out_key(tenant, e164);
+    let existing = opted_out_under(store, tenant, e164).await?;
+    if existing.is_some() == opted_out {
+        return Ok(false);
+    }
+    let key = existing.unwrap_or_else(|| opt_out_key(tenant, e164));
     let mut writes = vec![if opted_out {
         let mut item = Item::new();
         item.insert(PK.into(), key.pk.into());

@@ -6,9 +6,10 @@ use crate::ports::store::{Index, Key, Query, Store, Write};
 use crate::store::keys;
 
 /// Deletes a customer and every item that is theirs: bookings, timeline, notes, the owners
-/// of their phones, emails and bookings, their search items, and what their pointers name
-/// (messages). The customer item goes
-/// last, so an interrupted delete can simply be run again.
+/// of their phones, emails and bookings, their search items, what their pointers name
+/// (messages, calls), the leads they came from (with their events, notes and tasks) and the
+/// claims on their phones; an opt-out stays, keyed by a hash of the number. The customer
+/// item goes last, so an interrupted delete can simply be run again.
 pub async fn delete(
     store: &dyn Store,
     tenant: &str,
@@ -53,17 +54,15 @@ pub async fn delete(
     for token in search_tokens(&customer) {
         doomed.push(keys::search_key(tenant, &token, id));
     }
-    let n = doomed.len() + 1;
-    for chunk in doomed.chunks(50) {
-        let writes = chunk
-            .iter()
-            .map(|k| Write::Delete {
-                key: k.clone(),
-                check: None,
-            })
-            .collect();
-        store.transact(writes).await?;
+    for phone in &customer.phones {
+        doomed.push(keys::phone_claim(tenant, phone));
+        crate::store::messages::hash_legacy_opt_out(store, tenant, phone).await?;
     }
+    let mut n = doomed.len() + 1;
+    for lead in &customer.lead_ids {
+        n += crate::store::leads::erase(store, tenant, lead).await?;
+    }
+    crate::store::delete_keys(store, &doomed).await?;
     store
         .write(Write::Delete {
             key: customer_key(tenant, id),
