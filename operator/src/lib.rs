@@ -8,6 +8,9 @@
 //! crm-admin member list TENANT
 //! crm-admin member remove TENANT EMAIL
 //! crm-admin webhook-secret rotate TENANT
+//! crm-admin sms-sender allow TENANT SENDER
+//! crm-admin sms-sender remove TENANT SENDER
+//! crm-admin sms-sender list TENANT
 //! ```
 //!
 //! A new owner or member is let in by the directory: a one-time link on one machine, the
@@ -23,6 +26,7 @@ use crm_shared::http::problem::ApiError;
 use crm_shared::ports::directory::{Directory, Invitation};
 use crm_shared::ports::store::{Store, StoreError};
 use crm_shared::store::members::{self, MemberError};
+use crm_shared::store::senders;
 use crm_shared::store::tenants::{self, SettingsChangeError};
 use serde_json::{json, Map, Value};
 
@@ -37,6 +41,8 @@ pub const USAGE: &str = "usage:
   crm-admin member list TENANT
   crm-admin member remove TENANT EMAIL
   crm-admin webhook-secret rotate TENANT
+  crm-admin sms-sender allow|remove TENANT SENDER   (a number or messaging service id)
+  crm-admin sms-sender list TENANT
 Store: --data-dir DIR (or CRM_DATA_DIR) for crm-local's SQLite file; TABLE_NAME with AWS
 credentials (AWS_REGION, AWS_PROFILE…) for a deployment's DynamoDB table.";
 
@@ -143,6 +149,24 @@ pub async fn run(
         }
         (Some("webhook-secret"), Some("rotate")) => {
             rotate_webhook_secret(store, need(&words, 2, "TENANT")?).await
+        }
+        (Some("sms-sender"), Some(action @ ("allow" | "remove" | "list"))) => {
+            let tenant = need(&words, 2, "TENANT")?;
+            known_tenant(store, tenant).await?;
+            let mut list = senders::allowed(store, tenant).await?;
+            if action != "list" {
+                let sender = need(&words, 3, "SENDER")?.trim().to_owned();
+                if sender.is_empty() || sender.len() > 40 {
+                    return Err(CliError::Usage("SENDER: 1 to 40 characters".into()));
+                }
+                list.retain(|s| s != &sender);
+                if action == "allow" {
+                    list.push(sender);
+                }
+                senders::set(store, tenant, &list).await?;
+                list = senders::allowed(store, tenant).await?;
+            }
+            Ok(json!({"tenant_id": tenant, "sms_senders": list}))
         }
         _ => Err(CliError::Usage("unknown command".into())),
     }

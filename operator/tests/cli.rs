@@ -1,6 +1,6 @@
 //! The operator CLI's commands on crm-local's SQLite store and on DynamoDB (moto): a tenant
 //! created with its owner invited, members added and removed under the API's rules, the
-//! webhook secret rotated.
+//! webhook secret rotated, the SMS senders a business may use allowed and removed.
 
 use std::sync::Arc;
 
@@ -166,6 +166,36 @@ async fn operator_story(store: &dyn Store, directory: &dyn Directory, link: bool
         run(&args("tenant frobnicate"), store, directory, now()).await,
         Err(CliError::Usage(_))
     ));
+
+    // The senders a business may text from are the operator's to allow.
+    ok(
+        store,
+        directory,
+        "sms-sender allow harbour-spa +353870001111",
+    )
+    .await;
+    let both = ok(
+        store,
+        directory,
+        "sms-sender allow harbour-spa MG0123456789abcdef",
+    )
+    .await;
+    assert_eq!(
+        both["sms_senders"],
+        json!(["+353870001111", "MG0123456789abcdef"])
+    );
+    let left = ok(
+        store,
+        directory,
+        "sms-sender remove harbour-spa +353870001111",
+    )
+    .await;
+    assert_eq!(left["sms_senders"], json!(["MG0123456789abcdef"]));
+    let listed = ok(store, directory, "sms-sender list harbour-spa").await;
+    assert_eq!(listed, left);
+    assert!(refused(store, directory, "sms-sender list nobody")
+        .await
+        .contains("no tenant"));
 }
 
 #[tokio::test]

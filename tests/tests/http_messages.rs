@@ -185,7 +185,11 @@ async fn settings_changes_are_versioned_and_none_is_lost_to_a_race() {
     );
 
     // Eight owners' tabs change settings at once, four of them each a different template:
-    // every change is kept.
+    // every change is kept. (The four senders are ones the operator allowed.)
+    let allowed: Vec<String> = (4..8).map(|i| format!("+35387000000{i}")).collect();
+    crm_shared::store::senders::set(app.server.ctx.store.as_ref(), DEMO, &allowed)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let kinds = ["follow_up", "missed_call", "review_request", "manual"];
     let bodies = kinds
         .iter()
@@ -758,4 +762,57 @@ async fn a_replayed_start_within_its_window_opts_nobody_back_in() {
         .await;
     refused.assert_problem(StatusCode::CONFLICT);
     assert_eq!(refused.body["conflict"], json!("opted_out"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_business_texts_only_from_a_sender_the_operator_allowed() {
+    let app = App::start_fixed(true).await;
+    let tok = owner(DEMO);
+    // Another business's number, typed into the settings: refused, naming the field.
+    let r = patch_settings(&app, &tok, &json!({"sms_from": "+353870001111"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("sms_from"), "{}", r.text);
+    // The operator allows it: now it may be chosen, and texts go out from it.
+    crm_shared::store::senders::set(
+        app.server.ctx.store.as_ref(),
+        DEMO,
+        &["+353870001111".to_owned()],
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let r = patch_settings(&app, &tok, &json!({"sms_from": "+353870001111"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    app.drain().await;
+    let customer = demo_customer(&app).await;
+    let send_text = |body: &'static str| {
+        let app = &app;
+        let customer = customer.clone();
+        async move {
+            let r = app
+                .post(
+                    &format!("/customers/{customer}/messages"),
+                    &admin(DEMO),
+                    &json!({"body": body}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+            app.drain().await;
+            app.server
+                .outbox
+                .sent()
+                .into_iter()
+                .find(|(_, sms)| sms.body == body)
+                .map(|(_, sms)| sms.from)
+                .unwrap_or_else(|| panic!("{body} not sent"))
+        }
+    };
+    assert_eq!(
+        send_text("From the allowed number").await.as_deref(),
+        Some("+353870001111")
+    );
+    // Taken off the list later: the provider's default sends instead.
+    crm_shared::store::senders::set(app.server.ctx.store.as_ref(), DEMO, &[])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(send_text("After the sender was removed").await, None);
 }

@@ -25,6 +25,7 @@ use crm_shared::ports::sms::{Sms, SmsError};
 use crm_shared::ports::store::StoreError;
 use crm_shared::store::limits::{self, TextAdmission};
 use crm_shared::store::messages;
+use crm_shared::store::senders;
 use crm_shared::store::{calls, customers};
 
 use crate::context::Ctx;
@@ -208,9 +209,20 @@ async fn deliver(ctx: &Ctx, task: &SmsTask, receive_count: u32) -> Result<Dispos
         finish(ctx, &message, MessageStatus::Skipped, Some(reason), None).await?;
         return Ok(Disposition::Done);
     }
+    let from = match &settings.sms_from {
+        Some(sender) if senders::is_allowed(store, &message.tenant_id, sender).await? => {
+            Some(sender.clone())
+        }
+        Some(sender) => {
+            tracing::warn!(tenant = %message.tenant_id, %sender,
+                "sms_from is not an allowed sender; the provider's default sends");
+            None
+        }
+        None => None,
+    };
     let sms = Sms {
         to: message.to.clone(),
-        from: settings.sms_from.clone(),
+        from,
         body: message.body.clone(),
     };
     match ctx.sms.send(&sms).await {

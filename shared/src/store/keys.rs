@@ -5,6 +5,7 @@
 //! | item | PK | SK | index entries |
 //! |---|---|---|---|
 //! | tenant settings / registry | `T#t` / `TENANTS` | `SETTINGS` / `t` | |
+//! | SMS senders the operator allowed the tenant | `T#t` | `SMS_SENDERS` | |
 //! | job watermark | `JOBS` | job name | |
 //! | lead | `T#t#LEADS` | lead id (ULID: sorts by creation) | GSI1 `T#t#LS#status` / id; GSI2 `STALE#yyyy-mm-ddThh` / `T#t#L#id` while open |
 //! | lead status event / note / task | `T#t#L#id` | `E#<version, 20 digits>` / `N#ulid` / `K#<lead>.<kind>` | tasks: GSI1 `T#t#TASKS#open`, GSI2 `T#t#TASKS#open#A#<assignee>`, GSI3 `T#t#TASKS` |
@@ -341,6 +342,11 @@ pub fn signup_limit_key(client: &str, hour: i64) -> Key {
     Key::new("RATE#signup", format!("{client}#{hour}"))
 }
 
+/// The SMS senders the operator allowed a tenant (numbers or messaging service ids).
+pub fn sms_senders_key(tenant: &str) -> Key {
+    Key::new(format!("T#{tenant}"), "SMS_SENDERS")
+}
+
 // Webhook replay memory.
 
 /// A signed webhook request applied (`fingerprint`: of what its signature signs), kept for
@@ -454,6 +460,7 @@ mod tests {
             k(capture_limit_key("t", 29_470_114)),
             k(signature_seen_key("t", "ab12")),
             k(signup_limit_key("c_0a1b", 491_168)),
+            k(sms_senders_key("t")),
             k(sms_cap_key("t", 20_467, None)),
             k(sms_cap_key("t", 20_467, Some("c_0a1b"))),
             k(member_key("t", "M1")),
@@ -506,6 +513,7 @@ mod tests {
             "T#t#RATE | capture#29470114",
             "T#t#U#sig#ab12 | U",
             "RATE#signup | c_0a1b#491168",
+            "T#t | SMS_SENDERS",
             "T#t#RATE | sms#20467",
             "T#t#RATE | sms#20467#c_0a1b",
             "T#t#MEMBERS | M1",

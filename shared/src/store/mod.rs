@@ -14,6 +14,7 @@ pub mod page;
 pub mod privacy;
 pub mod replays;
 pub mod retry;
+pub mod senders;
 pub mod stale;
 pub mod stats;
 pub mod tenants;

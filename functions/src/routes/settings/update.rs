@@ -7,9 +7,11 @@ use crm_shared::http::auth::claims;
 use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{if_match_version, json_versioned, object_body, respond};
 use crm_shared::ports::store::StoreError;
+use crm_shared::store::senders;
 use crm_shared::store::tenants::{self, SettingsChangeError};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use serde_json::Value;
 
 use crate::context::Ctx;
 use crate::routes::schema::IfMatch;
@@ -38,6 +40,15 @@ async fn update(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError
     let tenant = &claims.tenant_id;
     let (input, _) = object_body(request, false)?;
     let expected = if_match_version(request)?;
+    if let Some(Value::String(sender)) = input.get("sms_from") {
+        let sender = sender.trim();
+        if !senders::is_allowed(ctx.store.as_ref(), tenant, sender).await? {
+            return Err(ApiError::field(
+                "sms_from",
+                "is not one of the senders the operator allowed for this business (ask them to add it)",
+            ));
+        }
+    }
     let changed = tenants::change(ctx.store.as_ref(), tenant, expected, |settings| {
         apply(settings, &input)
     })
