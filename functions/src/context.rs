@@ -34,6 +34,9 @@ pub struct Ctx {
     /// The SMS provider's auth token: its callbacks (inbound texts, delivery reports) signed
     /// with it (`X-Twilio-Signature`) are accepted. None → only our own signature is.
     pub provider_token: Option<Arc<str>>,
+    /// The API's public base URL (`https://…/prod`): texts ask the provider to report their
+    /// delivery to the sending tenant's hook under it. None → the provider account's default.
+    pub public_url: Option<Arc<str>>,
 }
 
 /// Every port a `Ctx` needs, chosen by the caller: there are no defaults, so no adapter is
@@ -71,7 +74,14 @@ impl Ctx {
             capi,
             directory,
             provider_token: None,
+            public_url: None,
         }
+    }
+
+    /// The API's public base URL (no trailing slash).
+    pub fn with_public_url(mut self, url: &str) -> Self {
+        self.public_url = Some(Arc::from(url.trim_end_matches('/')));
+        self
     }
 
     pub fn with_provider_token(mut self, token: &str) -> Self {

@@ -176,7 +176,8 @@ async fn world_with(change: impl FnOnce(&mut TenantSettings)) -> World {
     let ctx = Ctx::new(Ports {
         sms: Arc::new(twilio(&url)),
         ..support::ports(Arc::new(store), Arc::new(LocalBus::new()), clock.clone())
-    });
+    })
+    .with_public_url("https://api.example.ie/prod/");
     let customer = customers::create(
         ctx.store.as_ref(),
         &settings,
@@ -281,6 +282,11 @@ async fn a_queued_text_is_sent_through_the_provider_with_its_template_filled() {
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0]["To"], "+353871234567");
     assert_eq!(sent[0]["From"], "+15005550006");
+    // Its delivery is reported to the sending tenant's own hook.
+    assert_eq!(
+        sent[0]["StatusCallback"],
+        "https://api.example.ie/prod/hooks/glow/sms-status"
+    );
     assert_eq!(
         sent[0]["Body"],
         "Thanks for visiting Glow Spa, Aoife! Would you leave us a quick review? https://g.page/r/glow"
@@ -572,6 +578,7 @@ async fn the_twilio_adapter_uses_a_messaging_service_and_reports_bad_credentials
             to: "+353871234567".into(),
             from: Some("MG0123456789".into()),
             body: "hi".into(),
+            status_callback: None,
         })
         .await
         .expect("sent");
@@ -595,6 +602,7 @@ async fn the_twilio_adapter_uses_a_messaging_service_and_reports_bad_credentials
             to: "+353871234567".into(),
             from: Some("+15005550006".into()),
             body: "hi".into(),
+            status_callback: None,
         })
         .await;
     assert_eq!(

@@ -20,6 +20,9 @@ pub struct Config {
     pub sms: Option<TwilioConfig>,
     /// `META_GRAPH_URL` (default Meta's): where conversion events go; a stub in tests.
     pub meta_graph_url: String,
+    /// `PUBLIC_API_URL`: the API's public base URL, where the SMS provider reports each
+    /// text's delivery (the sender's); an http(s) URL when set.
+    pub public_api_url: Option<String>,
     /// `USER_POOL_ID`: the Cognito user pool invited members are created in (the member-invite
     /// functions only). Unset: people sign up themselves and find their membership waiting.
     pub user_pool_id: Option<String>,
@@ -80,6 +83,11 @@ impl Config {
                 .filter(|v| !v.trim().is_empty())
                 .unwrap_or_else(|| meta_capi::DEFAULT_BASE_URL.to_owned()),
             user_pool_id: some("USER_POOL_ID"),
+            public_api_url: match some("PUBLIC_API_URL") {
+                Some(url) if url.starts_with("https://") || url.starts_with("http://") => Some(url),
+                Some(_) => return Err(ConfigError("PUBLIC_API_URL")),
+                None => None,
+            },
         })
     }
 }

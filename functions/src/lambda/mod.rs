@@ -77,6 +77,10 @@ pub fn ctx(config: &Config, aws: Adapters) -> Result<Ctx, Error> {
         capi: Arc::new(capi),
         directory,
     });
+    let ctx = match &config.public_api_url {
+        Some(url) => ctx.with_public_url(url),
+        None => ctx,
+    };
     Ok(match &config.sms {
         Some(sms) => ctx.with_provider_token(&sms.auth_token),
         None => ctx,

@@ -223,6 +223,10 @@ async fn deliver(ctx: &Ctx, task: &SmsTask, receive_count: u32) -> Result<Dispos
     let sms = Sms {
         to: message.to.clone(),
         from,
+        status_callback: ctx
+            .public_url
+            .as_deref()
+            .map(|base| format!("{base}/hooks/{}/sms-status", message.tenant_id)),
         body: message.body.clone(),
     };
     match ctx.sms.send(&sms).await {

@@ -74,6 +74,9 @@ impl SmsProvider for TwilioSms {
                 from,
             ));
         }
+        if let Some(url) = sms.status_callback.as_deref() {
+            form.push(("StatusCallback", url));
+        }
         let response = self
             .http
             .post(self.url())

@@ -10,6 +10,9 @@ pub struct Sms {
     /// The sender number or messaging service id; none → the provider account's default.
     pub from: Option<String>,
     pub body: String,
+    /// Where the provider reports this message's delivery (the sending tenant's own
+    /// `sms-status` hook), so reports reach the tenant that sent it even on a shared sender.
+    pub status_callback: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
