@@ -600,6 +600,21 @@ test('settings: quiet hours and a template are kept; a bad template is refused n
   await admin.getByRole('button', { name: 'Undo changes' }).click();
 });
 
+test('privacy: the owner erases a person who is only a lead, from Settings', async () => {
+  const created = await apiJson('POST', '/leads', { name: 'Eimear Erasable', phone: '+353865550123', email: 'eimear@erase.example' });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  await admin.getByRole('link', { name: 'Settings' }).click();
+  await admin.getByLabel('Their phone').fill('086 555 0123');
+  const erase = admin.getByRole('button', { name: 'Erase this person' });
+  assert.equal(await erase.isDisabled(), true, 'not before the owner confirms');
+  await admin.getByLabel('I understand this cannot be undone').check();
+  await erase.click();
+  await admin.getByText(/Erased 0 customers, 1 lead and 0 texts/).waitFor();
+  const found = await apiJson('GET', '/leads?q=865550123');
+  assert.deepEqual(found.body.items, [], JSON.stringify(found.body));
+  assert.equal((await apiJson('GET', `/leads/${created.body.id}`)).status, 404);
+});
+
 /** Polls `check` (an async predicate) until it holds, for up to `seconds`. */
 async function eventually(check, seconds, what) {
   const until = Date.now() + seconds * 1000;

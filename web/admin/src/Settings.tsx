@@ -52,6 +52,10 @@ const SHOWN = new Set([
   'capture_limits',
   'capture_limits.per_minute',
   'capture_limits.per_client_per_minute',
+  'sms_countries',
+  'sms_limits',
+  'sms_limits.per_number_per_day',
+  'sms_limits.per_day',
 ]);
 
 const idOf = (field: string) => `f-${field.replace(/\./g, '-')}`;
@@ -313,6 +317,15 @@ function SettingsEditor({
             )}
             {spanErr('missed_call_sms_after_minutes')}
           </div>
+          {text(
+            'sms_countries',
+            'Countries texts may go to (e.g. IE, GB)',
+            'text',
+            { autoCapitalize: 'characters' },
+            'Empty: only your own country. Premium-rate numbers never get texts.',
+          )}
+          {text('sms_per_number_per_day', 'Most texts to one number per day', 'number', { min: 1, max: 100 }, undefined, 'sms_limits.per_number_per_day')}
+          {text('sms_per_day', 'Most texts from the business per day', 'number', { min: 1, max: 100000 }, 'What a cap holds back shows on the customer with the reason.', 'sms_limits.per_day')}
         </fieldset>
 
         <fieldset class="panel">
@@ -358,6 +371,7 @@ function SettingsEditor({
           )}
           {text('test_event_code', 'Test event code (optional)', 'text', {}, undefined, 'meta.test_event_code')}
         </fieldset>
+        <ErasePerson />
         <div class="actions sticky">
           <button type="button" class="secondary" onClick={() => (setForm(formFromSettings(settings)), setError(null), setNotice(''))}>
             Undo changes
@@ -368,5 +382,65 @@ function SettingsEditor({
         </div>
       </form>
     </section>
+  );
+}
+
+/** Erasing a person on request (GDPR): by phone or email, customer or only a lead. */
+function ErasePerson() {
+  const [phone, setPhone] = useState('');
+  const [email, setEmail] = useState('');
+  const [sure, setSure] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [done, setDone] = useState('');
+  const problem = error instanceof ApiError && error.status === 422 ? error.problem : null;
+  const { byField, rest } = placeErrors(problem, (f) => f === 'phone' || f === 'email');
+  const erase = async () => {
+    setBusy(true);
+    setError(null);
+    setDone('');
+    try {
+      const body: Record<string, string> = {};
+      if (phone.trim()) body.phone = phone.trim();
+      if (email.trim()) body.email = email.trim();
+      const r = await api.post<{ customers: number; leads: number; messages: number }>('/privacy/erase', body);
+      setDone(`Erased ${r.customers} customer${r.customers === 1 ? '' : 's'}, ${r.leads} lead${r.leads === 1 ? '' : 's'} and ${r.messages} text${r.messages === 1 ? '' : 's'}. An opt-out (STOP) is kept, so they are not texted again.`);
+      setPhone('');
+      setEmail('');
+      setSure(false);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <fieldset class="panel">
+      <legend>Erase a person</legend>
+      <p class="hint">When someone asks you to delete their data: everything held about them (leads, customer, bookings, notes, texts) is removed for good.</p>
+      <div class={`field${byField.phone ? ' invalid' : ''}`}>
+        <label for="erase-phone">Their phone</label>
+        <input id="erase-phone" name="erase_phone" type="tel" value={phone} onInput={(e) => setPhone((e.target as HTMLInputElement).value)} aria-invalid={byField.phone ? 'true' : undefined} />
+        {byField.phone && <p class="field-error">{byField.phone}</p>}
+      </div>
+      <div class={`field${byField.email ? ' invalid' : ''}`}>
+        <label for="erase-email">or their email</label>
+        <input id="erase-email" name="erase_email" type="email" value={email} onInput={(e) => setEmail((e.target as HTMLInputElement).value)} aria-invalid={byField.email ? 'true' : undefined} />
+        {byField.email && <p class="field-error">{byField.email}</p>}
+      </div>
+      <label class="check">
+        <input type="checkbox" checked={sure} onChange={(e) => setSure((e.target as HTMLInputElement).checked)} />
+        I understand this cannot be undone
+      </label>
+      {error && !problem ? <ErrorMessage error={error} /> : rest.length > 0 && <p class="field-error">{rest.map((e) => `${e.field}: ${e.reason}`).join(' ')}</p>}
+      {done && (
+        <p class="notice" role="status">
+          {done}
+        </p>
+      )}
+      <button type="button" class="danger" disabled={busy || !sure || (!phone.trim() && !email.trim())} onClick={erase}>
+        Erase this person
+      </button>
+    </fieldset>
   );
 }

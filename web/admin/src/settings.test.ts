@@ -38,6 +38,7 @@ const settings = (): Settings => ({
   version: 3,
   landing: { headline: 'Relax at Demo Day Spa', rating: 4.8, review_count: 212, address: '12 Harbour Road' },
   capture_limits: { per_minute: 60, per_client_per_minute: 10 },
+  sms_limits: { per_number_per_day: 5, per_day: 500 },
 });
 
 describe('settings form → PATCH body', () => {
@@ -59,6 +60,12 @@ describe('settings form → PATCH body', () => {
     const s = settings();
     const f = { ...formFromSettings(s), capture_per_client_per_minute: '4' };
     expect(settingsPatch(s, f)).toEqual({ capture_limits: { per_client_per_minute: 4 } });
+  });
+
+  it('sends the text countries as upper-case codes and only the changed daily cap', () => {
+    const s = settings();
+    const f = { ...formFromSettings(s), sms_countries: 'ie, gb', sms_per_day: '900' };
+    expect(settingsPatch(s, f)).toEqual({ sms_countries: ['IE', 'GB'], sms_limits: { per_day: 900 } });
   });
 
   it('sends nothing when nothing changed', () => {

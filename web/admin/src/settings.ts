@@ -57,6 +57,10 @@ export interface Settings {
   landing: Landing;
   /** How many leads the public form takes per minute, in all and from one address. */
   capture_limits: CaptureLimits;
+  /** Countries texts may go to (empty: the business's own). */
+  sms_countries?: string[];
+  /** Daily caps on texts. */
+  sms_limits: { per_number_per_day: number; per_day: number };
   /** The version read (sent back as If-Match: a save over someone else's is refused). */
   version: number;
 }
@@ -134,6 +138,9 @@ export interface SettingsForm {
   landing: Record<LandingField, string>;
   capture_per_minute: string;
   capture_per_client_per_minute: string;
+  sms_countries: string;
+  sms_per_number_per_day: string;
+  sms_per_day: string;
 }
 
 export function formFromSettings(s: Settings): SettingsForm {
@@ -169,6 +176,9 @@ export function formFromSettings(s: Settings): SettingsForm {
     landing: Object.fromEntries(LANDING_FIELDS.map((k) => [k, s.landing?.[k] != null ? String(s.landing[k]) : ''])) as Record<LandingField, string>,
     capture_per_minute: String(s.capture_limits?.per_minute ?? ''),
     capture_per_client_per_minute: String(s.capture_limits?.per_client_per_minute ?? ''),
+    sms_countries: (s.sms_countries ?? []).join(', '),
+    sms_per_number_per_day: String(s.sms_limits?.per_number_per_day ?? ''),
+    sms_per_day: String(s.sms_limits?.per_day ?? ''),
   };
 }
 
@@ -212,6 +222,17 @@ export function settingsPatch(s: Settings, f: SettingsForm): Record<string, unkn
   const perClient = num(f.capture_per_client_per_minute);
   if (perClient !== s.capture_limits?.per_client_per_minute) limits.per_client_per_minute = perClient;
   if (Object.keys(limits).length) patch.capture_limits = limits;
+  const countries = f.sms_countries
+    .split(',')
+    .map((x) => x.trim().toUpperCase())
+    .filter(Boolean);
+  if (!sameJson(countries, s.sms_countries ?? [])) patch.sms_countries = countries;
+  const caps: Record<string, unknown> = {};
+  const perNumber = num(f.sms_per_number_per_day);
+  if (perNumber !== s.sms_limits?.per_number_per_day) caps.per_number_per_day = perNumber;
+  const perDay = num(f.sms_per_day);
+  if (perDay !== s.sms_limits?.per_day) caps.per_day = perDay;
+  if (Object.keys(caps).length) patch.sms_limits = caps;
   const quiet = { start: hhmm(f.quiet_start), end: hhmm(f.quiet_end) };
   if (!sameJson(quiet, s.quiet_hours)) patch.quiet_hours = quiet;
   const business = { start: hhmm(f.business_start), end: hhmm(f.business_end) };
