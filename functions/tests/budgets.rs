@@ -1,0 +1,123 @@
+//! Budgets of the hot paths (issue 18 point 5): counts, not timings, so they never flake. A
+//! change that adds a write to a capture fails here until the budget is raised on purpose,
+//! in the same commit, with the reason written next to it.
+//!
+//! Capture: the sample event (`events/http/capture_lead.json`) through the dispatcher on the
+//! SQLite store, whose capacity meter counts DynamoDB's units by its published sizing rules
+//! (the same meter `scripts/bench capture` reports), each capture a different phone.
+
+mod support;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use crm_functions::Ctx;
+use crm_shared::adapters::sqlite::SqliteStore;
+use crm_shared::domain::events::Event;
+use crm_shared::domain::tenant::{CaptureLimits, TenantSettings};
+use crm_shared::ports::bus::{BusError, EventBus};
+use crm_shared::ports::clock::FixedClock;
+use crm_shared::ports::store::Store;
+use crm_shared::store::tenants;
+use serde_json::Value;
+
+#[derive(Default)]
+struct CountingBus {
+    events: Mutex<Vec<String>>,
+}
+
+#[async_trait]
+impl EventBus for CountingBus {
+    async fn publish(&self, events: Vec<Event>) -> Result<(), BusError> {
+        let mut seen = self.events.lock().map_err(|e| BusError(e.to_string()))?;
+        seen.extend(events.iter().map(|e| e.detail_type().to_owned()));
+        Ok(())
+    }
+}
+
+fn sample() -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events/http/capture_lead.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).expect("json")
+}
+
+/// What `n` captures of the sample (each its own phone) cost, per capture.
+struct PerCapture {
+    write_units: f64,
+    read_units: f64,
+    events: f64,
+}
+
+async fn captures(n: u32) -> PerCapture {
+    let store = SqliteStore::in_memory().expect("store");
+    let clock = Arc::new(FixedClock::at(
+        chrono::DateTime::parse_from_rfc3339("2026-11-16T10:00:00Z")
+            .map(|t| t.to_utc())
+            .expect("time"),
+    ));
+    let bus = Arc::new(CountingBus::default());
+    let ctx = Ctx::new(support::ports(
+        Arc::new(store.clone()),
+        bus.clone(),
+        clock.clone(),
+    ));
+    let mut settings = TenantSettings::new("demo", "Demo Day Spa", "IE", "https://b.example/demo");
+    settings.capture_limits = CaptureLimits {
+        per_minute: CaptureLimits::MAX_PER_MINUTE,
+        per_client_per_minute: CaptureLimits::MAX_PER_CLIENT_PER_MINUTE,
+    };
+    tenants::create(&store, &settings).await.expect("tenant");
+    let before = store.meter().snapshot();
+    for i in 0..n {
+        clock.advance(chrono::Duration::seconds(1));
+        let mut event = sample();
+        event["body"] = Value::from(format!(
+            r#"{{"name":"Ann Murphy","phone":"087 123 {:04}","service":"Massage","utm_source":"facebook"}}"#,
+            1000 + i
+        ));
+        let request = lambda_http::request::from_str(&event.to_string()).expect("request");
+        let response = crm_functions::dispatch("capture_lead", &ctx, request)
+            .await
+            .expect("capture_lead is a route");
+        assert_eq!(response.status(), 201, "capture {i}");
+    }
+    let spent = store.meter().snapshot() - before;
+    let events = bus.events.lock().map(|e| e.len()).unwrap_or_default();
+    PerCapture {
+        write_units: spent.write / f64::from(n),
+        read_units: spent.read / f64::from(n),
+        events: events as f64 / f64::from(n),
+    }
+}
+
+#[tokio::test]
+async fn a_capture_stays_within_its_unit_and_event_budget() {
+    let c = captures(50).await;
+    // Write units, each change to this number on purpose and with its reason:
+    //   lead put, transactional: 2; its board (GSI1) and stale-due (GSI2) entries: 2;
+    //   the phone claim, transactional: 2; the contact task and its two index entries: 3;
+    //   the rate-limit counter (issue 17): 1.
+    const WRITE_BUDGET: f64 = 10.0;
+    assert!(
+        c.write_units <= WRITE_BUDGET,
+        "a capture writes {} units, over its budget of {WRITE_BUDGET}",
+        c.write_units
+    );
+    // Reads: the tenant's settings, cached five seconds per process (one strongly
+    // consistent read in five captures a second apart).
+    const READ_BUDGET: f64 = 0.2;
+    assert!(
+        c.read_units <= READ_BUDGET,
+        "a capture reads {} units, over its budget of {READ_BUDGET}",
+        c.read_units
+    );
+    // One lead.captured per capture, nothing more.
+    assert_eq!(c.events, 1.0);
+    // Not below either: a budget far above what is spent hides the next regression.
+    assert!(
+        c.write_units > WRITE_BUDGET - 1.0,
+        "a capture now writes {} units: lower WRITE_BUDGET to match",
+        c.write_units
+    );
+}
