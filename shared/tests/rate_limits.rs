@@ -20,6 +20,7 @@ on_both_stores!(
     the_tenant_wide_limit_holds_across_clients_and_a_new_minute_starts_afresh,
     the_counter_holds_no_client_address_and_expires_after_its_minute,
     daily_text_caps_hold_per_number_and_per_tenant_and_a_held_text_counts_for_neither,
+    texts_sent_at_once_are_each_counted_once_and_the_cap_holds_exactly,
 );
 
 fn t0() -> DateTime<Utc> {
@@ -162,4 +163,36 @@ async fn daily_text_caps_hold_per_number_and_per_tenant_and_a_held_text_counts_f
         TextAdmission::Admitted,
         "a new day"
     );
+}
+
+async fn texts_sent_at_once_are_each_counted_once_and_the_cap_holds_exactly(store: Arc<dyn Store>) {
+    let caps = SmsLimits {
+        per_number_per_day: 5,
+        per_day: 12,
+    };
+    let mut sending = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let store = store.clone();
+        sending.spawn(async move {
+            admit_text(
+                store.as_ref(),
+                "acme",
+                &format!("+3538712340{i:02}"),
+                &caps,
+                t0(),
+            )
+            .await
+            .expect("text")
+        });
+    }
+    let mut admitted = 0;
+    let mut held = 0;
+    while let Some(done) = sending.join_next().await {
+        match done.expect("task") {
+            TextAdmission::Admitted => admitted += 1,
+            TextAdmission::TenantCap => held += 1,
+            TextAdmission::NumberCap => panic!("every number is different"),
+        }
+    }
+    assert_eq!((admitted, held), (12, 8));
 }

@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 use crate::domain::tenant::{CaptureLimits, SmsLimits};
 use crate::ports::store::{Check, Cond, Store, StoreError, Update, Write};
 use crate::store::keys;
+use crate::store::retry::{optimistically, Attempt};
 
 /// Whether a capture may go ahead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,16 +124,27 @@ pub async fn admit_text(
         check: Some(Check::new(name, below("n", limit))),
     };
     let number = client_attr(to);
-    let writes = vec![
-        count(Some(&number), limits.per_number_per_day, "sms_number_cap"),
-        count(None, limits.per_day, "sms_tenant_cap"),
-    ];
-    match store.transact(writes).await {
-        Ok(()) => Ok(TextAdmission::Admitted),
-        Err(StoreError::ConditionFailed("sms_number_cap")) => Ok(TextAdmission::NumberCap),
-        Err(StoreError::ConditionFailed("sms_tenant_cap")) => Ok(TextAdmission::TenantCap),
-        Err(e) => Err(e),
-    }
+    let (count, number) = (&count, &number);
+    // Texts of one tenant sent at once meet on its day's counter: a transaction that
+    // collides is tried again (backing off), not given up on.
+    optimistically(|| async move {
+        let writes = vec![
+            count(Some(number), limits.per_number_per_day, "sms_number_cap"),
+            count(None, limits.per_day, "sms_tenant_cap"),
+        ];
+        match store.transact(writes).await {
+            Ok(()) => Ok(Attempt::Done(TextAdmission::Admitted)),
+            Err(StoreError::ConditionFailed("sms_number_cap")) => {
+                Ok(Attempt::Done(TextAdmission::NumberCap))
+            }
+            Err(StoreError::ConditionFailed("sms_tenant_cap")) => {
+                Ok(Attempt::Done(TextAdmission::TenantCap))
+            }
+            Err(e) if e.is_retryable() => Ok(Attempt::Collided),
+            Err(e) => Err(e),
+        }
+    })
+    .await
 }
 
 /// `attr` is missing (nothing counted yet) or under `limit`.
