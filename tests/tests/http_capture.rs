@@ -779,7 +779,7 @@ async fn a_burst_from_one_address_is_answered_429_with_retry_after_while_another
 async fn capture_limits_and_sms_guards_out_of_range_are_422_naming_the_field() {
     let app = App::start(true).await;
     let bad =
-        json!({"capture_limits": {"per_minute": 0, "per_client_per_minute": 20000, "burst": 1}});
+        json!({"capture_limits": {"per_minute": 0, "per_client_per_minute": 2000000, "burst": 1}});
     let r = app
         .call(Method::PATCH, "/settings", Some(&owner(DEMO)), Some(&bad))
         .await;

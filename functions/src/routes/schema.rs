@@ -435,7 +435,7 @@ pub struct CountryCode(String);
 pub struct CaptureLimitsInput {
     #[schema(minimum = 1, maximum = 1000000)]
     pub per_minute: Option<u32>,
-    #[schema(minimum = 1, maximum = 10000)]
+    #[schema(minimum = 1, maximum = 1000000)]
     pub per_client_per_minute: Option<u32>,
 }
 

@@ -26,14 +26,15 @@ pub struct CaptureLimits {
     #[schema(minimum = 1, maximum = 1000000)]
     pub per_minute: u32,
     /// Captures per minute from one client address.
-    #[schema(minimum = 1, maximum = 10000)]
+    #[schema(minimum = 1, maximum = 1000000)]
     pub per_client_per_minute: u32,
 }
 
 impl CaptureLimits {
     /// Highest limits the settings accept.
     pub const MAX_PER_MINUTE: u32 = 1_000_000;
-    pub const MAX_PER_CLIENT_PER_MINUTE: u32 = 10_000;
+    /// As high as the whole: one client may be a partner's server posting every lead.
+    pub const MAX_PER_CLIENT_PER_MINUTE: u32 = 1_000_000;
 }
 
 impl Default for CaptureLimits {

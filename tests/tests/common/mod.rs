@@ -158,7 +158,7 @@ impl App {
     /// from this one address within a minute.
     pub async fn lift_capture_limits(&self, tenant: &str) {
         let limits = serde_json::json!({"capture_limits": {
-            "per_minute": 1_000_000, "per_client_per_minute": 10_000
+            "per_minute": 1_000_000, "per_client_per_minute": 1_000_000
         }});
         let r = self
             .call(

@@ -204,7 +204,7 @@ function SettingsEditor({
             'Beyond it, and beyond the next limit from one device, the page asks people to try again in a minute: a guard against floods of fake leads.',
             'capture_limits.per_minute',
           )}
-          {text('capture_per_client_per_minute', 'Most enquiries per minute from one device', 'number', { min: 1, max: 10000 }, undefined, 'capture_limits.per_client_per_minute')}
+          {text('capture_per_client_per_minute', 'Most enquiries per minute from one device', 'number', { min: 1, max: 1000000 }, undefined, 'capture_limits.per_client_per_minute')}
         </fieldset>
 
         <fieldset class="panel">
