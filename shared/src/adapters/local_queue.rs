@@ -60,7 +60,11 @@ impl LocalQueue {
                 receipt TEXT,
                 reason TEXT
              );
-             CREATE INDEX IF NOT EXISTS messages_visible ON messages (queue, visible_at, seq);",
+             CREATE INDEX IF NOT EXISTS messages_visible ON messages (queue, visible_at, seq);
+             -- Deleting and releasing a received message find it by its receipt, not by
+             -- reading the whole queue.
+             CREATE INDEX IF NOT EXISTS messages_receipt ON messages (receipt)
+                 WHERE receipt IS NOT NULL;",
         )
         .map_err(unavailable)?;
         Ok(Self {
@@ -90,10 +94,10 @@ impl LocalQueue {
     ) -> Result<String, QueueError> {
         let id = ulid::Ulid::new().to_string();
         self.with(|c| {
-            c.execute(
+            c.prepare_cached(
                 "INSERT INTO messages (queue, id, body, visible_at, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![queue, id, body, visible_at, reason],
-            )
+            )?
+            .execute(params![queue, id, body, visible_at, reason])
         })?;
         Ok(id)
     }
@@ -146,7 +150,7 @@ impl Queue for LocalQueue {
             let tx = c.transaction()?;
             let mut out = Vec::new();
             {
-                let mut due = tx.prepare(
+                let mut due = tx.prepare_cached(
                     "SELECT seq, id, body, receive_count FROM messages
                      WHERE queue = ?1 AND visible_at <= ?2 ORDER BY visible_at, seq LIMIT ?3",
                 )?;
@@ -176,11 +180,11 @@ impl Queue for LocalQueue {
                         continue;
                     }
                     let receipt = ulid::Ulid::new().to_string();
-                    tx.execute(
+                    tx.prepare_cached(
                         "UPDATE messages SET visible_at = ?1, receive_count = receive_count + 1,
                          receipt = ?2 WHERE seq = ?3",
-                        params![hidden_until, receipt, seq],
-                    )?;
+                    )?
+                    .execute(params![hidden_until, receipt, seq])?;
                     out.push(Received {
                         message_id: id,
                         receipt,
@@ -196,10 +200,8 @@ impl Queue for LocalQueue {
 
     async fn delete(&self, queue: QueueName, receipt: &str) -> Result<(), QueueError> {
         self.with(|c| {
-            c.execute(
-                "DELETE FROM messages WHERE queue = ?1 AND receipt = ?2",
-                params![queue.as_str(), receipt],
-            )
+            c.prepare_cached("DELETE FROM messages WHERE queue = ?1 AND receipt = ?2")?
+                .execute(params![queue.as_str(), receipt])
         })
         .map(|_| ())
     }
