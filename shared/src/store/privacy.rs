@@ -21,8 +21,11 @@ pub struct Person {
 /// What an erasure removed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Erased {
+    /// Customers erased (each with the leads they came from).
     pub customers: usize,
+    /// Leads erased that never became a customer.
     pub leads: usize,
+    /// Texts to the number erased that no customer held.
     pub messages: usize,
 }
 

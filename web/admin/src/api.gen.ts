@@ -1073,8 +1073,11 @@ export interface components {
         };
         /** @description What an erasure removed. */
         Erased: {
+            /** @description Customers erased (each with the leads they came from). */
             customers: number;
+            /** @description Leads erased that never became a customer. */
             leads: number;
+            /** @description Texts to the number erased that no customer held. */
             messages: number;
         };
         /** @description The new business and its first owner (the caller). */
