@@ -52,6 +52,17 @@ async fn traces(app: &App) -> Vec<String> {
     found
 }
 
+/// Fails listing every item that still holds the person.
+async fn assert_no_traces(app: &App) {
+    let left = traces(app).await;
+    assert!(
+        left.is_empty(),
+        "{} items still hold the person:\n{}",
+        left.len(),
+        left.join("\n")
+    );
+}
+
 /// The person through every path the product has.
 async fn write_everywhere(app: &App) -> (String, String) {
     app.drain().await;
@@ -129,13 +140,7 @@ async fn deleting_a_customer_leaves_no_item_with_their_phone_email_or_name() {
         )
         .await;
     assert!(r.status.is_success(), "{}", r.text);
-    let left = traces(&app).await;
-    assert!(
-        left.is_empty(),
-        "{} items still hold the person:\n{}",
-        left.len(),
-        left.join("\n")
-    );
+    assert_no_traces(&app).await;
     // Erased, they stay unsubscribed: back as a customer, they get no texts.
     app.advance(chrono::Duration::seconds(1));
     let r = demo_hook(
@@ -188,55 +193,39 @@ async fn erasing_a_person_who_is_only_a_lead_by_phone_or_email_leaves_nothing_of
     app.drain().await;
     assert!(traces(&app).await.len() >= 4);
     // Not an owner: refused.
-    app.call(
-        Method::POST,
+    app.post(
         "/privacy/erase",
-        Some(&admin(DEMO)),
-        Some(&json!({"phone": "086 555 0177"})),
+        &admin(DEMO),
+        &json!({"phone": "086 555 0177"}),
     )
     .await
     .assert_problem(StatusCode::FORBIDDEN);
     // Neither field, or one that does not read: 422.
     for bad in [json!({"phone": "hello"}), json!({})] {
-        let r = app
-            .call(
-                Method::POST,
-                "/privacy/erase",
-                Some(&owner(DEMO)),
-                Some(&bad),
-            )
-            .await;
+        let r = app.post("/privacy/erase", &owner(DEMO), &bad).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     }
     // By email: the lead that gave it.
     let r = app
-        .call(
-            Method::POST,
+        .post(
             "/privacy/erase",
-            Some(&owner(DEMO)),
-            Some(&json!({"email": "Lead-Only@example.ie"})),
+            &owner(DEMO),
+            &json!({"email": "Lead-Only@example.ie"}),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body, json!({"customers": 0, "leads": 1, "messages": 0}));
     // By phone (in the business's own notation): the other.
     let r = app
-        .call(
-            Method::POST,
+        .post(
             "/privacy/erase",
-            Some(&owner(DEMO)),
-            Some(&json!({"phone": "086 555 0177"})),
+            &owner(DEMO),
+            &json!({"phone": "086 555 0177"}),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["leads"], json!(1));
-    let left = traces(&app).await;
-    assert!(
-        left.is_empty(),
-        "{} items still hold the person:\n{}",
-        left.len(),
-        left.join("\n")
-    );
+    assert_no_traces(&app).await;
     app.get(&format!("/leads/{}", leads[0]), &admin(DEMO))
         .await
         .assert_problem(StatusCode::NOT_FOUND);
@@ -244,11 +233,10 @@ async fn erasing_a_person_who_is_only_a_lead_by_phone_or_email_leaves_nothing_of
     assert_eq!(found.body["items"], json!([]), "{}", found.text);
     // Erasing again finds nothing and says so.
     let r = app
-        .call(
-            Method::POST,
+        .post(
             "/privacy/erase",
-            Some(&owner(DEMO)),
-            Some(&json!({"phone": LEAD_ONLY_E164})),
+            &owner(DEMO),
+            &json!({"phone": LEAD_ONLY_E164}),
         )
         .await;
     assert_eq!(r.body, json!({"customers": 0, "leads": 0, "messages": 0}));

@@ -37,31 +37,16 @@ pub async fn admit_capture(
     limits: &CaptureLimits,
     now: DateTime<Utc>,
 ) -> Result<Admission, StoreError> {
-    let minute = now.timestamp().div_euclid(60);
-    let window_ends = (minute + 1) * 60;
-    let mut update = Update::default()
-        .add("n", 1)
-        .set("expires_at", window_ends + 60);
+    let (minute, window_ends) = window(now, 60);
+    let mut update = Update::default().add("n", 1);
     let mut under = vec![below("n", limits.per_minute)];
     if let Some(client) = client {
         let attr = client_attr(client);
         under.push(below(&attr, limits.per_client_per_minute));
         update = update.add(attr, 1);
     }
-    let write = Write::Update {
-        key: keys::capture_limit_key(tenant, minute),
-        update,
-        check: Some(Check::new("rate_limit", Cond::And(under))),
-    };
-    match store.write(write).await {
-        Ok(()) => Ok(Admission::Admitted),
-        Err(StoreError::ConditionFailed("rate_limit")) => Ok(Admission::Limited {
-            retry_after: u64::try_from(window_ends - now.timestamp())
-                .unwrap_or(1)
-                .max(1),
-        }),
-        Err(e) => Err(e),
-    }
+    let key = keys::capture_limit_key(tenant, minute);
+    count_in_window(store, key, update, Cond::And(under), window_ends, now).await
 }
 
 /// Sign-ups (`POST /tenants`) one client address may make in an hour: a person founds one
@@ -75,17 +60,34 @@ pub async fn admit_signup(
     client: &str,
     now: DateTime<Utc>,
 ) -> Result<Admission, StoreError> {
-    let hour = now.timestamp().div_euclid(3600);
-    let window_ends = (hour + 1) * 3600;
+    let (hour, window_ends) = window(now, 3600);
+    let key = keys::signup_limit_key(&client_attr(client), hour);
+    let update = Update::default().add("n", 1);
+    let under = below("n", SIGNUPS_PER_CLIENT_PER_HOUR);
+    count_in_window(store, key, update, under, window_ends, now).await
+}
+
+/// The fixed window of `secs` seconds `now` falls in: its number (since the epoch) and the
+/// moment it ends.
+fn window(now: DateTime<Utc>, secs: i64) -> (i64, i64) {
+    let n = now.timestamp().div_euclid(secs);
+    (n, (n + 1) * secs)
+}
+
+/// Applies `update` to the window's counter item if `under` holds (and keeps the item a
+/// minute past the window's end); refused, the caller may try again when the window ends.
+async fn count_in_window(
+    store: &dyn Store,
+    key: crate::ports::store::Key,
+    update: Update,
+    under: Cond,
+    window_ends: i64,
+    now: DateTime<Utc>,
+) -> Result<Admission, StoreError> {
     let write = Write::Update {
-        key: keys::signup_limit_key(&client_attr(client), hour),
-        update: Update::default()
-            .add("n", 1)
-            .set("expires_at", window_ends + 60),
-        check: Some(Check::new(
-            "rate_limit",
-            below("n", SIGNUPS_PER_CLIENT_PER_HOUR),
-        )),
+        key,
+        update: update.set("expires_at", window_ends + 60),
+        check: Some(Check::new("rate_limit", under)),
     };
     match store.write(write).await {
         Ok(()) => Ok(Admission::Admitted),
@@ -116,8 +118,8 @@ pub async fn admit_text(
     limits: &SmsLimits,
     now: DateTime<Utc>,
 ) -> Result<TextAdmission, StoreError> {
-    let day = now.timestamp().div_euclid(86_400);
-    let expires = (day + 2) * 86_400;
+    let (day, day_ends) = window(now, 86_400);
+    let expires = day_ends + 86_400;
     let count = |number: Option<&str>, limit: u32, name: &'static str| Write::Update {
         key: keys::sms_cap_key(tenant, day, number),
         update: Update::default().add("n", 1).set("expires_at", expires),

@@ -2,7 +2,7 @@
 
 use super::edit::load_customer;
 use super::*;
-use crate::ports::store::{Index, Key, Query, Store, Write};
+use crate::ports::store::{Key, Store, Write};
 use crate::store::keys;
 
 /// Deletes a customer and every item that is theirs: bookings, timeline, notes, the owners
@@ -17,32 +17,16 @@ pub async fn delete(
 ) -> Result<usize, CustomerWriteError> {
     let customer = load_customer(store, tenant, id).await?;
     let mut doomed: Vec<Key> = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = store
-            .query(
-                &Query::new(Index::Primary, customer_pk(tenant, id))
-                    .limit(100)
-                    .after(cursor),
-            )
-            .await?;
-        for item in &page.items {
-            if let Some(k) = Key::of(item) {
-                if let Some(b) = k.sk.strip_prefix(keys::BOOKING_PREFIX) {
-                    doomed.push(booking_owner_key(tenant, b));
-                }
-                if let Some(pair) = k.sk.strip_prefix(keys::DUP_POINTER) {
-                    doomed.push(Key::new(keys::duplicates_pk(tenant), pair));
-                }
-                doomed.extend(pointed(&k.sk));
-                if k.sk != "C" {
-                    doomed.push(k);
-                }
-            }
+    for k in crate::store::partition_keys(store, customer_pk(tenant, id)).await? {
+        if let Some(b) = k.sk.strip_prefix(keys::BOOKING_PREFIX) {
+            doomed.push(booking_owner_key(tenant, b));
         }
-        match page.next {
-            Some(c) => cursor = Some(c),
-            None => break,
+        if let Some(pair) = k.sk.strip_prefix(keys::DUP_POINTER) {
+            doomed.push(Key::new(keys::duplicates_pk(tenant), pair));
+        }
+        doomed.extend(pointed(&k.sk));
+        if k.sk != "C" {
+            doomed.push(k);
         }
     }
     for phone in &customer.phones {
