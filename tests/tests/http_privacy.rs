@@ -192,6 +192,22 @@ async fn erasing_a_person_who_is_only_a_lead_by_phone_or_email_leaves_nothing_of
     assert!(r.status.is_success(), "{}", r.text);
     app.drain().await;
     assert!(traces(&app).await.len() >= 4);
+    // Another business's owner erasing the same number erases nothing of this one's.
+    app.add_tenant("bistro").await;
+    let r = app
+        .post(
+            "/privacy/erase",
+            &owner("bistro"),
+            &json!({"phone": LEAD_ONLY_E164}),
+        )
+        .await;
+    assert_eq!(
+        r.body,
+        json!({"customers": 0, "leads": 0, "messages": 0}),
+        "{}",
+        r.text
+    );
+    assert!(traces(&app).await.len() >= 4);
     // Not an owner: refused.
     app.post(
         "/privacy/erase",
