@@ -8,8 +8,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use crm_shared::domain::call::MissedCallStatus;
 use crm_shared::domain::call::{Call, CallStatus};
-use crm_shared::domain::lead::{Lead, NewLead};
-use crm_shared::domain::task::TaskStatus;
+use crm_shared::domain::lead::{Lead, LeadPatch, NewLead};
+use crm_shared::domain::task::{open_contact_task, TaskStatus};
 use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::ports::store::Store;
 use crm_shared::store::calls::{self, MissedCallFilter};
@@ -24,6 +24,7 @@ on_both_stores!(
     a_missed_calls_recovery_text_is_recorded_once,
     a_new_leads_contact_task_is_due_one_business_hour_later_and_listed_by_due_and_assignee,
     completing_a_task_is_idempotent_and_takes_it_out_of_the_open_lists,
+    a_contact_task_follows_its_leads_assignee_and_stays_done_through_later_edits,
 );
 
 const T: &str = "acme";
@@ -245,7 +246,7 @@ async fn lead(
     at: DateTime<Utc>,
 ) -> Lead {
     let id = ulid::Ulid::from_datetime(at.into()).to_string();
-    let lead = Lead::create(
+    let mut lead = Lead::create(
         T,
         &id,
         NewLead {
@@ -257,10 +258,8 @@ async fn lead(
         },
         at,
     );
+    open_contact_task(&mut lead, &settings());
     leads::insert(store, &lead, 48, 24, at).await.expect("lead");
-    assert!(tasks::create_contact_task(store, &lead, &settings())
-        .await
-        .expect("task"));
     lead
 }
 
@@ -286,10 +285,25 @@ async fn a_new_leads_contact_task_is_due_one_business_hour_later_and_listed_by_d
         t0() + Duration::hours(12),
     )
     .await;
-    // Writing it again is a no-op.
-    assert!(!tasks::create_contact_task(s, &a, &settings())
-        .await
-        .expect("again"));
+    // Inserting it again writes nothing: its phone is claimed by it.
+    assert_eq!(
+        leads::insert(s, &a, 48, 24, t0()).await.expect("again"),
+        leads::Inserted::Created
+    );
+    let (everything, _) = tasks::list(
+        s,
+        T,
+        &TaskFilter {
+            status: None,
+            assignee: None,
+            due_by: None,
+        },
+        10,
+        None,
+    )
+    .await
+    .expect("all");
+    assert_eq!(everything.len(), 3, "one task per lead");
 
     let task = tasks::get(s, T, &format!("{}.contact", a.id))
         .await
@@ -453,4 +467,78 @@ async fn completing_a_task_is_idempotent_and_takes_it_out_of_the_open_lists(stor
         vec![b.id.clone(), a.id.clone()],
         "newest first"
     );
+}
+
+async fn a_contact_task_follows_its_leads_assignee_and_stays_done_through_later_edits(
+    store: Arc<dyn Store>,
+) {
+    let s = store.as_ref();
+    let a = lead(s, "Ann", "+353875550601", Some("staff-1"), t0()).await;
+    let open_of = |who: &str| TaskFilter {
+        status: Some(TaskStatus::Open),
+        assignee: Some(who.into()),
+        due_by: None,
+    };
+    let patch = LeadPatch {
+        assignee: Some(Some("staff-2".into())),
+        ..Default::default()
+    };
+    leads::update(s, T, &a.id, &patch, None, t0() + Duration::minutes(1))
+        .await
+        .expect("reassign");
+    let (old, _) = tasks::list(s, T, &open_of("staff-1"), 10, None)
+        .await
+        .expect("old");
+    let (new, _) = tasks::list(s, T, &open_of("staff-2"), 10, None)
+        .await
+        .expect("new");
+    assert!(old.is_empty(), "the old assignee's list lost it");
+    assert_eq!(new.len(), 1);
+    assert_eq!(new[0].assignee.as_deref(), Some("staff-2"));
+
+    let id = format!("{}.contact", a.id);
+    let before = leads::get(s, T, &a.id).await.expect("get").expect("lead");
+    tasks::complete(s, T, &id, "staff-2", t0() + Duration::minutes(2))
+        .await
+        .expect("complete")
+        .expect("found");
+    // The lead moved on, so an edit made from the lead as it was is refused, not applied
+    // over the completion.
+    let stale_edit = leads::update(
+        s,
+        T,
+        &a.id,
+        &LeadPatch {
+            name: Some("Ann B".into()),
+            ..Default::default()
+        },
+        Some(before.version),
+        t0() + Duration::minutes(3),
+    )
+    .await;
+    assert!(matches!(
+        stale_edit,
+        Err(leads::LeadWriteError::StaleVersion { .. })
+    ));
+    leads::update(
+        s,
+        T,
+        &a.id,
+        &LeadPatch {
+            name: Some("Ann B".into()),
+            ..Default::default()
+        },
+        None,
+        t0() + Duration::minutes(3),
+    )
+    .await
+    .expect("edit");
+    let task = tasks::get(s, T, &id).await.expect("get").expect("task");
+    assert_eq!(task.status, TaskStatus::Done);
+    assert_eq!(task.lead_name, "Ann B");
+    assert!(tasks::list(s, T, &open_of("staff-2"), 10, None)
+        .await
+        .expect("open")
+        .0
+        .is_empty());
 }

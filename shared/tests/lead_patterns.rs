@@ -9,15 +9,16 @@ use chrono::{DateTime, Duration, Utc};
 use crm_shared::domain::lead::{Lead, LeadStatus, NewLead, TransitionError};
 use crm_shared::domain::source::Source;
 use crm_shared::domain::tenant::TenantSettings;
-use crm_shared::ports::store::Store;
+use crm_shared::ports::store::{Item, Store, Write, PK, SK};
 use crm_shared::store::leads::{self, Inserted, LeadWriteError, ListFilter, StatusChange};
-use crm_shared::store::{stale, stats, tenants};
+use crm_shared::store::{keys, stale, stats, tenants};
 
 on_both_stores!(
     "leads":
     same_phone_within_the_window_returns_the_first_lead,
     same_phone_after_the_window_creates_a_new_lead,
     concurrent_captures_of_one_phone_create_exactly_one_lead,
+    a_claim_whose_lead_was_never_written_is_taken_over_by_the_next_capture,
     status_change_writes_the_event_and_bumps_the_version,
     stale_version_and_refused_transitions_write_nothing,
     counting_is_exact_before_and_after_the_job_and_never_twice,
@@ -125,6 +126,77 @@ async fn concurrent_captures_of_one_phone_create_exactly_one_lead(shared: Arc<dy
         .await
         .expect("list");
     assert_eq!(all.len(), 1);
+}
+
+/// The claim a capture that died between its two writes leaves: naming a lead that does not
+/// exist, `age` old, its window still open.
+async fn orphan_claim(store: &dyn Store, phone: &str, age: Duration) -> String {
+    let claimed = t0() - age;
+    let ghost = ulid::Ulid::from_datetime(claimed.into()).to_string();
+    let key = keys::phone_claim(T, phone);
+    let mut item = Item::new();
+    item.insert(PK.into(), key.pk.into());
+    item.insert(SK.into(), key.sk.into());
+    item.insert("lead_id".into(), ghost.clone().into());
+    item.insert(
+        "window_ends_ms".into(),
+        (claimed + Duration::hours(24)).timestamp_millis().into(),
+    );
+    item.insert("claimed_ms".into(), claimed.timestamp_millis().into());
+    store.write(Write::put(item)).await.expect("claim");
+    ghost
+}
+
+async fn claim_holder(store: &dyn Store, phone: &str) -> Option<String> {
+    store
+        .get(&keys::phone_claim(T, phone))
+        .await
+        .expect("claim")
+        .and_then(|c| c.get("lead_id").and_then(|v| v.as_str()).map(str::to_owned))
+}
+
+async fn a_claim_whose_lead_was_never_written_is_taken_over_by_the_next_capture(
+    shared: Arc<dyn Store>,
+) {
+    let store = shared.as_ref();
+    // Minutes old: taken over at once.
+    let ghost = orphan_claim(store, "+353871000004", Duration::minutes(3)).await;
+    let lead = lead_at("+353871000004", Source::Website, t0(), 0);
+    assert_eq!(insert(store, &lead, t0()).await, Inserted::Created);
+    assert_eq!(
+        claim_holder(store, "+353871000004").await,
+        Some(lead.id.clone())
+    );
+    assert_ne!(ghost, lead.id);
+    // And the claim now holds: the same phone again is a duplicate of the real lead.
+    let again = lead_at(
+        "+353871000004",
+        Source::Website,
+        t0() + Duration::minutes(1),
+        0,
+    );
+    assert_eq!(
+        insert(store, &again, t0() + Duration::minutes(1)).await,
+        Inserted::Duplicate {
+            existing_id: lead.id.clone()
+        }
+    );
+    // Half a second old: its writer may still be between the two writes, so the capture
+    // waits for the lead, and takes the claim over once it is plainly never coming.
+    orphan_claim(store, "+353871000005", Duration::milliseconds(500)).await;
+    let lead = lead_at("+353871000005", Source::Website, t0(), 0);
+    let started = std::time::Instant::now();
+    assert_eq!(insert(store, &lead, t0()).await, Inserted::Created);
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(1_400),
+        "took the claim over after {:?}, before its writer's time was up",
+        started.elapsed()
+    );
+    assert_eq!(
+        claim_holder(store, "+353871000005").await,
+        Some(lead.id.clone())
+    );
+    assert!(leads::get(store, T, &lead.id).await.expect("get").is_some());
 }
 
 fn change(to: LeadStatus, reason: Option<&str>, expected: Option<u64>) -> StatusChange<'_> {

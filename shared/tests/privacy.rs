@@ -9,10 +9,11 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use crm_shared::domain::lead::{Lead, NewLead};
+use crm_shared::domain::task::open_contact_task;
 use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::ports::store::{Key, Store, Write};
 use crm_shared::store::privacy::{erase_person, Erased, Person};
-use crm_shared::store::{keys, leads, messages, tasks};
+use crm_shared::store::{keys, leads, messages};
 
 on_both_stores!(
     "privacy":
@@ -30,7 +31,7 @@ fn t0() -> DateTime<Utc> {
 
 async fn lead(store: &dyn Store, name: &str, phone: &str, at: DateTime<Utc>) -> Lead {
     let id = ulid::Ulid::from_datetime(at.into()).to_string();
-    let lead = Lead::create(
+    let mut lead = Lead::create(
         T,
         &id,
         NewLead {
@@ -45,11 +46,9 @@ async fn lead(store: &dyn Store, name: &str, phone: &str, at: DateTime<Utc>) -> 
         },
         at,
     );
-    leads::insert(store, &lead, 48, 24, at).await.expect("lead");
     let settings = TenantSettings::new(T, "Acme", "IE", "https://booking.example.com/acme");
-    tasks::create_contact_task(store, &lead, &settings)
-        .await
-        .expect("task");
+    open_contact_task(&mut lead, &settings);
+    leads::insert(store, &lead, 48, 24, at).await.expect("lead");
     lead
 }
 

@@ -22,9 +22,10 @@ use crm_shared::domain::hours::{hm, DailySpan};
 use crm_shared::domain::lead::{Lead, NewLead};
 use crm_shared::domain::member::{Member, MemberStatus, Role};
 use crm_shared::domain::message::{Message, MessageKind, MessageStatus};
+use crm_shared::domain::task::open_contact_task;
 use crm_shared::domain::tenant::{MetaSettings, TenantSettings};
 use crm_shared::ports::store::Store;
-use crm_shared::store::{calls, customers, leads, members, messages, tasks, tenants};
+use crm_shared::store::{calls, customers, leads, members, messages, tenants};
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
@@ -76,7 +77,7 @@ pub fn settings() -> TenantSettings {
 pub async fn business(store: &dyn Store, now: DateTime<Utc>) -> Result<(), Error> {
     let settings = settings();
     tenants::create(store, &settings).await?;
-    let lead = Lead::create(
+    let mut lead = Lead::create(
         TENANT,
         LEAD,
         NewLead {
@@ -87,8 +88,8 @@ pub async fn business(store: &dyn Store, now: DateTime<Utc>) -> Result<(), Error
         },
         now,
     );
+    open_contact_task(&mut lead, &settings);
     leads::insert(store, &lead, 48, 24, now).await?;
-    tasks::create_contact_task(store, &lead, &settings).await?;
     for (id, email, role) in [
         (OWNER, "owner@demo.example", Role::Owner),
         (MEMBER, "staff@demo.example", Role::Staff),

@@ -151,6 +151,28 @@ pub struct Lead {
     pub updated_at: DateTime<Utc>,
     #[schema(minimum = 1)]
     pub version: u64,
+    /// Its "contact lead" follow-up, kept on the lead's own item (the API shows it as a
+    /// task: `crate::domain::task::task_of`).
+    #[serde(skip)]
+    pub contact: ContactTask,
+}
+
+/// A lead's "contact lead" follow-up (DESIGN §2.1): due one business hour after capture,
+/// done when someone says so. It lives on the lead's item, not as an item of its own, so
+/// a capture writes one item fewer (issue 18: three write units per lead).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContactTask {
+    /// When the lead should be contacted by; None → the lead has no contact task.
+    pub due_at: Option<DateTime<Utc>>,
+    /// Who did it and when.
+    pub done: Option<(String, DateTime<Utc>)>,
+}
+
+impl ContactTask {
+    /// Open: due and not done yet.
+    pub fn is_open(&self) -> bool {
+        self.due_at.is_some() && self.done.is_none()
+    }
 }
 
 /// What a new lead starts with, from a form or a person.
@@ -198,6 +220,7 @@ impl Lead {
             created_at: now,
             updated_at: now,
             version: 1,
+            contact: ContactTask::default(),
         }
     }
 }
@@ -363,6 +386,7 @@ mod tests {
             created_at: t,
             updated_at: t,
             version: 1,
+            contact: Default::default(),
         }
     }
 

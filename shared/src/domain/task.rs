@@ -1,13 +1,13 @@
 //! Follow-up tasks (DESIGN §2.1): a new lead gets a "contact lead" task due one business hour
 //! after capture. A task's id is `<lead id>.<kind>` (`01J….contact`): it names its lead, so a
-//! task is found by its id alone, and the automatic task of a lead is made once however
-//! often it is tried.
+//! task is found by its id alone. The contact task is kept on the lead itself
+//! ([`crate::domain::lead::ContactTask`]); this is how the API shows it.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::hours;
-use crate::domain::lead::{is_lead_id, Lead};
+use crate::domain::lead::{is_lead_id, ContactTask, Lead};
 use crate::domain::tenant::TenantSettings;
 
 /// Minutes of business time a new lead's contact task is due after its capture.
@@ -67,28 +67,45 @@ pub fn lead_of(task_id: &str) -> Option<&str> {
     .then_some(lead)
 }
 
-/// The "contact lead" task of a new lead: due one business hour after its capture (in the
-/// tenant's zone and hours), assigned to the lead's assignee if it has one.
-pub fn contact_task(lead: &Lead, settings: &TenantSettings) -> Task {
-    let due_at = hours::add_business_time(
-        lead.created_at,
-        hours::zone(&settings.time_zone),
-        &settings.business_hours,
-        CONTACT_WITHIN_MINUTES,
-    );
-    Task {
-        id: format!("{}.contact", lead.id),
+/// Gives a new lead its "contact lead" task: due one business hour after its capture (in
+/// the tenant's zone and hours).
+pub fn open_contact_task(lead: &mut Lead, settings: &TenantSettings) {
+    lead.contact = ContactTask {
+        due_at: Some(hours::add_business_time(
+            lead.created_at,
+            hours::zone(&settings.time_zone),
+            &settings.business_hours,
+            CONTACT_WITHIN_MINUTES,
+        )),
+        done: None,
+    };
+}
+
+/// The kind of a lead's contact task, the tail of its id (`<lead id>.contact`).
+pub const CONTACT_KIND: &str = "contact";
+
+/// A lead's contact task as the API shows it, assigned to the lead's assignee; None when the
+/// lead has none. Its version is 1 while open and 2 once done.
+pub fn task_of(lead: &Lead) -> Option<Task> {
+    let due_at = lead.contact.due_at?;
+    let done = lead.contact.done.clone();
+    Some(Task {
+        id: format!("{}.{CONTACT_KIND}", lead.id),
         tenant_id: lead.tenant_id.clone(),
         lead_id: lead.id.clone(),
         kind: "contact_lead".into(),
         title: "Contact lead".into(),
         due_at,
         assignee: lead.assignee.clone(),
-        status: TaskStatus::Open,
+        status: if done.is_some() {
+            TaskStatus::Done
+        } else {
+            TaskStatus::Open
+        },
         lead_name: lead.name.clone(),
         created_at: lead.created_at,
-        completed_by: None,
-        completed_at: None,
-        version: 1,
-    }
+        version: if done.is_some() { 2 } else { 1 },
+        completed_by: done.as_ref().map(|(by, _)| by.clone()),
+        completed_at: done.map(|(_, at)| at),
+    })
 }

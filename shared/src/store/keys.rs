@@ -7,8 +7,8 @@
 //! | tenant settings / registry | `T#t` / `TENANTS` | `SETTINGS` / `t` | |
 //! | SMS senders the operator allowed the tenant | `T#t` | `SMS_SENDERS` | |
 //! | job watermark | `JOBS` | job name | |
-//! | lead | `T#t#LEADS` | lead id (ULID: sorts by creation) | GSI1 `T#t#LS#status` / id; GSI2 `STALE#yyyy-mm-ddThh` / `T#t#L#id` while open |
-//! | lead status event / note / task | `T#t#L#id` | `E#<version, 20 digits>` / `N#ulid` / `K#<lead>.<kind>` | tasks: GSI1 `T#t#TASKS#open`, GSI2 `T#t#TASKS#open#A#<assignee>`, GSI3 `T#t#TASKS` |
+//! | lead (with its contact task) | `T#t#LEADS` | lead id (ULID: sorts by creation) | GSI1 `T#t#LS#status` / id; GSI2 `STALE#yyyy-mm-ddThh` / `T#t#L#id` while open; while its task is open GSI3 `T#t#TASKS#open` / `<due>#id`, GSI4 `T#t#TASKS#open#A#<assignee>` / `<due>#id` |
+//! | lead status event / note | `T#t#L#id` | `E#<version, 20 digits>` / `N#ulid` | |
 //! | phone claim (dedupe window; then the latest lead with the phone) | `T#t#U#phone#+353…` | `U` | |
 //! | customer | `T#t#C#id` | `C` | GSI1–7 `T#t#CBY#<sort>` / value#id |
 //! | booking / timeline entry / due work / owned pointer / pair pointer | `T#t#C#id` | `B#booking` / `TL#ulid` / `DUE#seg`, `DUE#milestones` / `OWN#<pk>\|<sk>` / `DUP#pair` | due: GSI2 `DUE#seg#<hour>`, `DUE#ms#<hour>` / `T#t#C#id` |
@@ -39,6 +39,10 @@ use crate::ports::store::{Index, Key};
 pub const BOARD_INDEX: Index = Index::Gsi(1);
 /// The stale-due index: open leads by the hour they go stale.
 pub const STALE_INDEX: Index = Index::Gsi(2);
+/// Open contact tasks of a tenant, soonest due first (entries of lead items).
+pub const OPEN_TASKS_INDEX: Index = Index::Gsi(3);
+/// Open contact tasks of one assignee, soonest due first.
+pub const ASSIGNEE_TASKS_INDEX: Index = Index::Gsi(4);
 
 pub fn settings(tenant: &str) -> Key {
     Key::new(format!("T#{tenant}"), "SETTINGS")
@@ -294,18 +298,14 @@ pub fn open_missed_pk(tenant: &str) -> String {
 
 // Tasks.
 
-/// Sort-key prefix of a lead's tasks.
-pub const TASK_PREFIX: &str = "K#";
-
-pub fn task_key(tenant: &str, lead_id: &str, task_id: &str) -> Key {
-    Key::new(
-        lead_children_pk(tenant, lead_id),
-        format!("{TASK_PREFIX}{task_id}"),
-    )
+/// Instants in index keys: fixed width, so text order is time order.
+pub fn instant_key(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-pub fn tasks_pk(tenant: &str) -> String {
-    format!("T#{tenant}#TASKS")
+/// A lead's place in the open-task indexes: soonest due first.
+pub fn open_task_sk(due: DateTime<Utc>, lead_id: &str) -> String {
+    format!("{}#{lead_id}", instant_key(due))
 }
 
 pub fn open_tasks_pk(tenant: &str) -> String {
@@ -427,8 +427,7 @@ mod tests {
             stale_member("t", "L1"),
             format!("{} | {}", lead_children_pk("t", "L1"), status_event_sk(7)),
             note_sk("N1"),
-            k(task_key("t", "L1", "L1.contact")),
-            tasks_pk("t"),
+            open_task_sk(at, "L1"),
             open_tasks_pk("t"),
             assignee_tasks_pk("t", "u1"),
             k(phone_claim("t", "+353871234567")),
@@ -480,8 +479,7 @@ mod tests {
             "T#t#L#L1",
             "T#t#L#L1 | E#00000000000000000007",
             "N#N1",
-            "T#t#L#L1 | K#L1.contact",
-            "T#t#TASKS",
+            "2026-01-14T12:34:56.000Z#L1",
             "T#t#TASKS#open",
             "T#t#TASKS#open#A#u1",
             "T#t#U#phone#+353871234567 | U",

@@ -40,11 +40,65 @@ pub fn lead_item(lead: &Lead, stale: StaleDue, initial_value: i64) -> Result<Ite
             );
         }
     }
+    contact_task_attrs(&mut item, lead);
     item.insert("search".into(), search_text(lead).into());
     if initial_value != 0 {
         item.insert("initial_value".into(), initial_value.into());
     }
     Ok(item)
+}
+
+/// The lead's contact task: when it is due and who did it (epoch milliseconds, the shortest
+/// stored form), and while it is open its entries in the open-task index (and its
+/// assignee's, if it has one).
+fn contact_task_attrs(item: &mut Item, lead: &Lead) {
+    let Some(due) = lead.contact.due_at else {
+        return;
+    };
+    item.insert(TASK_DUE.into(), due.timestamp_millis().into());
+    match &lead.contact.done {
+        Some((by, at)) => {
+            item.insert(TASK_DONE_BY.into(), by.clone().into());
+            item.insert(TASK_DONE_AT.into(), at.timestamp_millis().into());
+        }
+        None => {
+            let sk = keys::open_task_sk(due, &lead.id);
+            let mut index = |index: Index, pk: String| {
+                if let Index::Gsi(n) = index {
+                    item.insert(table::gsi_pk(n), pk.into());
+                    item.insert(table::gsi_sk(n), sk.clone().into());
+                }
+            };
+            index(keys::OPEN_TASKS_INDEX, keys::open_tasks_pk(&lead.tenant_id));
+            if let Some(a) = &lead.assignee {
+                index(
+                    keys::ASSIGNEE_TASKS_INDEX,
+                    keys::assignee_tasks_pk(&lead.tenant_id, a),
+                );
+            }
+        }
+    }
+}
+
+/// Attributes of the contact task on a lead item.
+pub const TASK_DUE: &str = "task_due";
+pub const TASK_DONE_BY: &str = "task_done_by";
+pub const TASK_DONE_AT: &str = "task_done_at";
+
+fn contact_task_of(item: &Item) -> ContactTask {
+    let instant = |attr: &str| {
+        item.get(attr)
+            .and_then(Value::as_i64)
+            .and_then(DateTime::<Utc>::from_timestamp_millis)
+    };
+    ContactTask {
+        due_at: instant(TASK_DUE),
+        done: item
+            .get(TASK_DONE_BY)
+            .and_then(Value::as_str)
+            .zip(instant(TASK_DONE_AT))
+            .map(|(by, at)| (by.to_owned(), at)),
+    }
 }
 
 /// Leaves out of a stored lead what its keys hold (`id`, `tenant_id`) and what is the default
@@ -91,8 +145,10 @@ pub fn lead_from_item(item: &Item) -> Result<Lead, StoreError> {
     full.insert("tenant_id".into(), tenant.into());
     full.insert("id".into(), key.sk.clone().into());
     // The restored copy is ours: deserialize it as it is (`from_item` would copy it again).
-    serde_json::from_value(Value::Object(full))
-        .map_err(|e| StoreError::Corrupt(format!("{}/{}: {e}", key.pk, key.sk)))
+    let mut lead: Lead = serde_json::from_value(Value::Object(full))
+        .map_err(|e| StoreError::Corrupt(format!("{}/{}: {e}", key.pk, key.sk)))?;
+    lead.contact = contact_task_of(item);
+    Ok(lead)
 }
 
 /// Lowercased name and the phone's digits (international and as typed): what `q` matches

@@ -32,7 +32,7 @@ pub async fn detail(
         )
         .await?
         .typed::<Note>()?;
-    let tasks = crate::store::tasks::of_lead(store, tenant, id).await?;
+    let tasks = crate::domain::task::task_of(&lead).into_iter().collect();
     Ok(Some(LeadDetail {
         lead,
         events,

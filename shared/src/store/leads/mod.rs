@@ -6,13 +6,13 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::domain::lead::{is_lead_id, LeadPatch, Note};
+use crate::domain::lead::{is_lead_id, ContactTask, LeadPatch, Note};
 use crate::domain::lead::{transition, Lead, LeadStatus, StatusEvent, TransitionError};
 use crate::domain::lead_detail::LeadDetail;
 use crate::domain::source::Source;
 use crate::ports::store::{
-    to_item, Check, Cond, Cursor, Index, Item, Key, Query, SkCond, Store, StoreError, Update,
-    Write, PK, SK,
+    table, to_item, Check, Cond, Cursor, Index, Item, Key, Query, SkCond, Store, StoreError,
+    Update, Write, PK, SK,
 };
 use crate::store::keys::{self, BOARD_INDEX};
 use crate::store::page;
@@ -20,6 +20,7 @@ use crate::store::retry::{self, optimistically, Attempt};
 
 mod capture;
 pub mod codec;
+mod contact;
 mod edit;
 mod erase;
 mod list;
@@ -28,6 +29,7 @@ mod status;
 
 pub use capture::*;
 pub use codec::{lead_item, StaleDue};
+pub use contact::*;
 pub use edit::*;
 pub use erase::*;
 pub use list::*;
