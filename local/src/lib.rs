@@ -44,6 +44,17 @@ impl Server {
         format!("http://{}", self.addr)
     }
 
+    /// Waits (up to five seconds) until every change written so far has had its events
+    /// published: the change log is empty.
+    pub async fn settle_events(&self) {
+        for _ in 0..500 {
+            if self.store.changes(1).await.is_ok_and(|c| c.is_empty()) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
     /// Stops accepting connections, lets requests in flight finish, and waits.
     pub async fn shutdown(self) -> Result<(), std::io::Error> {
         let _ = self.shutdown.send(true);
@@ -92,6 +103,7 @@ pub async fn start_with_capi(
     }
     let (shutdown, mut stop) = watch::channel(false);
     workers::start(&ctx, stop.clone(), config.poll_queues);
+    workers::publish_changes(store.clone(), bus.clone(), stop.clone());
     let secret = config.jwt_secret()?;
     let secret = Arc::new(secret);
     let verifier = match &config.oidc {

@@ -10,8 +10,12 @@ use crm_functions::workers::{
 };
 use crm_functions::Ctx;
 use crm_shared::adapters::local_bus::LocalBus;
+use crm_shared::adapters::sqlite::SqliteStore;
 use crm_shared::domain::booking::BookingKind;
+use crm_shared::ports::bus::{BusError, EventBus};
 use crm_shared::ports::queue::{pump, BatchOutcome, QueueError, QueueName, Received};
+use crm_shared::ports::store::StoreError;
+use crm_shared::store::stream;
 use tokio::sync::watch;
 
 /// How often lead counting runs (every 5 minutes in AWS; locally each minute, since it costs
@@ -182,6 +186,72 @@ pub fn subscribe(ctx: &Ctx, bus: &LocalBus) {
             });
         }),
     );
+}
+
+/// How often the change log is looked at while it is empty.
+const CHANGES_EVERY: Duration = Duration::from_millis(20);
+/// Most changes published at once.
+const CHANGES_BATCH: u32 = 500;
+
+/// Publishes the events of the store's change log on the bus, as the template's
+/// `publish_events` function does from the table's stream: every event is written with the
+/// state it reports, so a crash before it is published delays it and never loses it.
+pub fn publish_changes(store: SqliteStore, bus: LocalBus, mut stop: watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        loop {
+            let pause = match publish_changed(&store, &bus, CHANGES_BATCH).await {
+                Ok(n) if n as u32 == CHANGES_BATCH => Duration::ZERO,
+                Ok(_) => CHANGES_EVERY,
+                Err(e) => {
+                    tracing::error!(error = %e, "change log not published; trying again");
+                    Duration::from_secs(1)
+                }
+            };
+            tokio::select! {
+                () = tokio::time::sleep(pause) => {}
+                () = stopped(&mut stop) => return,
+            }
+        }
+    });
+}
+
+/// Publishes the events of the local store's change log on `bus`, oldest first, and forgets
+/// what it published: `limit` changes at most; how many changes it read. A crash between
+/// the publish and the forgetting publishes them again on the next drain (the same event
+/// ids: consumers are idempotent by them); a failed publish forgets nothing.
+pub async fn publish_changed(
+    store: &SqliteStore,
+    bus: &dyn EventBus,
+    limit: u32,
+) -> Result<usize, DrainError> {
+    let changes = store.changes(limit).await?;
+    let Some((last, _)) = changes.last() else {
+        return Ok(0);
+    };
+    let last = *last;
+    let mut events = Vec::new();
+    for (seq, change) in &changes {
+        match stream::events_of(change) {
+            Ok(found) => events.extend(found),
+            // A change no event can be read from will not get better: logged and passed.
+            Err(e) => tracing::error!(seq, key = ?change.key, error = %e,
+                "no event read from a change"),
+        }
+    }
+    if !events.is_empty() {
+        bus.publish(events).await?;
+    }
+    store.forget_changes(last).await?;
+    Ok(changes.len())
+}
+
+/// Why a drain stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum DrainError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Bus(#[from] BusError),
 }
 
 /// Resolves once the server is shutting down.

@@ -979,6 +979,7 @@ async fn a_status_change_publishes_lead_status_changed() {
     app.move_to(&tok, &id, "booked").await;
     // A refused change publishes nothing.
     let _ = app.set_status(&tok, &id, "new", None).await;
+    app.server.settle_events().await;
     let events: Vec<Value> = app
         .server
         .bus

@@ -165,6 +165,7 @@ async fn the_same_phone_in_another_format_within_24h_returns_the_same_lead_as_a_
     let found = app.list_all(&admin(DEMO), "q=872223333", 25).await;
     assert_eq!(ids(&found), vec![first.clone()]);
     assert_eq!(found[0]["name"], json!("Dup Person"));
+    app.server.settle_events().await;
     let captured: Vec<_> = app
         .server
         .bus
@@ -302,6 +303,7 @@ async fn twenty_concurrent_captures_of_one_phone_create_exactly_one_lead() {
 async fn a_filled_honeypot_answers_201_but_stores_nothing() {
     let app = App::start(true).await;
     let before = ids(&app.list_all(&admin(DEMO), "", 100).await);
+    app.server.settle_events().await;
     let events_before = app.server.bus.published().len();
     let number = phone();
     let mut body = capture_body("Bot", &number);
@@ -326,6 +328,7 @@ async fn a_filled_honeypot_answers_201_but_stores_nothing() {
         before,
         "the list is unchanged"
     );
+    app.server.settle_events().await;
     assert_eq!(
         app.server.bus.published().len(),
         events_before,
@@ -534,6 +537,7 @@ async fn a_capture_publishes_lead_captured_without_personal_data() {
     body["email"] = json!("event@example.com");
     body["fbclid"] = json!("abc");
     let id = app.capture_ok(DEMO, &body).await;
+    app.server.settle_events().await;
     let events: Vec<_> = app
         .server
         .bus

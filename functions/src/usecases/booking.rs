@@ -11,7 +11,7 @@ use crm_shared::store::customers::{self, IngestError, Ingested};
 use crate::context::Ctx;
 use crate::usecases::messaging::{self, ReviewRequestError};
 
-/// Applies a fact and publishes what it caused (`milestone.reached`, `lead.status_changed`).
+/// Applies a fact and publishes the milestones it reached (`milestone.reached`).
 pub async fn apply(
     ctx: &Ctx,
     settings: &TenantSettings,
@@ -25,7 +25,7 @@ pub async fn apply(
         customer,
         milestones,
         lead,
-        lead_events,
+        lead_events: _,
         booking,
     } = &ingested
     {
@@ -42,14 +42,11 @@ pub async fn apply(
             lead = ?lead,
             "booking fact applied"
         );
+        // The lead's `lead.status_changed` go out from their status events' change records
+        // (`crm_shared::store::stream`).
         let events: Vec<Event> = milestones
             .iter()
             .map(|m| Event::milestone_reached(customer, *m))
-            .chain(
-                lead_events
-                    .iter()
-                    .map(|e| Event::lead_status_changed(tenant, e)),
-            )
             .collect();
         if !events.is_empty() {
             ctx.publish(events).await;

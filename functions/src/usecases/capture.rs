@@ -1,9 +1,8 @@
 //! A new lead (DESIGN §2.1), captured from a landing page (`routes::public::capture`) or
 //! entered by staff (`routes::leads::create`): stored with its phone claim and its "contact
-//! lead" follow-up task, and announced as `lead.captured`.
+//! lead" follow-up task; `lead.captured` follows from the lead's change record.
 
 use chrono::{DateTime, Utc};
-use crm_shared::domain::events::Event;
 use crm_shared::domain::lead::Lead;
 use crm_shared::domain::task::open_contact_task;
 use crm_shared::domain::tenant::TenantSettings;
@@ -13,8 +12,9 @@ use crm_shared::store::leads::{self, Inserted};
 use crate::context::Ctx;
 
 /// Stores a new lead with its contact task (due one business hour after capture, kept on
-/// the lead's item); when it is new (not the same phone again within the tenant's window),
-/// publishes `lead.captured`.
+/// the lead's item), unless the same phone came within the tenant's window. Its
+/// `lead.captured` goes out from the lead's own change record (`crm_shared::store::stream`):
+/// nothing is published here, so a crash after the write cannot lose it.
 pub async fn record_new_lead(
     ctx: &Ctx,
     settings: &TenantSettings,
@@ -23,16 +23,12 @@ pub async fn record_new_lead(
 ) -> Result<Inserted, StoreError> {
     let mut lead = lead.clone();
     open_contact_task(&mut lead, settings);
-    let inserted = leads::insert(
+    leads::insert(
         ctx.store.as_ref(),
         &lead,
         settings.stale_after_hours,
         settings.dedupe_window_hours,
         now,
     )
-    .await?;
-    if inserted == Inserted::Created {
-        ctx.publish(vec![Event::lead_captured(&lead)]).await;
-    }
-    Ok(inserted)
+    .await
 }

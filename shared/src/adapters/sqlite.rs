@@ -21,6 +21,7 @@ use crate::ports::store::{
     evaluate, table, validate_transaction, Cursor, Index, Item, Key, Page, Query, SkCond, Store,
     StoreError, Write, PK, SK,
 };
+use crate::store::stream::Change;
 
 /// Most writes committed together by one fsync.
 const MAX_GROUP: usize = 256;
@@ -58,6 +59,8 @@ enum Work {
     Write(Write),
     Transact(Vec<Write>),
     Purge(i64),
+    /// Forget the change log up to and including this sequence number.
+    ForgetChanges(i64),
 }
 
 type Reply = tokio::sync::oneshot::Sender<Result<usize, StoreError>>;
@@ -202,6 +205,46 @@ impl SqliteStore {
         .await
     }
 
+    /// The oldest `limit` changes of the change log (the local stand-in for the table's
+    /// stream), with their sequence numbers.
+    pub async fn changes(&self, limit: u32) -> Result<Vec<(i64, Change)>, StoreError> {
+        self.with_reader(move |conn, _| {
+            let mut stmt = conn
+                .prepare_cached("SELECT seq, pk, sk, old, new FROM changes ORDER BY seq LIMIT ?1")
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map([limit], |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, Option<String>>(3)?,
+                        row.get::<_, Option<String>>(4)?,
+                    ))
+                })
+                .map_err(backend)?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (seq, pk, sk, old, new) = row.map_err(backend)?;
+                out.push((
+                    seq,
+                    Change {
+                        key: Key::new(pk, sk),
+                        old: old.as_deref().map(parse).transpose()?,
+                        new: new.as_deref().map(parse).transpose()?,
+                    },
+                ));
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Forgets the change log up to and including `seq` (once its events are published).
+    pub async fn forget_changes(&self, seq: i64) -> Result<(), StoreError> {
+        self.submit(Work::ForgetChanges(seq)).await.map(|_| ())
+    }
+
     /// Deletes items whose TTL has passed (the local stand-in for DynamoDB's TTL sweeper).
     pub async fn purge_expired(&self, now_epoch_secs: i64) -> Result<usize, StoreError> {
         self.submit(Work::Purge(now_epoch_secs)).await
@@ -215,7 +258,10 @@ fn create_schema(conn: &Connection) -> Result<(), StoreError> {
              expires_at INTEGER,
              PRIMARY KEY (pk, sk)) WITHOUT ROWID;
          CREATE INDEX IF NOT EXISTS items_expiry ON items (expires_at)
-             WHERE expires_at IS NOT NULL;",
+             WHERE expires_at IS NOT NULL;
+         CREATE TABLE IF NOT EXISTS changes (
+             seq INTEGER PRIMARY KEY AUTOINCREMENT,
+             pk TEXT NOT NULL, sk TEXT NOT NULL, old TEXT, new TEXT);",
     )
     .map_err(backend)?;
     // Index columns, added to a file made before an index existed (its items hold no
@@ -394,7 +440,28 @@ fn run_job(conn: &Connection, work: &Work, meter: &CapacityMeter) -> Result<usiz
                 [now],
             )
             .map_err(backend),
+        Work::ForgetChanges(seq) => conn
+            .execute("DELETE FROM changes WHERE seq <= ?1", [seq])
+            .map_err(backend),
     }
+}
+
+/// Logs a change the stream consumer wants (`crate::store::stream::wanted`) in the same
+/// transaction as the change itself, as DynamoDB Streams records every write.
+fn log_change(
+    conn: &Connection,
+    key: &Key,
+    old: Option<&Item>,
+    new: Option<&Item>,
+) -> Result<(), StoreError> {
+    if !crate::store::stream::wanted(key, old, new) {
+        return Ok(());
+    }
+    let text = |i: Option<&Item>| i.map(|i| Value::Object(i.clone()).to_string());
+    conn.prepare_cached("INSERT INTO changes (pk, sk, old, new) VALUES (?1, ?2, ?3, ?4)")
+        .and_then(|mut stmt| stmt.execute((&key.pk, &key.sk, text(old), text(new))))
+        .map_err(backend)?;
+    Ok(())
 }
 
 fn load(conn: &Connection, key: &Key) -> Result<Option<Item>, StoreError> {
@@ -556,10 +623,12 @@ fn apply(
     match outcome {
         Outcome::Store(image) => {
             store_item(conn, key, &image)?;
+            log_change(conn, key, current, Some(&image))?;
             meter.record_write(current, Some(&image), transactional);
         }
         Outcome::Delete => {
             delete_item(conn, key)?;
+            log_change(conn, key, current, None)?;
             meter.record_write(current, None, transactional);
         }
         Outcome::Nothing => meter.record_condition_check(current),

@@ -72,6 +72,11 @@ pub fn lead_children_pk(tenant: &str, id: &str) -> String {
     format!("T#{tenant}#L#{id}")
 }
 
+/// The tenant and lead of a lead's children partition (`T#t#L#id`).
+pub fn lead_of_children_pk(pk: &str) -> Option<(&str, &str)> {
+    pk.strip_prefix("T#")?.rsplit_once("#L#")
+}
+
 /// Status events sort by the lead version they created: unique (the same transaction checks
 /// the version) and in the order the changes were applied, whatever the clocks said.
 pub fn status_event_sk(version: u64) -> String {
@@ -526,6 +531,10 @@ mod tests {
             assert_eq!(got, want);
         }
         assert_eq!(tenant_of_leads_pk("T#t#LEADS"), Some("t"));
+        assert_eq!(
+            lead_of_children_pk(&lead_children_pk("t", "L1")),
+            Some(("t", "L1"))
+        );
         assert_eq!(parse_stale_member("T#t#L#L1"), Some(("t", "L1")));
         assert_eq!(pointed("OWN#T#t#MSG#M1|M"), Some(message_key("t", "M1")));
     }

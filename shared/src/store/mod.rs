@@ -17,6 +17,7 @@ pub mod retry;
 pub mod senders;
 pub mod stale;
 pub mod stats;
+pub mod stream;
 pub mod tenants;
 
 // Calls, the missed-call recovery queue and follow-up tasks (issue 5 items 4 and 6).

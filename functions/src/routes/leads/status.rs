@@ -1,6 +1,5 @@
 //! `POST /leads/{id}/status`: move a lead along the pipeline (DESIGN §2.1).
 
-use crm_shared::domain::events::Event;
 use crm_shared::domain::lead::{Lead, LeadStatus, StatusEvent};
 use crm_shared::domain::validation::Fields;
 use crm_shared::http::auth::claims;
@@ -78,8 +77,8 @@ async fn change(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError
     )
     .await?;
     tracing::info!(tenant = %claims.tenant_id, lead_id = %id, from = ?event.from, to = %to, actor = %claims.sub, "lead status changed");
-    ctx.publish(vec![Event::lead_status_changed(&claims.tenant_id, &event)])
-        .await;
+    // `lead.status_changed` goes out from the status event's own change record
+    // (`crm_shared::store::stream`), written in the same transaction as the change.
     let version = lead.version;
     json_versioned(StatusCode::OK, &StatusChanged { lead, event }, version)
 }
