@@ -290,3 +290,52 @@ async fn the_sms_sender_takes_its_sqs_event() {
         .expect("message");
     assert_eq!(m.status, MessageStatus::Sent);
 }
+
+/// The table stream's sample, taken by `publish_events` as Lambda hands it over: the lead's
+/// insert publishes `lead.captured`, the status event's insert `lead.status_changed`, the
+/// lead's later modification nothing; the same batch again publishes the same event ids
+/// (the consumers are idempotent by them).
+#[tokio::test]
+async fn the_stream_consumer_publishes_the_events_of_its_sample_records() {
+    use crm_functions::workers::publish_events;
+
+    assert!(WORKERS.contains(&"publish_events"));
+    let path = events_dir().join("dynamodb").join("publish_events.json");
+    let event: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("event")).expect("json");
+    let bus = LocalBus::new();
+    let ctx = Ctx {
+        bus: Arc::new(bus.clone()),
+        ..demo_ctx().await
+    };
+    for _ in 0..2 {
+        let answer = publish_events::handle(&ctx, event.clone())
+            .await
+            .expect("handled");
+        assert_eq!(answer, serde_json::json!({"batchItemFailures": []}));
+    }
+    let published: Vec<(String, String)> = bus
+        .published()
+        .iter()
+        .map(|e| {
+            (
+                e.detail_type.clone(),
+                e.detail["event_id"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let once = vec![
+        (
+            "lead.captured".to_owned(),
+            "lead.captured:01JDEMSTRM0000000000000001".to_owned(),
+        ),
+        (
+            "lead.status_changed".to_owned(),
+            "lead.status_changed:01JDEMSTRM0000000000000002".to_owned(),
+        ),
+    ];
+    assert_eq!(published, [once.clone(), once].concat());
+    let captured = &bus.published()[0].detail;
+    assert_eq!(captured["tenant_id"], "demo");
+    assert_eq!(captured["source"], "meta_ad");
+}

@@ -41,7 +41,9 @@ DELETE_ACTIONS = {"dynamodb:DeleteItem"}
 # Functions that publish domain events to the bus (DESIGN §5: lead.captured,
 # lead.status_changed; update_lead publishes nothing). Granting PutEvents is a decision: add
 # the function here on purpose.
-PUBLISHERS = {"capture_lead", "create_lead", "change_lead_status", "booking_webhook", "ingest_booking", "stale_leads"}
+# lead.captured and lead.status_changed go out from the table's stream (issue 17's outbox):
+# the functions that write leads and status events publish nothing themselves.
+PUBLISHERS = {"publish_events", "booking_webhook", "ingest_booking", "stale_leads"}
 # Functions allowed to delete items (Write::Delete): a customer's removal, a note's, and a
 # profile edit that drops a phone or email (its owner and search items go). Same rule.
 DELETERS: set[str] = {"update_customer", "delete_customer", "delete_customer_note", "sms_inbound"}
@@ -76,13 +78,21 @@ NO_TABLE_WRITES = {"reinvite_member"}
 DELETERS |= {"remove_member"}
 # Erasure (issue 17): a person, customer or only a lead, with everything of theirs.
 DELETERS |= {"erase_person"}
+# A capture gives up the phone claim of a lead it could not write (issue 18: claim and lead
+# are two conditional puts, not one transaction).
+DELETERS |= {"capture_lead", "create_lead"}
+# Reads the table's stream (granted by SAM for the DynamoDB event) and no item.
+STREAM_READERS = {"publish_events"}
 # Functions that touch neither table nor bus.
 NO_DATA_ACCESS = {"openapi"}
 
 TABLE_RESOURCES = {"Table.Arn", "${Table.Arn}/index/*"}
 # Queue consumers may send to their own dead-letter queue (a refused message, with its
 # reason) and to nothing else.
-DEAD_LETTERING = {"send_conversions": {"ConversionsDeadLetterQueue.Arn"}}
+DEAD_LETTERING = {
+    "send_conversions": {"ConversionsDeadLetterQueue.Arn"},
+    "publish_events": {"PublishEventsDeadLetterQueue.Arn"},
+}
 BUS_RESOURCES = {"EventBus.Arn"}
 
 
@@ -424,7 +434,7 @@ def test_policies_are_least_privilege(route_table, functions):
                 problems.append(f"{lid}: unexpected action {action}")
         if fn in NO_DATA_ACCESS and grants:
             problems.append(f"{lid}: needs no data access but is granted {sorted(grants)}")
-        if fn not in NO_DATA_ACCESS and not READ_ACTIONS & set(grants):
+        if fn not in NO_DATA_ACCESS | STREAM_READERS and not READ_ACTIONS & set(grants):
             problems.append(f"{lid}: grants no table access at all")
     assert not problems, "\n".join(problems)
 
@@ -460,7 +470,8 @@ def test_lead_counting_runs_on_a_schedule_only(template, resources, functions):
     r = {k: plain(v) for k, v in resources.items()}
     assert r["EventBus"]["Type"] == "AWS::Events::EventBus"
     queues = {k for k, v in r.items() if v["Type"] == "AWS::SQS::Queue"}
-    assert queues == {"BookingDeadLetterQueue", "SmsQueue", "SmsDeadLetterQueue"} | CONVERSIONS_QUEUES, (
+    stream_dlq = {"PublishEventsDeadLetterQueue"}
+    assert queues == {"BookingDeadLetterQueue", "SmsQueue", "SmsDeadLetterQueue"} | CONVERSIONS_QUEUES | stream_dlq, (
         f"unexpected queues: {queues}"
     )
     rules = {k for k, v in r.items() if v["Type"] == "AWS::Events::Rule"}
@@ -821,3 +832,55 @@ def test_only_the_invite_functions_know_the_user_pool(functions):
             assert set(granted(lid, res["Properties"])) & COGNITO_ACTIONS == COGNITO_ACTIONS, lid
         else:
             assert "USER_POOL_ID" not in env, lid
+
+
+def _matches(pattern, value) -> bool:
+    """Lambda event filtering, the operators the template uses: lists of exact values,
+    {"exists": true}, {"prefix": "…"}; nested objects must all match."""
+    if isinstance(pattern, dict):
+        return isinstance(value, dict) and all(
+            _matches(p, value.get(k)) if not _is_exists(p) else (k in value) == _exists_wanted(p)
+            for k, p in pattern.items()
+        )
+    if isinstance(pattern, list):
+        for option in pattern:
+            if isinstance(option, dict) and "prefix" in option:
+                if isinstance(value, str) and value.startswith(option["prefix"]):
+                    return True
+            elif option == value:
+                return True
+        return False
+    return pattern == value
+
+
+def _is_exists(p) -> bool:
+    return isinstance(p, dict) and any(
+        isinstance(v, list) and v and isinstance(v[0], dict) and "exists" in v[0] for v in p.values()
+    )
+
+
+def _exists_wanted(p) -> bool:
+    return next(iter(p.values()))[0]["exists"]
+
+
+def test_lead_and_status_events_come_from_the_table_stream(resources, functions):
+    """Issue 17's outbox: the table streams its new images to publish_events, which retries a
+    failed batch for a day, then parks the records' coordinates in a dead-letter queue; its
+    filter lets the sample's inserts through and not the modification."""
+    table = plain(resources["Table"]["Properties"])
+    assert table["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    props = plain(functions["PublishEventsFunction"]["Properties"])
+    (stream,) = [e["Properties"] for e in props["Events"].values() if e["Type"] == "DynamoDB"]
+    assert stream["Stream"] == {"Fn::GetAtt": ["Table", "StreamArn"]}
+    assert stream["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert stream["BisectBatchOnFunctionError"] is True
+    assert stream["MaximumRecordAgeInSeconds"] == 86400
+    assert stream["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["PublishEventsDeadLetterQueue", "Arn"]
+    }
+    patterns = [json.loads(f["Pattern"]) for f in stream["FilterCriteria"]["Filters"]]
+    sample = json.loads((EVENTS / "dynamodb" / "publish_events.json").read_text())
+    passed = [r["eventName"] for r in sample["Records"] if any(_matches(p, r) for p in patterns)]
+    assert passed == ["INSERT", "INSERT"], passed
+    assert "PublishEventsDeadLetterAlarm" in resources
+    assert "PublishEventsIteratorAgeAlarm" in resources

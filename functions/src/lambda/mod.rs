@@ -218,7 +218,8 @@ macro_rules! workers {
 }
 
 workers!(
-    workers: count_leads, ingest_booking, stale_leads, segment_refresh, milestones, pre_token;
+    workers: count_leads, ingest_booking, stale_leads, segment_refresh, milestones, pre_token,
+        publish_events;
     queues: send_sms, send_conversions,
 );
 

@@ -4,6 +4,7 @@ pub mod count_leads;
 pub mod ingest_booking;
 pub mod milestones;
 pub mod pre_token;
+pub mod publish_events;
 pub mod segment_refresh;
 pub mod send_conversions;
 pub mod send_sms;

@@ -408,6 +408,8 @@ pub const WORKERS: &[&str] = &[
     "milestones",
     // Cognito's pre token generation trigger: tenant and role from the membership (§7.1).
     "pre_token",
+    // The table's stream consumer: lead.captured and lead.status_changed (the outbox).
+    "publish_events",
 ];
 
 /// The route serving `method` + `path` template, if any.

@@ -30,7 +30,7 @@ class NoSample(Exception):
 @dataclass
 class Case:
     handler: str
-    kind: str  # http, sqs, schedule, rule, cognito
+    kind: str  # http, sqs, stream, schedule, rule, cognito
     samples: list[Path]
     status: int | None = None
     claims: dict | None = None
@@ -62,6 +62,8 @@ def case_for(logical: str, props: dict, template: dict, expected: dict, events: 
         case = Case(handler, "http", [events / "http" / f"{handler}.json"], status=int(statuses.get(handler, statuses["default"])))
     elif "SQS" in triggers:
         case = Case(handler, "sqs", [events / "sqs" / f"{handler}.json"])
+    elif "DynamoDB" in triggers:
+        case = Case(handler, "stream", [events / "dynamodb" / f"{handler}.json"])
     elif "ScheduleV2" in triggers or "Schedule" in triggers:
         case = Case(handler, "schedule", [events / "schedule" / f"{handler}.json"])
     elif "EventBridgeRule" in triggers:
@@ -143,7 +145,7 @@ def _answer(case: Case, body) -> tuple[bool, str]:
         if status != case.status:
             return False, f"status {status}, expected {case.status}: {str(body.get('body') if isinstance(body, dict) else body)[:300]}"
         return True, str(status)
-    if case.kind == "sqs":
+    if case.kind in ("sqs", "stream"):
         failures = body.get("batchItemFailures") if isinstance(body, dict) else None
         if failures != []:
             return False, f"expected batchItemFailures [], got {json.dumps(body)[:300]}"
