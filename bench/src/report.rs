@@ -89,8 +89,14 @@ fn dollars(u: &UnitsReport, times: &AdapterTimes, m: &CountModel, empty_units: U
                 lambda_duration_per_m(capture_ms),
             ),
             (
-                "EventBridge PutEvents (lead.captured)",
+                "EventBridge PutEvents (lead.captured, from the stream)",
                 u.events_per_capture * price::EVENTS_PER_M,
+            ),
+            (
+                // The stream consumer's invocations meet the leads as the counting job's do
+                // (a batch per burst; at most 100 records a batch), at 1 ms each.
+                "Lambda publish_events requests and duration",
+                m.invocations.max(0.01) * (price::LAMBDA_REQ_PER_M + lambda_duration_per_m(1.0)),
             ),
             (
                 "Lambda count_leads requests",
@@ -120,7 +126,11 @@ fn floor_dollars(u: &UnitsReport) -> Dollars {
             ("API Gateway HTTP API request", price::HTTP_API_PER_M),
             ("Lambda capture_lead request", price::LAMBDA_REQ_PER_M),
             ("Lambda capture_lead duration", lambda_duration_per_m(1.0)),
-            ("EventBridge PutEvents (lead.captured)", 0.0),
+            (
+                "EventBridge PutEvents (lead.captured, from the stream)",
+                0.0,
+            ),
+            ("Lambda publish_events requests and duration", 0.0),
             ("Lambda count_leads requests", 0.0),
             ("Lambda count_leads duration", 0.0),
             (
@@ -222,13 +232,13 @@ fn render_units(w: &mut String, units: &[UnitsReport]) {
         row(w, "capture request", u.capture);
         let _ = writeln!(
             w,
-            "    = settings GetItem {:.0} RCU; lead put 2×{k:.0} (transactional) + board GSI1 {k:.0}",
+            "    = settings GetItem {:.0} RCU; phone claim {c:.0} + lead put {k:.0} + board GSI1 {k:.0}",
             u.capture.read
         );
         let _ = writeln!(
             w,
-            "      + stale GSI2 {k:.0} + phone claim 2×{c:.0} (transactional) + rate-limit counter 1 = {:.0} WCU",
-            4.0 * k + 2.0 * c + 1.0
+            "      + stale GSI2 {k:.0} + open task GSI3 {k:.0} + rate-limit counter 1 = {:.0} WCU",
+            4.0 * k + c + 1.0
         );
         for cc in &u.counting {
             let label = if cc.batch == u.captures {

@@ -43,7 +43,7 @@ pub struct UnitsReport {
     pub empty_run: Units,
     /// Baseline: one plain PutItem of the same lead item without index attributes.
     pub plain_put: Units,
-    /// `lead.captured` events published per capture.
+    /// `lead.captured` events per capture (published from the change log).
     pub events_per_capture: f64,
     /// Handler wall time per capture on the in-memory store (CPU only, no network, no fsync),
     /// the first one left out.
@@ -149,7 +149,13 @@ pub async fn measure(payload: Payload, captures: usize, batches: &[usize]) -> Re
         took.push(t);
     }
     let capture = per(b.units() - before, captures);
-    let events_per_capture = b.bus.count() as f64 / captures as f64;
+    // Events come from the change log (the table's stream in the cloud): what a capture
+    // publishes itself plus what its changes report.
+    let mut derived = 0;
+    for (_, change) in b.store.changes(u32::MAX).await? {
+        derived += crm_shared::store::stream::events_of(&change)?.len();
+    }
+    let events_per_capture = (b.bus.count() + derived) as f64 / captures as f64;
     let before = b.units();
     let counted = b.count().await?;
     if counted != captures {

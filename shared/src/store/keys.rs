@@ -7,7 +7,7 @@
 //! | tenant settings / registry | `T#t` / `TENANTS` | `SETTINGS` / `t` | |
 //! | SMS senders the operator allowed the tenant | `T#t` | `SMS_SENDERS` | |
 //! | job watermark | `JOBS` | job name | |
-//! | lead (with its contact task) | `T#t#LEADS` | lead id (ULID: sorts by creation) | GSI1 `T#t#LS#status` / id; GSI2 `STALE#yyyy-mm-ddThh` / `T#t#L#id` while open; while its task is open GSI3 `T#t#TASKS#open` / `<due>#id`, GSI4 `T#t#TASKS#open#A#<assignee>` / `<due>#id` |
+//! | lead (with its contact task) | `T#t#LEADS` | lead id (ULID: sorts by creation) | GSI1 `T#t#LS#status` / id; GSI2 `STALE#yyyy-mm-ddThh` / `T#t#L#id` while open; while its task is open GSI3 `T#t#TASKS#open` / `<due ms>`, GSI4 `T#t#TASKS#open#A#<assignee>` / `<due ms>` |
 //! | lead status event / note | `T#t#L#id` | `E#<version, 20 digits>` / `N#ulid` | |
 //! | phone claim (dedupe window; then the latest lead with the phone) | `T#t#U#phone#+353…` | `U` | |
 //! | customer | `T#t#C#id` | `C` | GSI1–7 `T#t#CBY#<sort>` / value#id |
@@ -308,9 +308,12 @@ pub fn instant_key(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// A lead's place in the open-task indexes: soonest due first.
-pub fn open_task_sk(due: DateTime<Utc>, lead_id: &str) -> String {
-    format!("{}#{lead_id}", instant_key(due))
+/// A lead's place in the open-task indexes, soonest due first: the due instant in epoch
+/// milliseconds (13 digits until 2286: text order is time order). Nothing else: it is billed
+/// on every write of the lead, and index sort keys need not be unique (ties come in key
+/// order, which for leads is creation order).
+pub fn open_task_due_key(due: DateTime<Utc>) -> String {
+    format!("{:013}", due.timestamp_millis())
 }
 
 pub fn open_tasks_pk(tenant: &str) -> String {
@@ -432,7 +435,7 @@ mod tests {
             stale_member("t", "L1"),
             format!("{} | {}", lead_children_pk("t", "L1"), status_event_sk(7)),
             note_sk("N1"),
-            open_task_sk(at, "L1"),
+            open_task_due_key(at),
             open_tasks_pk("t"),
             assignee_tasks_pk("t", "u1"),
             k(phone_claim("t", "+353871234567")),
@@ -484,7 +487,7 @@ mod tests {
             "T#t#L#L1",
             "T#t#L#L1 | E#00000000000000000007",
             "N#N1",
-            "2026-01-14T12:34:56.000Z#L1",
+            "1768394096000",
             "T#t#TASKS#open",
             "T#t#TASKS#open#A#u1",
             "T#t#U#phone#+353871234567 | U",

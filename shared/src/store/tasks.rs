@@ -4,8 +4,8 @@
 //!
 //! | list | read from |
 //! |---|---|
-//! | open, soonest due first | GSI3 `T#t#TASKS#open` / `<due>#<lead id>` (sparse: open tasks only) |
-//! | open of one assignee | GSI4 `T#t#TASKS#open#A#<assignee>` / `<due>#<lead id>` |
+//! | open, soonest due first | GSI3 `T#t#TASKS#open` / `<due ms>` (sparse: open tasks only) |
+//! | open of one assignee | GSI4 `T#t#TASKS#open#A#<assignee>` / `<due ms>` |
 //! | done, or all, newest first | the tenant's lead partition, newest first, filtered |
 //!
 //! A task's id is `<lead id>.contact`: it names its lead, so it is read by its id alone.
@@ -13,9 +13,10 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::task::{lead_of, task_of, Task, TaskStatus, CONTACT_KIND};
-use crate::ports::store::{Cond, Cursor, Index, Item, Query, SkCond, Store, StoreError};
+use crate::ports::store::{table, Cond, Cursor, Index, Item, Query, SkCond, Store, StoreError, SK};
 use crate::store::keys::{
-    self, assignee_tasks_pk, instant_key, open_tasks_pk, ASSIGNEE_TASKS_INDEX, OPEN_TASKS_INDEX,
+    self, assignee_tasks_pk, open_task_due_key, open_tasks_pk, ASSIGNEE_TASKS_INDEX,
+    OPEN_TASKS_INDEX,
 };
 use crate::store::leads::{self, codec};
 use crate::store::page;
@@ -82,24 +83,28 @@ pub async fn list(
     let mut sk = SkCond::All;
     if open {
         if let Some(by) = filter.due_by {
-            // `due#id` up to and including `due`: `$` sorts right after `#`.
-            sk = SkCond::Lt(format!("{}$", instant_key(by)));
+            sk = SkCond::Le(open_task_due_key(by));
         }
     } else {
-        conds.push(Cond::AttrExists(codec::TASK_DUE.into()));
-        match filter.status {
-            Some(TaskStatus::Done) => conds.push(Cond::AttrExists(codec::TASK_DONE_AT.into())),
-            Some(TaskStatus::Open) => conds.push(Cond::AttrNotExists(codec::TASK_DONE_AT.into())),
-            None => {}
-        }
+        // A done task keeps its due instant in `task_due`; an open one in its open-task
+        // index entry.
+        let open_sk = || match OPEN_TASKS_INDEX {
+            Index::Gsi(n) => table::gsi_sk(n),
+            Index::Primary => SK.to_owned(),
+        };
+        let done = Cond::AttrExists(codec::TASK_DONE_AT.into());
+        conds.push(match filter.status {
+            Some(TaskStatus::Done) => done,
+            _ => Cond::Or(vec![done, Cond::AttrExists(open_sk())]),
+        });
         if let Some(a) = &filter.assignee {
             conds.push(Cond::Eq("assignee".into(), a.clone().into()));
         }
         if let Some(by) = filter.due_by {
-            conds.push(Cond::Le(
-                codec::TASK_DUE.into(),
-                by.timestamp_millis().into(),
-            ));
+            conds.push(Cond::Or(vec![
+                Cond::Le(codec::TASK_DUE.into(), by.timestamp_millis().into()),
+                Cond::Le(open_sk(), open_task_due_key(by).into()),
+            ]));
         }
     }
     let cond = match conds.len() {

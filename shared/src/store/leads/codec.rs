@@ -55,14 +55,16 @@ fn contact_task_attrs(item: &mut Item, lead: &Lead) {
     let Some(due) = lead.contact.due_at else {
         return;
     };
-    item.insert(TASK_DUE.into(), due.timestamp_millis().into());
     match &lead.contact.done {
         Some((by, at)) => {
+            item.insert(TASK_DUE.into(), due.timestamp_millis().into());
             item.insert(TASK_DONE_BY.into(), by.clone().into());
             item.insert(TASK_DONE_AT.into(), at.timestamp_millis().into());
         }
+        // While open, the index entries hold the due instant (a lead item is billed per
+        // started KiB: an ad lead with its task stays within one).
         None => {
-            let sk = keys::open_task_sk(due, &lead.id);
+            let sk = keys::open_task_due_key(due);
             let mut index = |index: Index, pk: String| {
                 if let Index::Gsi(n) = index {
                     item.insert(table::gsi_pk(n), pk.into());
@@ -80,7 +82,8 @@ fn contact_task_attrs(item: &mut Item, lead: &Lead) {
     }
 }
 
-/// Attributes of the contact task on a lead item.
+/// Attributes of the contact task on a lead item once it is done (while open, its due
+/// instant is in its open-task index entry).
 pub const TASK_DUE: &str = "task_due";
 pub const TASK_DONE_BY: &str = "task_done_by";
 pub const TASK_DONE_AT: &str = "task_done_at";
@@ -91,8 +94,17 @@ fn contact_task_of(item: &Item) -> ContactTask {
             .and_then(Value::as_i64)
             .and_then(DateTime::<Utc>::from_timestamp_millis)
     };
+    let open_due = || {
+        let Index::Gsi(n) = keys::OPEN_TASKS_INDEX else {
+            return None;
+        };
+        item.get(&table::gsi_sk(n))
+            .and_then(Value::as_str)
+            .and_then(|ms| ms.parse::<i64>().ok())
+            .and_then(DateTime::<Utc>::from_timestamp_millis)
+    };
     ContactTask {
-        due_at: instant(TASK_DUE),
+        due_at: instant(TASK_DUE).or_else(open_due),
         done: item
             .get(TASK_DONE_BY)
             .and_then(Value::as_str)
