@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use crm_shared::domain::events::Event;
 use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::http::problem::ApiError;
 use crm_shared::ports::bus::EventBus;
@@ -95,15 +94,5 @@ impl Ctx {
             .get(self.store.as_ref(), tenant)
             .await?
             .ok_or(ApiError::NotFound("tenant"))
-    }
-
-    /// Publishes events after the state they describe is durable. A failure is logged, not
-    /// returned: the write it follows already happened, and consumers that must see every
-    /// change (counters) do not depend on the event arriving.
-    pub async fn publish(&self, events: Vec<Event>) {
-        let types: Vec<&str> = events.iter().map(Event::detail_type).collect();
-        if let Err(e) = self.bus.publish(events).await {
-            tracing::error!(error = %e, events = ?types, "event publication failed");
-        }
     }
 }

@@ -1,4 +1,5 @@
-//! The daily customer jobs' workers publish what they changed (DESIGN §5):
+//! The daily customer jobs' changes are published (DESIGN §5; from their timeline entries'
+//! change records, `crm_shared::store::stream`, drained here as crm-local does):
 //! `customer.segment_changed` / `customer.stage_changed` with `from`, `to` and `at`, and
 //! `milestone.reached` in the shape booking facts use. Clock fixed, SQLite store, local bus.
 
@@ -14,7 +15,7 @@ use crm_shared::adapters::sqlite::SqliteStore;
 use crm_shared::domain::booking::{BookingFact, BookingKind, Contact};
 use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::ports::clock::{Clock, FixedClock};
-use crm_shared::store::{customers, tenants};
+use crm_shared::store::{change_log, customers, tenants};
 use serde_json::{json, Value};
 
 fn utc(text: &str) -> DateTime<Utc> {
@@ -74,6 +75,9 @@ async fn the_jobs_publish_segment_stage_and_milestone_events() {
     let answer = milestones::handle(&ctx, Value::Null)
         .await
         .expect("milestones");
+    change_log::publish(store.as_ref(), &bus, 10_000)
+        .await
+        .expect("the change log published");
     assert_eq!(answer["awarded"], json!(1), "{answer}");
     let vip: Vec<Value> = of("milestone.reached")
         .into_iter()
@@ -94,6 +98,9 @@ async fn the_jobs_publish_segment_stage_and_milestone_events() {
     let answer = segment_refresh::handle(&ctx, Value::Null)
         .await
         .expect("refresh");
+    change_log::publish(store.as_ref(), &bus, 10_000)
+        .await
+        .expect("the change log published");
     assert_eq!(answer["refreshed"], json!(1), "{answer}");
     assert!(of("customer.segment_changed").is_empty());
 
@@ -102,6 +109,9 @@ async fn the_jobs_publish_segment_stage_and_milestone_events() {
     let answer = segment_refresh::handle(&ctx, Value::Null)
         .await
         .expect("refresh");
+    change_log::publish(store.as_ref(), &bus, 10_000)
+        .await
+        .expect("the change log published");
     assert_eq!(answer["refreshed"], json!(1), "{answer}");
     let segment = of("customer.segment_changed");
     assert_eq!(segment.len(), 1, "{segment:?}");
@@ -115,9 +125,16 @@ async fn the_jobs_publish_segment_stage_and_milestone_events() {
     assert!(segment[0]["event_id"]
         .as_str()
         .is_some_and(|e| e.starts_with("customer.segment_changed:")));
+    // Every stage change is reported, the booking's first (discovery → activation) as well
+    // as the refresh's.
     let stage = of("customer.stage_changed");
-    assert_eq!(stage.len(), 1, "{stage:?}");
-    assert_eq!(stage[0]["to"], json!("churned"));
+    assert_eq!(stage.len(), 2, "{stage:?}");
+    assert_eq!(
+        (&stage[0]["from"], &stage[0]["to"]),
+        (&json!("discovery"), &json!("activation"))
+    );
+    assert_eq!(stage[1]["to"], json!("churned"));
+    assert_eq!(stage[1]["at"], json!(utc("2027-05-11T02:30:00Z")));
 
     let again = segment_refresh::handle(&ctx, Value::Null)
         .await

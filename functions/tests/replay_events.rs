@@ -292,9 +292,10 @@ async fn the_sms_sender_takes_its_sqs_event() {
 }
 
 /// The table stream's sample, taken by `publish_events` as Lambda hands it over: the lead's
-/// insert publishes `lead.captured`, the status event's insert `lead.status_changed`, the
-/// lead's later modification nothing; the same batch again publishes the same event ids
-/// (the consumers are idempotent by them).
+/// insert publishes `lead.captured`, a status event's `lead.status_changed`, a stale event's
+/// `lead.stale`, segment and milestone timeline entries theirs; the lead's later
+/// modification and a note nothing; the same batch again publishes the same event ids (the
+/// consumers are idempotent by them).
 #[tokio::test]
 async fn the_stream_consumer_publishes_the_events_of_its_sample_records() {
     use crm_functions::workers::publish_events;
@@ -333,9 +334,28 @@ async fn the_stream_consumer_publishes_the_events_of_its_sample_records() {
             "lead.status_changed".to_owned(),
             "lead.status_changed:01JDEMSTRM0000000000000002".to_owned(),
         ),
+        (
+            "lead.stale".to_owned(),
+            "lead.stale:01JDEMSTRM0000000000000003".to_owned(),
+        ),
+        (
+            "customer.segment_changed".to_owned(),
+            "customer.segment_changed:01JDEMCUST0000000000000001:01JDEMSTRM0000000000000004"
+                .to_owned(),
+        ),
+        (
+            "milestone.reached".to_owned(),
+            "milestone.reached:01JDEMCUST0000000000000001:vip_status".to_owned(),
+        ),
     ];
     assert_eq!(published, [once.clone(), once].concat());
-    let captured = &bus.published()[0].detail;
-    assert_eq!(captured["tenant_id"], "demo");
-    assert_eq!(captured["source"], "meta_ad");
+    let all = bus.published();
+    assert_eq!(all[0].detail["tenant_id"], "demo");
+    assert_eq!(all[0].detail["source"], "meta_ad");
+    assert_eq!(all[2].detail["created_at"], "2026-12-07T10:00:00Z");
+    assert_eq!(all[2].detail["status"], "contacted");
+    assert_eq!(
+        (&all[3].detail["from"], &all[3].detail["to"]),
+        (&Value::from("active"), &Value::from("inactive"))
+    );
 }

@@ -12,10 +12,8 @@ use crm_functions::Ctx;
 use crm_shared::adapters::local_bus::LocalBus;
 use crm_shared::adapters::sqlite::SqliteStore;
 use crm_shared::domain::booking::BookingKind;
-use crm_shared::ports::bus::{BusError, EventBus};
 use crm_shared::ports::queue::{pump, BatchOutcome, QueueError, QueueName, Received};
-use crm_shared::ports::store::StoreError;
-use crm_shared::store::stream;
+use crm_shared::store::change_log;
 use tokio::sync::watch;
 
 /// How often lead counting runs (every 5 minutes in AWS; locally each minute, since it costs
@@ -199,7 +197,7 @@ const CHANGES_BATCH: u32 = 500;
 pub fn publish_changes(store: SqliteStore, bus: LocalBus, mut stop: watch::Receiver<bool>) {
     tokio::spawn(async move {
         loop {
-            let pause = match publish_changed(&store, &bus, CHANGES_BATCH).await {
+            let pause = match change_log::publish(&store, &bus, CHANGES_BATCH).await {
                 Ok(n) if n as u32 == CHANGES_BATCH => Duration::ZERO,
                 Ok(_) => CHANGES_EVERY,
                 Err(e) => {
@@ -213,45 +211,6 @@ pub fn publish_changes(store: SqliteStore, bus: LocalBus, mut stop: watch::Recei
             }
         }
     });
-}
-
-/// Publishes the events of the local store's change log on `bus`, oldest first, and forgets
-/// what it published: `limit` changes at most; how many changes it read. A crash between
-/// the publish and the forgetting publishes them again on the next drain (the same event
-/// ids: consumers are idempotent by them); a failed publish forgets nothing.
-pub async fn publish_changed(
-    store: &SqliteStore,
-    bus: &dyn EventBus,
-    limit: u32,
-) -> Result<usize, DrainError> {
-    let changes = store.changes(limit).await?;
-    let Some((last, _)) = changes.last() else {
-        return Ok(0);
-    };
-    let last = *last;
-    let mut events = Vec::new();
-    for (seq, change) in &changes {
-        match stream::events_of(change) {
-            Ok(found) => events.extend(found),
-            // A change no event can be read from will not get better: logged and passed.
-            Err(e) => tracing::error!(seq, key = ?change.key, error = %e,
-                "no event read from a change"),
-        }
-    }
-    if !events.is_empty() {
-        bus.publish(events).await?;
-    }
-    store.forget_changes(last).await?;
-    Ok(changes.len())
-}
-
-/// Why a drain stopped.
-#[derive(Debug, thiserror::Error)]
-pub enum DrainError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Bus(#[from] BusError),
 }
 
 /// Resolves once the server is shutting down.

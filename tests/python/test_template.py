@@ -41,9 +41,9 @@ DELETE_ACTIONS = {"dynamodb:DeleteItem"}
 # Functions that publish domain events to the bus (DESIGN §5: lead.captured,
 # lead.status_changed; update_lead publishes nothing). Granting PutEvents is a decision: add
 # the function here on purpose.
-# lead.captured and lead.status_changed go out from the table's stream (issue 17's outbox):
-# the functions that write leads and status events publish nothing themselves.
-PUBLISHERS = {"publish_events", "booking_webhook", "ingest_booking", "stale_leads"}
+# Every domain event goes out from the table's stream (issue 17's outbox): the functions that
+# write what the events report publish nothing themselves.
+PUBLISHERS = {"publish_events"}
 # Functions allowed to delete items (Write::Delete): a customer's removal, a note's, and a
 # profile edit that drops a phone or email (its owner and search items go). Same rule.
 DELETERS: set[str] = {"update_customer", "delete_customer", "delete_customer_note", "sms_inbound"}
@@ -62,10 +62,8 @@ QUEUE_GRANTS = {
     fn: {"SmsQueue.Arn"} | ({"SmsDeadLetterQueue.Arn"} if fn == "send_sms" else set())
     for fn in SMS_SENDERS
 }
-# The daily customer jobs publish customer.segment_changed / customer.stage_changed and
-# milestone.reached, and take a due item out when nothing more is due; a booking fact takes
+# The daily customer jobs take a due item out when nothing more is due; a booking fact takes
 # the customer's segment due item out when it leaves no change ahead.
-PUBLISHERS |= {"segment_refresh", "milestones"}
 DELETERS |= {"segment_refresh", "milestones", "ingest_booking", "booking_webhook"}
 # Functions that let invited members into the Cognito user pool (the directory port), and
 # what they may do there (read a user, create one, ask for a password reset: nothing else).
@@ -866,7 +864,8 @@ def _exists_wanted(p) -> bool:
 def test_lead_and_status_events_come_from_the_table_stream(resources, functions):
     """Issue 17's outbox: the table streams its new images to publish_events, which retries a
     failed batch for a day, then parks the records' coordinates in a dead-letter queue; its
-    filter lets the sample's inserts through and not the modification."""
+    filter lets the sample's lead, status-event, segment and milestone inserts through, and
+    not the lead's modification or a note."""
     table = plain(resources["Table"]["Properties"])
     assert table["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
     props = plain(functions["PublishEventsFunction"]["Properties"])
@@ -881,6 +880,8 @@ def test_lead_and_status_events_come_from_the_table_stream(resources, functions)
     patterns = [json.loads(f["Pattern"]) for f in stream["FilterCriteria"]["Filters"]]
     sample = json.loads((EVENTS / "dynamodb" / "publish_events.json").read_text())
     passed = [r["eventName"] for r in sample["Records"] if any(_matches(p, r) for p in patterns)]
-    assert passed == ["INSERT", "INSERT"], passed
+    passed_sk = [r["dynamodb"]["Keys"]["SK"]["S"][:3] for r in sample["Records"] if any(_matches(p, r) for p in patterns)]
+    assert len(passed) == 5 and set(passed) == {"INSERT"}, passed
+    assert passed_sk == ["01J", "E#0", "E#0", "TL#", "TL#"], passed_sk
     assert "PublishEventsDeadLetterAlarm" in resources
     assert "PublishEventsIteratorAgeAlarm" in resources

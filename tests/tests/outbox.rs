@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use crm_functions::usecases::capture::record_new_lead;
 use crm_functions::{Ctx, Ports};
-use crm_local::workers::publish_changed;
 use crm_shared::adapters::invite_links::InviteLinks;
 use crm_shared::adapters::local_bus::LocalBus;
 use crm_shared::adapters::local_capi::RecordingCapi;
@@ -17,7 +16,7 @@ use crm_shared::domain::lead::{Lead, NewLead};
 use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::ports::clock::{Clock, SystemClock};
 use crm_shared::store::leads::Inserted;
-use crm_shared::store::tenants;
+use crm_shared::store::{change_log, tenants};
 
 fn ctx(store: &SqliteStore, bus: &LocalBus) -> Ctx {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -68,9 +67,9 @@ async fn a_lead_captured_by_a_process_killed_before_publishing_is_published_once
     // The restarted process publishes what the first one wrote, once.
     let store = SqliteStore::open(&file).expect("store again");
     let bus = LocalBus::new();
-    let read = publish_changed(&store, &bus, 100).await.expect("drain");
+    let read = change_log::publish(&store, &bus, 100).await.expect("drain");
     assert_eq!(read, 1, "the lead's change was kept");
-    let again = publish_changed(&store, &bus, 100)
+    let again = change_log::publish(&store, &bus, 100)
         .await
         .expect("drain again");
     assert_eq!(again, 0, "and forgotten once published");

@@ -1,17 +1,17 @@
 //! Applying a booking fact (DESIGN §2.3), from either entrance: the EventBridge consumer
 //! (`workers::ingest_booking`) or the signed webhook (`routes::hooks::bookings`). The fact
-//! moves the customer and the lead it converts; what it caused goes on the bus, and a
-//! completed visit asks for a review.
+//! moves the customer and the lead it converts (their change records report what it caused),
+//! and a completed visit asks for a review.
 
 use crm_shared::domain::booking::{BookingFact, BookingKind, BookingStatus, Contact};
-use crm_shared::domain::events::Event;
 use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::store::customers::{self, IngestError, Ingested};
 
 use crate::context::Ctx;
 use crate::usecases::messaging::{self, ReviewRequestError};
 
-/// Applies a fact and publishes the milestones it reached (`milestone.reached`).
+/// Applies a fact. What it caused (`lead.status_changed`, `milestone.reached`) goes out from
+/// the change records of what it wrote (`crm_shared::store::stream`).
 pub async fn apply(
     ctx: &Ctx,
     settings: &TenantSettings,
@@ -23,7 +23,7 @@ pub async fn apply(
         customers::ingest(ctx.store.as_ref(), settings, fact, contact, ctx.clock.now()).await?;
     if let Ingested::Applied {
         customer,
-        milestones,
+        milestones: _,
         lead,
         lead_events: _,
         booking,
@@ -42,15 +42,6 @@ pub async fn apply(
             lead = ?lead,
             "booking fact applied"
         );
-        // The lead's `lead.status_changed` go out from their status events' change records
-        // (`crm_shared::store::stream`).
-        let events: Vec<Event> = milestones
-            .iter()
-            .map(|m| Event::milestone_reached(customer, *m))
-            .collect();
-        if !events.is_empty() {
-            ctx.publish(events).await;
-        }
     }
     Ok(ingested)
 }

@@ -1,9 +1,9 @@
 //! `segment_refresh`: every hour, reclassifies the customers whose segment, auto tags, stage
 //! or at-risk flag change by time alone at 03:00 in their tenant's zone (DESIGN §2.2), reading
-//! only the due buckets of the hours passed since the last run (`crm_shared::store::daily`),
-//! and publishes `customer.segment_changed` and `customer.stage_changed`.
+//! only the due buckets of the hours passed since the last run (`crm_shared::store::daily`).
+//! Each change's timeline entry, written with it, reports `customer.segment_changed` or
+//! `customer.stage_changed` through the table's stream (`crm_shared::store::stream`).
 
-use crm_shared::domain::events::Event;
 use crm_shared::ports::store::StoreError;
 use crm_shared::store::daily;
 use serde_json::{json, Value};
@@ -14,16 +14,6 @@ use crate::context::Ctx;
 pub async fn handle(ctx: &Ctx, _event: Value) -> Result<Value, StoreError> {
     let now = ctx.clock.now();
     let run = daily::segment_refresh(ctx.store.as_ref(), now).await?;
-    let mut events = Vec::new();
-    for done in &run.changed {
-        let c = &done.customer;
-        if let Some((from, to)) = done.changes.segment {
-            events.push(Event::segment_changed(c, from, to, now));
-        }
-        if let Some((from, to)) = done.changes.stage {
-            events.push(Event::stage_changed(c, from, to, now));
-        }
-    }
     if !run.changed.is_empty() {
         tracing::info!(
             refreshed = run.changed.len(),
@@ -31,9 +21,6 @@ pub async fn handle(ctx: &Ctx, _event: Value) -> Result<Value, StoreError> {
             read = run.read,
             "customers reclassified"
         );
-    }
-    if !events.is_empty() {
-        ctx.publish(events).await;
     }
     Ok(json!({"hours": run.hours, "read": run.read, "refreshed": run.changed.len()}))
 }

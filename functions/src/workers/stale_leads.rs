@@ -1,8 +1,8 @@
 //! `stale_leads`: every hour, flags the open leads nobody booked within the tenant's window
 //! (DESIGN §2.1), reading only the stale-due index's buckets of the hours that passed since
-//! the last run (`crm_shared::store::stale`), and publishes `lead.stale` for each.
+//! the last run (`crm_shared::store::stale`). Each flag's stale event, written with it,
+//! reports `lead.stale` through the table's stream (`crm_shared::store::stream`).
 
-use crm_shared::domain::events::Event;
 use crm_shared::store::leads::LeadWriteError;
 use crm_shared::store::stale;
 use serde_json::{json, Value};
@@ -18,12 +18,6 @@ pub async fn handle(ctx: &Ctx, _event: Value) -> Result<Value, LeadWriteError> {
             hours = run.hours,
             "stale leads flagged"
         );
-        let events = run
-            .flagged
-            .iter()
-            .map(|(lead, event)| Event::lead_stale(lead, event))
-            .collect();
-        ctx.publish(events).await;
     }
     Ok(json!({"hours": run.hours, "read": run.read, "flagged": run.flagged.len()}))
 }

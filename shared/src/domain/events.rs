@@ -11,7 +11,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::customer::{Customer, JourneyStage, Milestone, Segment};
+use crate::domain::customer::{JourneyStage, Milestone, Segment};
 use crate::domain::lead::{Lead, LeadStatus, StatusEvent};
 use crate::domain::source::Source;
 
@@ -68,7 +68,8 @@ pub struct LeadStale {
     pub at: DateTime<Utc>,
 }
 
-/// A customer's classification of type `T` changed (by time alone: the daily refresh).
+/// A customer's classification of type `T` changed (by a booking fact, or by time alone in
+/// the daily refresh): one per timeline entry of the change.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomerChanged<T> {
     pub event_id: String,
@@ -120,37 +121,64 @@ impl Event {
         })
     }
 
-    pub fn lead_stale(lead: &Lead, event: &StatusEvent) -> Self {
+    /// An open lead flagged stale (`event` is its stale status event: from and to its
+    /// status), created at `lead_created_at`.
+    pub fn lead_stale(tenant: &str, event: &StatusEvent, lead_created_at: DateTime<Utc>) -> Self {
         Event::LeadStale(LeadStale {
             event_id: format!("lead.stale:{}", event.id),
-            tenant_id: lead.tenant_id.clone(),
-            lead_id: lead.id.clone(),
-            status: lead.status,
-            created_at: lead.created_at,
+            tenant_id: tenant.to_owned(),
+            lead_id: event.lead_id.clone(),
+            status: event.to,
+            created_at: lead_created_at,
             at: event.at,
         })
     }
 
-    /// The customer's segment moved from `from` to `to`; one per version of the customer.
-    pub fn segment_changed(c: &Customer, from: Segment, to: Segment, at: DateTime<Utc>) -> Self {
-        Event::CustomerSegmentChanged(changed("customer.segment_changed", c, from, to, at))
+    /// A customer's segment moved from `from` to `to`: `change` names the change (its
+    /// timeline entry), so the same change always has the same event id.
+    pub fn segment_changed(
+        tenant: &str,
+        customer: &str,
+        change: &str,
+        from: Segment,
+        to: Segment,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Event::CustomerSegmentChanged(changed(
+            "customer.segment_changed",
+            tenant,
+            customer,
+            change,
+            (from, to),
+            at,
+        ))
     }
 
-    /// The customer's journey stage moved; one per version of the customer.
+    /// A customer's journey stage moved; as [`Event::segment_changed`].
     pub fn stage_changed(
-        c: &Customer,
+        tenant: &str,
+        customer: &str,
+        change: &str,
         from: JourneyStage,
         to: JourneyStage,
         at: DateTime<Utc>,
     ) -> Self {
-        Event::CustomerStageChanged(changed("customer.stage_changed", c, from, to, at))
+        Event::CustomerStageChanged(changed(
+            "customer.stage_changed",
+            tenant,
+            customer,
+            change,
+            (from, to),
+            at,
+        ))
     }
 
-    pub fn milestone_reached(c: &Customer, milestone: Milestone) -> Self {
+    /// A milestone reached (once per customer and milestone).
+    pub fn milestone_reached(tenant: &str, customer: &str, milestone: Milestone) -> Self {
         Event::MilestoneReached(MilestoneReached {
-            event_id: format!("milestone.reached:{}:{}", c.id, milestone.as_str()),
-            tenant_id: c.tenant_id.clone(),
-            customer_id: c.id.clone(),
+            event_id: format!("milestone.reached:{customer}:{}", milestone.as_str()),
+            tenant_id: tenant.to_owned(),
+            customer_id: customer.to_owned(),
             milestone,
         })
     }
@@ -190,11 +218,18 @@ impl Event {
     }
 }
 
-fn changed<T>(kind: &str, c: &Customer, from: T, to: T, at: DateTime<Utc>) -> CustomerChanged<T> {
+fn changed<T>(
+    kind: &str,
+    tenant: &str,
+    customer: &str,
+    change: &str,
+    (from, to): (T, T),
+    at: DateTime<Utc>,
+) -> CustomerChanged<T> {
     CustomerChanged {
-        event_id: format!("{kind}:{}:{}", c.id, c.version),
-        tenant_id: c.tenant_id.clone(),
-        customer_id: c.id.clone(),
+        event_id: format!("{kind}:{customer}:{change}"),
+        tenant_id: tenant.to_owned(),
+        customer_id: customer.to_owned(),
         from,
         to,
         at,

@@ -184,6 +184,11 @@ pub fn email_owner_key(tenant: &str, email: &str) -> Key {
     Key::new(format!("T#{tenant}#U#cemail#{email}"), "U")
 }
 
+/// The tenant and customer of a customer's partition (`T#t#C#id`).
+pub fn customer_of_pk(pk: &str) -> Option<(&str, &str)> {
+    pk.strip_prefix("T#")?.rsplit_once("#C#")
+}
+
 /// Sort-key prefix of a customer's timeline entries.
 pub const TIMELINE_PREFIX: &str = "TL#";
 

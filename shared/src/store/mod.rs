@@ -1,6 +1,8 @@
 //! Access patterns over the store port, written once for both adapters.
 
 pub mod accounts;
+#[cfg(feature = "embedded")]
+pub mod change_log;
 pub mod conversions;
 pub mod customers;
 pub mod daily;

@@ -10,14 +10,22 @@
 //! |---|---|
 //! | a lead item inserted | `lead.captured` |
 //! | a status event inserted, type `status` | `lead.status_changed` |
+//! | a status event inserted, type `stale` | `lead.stale` |
+//! | a customer timeline entry inserted, type `segment` / `stage` | `customer.segment_changed` / `customer.stage_changed` |
+//! | a customer timeline entry inserted, type `milestone` | `milestone.reached` |
+//!
+//! Each of those items is written in the same write or transaction as the change it reports
+//! (the lead, its status, the customer's classification, its milestones).
 //!
 //! The stream's filter in the template (`PublishEventsFunction`) lets through a superset of
 //! [`wanted`]; [`events_of`] decides.
 
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use crate::domain::events::Event;
 use crate::domain::lead::StatusEvent;
+use crate::domain::timeline::TimelineEntry;
 use crate::ports::store::{from_item, Item, Key, StoreError};
 use crate::store::keys;
 use crate::store::leads::codec::lead_from_item;
@@ -30,14 +38,25 @@ pub struct Change {
     pub new: Option<Item>,
 }
 
-/// Whether a change can report an event: an insert of a lead or of a status event. The
-/// local store keeps only these in its change log.
+/// Timeline entry types that report an event.
+const REPORTED_ENTRIES: [&str; 3] = ["segment", "stage", "milestone"];
+
+/// Whether a change can report an event: an insert of a lead, of a lead's status event, or
+/// of a customer timeline entry of a reported type. The local store keeps only these in its
+/// change log.
 pub fn wanted(key: &Key, old: Option<&Item>, new: Option<&Item>) -> bool {
-    old.is_none()
-        && new.is_some()
-        && (keys::tenant_of_leads_pk(&key.pk).is_some()
-            || (key.sk.starts_with(keys::STATUS_EVENT_PREFIX)
-                && keys::lead_of_children_pk(&key.pk).is_some()))
+    let (None, Some(new)) = (old, new) else {
+        return false;
+    };
+    keys::tenant_of_leads_pk(&key.pk).is_some()
+        || (key.sk.starts_with(keys::STATUS_EVENT_PREFIX)
+            && keys::lead_of_children_pk(&key.pk).is_some())
+        || (key.sk.starts_with(keys::TIMELINE_PREFIX)
+            && keys::customer_of_pk(&key.pk).is_some()
+            && new
+                .get("type")
+                .and_then(Value::as_str)
+                .is_some_and(|t| REPORTED_ENTRIES.contains(&t)))
 }
 
 /// The events a change reports (none for most changes).
@@ -51,14 +70,69 @@ pub fn events_of(change: &Change) -> Result<Vec<Event>, StoreError> {
     if keys::tenant_of_leads_pk(&key.pk).is_some() {
         return Ok(vec![Event::lead_captured(&lead_from_item(new)?)]);
     }
-    let Some((tenant, _)) = keys::lead_of_children_pk(&key.pk) else {
+    let kind = new.get("type").and_then(Value::as_str).unwrap_or_default();
+    if let Some((tenant, _)) = keys::lead_of_children_pk(&key.pk) {
+        let event: StatusEvent = from_item(new)?;
+        return Ok(match kind {
+            "status" => vec![Event::lead_status_changed(tenant, &event)],
+            "stale" => {
+                let created = new
+                    .get("lead_created_at")
+                    .cloned()
+                    .map(serde_json::from_value::<DateTime<Utc>>)
+                    .transpose()
+                    .map_err(|e| StoreError::Corrupt(format!("stale event: {e}")))?
+                    // Stale events written before they carried it: the lead's id is a ULID
+                    // made at its creation.
+                    .or_else(|| {
+                        ulid::Ulid::from_string(&event.lead_id)
+                            .ok()
+                            .map(|u| DateTime::<Utc>::from(u.datetime()))
+                    })
+                    .unwrap_or(event.at);
+                vec![Event::lead_stale(tenant, &event, created)]
+            }
+            _ => Vec::new(),
+        });
+    }
+    let Some((tenant, customer)) = keys::customer_of_pk(&key.pk) else {
         return Ok(Vec::new());
     };
-    if new.get("type").and_then(Value::as_str) != Some("status") {
-        return Ok(Vec::new());
-    }
-    let event: StatusEvent = from_item(new)?;
-    Ok(vec![Event::lead_status_changed(tenant, &event)])
+    let entry: TimelineEntry = from_item(new)?;
+    Ok(match kind {
+        "segment" => vec![Event::segment_changed(
+            tenant,
+            customer,
+            &entry.id,
+            data(&entry, "from")?,
+            data(&entry, "to")?,
+            entry.at,
+        )],
+        "stage" => vec![Event::stage_changed(
+            tenant,
+            customer,
+            &entry.id,
+            data(&entry, "from")?,
+            data(&entry, "to")?,
+            entry.at,
+        )],
+        "milestone" => vec![Event::milestone_reached(
+            tenant,
+            customer,
+            data(&entry, "milestone")?,
+        )],
+        _ => Vec::new(),
+    })
+}
+
+/// Field `name` of a timeline entry's data.
+fn data<T: serde::de::DeserializeOwned>(
+    entry: &TimelineEntry,
+    name: &str,
+) -> Result<T, StoreError> {
+    let value = entry.data.get(name).cloned().unwrap_or(Value::Null);
+    serde_json::from_value(value)
+        .map_err(|e| StoreError::Corrupt(format!("timeline entry {}: {name}: {e}", entry.id)))
 }
 
 /// An image in DynamoDB's JSON (`{"S": "x"}`, `{"N": "1"}`, …), as a stream record carries

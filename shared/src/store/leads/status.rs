@@ -39,6 +39,12 @@ pub async fn mark_stale(
         event_item.insert(PK.into(), keys::lead_children_pk(tenant, id).into());
         event_item.insert(SK.into(), keys::status_event_sk(next.version).into());
         event_item.insert("type".into(), "stale".into());
+        // What `lead.stale` reports besides the event (read from this item's stream record).
+        event_item.insert(
+            "lead_created_at".into(),
+            serde_json::to_value(lead.created_at)
+                .map_err(|e| StoreError::Invalid(e.to_string()))?,
+        );
         let item = lead_item(
             &next,
             StaleDue::Keep(None),
