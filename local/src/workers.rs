@@ -12,6 +12,7 @@ use crm_functions::Ctx;
 use crm_shared::adapters::local_bus::LocalBus;
 use crm_shared::adapters::sqlite::SqliteStore;
 use crm_shared::domain::booking::BookingKind;
+use crm_shared::ports::bus::BusError;
 use crm_shared::ports::queue::{pump, BatchOutcome, QueueError, QueueName, Received};
 use crm_shared::store::change_log;
 use tokio::sync::watch;
@@ -167,8 +168,8 @@ fn start_daily_jobs(ctx: &Ctx, stop: watch::Receiver<bool>) {
 }
 
 /// Routes booking facts on the local bus to the booking consumer, as the template's
-/// EventBridge rule does in AWS. A fact the consumer refuses is logged (in AWS it would wait
-/// in the function's dead-letter queue).
+/// EventBridge rule does in AWS, delivered once the consumer is done with it. A fact the
+/// consumer refuses is logged (in AWS it would wait in the function's dead-letter queue).
 pub fn subscribe(ctx: &Ctx, bus: &LocalBus) {
     let kinds: Vec<&str> = BookingKind::ALL.iter().map(|k| k.as_str()).collect();
     let ctx = ctx.clone();
@@ -176,12 +177,13 @@ pub fn subscribe(ctx: &Ctx, bus: &LocalBus) {
         &kinds,
         Arc::new(move |event| {
             let ctx = ctx.clone();
-            tokio::spawn(async move {
+            Box::pin(async move {
                 let envelope = serde_json::to_value(&event).unwrap_or_default();
                 if let Err(e) = ingest_booking::handle(&ctx, envelope).await {
                     tracing::error!(error = %e, "booking fact refused by the consumer");
                 }
-            });
+                Ok(())
+            })
         }),
     );
 }
@@ -227,18 +229,16 @@ pub fn route_conversions(ctx: &Ctx, bus: &LocalBus) {
         &["lead.captured", "lead.status_changed"],
         Arc::new(move |event| {
             let ctx = queueing.clone();
-            tokio::spawn(async move {
-                let body = match serde_json::to_string(&event) {
-                    Ok(body) => body,
-                    Err(e) => {
-                        tracing::error!(error = %e, "lead event not serialised");
-                        return;
-                    }
-                };
-                if let Err(e) = ctx.queue.send(QueueName::Conversions, &body, 0).await {
-                    tracing::error!(error = %e, "lead event not queued for the Conversions API");
-                }
-            });
+            // Delivered once it is in the queue: the change log it came from is only
+            // forgotten after that, so a crash in between publishes it again.
+            Box::pin(async move {
+                let body = serde_json::to_string(&event).map_err(|e| BusError(e.to_string()))?;
+                ctx.queue
+                    .send(QueueName::Conversions, &body, 0)
+                    .await
+                    .map_err(|e| BusError(format!("not queued for the Conversions API: {e}")))?;
+                Ok(())
+            })
         }),
     );
 }

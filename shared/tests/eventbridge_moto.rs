@@ -218,7 +218,10 @@ async fn local_bus_routes_by_detail_type() {
     let sink = Arc::clone(&seen);
     bus.subscribe(
         &["lead.captured", "lead.status_changed"],
-        Arc::new(move |event| sink.lock().expect("sink").push(event)),
+        Arc::new(move |event| {
+            sink.lock().expect("sink").push(event);
+            Box::pin(async { Ok(()) })
+        }),
     );
     let reached = milestone_reached();
     let changed = status_changed();

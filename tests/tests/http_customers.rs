@@ -285,6 +285,7 @@ async fn booking_facts_on_the_local_bus_reach_the_consumer() {
             source: crm_shared::ports::bus::BOOKING_SOURCE.into(),
             detail,
         }])
+        .await
         .unwrap_or_else(|e| panic!("{e}"));
     let owner_key = crm_shared::store::keys::phone_owner_key("spa", &e164(&national));
     let mut found = None;

@@ -64,8 +64,21 @@ async fn a_lead_captured_by_a_process_killed_before_publishing_is_published_once
             "nothing published before the kill"
         );
     }
-    // The restarted process publishes what the first one wrote, once.
+    // The restarted process publishes what the first one wrote, once; a delivery that fails
+    // (its queue unavailable) keeps the change for the next try.
     let store = SqliteStore::open(&file).expect("store again");
+    let failing = LocalBus::new();
+    failing.subscribe(
+        &["lead.captured"],
+        Arc::new(|_| {
+            Box::pin(async {
+                Err(crm_shared::ports::bus::BusError(
+                    "the queue is unavailable".into(),
+                ))
+            })
+        }),
+    );
+    assert!(change_log::publish(&store, &failing, 100).await.is_err());
     let bus = LocalBus::new();
     let read = change_log::publish(&store, &bus, 100).await.expect("drain");
     assert_eq!(read, 1, "the lead's change was kept");

@@ -1,6 +1,8 @@
 //! The in-process event bus: routes each event to the subscribers whose rule matches its
 //! detail-type, as the EventBridge rules of the template do.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
@@ -8,8 +10,13 @@ use async_trait::async_trait;
 use crate::domain::events::Event;
 use crate::ports::bus::{BusError, Envelope, EventBus};
 
+/// A subscriber's handling of one event: done when the event is where it goes (a queue, a
+/// consumer), or failed, in which case the publish fails and is tried again (the change
+/// log is only forgotten once every event is delivered).
+pub type Delivery = Pin<Box<dyn Future<Output = Result<(), BusError>> + Send>>;
+
 /// A subscriber: receives the events whose detail-type it asked for.
-pub type Subscriber = Arc<dyn Fn(Envelope) + Send + Sync>;
+pub type Subscriber = Arc<dyn Fn(Envelope) -> Delivery + Send + Sync>;
 
 /// A rule: the detail-types it matches and where they go.
 type Rule = (Vec<String>, Subscriber);
@@ -53,8 +60,9 @@ impl LocalBus {
 
 impl LocalBus {
     /// Puts envelopes on the bus, as another system's `PutEvents` would (the booking
-    /// system's facts), and routes each to the subscribers whose rule matches it.
-    pub fn put(&self, envelopes: Vec<Envelope>) -> Result<(), BusError> {
+    /// system's facts), and delivers each to the subscribers whose rule matches it, in order;
+    /// the first failed delivery fails the put.
+    pub async fn put(&self, envelopes: Vec<Envelope>) -> Result<(), BusError> {
         let rules = self
             .rules
             .read()
@@ -69,7 +77,7 @@ impl LocalBus {
             }
             for (types, subscriber) in &rules {
                 if types.contains(&envelope.detail_type) {
-                    subscriber(envelope.clone());
+                    subscriber(envelope.clone()).await?;
                 }
             }
         }
@@ -84,6 +92,6 @@ impl EventBus for LocalBus {
             .iter()
             .map(Envelope::of)
             .collect::<Result<Vec<_>, _>>()?;
-        self.put(envelopes)
+        self.put(envelopes).await
     }
 }
