@@ -617,7 +617,10 @@ fn render_cold(w: &mut String, cold: &[ColdReport], capture_binary_bytes: u64) {
                 "3_sdk_config_load",
                 "aws_config load (env region and credentials)",
             ),
-            ("4_clients_built", "DynamoDB and EventBridge clients"),
+            (
+                "4_clients_built",
+                "SDK clients (DynamoDB; SQS and EventBridge on first use)",
+            ),
             (
                 "5_warmup_spawned",
                 "warm-up GetItem started in the background",

@@ -5,6 +5,7 @@ use aws_config::SdkConfig;
 use crate::adapters::cognito::CognitoDirectory;
 use crate::adapters::dynamo::DynamoStore;
 use crate::adapters::eventbridge::EventBridgeBus;
+use crate::adapters::lazy_client::LazyClient;
 use crate::adapters::sqs::{QueueUrls, SqsQueue};
 use crate::ports::queue::QueueName;
 use crate::ports::store::{Key, Store};
@@ -60,10 +61,13 @@ impl Adapters {
         event_bus_name: &str,
         queues: std::collections::HashMap<QueueName, QueueUrls>,
     ) -> Self {
-        let queue = SqsQueue::new(aws_sdk_sqs::Client::new(sdk), queues);
+        let queue = SqsQueue::lazy(
+            LazyClient::on_first_use(sdk, aws_sdk_sqs::Client::new),
+            queues,
+        );
         let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), table_name.to_owned());
-        let bus = EventBridgeBus::new(
-            aws_sdk_eventbridge::Client::new(sdk),
+        let bus = EventBridgeBus::lazy(
+            LazyClient::on_first_use(sdk, aws_sdk_eventbridge::Client::new),
             event_bus_name.to_owned(),
         );
         Adapters {

@@ -4,6 +4,7 @@ use aws_sdk_eventbridge::error::DisplayErrorContext;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use aws_sdk_eventbridge::Client;
 
+use crate::adapters::lazy_client::LazyClient;
 use crate::domain::events::Event;
 use crate::ports::bus::{BusError, Envelope, EventBus};
 
@@ -12,12 +13,17 @@ const PUT_EVENTS_ENTRIES: usize = 10;
 
 #[derive(Debug, Clone)]
 pub struct EventBridgeBus {
-    client: Client,
+    client: LazyClient<Client>,
     bus_name: String,
 }
 
 impl EventBridgeBus {
     pub fn new(client: Client, bus_name: String) -> Self {
+        Self::lazy(LazyClient::ready(client), bus_name)
+    }
+
+    /// On a client made when the first event is published (only `publish_events` does).
+    pub fn lazy(client: LazyClient<Client>, bus_name: String) -> Self {
         Self { client, bus_name }
     }
 }
@@ -43,6 +49,7 @@ impl EventBridgeBus {
                 .collect::<Result<Vec<_>, BusError>>()?;
             let out = self
                 .client
+                .get()
                 .put_events()
                 .set_entries(Some(entries))
                 .send()

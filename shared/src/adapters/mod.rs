@@ -14,6 +14,8 @@ pub mod dynamo;
 #[cfg(feature = "aws")]
 pub mod eventbridge;
 #[cfg(feature = "aws")]
+pub mod lazy_client;
+#[cfg(feature = "aws")]
 pub mod sqs;
 
 #[cfg(feature = "embedded")]

@@ -9,6 +9,7 @@ use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::{MessageAttributeValue, MessageSystemAttributeName};
 use aws_sdk_sqs::Client;
 
+use crate::adapters::lazy_client::LazyClient;
 use crate::ports::queue::{
     DeadLetter, Queue, QueueError, QueueName, Received, MAX_BATCH, MAX_DELAY_SECS,
 };
@@ -25,7 +26,7 @@ pub struct QueueUrls {
 
 #[derive(Debug, Clone)]
 pub struct SqsQueue {
-    client: Client,
+    client: LazyClient<Client>,
     urls: HashMap<QueueName, QueueUrls>,
 }
 
@@ -39,6 +40,11 @@ fn int(n: u32) -> i32 {
 
 impl SqsQueue {
     pub fn new(client: Client, urls: HashMap<QueueName, QueueUrls>) -> Self {
+        Self::lazy(LazyClient::ready(client), urls)
+    }
+
+    /// On a client made when a queue is first used (most functions never queue anything).
+    pub fn lazy(client: LazyClient<Client>, urls: HashMap<QueueName, QueueUrls>) -> Self {
         Self { client, urls }
     }
 
@@ -59,6 +65,7 @@ impl Queue for SqsQueue {
     ) -> Result<String, QueueError> {
         let out = self
             .client
+            .get()
             .send_message()
             .queue_url(&self.urls(queue)?.url)
             .message_body(body)
@@ -81,6 +88,7 @@ impl Queue for SqsQueue {
             .build()
             .map_err(|e| QueueError::Unavailable(e.to_string()))?;
         self.client
+            .get()
             .send_message()
             .queue_url(&self.urls(queue)?.dlq_url)
             .message_body(body)
@@ -99,6 +107,7 @@ impl Queue for SqsQueue {
     ) -> Result<Vec<Received>, QueueError> {
         let out = self
             .client
+            .get()
             .receive_message()
             .queue_url(&self.urls(queue)?.url)
             .max_number_of_messages(int(max.clamp(1, MAX_BATCH)))
@@ -127,6 +136,7 @@ impl Queue for SqsQueue {
 
     async fn delete(&self, queue: QueueName, receipt: &str) -> Result<(), QueueError> {
         self.client
+            .get()
             .delete_message()
             .queue_url(&self.urls(queue)?.url)
             .receipt_handle(receipt)
@@ -143,6 +153,7 @@ impl Queue for SqsQueue {
         delay_secs: u32,
     ) -> Result<(), QueueError> {
         self.client
+            .get()
             .change_message_visibility()
             .queue_url(&self.urls(queue)?.url)
             .receipt_handle(receipt)
@@ -161,6 +172,7 @@ impl Queue for SqsQueue {
     ) -> Result<Vec<DeadLetter>, QueueError> {
         let out = self
             .client
+            .get()
             .receive_message()
             .queue_url(&self.urls(queue)?.dlq_url)
             .max_number_of_messages(int(max.clamp(1, MAX_BATCH)))
