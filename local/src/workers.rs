@@ -14,7 +14,7 @@ use crm_shared::adapters::sqlite::SqliteStore;
 use crm_shared::domain::booking::BookingKind;
 use crm_shared::ports::bus::BusError;
 use crm_shared::ports::queue::{pump, BatchOutcome, QueueError, QueueName, Received};
-use crm_shared::store::change_log;
+use crm_shared::store::{change_log, tasks, tenants};
 use tokio::sync::watch;
 
 /// How often lead counting runs (every 5 minutes in AWS; locally each minute, since it costs
@@ -213,6 +213,31 @@ pub fn publish_changes(store: SqliteStore, bus: LocalBus, mut stop: watch::Recei
             }
         }
     });
+}
+
+/// Folds the contact tasks an earlier version stored as items of their own into their
+/// leads (`store::tasks::fold_legacy`), every business's, before serving. A failure is
+/// logged and leaves them for the next start.
+pub async fn fold_legacy_tasks(ctx: &Ctx) {
+    let store = ctx.store.as_ref();
+    let tenants = match tenants::all_ids(store).await {
+        Ok(ids) => ids,
+        Err(e) => {
+            tracing::error!(error = %e, "legacy contact tasks not folded: no tenant list");
+            return;
+        }
+    };
+    for tenant in tenants {
+        match tasks::fold_legacy(store, &tenant).await {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(tenant = %tenant, folded = n, "legacy contact tasks folded into their leads")
+            }
+            Err(e) => {
+                tracing::error!(tenant = %tenant, error = %e, "legacy contact tasks not folded")
+            }
+        }
+    }
 }
 
 /// Resolves once the server is shutting down.

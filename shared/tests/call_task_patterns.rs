@@ -25,6 +25,7 @@ on_both_stores!(
     a_new_leads_contact_task_is_due_one_business_hour_later_and_listed_by_due_and_assignee,
     completing_a_task_is_idempotent_and_takes_it_out_of_the_open_lists,
     a_contact_task_follows_its_leads_assignee_and_stays_done_through_later_edits,
+    contact_tasks_stored_as_items_by_an_earlier_version_are_folded_into_their_leads,
 );
 
 const T: &str = "acme";
@@ -541,4 +542,124 @@ async fn a_contact_task_follows_its_leads_assignee_and_stays_done_through_later_
         .expect("open")
         .0
         .is_empty());
+}
+
+/// A contact task as an earlier version stored it: an item in its lead's partition, listed
+/// in the open index (GSI1) while open and in the all-tasks index (GSI3).
+async fn legacy_task(
+    store: &dyn Store,
+    lead: &Lead,
+    due: DateTime<Utc>,
+    done: Option<(&str, DateTime<Utc>)>,
+) {
+    use crm_shared::ports::store::{Item, Write, PK, SK};
+    use serde_json::json;
+    let id = format!("{}.contact", lead.id);
+    let mut item: Item = json!({
+        "PK": format!("T#{T}#L#{}", lead.id),
+        "SK": format!("K#{id}"),
+        "id": id,
+        "tenant_id": T,
+        "lead_id": lead.id,
+        "kind": "contact_lead",
+        "title": "Contact lead",
+        "due_at": due,
+        "status": if done.is_some() { "done" } else { "open" },
+        "lead_name": lead.name,
+        "created_at": lead.created_at,
+        "version": if done.is_some() { 2 } else { 1 },
+        "GSI3PK": format!("T#{T}#TASKS"),
+        "GSI3SK": format!("{}#{id}", lead.created_at.to_rfc3339()),
+    })
+    .as_object()
+    .cloned()
+    .expect("object");
+    match done {
+        Some((by, at)) => {
+            item.insert("completed_by".into(), by.into());
+            item.insert("completed_at".into(), json!(at));
+        }
+        None => {
+            item.insert("GSI1PK".into(), format!("T#{T}#TASKS#open").into());
+            item.insert("GSI1SK".into(), format!("{}#{id}", due.to_rfc3339()).into());
+        }
+    }
+    assert!(item.contains_key(PK) && item.contains_key(SK));
+    store.write(Write::put(item)).await.expect("legacy task");
+}
+
+async fn contact_tasks_stored_as_items_by_an_earlier_version_are_folded_into_their_leads(
+    store: Arc<dyn Store>,
+) {
+    let s = store.as_ref();
+    let plain = |name: &str, phone: &str, at: DateTime<Utc>| {
+        Lead::create(
+            T,
+            &ulid::Ulid::from_datetime(at.into()).to_string(),
+            NewLead {
+                name: name.into(),
+                phone: phone.into(),
+                phone_raw: phone.into(),
+                ..NewLead::default()
+            },
+            at,
+        )
+    };
+    let open = plain("Old Open", "+353875550701", t0());
+    let done = plain("Old Done", "+353875550702", t0() + Duration::minutes(1));
+    for lead in [&open, &done] {
+        leads::insert(s, lead, 48, 24, lead.created_at)
+            .await
+            .expect("lead");
+    }
+    legacy_task(s, &open, t0() + Duration::hours(1), None).await;
+    legacy_task(
+        s,
+        &done,
+        t0() + Duration::hours(2),
+        Some(("staff-1", t0() + Duration::minutes(30))),
+    )
+    .await;
+    // Before the fold the new lists do not see them.
+    assert!(tasks::get(s, T, &format!("{}.contact", open.id))
+        .await
+        .expect("get")
+        .is_none());
+
+    assert_eq!(tasks::fold_legacy(s, T).await.expect("fold"), 2);
+    let task = tasks::get(s, T, &format!("{}.contact", open.id))
+        .await
+        .expect("get")
+        .expect("folded");
+    assert_eq!(
+        (task.status, task.due_at),
+        (TaskStatus::Open, t0() + Duration::hours(1))
+    );
+    let open_filter = TaskFilter {
+        status: Some(TaskStatus::Open),
+        assignee: None,
+        due_by: None,
+    };
+    let (listed, _) = tasks::list(s, T, &open_filter, 10, None)
+        .await
+        .expect("open");
+    assert_eq!(
+        listed.iter().map(|t| t.lead_id.clone()).collect::<Vec<_>>(),
+        vec![open.id.clone()]
+    );
+    let finished = tasks::get(s, T, &format!("{}.contact", done.id))
+        .await
+        .expect("get")
+        .expect("folded");
+    assert_eq!(finished.status, TaskStatus::Done);
+    assert_eq!(finished.completed_by.as_deref(), Some("staff-1"));
+    // The items are gone, and a second run finds nothing.
+    for lead in [&open, &done] {
+        let key = crm_shared::ports::store::Key::new(
+            format!("T#{T}#L#{}", lead.id),
+            format!("K#{}.contact", lead.id),
+        );
+        assert!(s.get(&key).await.expect("get").is_none());
+    }
+    assert_eq!(tasks::fold_legacy(s, T).await.expect("again"), 0);
 }

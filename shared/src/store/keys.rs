@@ -321,6 +321,12 @@ pub fn open_task_due_key(due: DateTime<Utc>) -> String {
     format!("{:013}", due.timestamp_millis())
 }
 
+/// The partition (GSI3) that listed every contact task while tasks were items of their own:
+/// read only to fold them into their leads (`store::tasks::fold_legacy`).
+pub fn legacy_tasks_pk(tenant: &str) -> String {
+    format!("T#{tenant}#TASKS")
+}
+
 pub fn open_tasks_pk(tenant: &str) -> String {
     format!("T#{tenant}#TASKS#open")
 }
@@ -441,6 +447,7 @@ mod tests {
             format!("{} | {}", lead_children_pk("t", "L1"), status_event_sk(7)),
             note_sk("N1"),
             open_task_due_key(at),
+            legacy_tasks_pk("t"),
             open_tasks_pk("t"),
             assignee_tasks_pk("t", "u1"),
             k(phone_claim("t", "+353871234567")),
@@ -493,6 +500,7 @@ mod tests {
             "T#t#L#L1 | E#00000000000000000007",
             "N#N1",
             "1768394096000",
+            "T#t#TASKS",
             "T#t#TASKS#open",
             "T#t#TASKS#open#A#u1",
             "T#t#U#phone#+353871234567 | U",

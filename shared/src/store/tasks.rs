@@ -13,7 +13,9 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::task::{lead_of, task_of, Task, TaskStatus, CONTACT_KIND};
-use crate::ports::store::{table, Cond, Cursor, Index, Item, Query, SkCond, Store, StoreError, SK};
+use crate::ports::store::{
+    from_item, table, Cond, Cursor, Index, Item, Key, Query, SkCond, Store, StoreError, Write, SK,
+};
 use crate::store::keys::{
     self, assignee_tasks_pk, open_task_due_key, open_tasks_pk, ASSIGNEE_TASKS_INDEX,
     OPEN_TASKS_INDEX,
@@ -137,3 +139,39 @@ pub async fn complete(
             .and_then(|(lead, changed)| task_of(&lead).map(|t| (t, changed))),
     )
 }
+
+/// Contact tasks stored before they lived on their lead (an item `K#<lead>.contact` in the
+/// lead's partition, every one listed in GSI3 `T#t#TASKS`, a partition nothing else uses):
+/// each is folded into its lead and then deleted, so a store written by an earlier version
+/// lists them again. Safe to run again (a lead that has its task keeps it); O(legacy tasks).
+/// How many it folded.
+pub async fn fold_legacy(store: &dyn Store, tenant: &str) -> Result<usize, StoreError> {
+    let mut folded = 0;
+    let mut cursor = None;
+    loop {
+        let page = store
+            .query(
+                &Query::new(LEGACY_INDEX, keys::legacy_tasks_pk(tenant))
+                    .limit(100)
+                    .after(cursor.take()),
+            )
+            .await?;
+        for item in &page.items {
+            let Some(key) = Key::of(item) else {
+                continue;
+            };
+            let task: Task = from_item(item)?;
+            let done = task.completed_by.clone().zip(task.completed_at);
+            leads::adopt_contact_task(store, tenant, &task.lead_id, task.due_at, done).await?;
+            store.write(Write::Delete { key, check: None }).await?;
+            folded += 1;
+        }
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => return Ok(folded),
+        }
+    }
+}
+
+/// The index the legacy task items listed every task in.
+const LEGACY_INDEX: Index = Index::Gsi(3);
