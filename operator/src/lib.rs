@@ -11,6 +11,7 @@
 //! crm-admin sms-sender allow TENANT SENDER
 //! crm-admin sms-sender remove TENANT SENDER
 //! crm-admin sms-sender list TENANT
+//! crm-admin migrate contact-tasks
 //! ```
 //!
 //! A new owner or member is let in by the directory: a one-time link on one machine, the
@@ -26,8 +27,8 @@ use crm_shared::http::problem::ApiError;
 use crm_shared::ports::directory::{Directory, Invitation};
 use crm_shared::ports::store::{Store, StoreError};
 use crm_shared::store::members::{self, MemberError};
-use crm_shared::store::senders;
 use crm_shared::store::tenants::{self, SettingsChangeError};
+use crm_shared::store::{senders, tasks};
 use serde_json::{json, Map, Value};
 
 /// How the operator actor is named on what they do.
@@ -43,6 +44,7 @@ pub const USAGE: &str = "usage:
   crm-admin webhook-secret rotate TENANT
   crm-admin sms-sender allow|remove TENANT SENDER   (a number or messaging service id)
   crm-admin sms-sender list TENANT
+  crm-admin migrate contact-tasks   (fold tasks stored as items by earlier versions into their leads)
 Store: --data-dir DIR (or CRM_DATA_DIR) for crm-local's SQLite file; TABLE_NAME with AWS
 credentials (AWS_REGION, AWS_PROFILE…) for a deployment's DynamoDB table.";
 
@@ -167,6 +169,14 @@ pub async fn run(
                 list = senders::allowed(store, tenant).await?;
             }
             Ok(json!({"tenant_id": tenant, "sms_senders": list}))
+        }
+        (Some("migrate"), Some("contact-tasks")) => {
+            let mut folded = serde_json::Map::new();
+            for tenant in tenants::all_ids(store).await? {
+                let n = tasks::fold_legacy(store, &tenant).await?;
+                folded.insert(tenant, n.into());
+            }
+            Ok(json!({"folded": folded}))
         }
         _ => Err(CliError::Usage("unknown command".into())),
     }

@@ -196,6 +196,9 @@ async fn operator_story(store: &dyn Store, directory: &dyn Directory, link: bool
     assert!(refused(store, directory, "sms-sender list nobody")
         .await
         .contains("no tenant"));
+    // Nothing stored by an earlier version here: every business is looked at, none folded.
+    let migrated = ok(store, directory, "migrate contact-tasks").await;
+    assert_eq!(migrated["folded"]["harbour-spa"], json!(0), "{migrated}");
 }
 
 #[tokio::test]
