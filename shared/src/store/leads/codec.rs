@@ -179,7 +179,17 @@ fn search_text(lead: &Lead) -> String {
     }
 }
 
-pub(super) fn stale_kept(stored: &Item) -> StaleDue {
+/// The stored form of `next`, a new version of the lead stored as `stored`: its stale-due
+/// bucket and opening value kept as they were.
+pub(super) fn rewritten_item(next: &Lead, stored: &Item) -> Result<Item, StoreError> {
+    lead_item(
+        next,
+        stale_kept(stored),
+        stored_i64(stored, "initial_value"),
+    )
+}
+
+fn stale_kept(stored: &Item) -> StaleDue {
     StaleDue::Keep(
         stored
             .get("GSI2PK")

@@ -1,4 +1,5 @@
-//! A lead's contact task, kept on the lead's item: completing it.
+//! A lead's contact task, kept on the lead's item: completing it, and adopting one an earlier
+//! version stored as an item of its own.
 
 use super::*;
 
@@ -13,33 +14,14 @@ pub async fn complete_contact_task(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<(Lead, bool)>, StoreError> {
-    optimistically(|| async move {
-        let (lead, stored) = match load(store, tenant, id).await {
-            Ok(found) => found,
-            Err(LeadWriteError::NotFound) => return Ok(Attempt::Done(None)),
-            Err(LeadWriteError::Store(e)) => return Err(e),
-            Err(e) => return Err(StoreError::Corrupt(e.to_string())),
-        };
-        if lead.contact.due_at.is_none() {
-            return Ok(Attempt::Done(None));
-        }
-        if lead.contact.done.is_some() {
-            return Ok(Attempt::Done(Some((lead, false))));
-        }
-        let mut next = lead.clone();
-        next.contact.done = Some((actor.to_owned(), now));
-        next.version = lead.version + 1;
-        let item = lead_item(
-            &next,
-            stale_kept(&stored),
-            stored_i64(&stored, "initial_value"),
-        )?;
-        let write = Write::put(item).with_check(version_check(lead.version));
-        Ok(retry::write(store, write, &["version"])
-            .await?
-            .map(|()| Some((next, true))))
+    let changed = change_contact(store, tenant, id, |task| {
+        (task.due_at.is_some() && task.done.is_none()).then(|| ContactTask {
+            done: Some((actor.to_owned(), now)),
+            ..task.clone()
+        })
     })
-    .await
+    .await?;
+    Ok(changed.filter(|(lead, _)| lead.contact.due_at.is_some()))
 }
 
 /// Gives lead `id` the contact task `due_at` (done by whom and when, if it was) unless it has
@@ -52,34 +34,44 @@ pub async fn adopt_contact_task(
     due_at: DateTime<Utc>,
     done: Option<(String, DateTime<Utc>)>,
 ) -> Result<bool, StoreError> {
-    optimistically(|| {
-        let done = done.clone();
-        async move {
-            let (lead, stored) = match load(store, tenant, id).await {
-                Ok(found) => found,
-                Err(LeadWriteError::NotFound) => return Ok(Attempt::Done(false)),
-                Err(LeadWriteError::Store(e)) => return Err(e),
-                Err(e) => return Err(StoreError::Corrupt(e.to_string())),
-            };
-            if lead.contact.due_at.is_some() {
-                return Ok(Attempt::Done(false));
-            }
-            let mut next = lead.clone();
-            next.contact = ContactTask {
-                due_at: Some(due_at),
-                done,
-            };
-            next.version = lead.version + 1;
-            let item = lead_item(
-                &next,
-                stale_kept(&stored),
-                stored_i64(&stored, "initial_value"),
-            )?;
-            let write = Write::put(item).with_check(version_check(lead.version));
-            Ok(retry::write(store, write, &["version"])
-                .await?
-                .map(|()| true))
-        }
+    let changed = change_contact(store, tenant, id, |task| {
+        task.due_at.is_none().then(|| ContactTask {
+            due_at: Some(due_at),
+            done: done.clone(),
+        })
+    })
+    .await?;
+    Ok(matches!(changed, Some((_, true))))
+}
+
+/// Rewrites lead `id`'s contact task as `change` decides (`None`: leave it as it is), at the
+/// lead's next version, retried on a fresh read when another change came first. `None`: no
+/// such lead; otherwise the lead as it stands and whether it changed.
+async fn change_contact(
+    store: &dyn Store,
+    tenant: &str,
+    id: &str,
+    change: impl Fn(&ContactTask) -> Option<ContactTask>,
+) -> Result<Option<(Lead, bool)>, StoreError> {
+    let change = &change;
+    optimistically(|| async move {
+        let (lead, stored) = match load(store, tenant, id).await {
+            Ok(found) => found,
+            Err(LeadWriteError::NotFound) => return Ok(Attempt::Done(None)),
+            Err(LeadWriteError::Store(e)) => return Err(e),
+            Err(e) => return Err(StoreError::Corrupt(e.to_string())),
+        };
+        let Some(contact) = change(&lead.contact) else {
+            return Ok(Attempt::Done(Some((lead, false))));
+        };
+        let mut next = lead.clone();
+        next.contact = contact;
+        next.version = lead.version + 1;
+        let write =
+            Write::put(rewritten_item(&next, &stored)?).with_check(version_check(lead.version));
+        Ok(retry::write(store, write, &["version"])
+            .await?
+            .map(|()| Some((next, true))))
     })
     .await
 }

@@ -20,11 +20,7 @@ pub async fn update(
             });
         }
         let next = patch.apply(&lead, now);
-        let item = lead_item(
-            &next,
-            stale_kept(&stored),
-            stored_i64(&stored, "initial_value"),
-        )?;
+        let item = rewritten_item(&next, &stored)?;
         let mut writes = vec![Write::put(item).with_check(version_check(lead.version))];
         let delta = next.expected_value - lead.expected_value;
         if delta != 0 {
@@ -67,11 +63,7 @@ pub async fn link_customer(
         }
         next.updated_at = now;
         next.version = lead.version + 1;
-        let item = lead_item(
-            &next,
-            stale_kept(&stored),
-            stored_i64(&stored, "initial_value"),
-        )?;
+        let item = rewritten_item(&next, &stored)?;
         let mut writes = vec![Write::put(item).with_check(version_check(lead.version))];
         if !linked {
             let events = detail(store, tenant, id)

@@ -36,7 +36,7 @@ pub use list::*;
 pub use notes::*;
 pub use status::*;
 
-use codec::{lead_from_item, stale_kept, stored_i64};
+use codec::{lead_from_item, rewritten_item, stored_i64};
 
 /// Why a lead write did not happen.
 #[derive(Debug, thiserror::Error)]

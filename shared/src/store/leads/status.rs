@@ -114,11 +114,7 @@ pub async fn change_status(
         event_item.insert(PK.into(), keys::lead_children_pk(tenant, id).into());
         event_item.insert(SK.into(), keys::status_event_sk(next.version).into());
         event_item.insert("type".into(), "status".into());
-        let item = lead_item(
-            &next,
-            stale_kept(&stored),
-            stored_i64(&stored, "initial_value"),
-        )?;
+        let item = rewritten_item(&next, &stored)?;
         let value = lead.expected_value;
         let mut writes = vec![
             Write::put(item).with_check(version_check(lead.version)),
