@@ -54,6 +54,8 @@ async fn capture(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErro
         return Err(ApiError::NotFound("tenant"));
     }
     let (input, kind) = object_body(request, true)?;
+    // A cold process compiles the phone patterns while the settings are read.
+    crm_shared::domain::phone::warm_in_background();
     let settings = ctx.tenant_settings(&tenant).await?;
     let capture = read_capture(&input, &settings.default_region).map_err(ApiError::Validation)?;
     let now = ctx.clock.now();
