@@ -54,6 +54,7 @@ pub fn ctx(store: Arc<dyn Store>, bus: Arc<dyn EventBus>, clock: Arc<dyn Clock>)
         sms: Arc::new(Outbox::new()),
         capi: Arc::new(RecordingCapi::new()),
         directory: Arc::new(crm_shared::ports::directory::SelfSignUp),
+        vault: Arc::new(crm_shared::adapters::local_vault::LocalVault::ephemeral()),
     }))
 }
 

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crm_shared::domain::secret::Secret;
 use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::http::problem::ApiError;
 use crm_shared::ports::bus::EventBus;
@@ -13,6 +14,7 @@ use crm_shared::ports::directory::Directory;
 use crm_shared::ports::queue::Queue;
 use crm_shared::ports::sms::SmsProvider;
 use crm_shared::ports::store::Store;
+use crm_shared::ports::vault::Vault;
 use crm_shared::store::tenants::SettingsCache;
 
 #[derive(Clone)]
@@ -30,9 +32,12 @@ pub struct Ctx {
     pub capi: Arc<dyn ConversionsApi>,
     /// How invited members get in (a link locally, the identity provider in the cloud).
     pub directory: Arc<dyn Directory>,
-    /// The SMS provider's auth token: its callbacks (inbound texts, delivery reports) signed
-    /// with it (`X-Twilio-Signature`) are accepted. None → only our own signature is.
-    pub provider_token: Option<Arc<str>>,
+    /// Seals the secrets settings keep and opens them for the handlers that use them.
+    pub vault: Arc<dyn Vault>,
+    /// The SMS provider's auth token, sealed for the platform: its callbacks (inbound texts,
+    /// delivery reports) signed with it (`X-Twilio-Signature`) are accepted. None → only our
+    /// own signature is.
+    pub provider_token: Option<Secret>,
     /// The API's public base URL (`https://…/prod`): texts ask the provider to report their
     /// delivery to the sending tenant's hook under it. None → the provider account's default.
     pub public_url: Option<Arc<str>>,
@@ -49,6 +54,7 @@ pub struct Ports {
     pub sms: Arc<dyn SmsProvider>,
     pub capi: Arc<dyn ConversionsApi>,
     pub directory: Arc<dyn Directory>,
+    pub vault: Arc<dyn Vault>,
 }
 
 impl Ctx {
@@ -62,6 +68,7 @@ impl Ctx {
             sms,
             capi,
             directory,
+            vault,
         } = ports;
         Self {
             store,
@@ -72,6 +79,7 @@ impl Ctx {
             settings: Arc::default(),
             capi,
             directory,
+            vault,
             provider_token: None,
             public_url: None,
         }
@@ -83,8 +91,9 @@ impl Ctx {
         self
     }
 
-    pub fn with_provider_token(mut self, token: &str) -> Self {
-        self.provider_token = Some(Arc::from(token));
+    /// The SMS provider's auth token (sealed for the platform by this context's vault).
+    pub fn with_provider_token(mut self, token: Secret) -> Self {
+        self.provider_token = Some(token);
         self
     }
 

@@ -5,6 +5,8 @@
 
 mod support;
 
+use crm_shared::adapters::local_vault::LocalVault;
+use crm_shared::domain::secret::{Purpose, PLATFORM};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -135,14 +137,23 @@ async fn start_stub() -> (String, Stub) {
     (format!("http://{addr}"), stub)
 }
 
+/// The provider on the stub, its auth token sealed as the stack holds it (the stub checks
+/// the opened token in the basic auth).
 fn twilio(base_url: &str) -> TwilioSms {
-    TwilioSms::new(TwilioConfig {
-        base_url: base_url.to_owned(),
-        account_sid: SID.into(),
-        auth_token: TOKEN.into(),
-        default_from: Some("+15005550006".into()),
-        timeout: Duration::from_millis(300),
-    })
+    let vault = LocalVault::ephemeral();
+    let token = vault
+        .seal_now(PLATFORM, Purpose::SmsProvider, TOKEN)
+        .expect("seal");
+    TwilioSms::new(
+        TwilioConfig {
+            base_url: base_url.to_owned(),
+            account_sid: SID.into(),
+            auth_token: token,
+            default_from: Some("+15005550006".into()),
+            timeout: Duration::from_millis(300),
+        },
+        Arc::new(vault),
+    )
     .expect("client")
 }
 
@@ -589,13 +600,20 @@ async fn the_twilio_adapter_uses_a_messaging_service_and_reports_bad_credentials
             .map(String::as_str),
         Some("MG0123456789")
     );
-    let wrong = TwilioSms::new(TwilioConfig {
-        base_url: url,
-        account_sid: SID.into(),
-        auth_token: "wrong".into(),
-        default_from: None,
-        timeout: Duration::from_secs(2),
-    })
+    let vault = LocalVault::ephemeral();
+    let wrong_token = vault
+        .seal_now(PLATFORM, Purpose::SmsProvider, "wrong")
+        .expect("seal");
+    let wrong = TwilioSms::new(
+        TwilioConfig {
+            base_url: url,
+            account_sid: SID.into(),
+            auth_token: wrong_token,
+            default_from: None,
+            timeout: Duration::from_secs(2),
+        },
+        Arc::new(vault),
+    )
     .expect("client");
     let got = wrong
         .send(&Sms {

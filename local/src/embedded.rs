@@ -1,6 +1,8 @@
 //! crm-local's wiring: the embedded adapters on the data dir behind a `Ctx` (the Lambda
 //! functions' is `crm_functions::lambda`). The server and `crm-local job` both start here.
 
+use crm_shared::adapters::local_vault::{self, LocalVault};
+use crm_shared::domain::secret::{Purpose, PLATFORM};
 use std::sync::Arc;
 
 use crm_functions::{Ctx, Ports};
@@ -40,6 +42,10 @@ pub fn open(
     let bus = LocalBus::new();
     let queue = LocalQueue::open(&config.data_dir.join("queues.sqlite3"), clock.clone())?;
     let outbox = Outbox::new();
+    // The key that seals the settings' secrets at rest, beside the database (mode 0600).
+    let vault = Arc::new(LocalVault::open_or_create(
+        &config.data_dir.join(local_vault::KEY_FILE),
+    )?);
     let mut ctx = Ctx::new(Ports {
         store: Arc::new(store.clone()),
         bus: Arc::new(bus.clone()),
@@ -52,9 +58,11 @@ pub fn open(
             Arc::new(store.clone()),
             config.public_url.as_deref().unwrap_or(""),
         )),
+        vault: vault.clone(),
     });
     if let Some(token) = &config.sms_provider_token {
-        ctx = ctx.with_provider_token(token);
+        // Held sealed in memory like the cloud's, and opened by the same path.
+        ctx = ctx.with_provider_token(vault.seal_now(PLATFORM, Purpose::SmsProvider, token)?);
     }
     Ok(Embedded {
         ctx,

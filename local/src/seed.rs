@@ -6,6 +6,7 @@ use crm_functions::Ctx;
 use crm_shared::domain::booking::{BookingFact, BookingKind, Contact};
 use crm_shared::domain::lead::{Lead, LeadStatus, NewLead};
 use crm_shared::domain::phone;
+use crm_shared::domain::secret::Secret;
 use crm_shared::domain::source::{Source, Touch};
 use crm_shared::domain::tenant::{LandingSettings, TenantSettings};
 use crm_shared::store::{customers, leads, tenants};
@@ -210,7 +211,7 @@ pub async fn seed_demo(ctx: &Ctx) -> Result<(), Error> {
     settings.services = ["Massage", "Facial", "Manicure", "Spa day"]
         .map(String::from)
         .to_vec();
-    settings.webhook_secret = Some(DEMO_WEBHOOK_SECRET.to_owned());
+    settings.webhook_secret = Some(Secret::plain(DEMO_WEBHOOK_SECRET));
     settings.landing = LandingSettings {
         headline: Some("Relax at Demo Day Spa".to_owned()),
         logo_url: None,
@@ -219,6 +220,7 @@ pub async fn seed_demo(ctx: &Ctx) -> Result<(), Error> {
         address: Some("12 Harbour Road, Howth, Dublin".to_owned()),
         reply_within_minutes: Some(15),
     };
+    tenants::seal_secrets(ctx.vault.as_ref(), &mut settings).await?;
     tenants::create(store, &settings).await?;
     let now = ctx.clock.now();
     for (i, demo) in LEADS.iter().enumerate() {

@@ -215,15 +215,16 @@ pub fn publish_changes(store: SqliteStore, bus: LocalBus, mut stop: watch::Recei
     });
 }
 
-/// Folds the contact tasks an earlier version stored as items of their own into their
-/// leads (`store::tasks::fold_legacy`), every business's, before serving. A failure is
-/// logged and leaves them for the next start.
-pub async fn fold_legacy_tasks(ctx: &Ctx) {
+/// Brings what an earlier version stored up to this one's shape, every business's, before
+/// serving: contact tasks stored as items of their own are folded into their leads
+/// (`store::tasks::fold_legacy`), and secrets stored in plain text are sealed
+/// (`store::tenants::seal_stored_secrets`). A failure is logged and left for the next start.
+pub async fn upgrade_stored_data(ctx: &Ctx) {
     let store = ctx.store.as_ref();
     let tenants = match tenants::all_ids(store).await {
         Ok(ids) => ids,
         Err(e) => {
-            tracing::error!(error = %e, "legacy contact tasks not folded: no tenant list");
+            tracing::error!(error = %e, "stored data not upgraded: no tenant list");
             return;
         }
     };
@@ -236,6 +237,11 @@ pub async fn fold_legacy_tasks(ctx: &Ctx) {
             Err(e) => {
                 tracing::error!(tenant = %tenant, error = %e, "legacy contact tasks not folded")
             }
+        }
+        match tenants::seal_stored_secrets(store, ctx.vault.as_ref(), &tenant).await {
+            Ok(false) => {}
+            Ok(true) => tracing::info!(tenant = %tenant, "secrets stored in plain text sealed"),
+            Err(e) => tracing::error!(tenant = %tenant, error = %e, "secrets not sealed"),
         }
     }
 }

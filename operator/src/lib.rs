@@ -12,6 +12,8 @@
 //! crm-admin sms-sender remove TENANT SENDER
 //! crm-admin sms-sender list TENANT
 //! crm-admin migrate contact-tasks
+//! crm-admin migrate secrets
+//! crm-admin seal sms-token < token
 //! ```
 //!
 //! A new owner or member is let in by the directory: a one-time link on one machine, the
@@ -21,11 +23,13 @@
 use chrono::{DateTime, Utc};
 use crm_functions::usecases::onboarding::{self, Owner};
 use crm_shared::domain::member::{InvitePurpose, Member, MemberStatus, Role};
+use crm_shared::domain::secret::{self, Purpose, Secret};
 use crm_shared::domain::tenant::NewBusiness;
 use crm_shared::domain::validation::Fields;
 use crm_shared::http::problem::ApiError;
 use crm_shared::ports::directory::{Directory, Invitation};
 use crm_shared::ports::store::{Store, StoreError};
+use crm_shared::ports::vault::{Vault, VaultError};
 use crm_shared::store::members::{self, MemberError};
 use crm_shared::store::tenants::{self, SettingsChangeError};
 use crm_shared::store::{senders, tasks};
@@ -45,8 +49,12 @@ pub const USAGE: &str = "usage:
   crm-admin sms-sender allow|remove TENANT SENDER   (a number or messaging service id)
   crm-admin sms-sender list TENANT
   crm-admin migrate contact-tasks   (fold tasks stored as items by earlier versions into their leads)
+  crm-admin migrate secrets   (seal webhook secrets and Meta tokens stored in plain text by earlier versions)
+  crm-admin seal sms-token   (reads the SMS provider's auth token on standard input; prints it
+                              sealed, for the stack's TwilioAuthToken parameter)
 Store: --data-dir DIR (or CRM_DATA_DIR) for crm-local's SQLite file; TABLE_NAME with AWS
-credentials (AWS_REGION, AWS_PROFILE…) for a deployment's DynamoDB table.";
+credentials (AWS_REGION, AWS_PROFILE…) for a deployment's DynamoDB table.
+Vault: the data dir's key file; SECRETS_KEY_ID (the stack's output SecretsKeyId) for a deployment.";
 
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -56,6 +64,18 @@ pub enum CliError {
     Refused(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+}
+
+impl From<SettingsChangeError> for CliError {
+    fn from(e: SettingsChangeError) -> Self {
+        match e {
+            SettingsChangeError::Store(s) => s.into(),
+            SettingsChangeError::Vault(v) => v.into(),
+            other => CliError::Refused(other.to_string()),
+        }
+    }
 }
 
 impl From<ApiError> for CliError {
@@ -110,12 +130,13 @@ fn need<'a>(list: &[&'a str], at: usize, what: &str) -> Result<&'a str, CliError
         .ok_or_else(|| CliError::Usage(format!("missing {what}")))
 }
 
-/// Runs `args` (without the program name) on `store`, letting people in through `directory`;
-/// the answer as JSON.
+/// Runs `args` (without the program name) on `store`, letting people in through `directory`
+/// and sealing secrets with `vault`; the answer as JSON.
 pub async fn run(
     args: &[String],
     store: &dyn Store,
     directory: &dyn Directory,
+    vault: &dyn Vault,
     now: DateTime<Utc>,
 ) -> Result<Value, CliError> {
     let words = positional(args);
@@ -150,7 +171,7 @@ pub async fn run(
             remove_member(store, tenant, need(&words, 3, "EMAIL")?, now).await
         }
         (Some("webhook-secret"), Some("rotate")) => {
-            rotate_webhook_secret(store, need(&words, 2, "TENANT")?).await
+            rotate_webhook_secret(store, vault, need(&words, 2, "TENANT")?).await
         }
         (Some("sms-sender"), Some(action @ ("allow" | "remove" | "list"))) => {
             let tenant = need(&words, 2, "TENANT")?;
@@ -177,6 +198,22 @@ pub async fn run(
                 folded.insert(tenant, n.into());
             }
             Ok(json!({"folded": folded}))
+        }
+        (Some("migrate"), Some("secrets")) => {
+            let mut sealed = Vec::new();
+            for tenant in tenants::all_ids(store).await? {
+                if tenants::seal_stored_secrets(store, vault, &tenant).await? {
+                    sealed.push(tenant);
+                }
+            }
+            Ok(json!({"sealed": sealed}))
+        }
+        (Some("seal"), Some("sms-token")) => {
+            let mut token = String::new();
+            std::io::stdin()
+                .read_line(&mut token)
+                .map_err(|e| CliError::Refused(format!("reading the token: {e}")))?;
+            seal_sms_token(vault, &token).await
         }
         _ => Err(CliError::Usage("unknown command".into())),
     }
@@ -319,19 +356,37 @@ async fn remove_member(
     Ok(json!({"removed": removed}))
 }
 
-async fn rotate_webhook_secret(store: &dyn Store, tenant: &str) -> Result<Value, CliError> {
+/// The SMS provider's auth token sealed for the platform: what the stack's `TwilioAuthToken`
+/// parameter takes (the functions refuse a token in plain text).
+pub async fn seal_sms_token(vault: &dyn Vault, token: &str) -> Result<Value, CliError> {
+    let token = token.trim();
+    if token.is_empty() || token.chars().any(char::is_whitespace) {
+        return Err(CliError::Usage(
+            "give the auth token on standard input, alone on its line".into(),
+        ));
+    }
+    let sealed = vault
+        .seal(secret::PLATFORM, Purpose::SmsProvider, token)
+        .await?;
+    Ok(json!({"sealed": sealed.stored()}))
+}
+
+async fn rotate_webhook_secret(
+    store: &dyn Store,
+    vault: &dyn Vault,
+    tenant: &str,
+) -> Result<Value, CliError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| CliError::Refused(e.to_string()))?;
     let secret = hex::encode(bytes);
-    let (_, version) = tenants::change(store, tenant, None, |s| {
-        s.webhook_secret = Some(secret.clone());
+    let (_, version) = tenants::change(store, vault, tenant, None, |s| {
+        s.webhook_secret = Some(Secret::plain(secret.clone()));
         Vec::new()
     })
     .await
     .map_err(|e| match e {
         SettingsChangeError::NotFound => CliError::Refused(format!("no tenant `{tenant}`")),
-        SettingsChangeError::Store(s) => s.into(),
-        other => CliError::Refused(other.to_string()),
+        other => other.into(),
     })?;
     Ok(json!({
         "tenant_id": tenant,

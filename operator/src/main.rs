@@ -9,10 +9,12 @@ use std::sync::Arc;
 use crm_admin::{run, CliError, USAGE};
 use crm_shared::adapters::aws::{self, WarmUp};
 use crm_shared::adapters::invite_links::InviteLinks;
+use crm_shared::adapters::local_vault::{self, LocalVault};
 use crm_shared::adapters::sqlite::SqliteStore;
 use crm_shared::ports::clock::{Clock, SystemClock};
 use crm_shared::ports::directory::{Directory, SelfSignUp};
 use crm_shared::ports::store::Store;
+use crm_shared::ports::vault::{self, Vault};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
@@ -27,14 +29,18 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
-async fn wiring(args: &[String]) -> Result<(Arc<dyn Store>, Arc<dyn Directory>), Error> {
+type Wiring = (Arc<dyn Store>, Arc<dyn Directory>, Arc<dyn Vault>);
+
+async fn wiring(args: &[String]) -> Result<Wiring, Error> {
     let data_dir = flag(args, "--data-dir").or_else(|| env("CRM_DATA_DIR"));
     match (data_dir, env("TABLE_NAME")) {
         (Some(dir), _) => {
-            let store = Arc::new(SqliteStore::open(&PathBuf::from(dir).join("crm.sqlite3"))?);
+            let dir = PathBuf::from(dir);
+            let store = Arc::new(SqliteStore::open(&dir.join("crm.sqlite3"))?);
             let base = env("CRM_PUBLIC_URL").unwrap_or_else(|| "http://127.0.0.1:3000".into());
             let links = InviteLinks::new(store.clone(), &base);
-            Ok((store, Arc::new(links)))
+            let vault = LocalVault::open_or_create(&dir.join(local_vault::KEY_FILE))?;
+            Ok((store, Arc::new(links), Arc::new(vault)))
         }
         (None, Some(table)) => {
             let adapters = aws::connect(&table, "", Default::default(), WarmUp::No).await;
@@ -44,7 +50,13 @@ async fn wiring(args: &[String]) -> Result<(Arc<dyn Store>, Arc<dyn Directory>),
                 Some(pool) => Arc::new(adapters.directory(&pool)),
                 None => Arc::new(SelfSignUp),
             };
-            Ok((Arc::new(adapters.store), directory))
+            // With the stack's key (`SECRETS_KEY_ID`, its output `SecretsKeyId`) secrets are
+            // sealed by KMS; without, commands that seal are refused.
+            let vault: Arc<dyn Vault> = match env("SECRETS_KEY_ID") {
+                Some(key) => Arc::new(adapters.vault(&key)),
+                None => Arc::new(vault::Unconfigured),
+            };
+            Ok((Arc::new(adapters.store), directory, vault))
         }
         (None, None) => Err(format!(
             "no store: pass --data-dir (or set CRM_DATA_DIR) or set TABLE_NAME\n\n{USAGE}"
@@ -61,8 +73,15 @@ async fn main() {
         return;
     }
     let outcome = async {
-        let (store, directory) = wiring(&args).await?;
-        let answer = run(&args, store.as_ref(), directory.as_ref(), SystemClock.now()).await?;
+        let (store, directory, vault) = wiring(&args).await?;
+        let answer = run(
+            &args,
+            store.as_ref(),
+            directory.as_ref(),
+            vault.as_ref(),
+            SystemClock.now(),
+        )
+        .await?;
         Ok::<_, Error>(answer)
     }
     .await;

@@ -290,6 +290,7 @@ fn ctx(store: Arc<dyn Store>, directory: Arc<dyn Directory>) -> Ctx {
         sms: Arc::new(Outbox::new()),
         capi: Arc::new(RecordingCapi::new()),
         directory,
+        vault: Arc::new(crm_shared::adapters::local_vault::LocalVault::ephemeral()),
     })
 }
 

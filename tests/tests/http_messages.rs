@@ -90,7 +90,19 @@ async fn settings_are_the_owners_and_never_show_their_secrets() {
         .await
         .expect("get")
         .expect("tenant");
-    assert_eq!(stored.meta.map(|m| m.access_token).as_deref(), Some(token));
+    let kept = stored.meta.map(|m| m.access_token).expect("a token");
+    assert!(
+        kept.is_sealed() && !kept.stored().contains(token),
+        "stored sealed"
+    );
+    let opened = app
+        .server
+        .ctx
+        .vault
+        .open(DEMO, crm_shared::domain::secret::Purpose::Meta, &kept)
+        .await
+        .expect("open");
+    assert_eq!(opened, token);
 
     let bad = patch_settings(
         &app,

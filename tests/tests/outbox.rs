@@ -28,6 +28,7 @@ fn ctx(store: &SqliteStore, bus: &LocalBus) -> Ctx {
         sms: Arc::new(Outbox::new()),
         capi: Arc::new(RecordingCapi::new()),
         directory: Arc::new(InviteLinks::new(Arc::new(store.clone()), "")),
+        vault: Arc::new(crm_shared::adapters::local_vault::LocalVault::ephemeral()),
     })
 }
 

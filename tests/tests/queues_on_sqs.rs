@@ -52,6 +52,7 @@ async fn world(sms: Arc<dyn SmsProvider>) -> (Ctx, TenantSettings) {
         sms,
         capi: Arc::new(RecordingCapi::new()),
         directory: Arc::new(crm_shared::ports::directory::SelfSignUp),
+        vault: Arc::new(crm_shared::adapters::local_vault::LocalVault::ephemeral()),
     });
     (ctx, settings)
 }

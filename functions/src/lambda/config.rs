@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use crm_shared::adapters::meta_capi;
 use crm_shared::adapters::sqs::QueueUrls;
 use crm_shared::adapters::twilio::TwilioConfig;
+use crm_shared::domain::secret::Secret;
 use crm_shared::ports::queue::QueueName;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,9 +16,14 @@ pub struct Config {
     /// neither), e.g. `SMS_QUEUE_URL` and `SMS_DLQ_URL`.
     pub queues: HashMap<QueueName, QueueUrls>,
     /// The SMS provider (Twilio's REST API or one that speaks it): `TWILIO_ACCOUNT_SID` and
-    /// `TWILIO_AUTH_TOKEN` (both, or neither), `TWILIO_BASE_URL` (default Twilio's),
-    /// `SMS_DEFAULT_FROM`. Only the SMS sender needs it.
+    /// `TWILIO_AUTH_TOKEN` (both, or neither; the token sealed by `crm-admin seal sms-token`,
+    /// never in plain text), `TWILIO_BASE_URL` (default Twilio's), `SMS_DEFAULT_FROM`. Only
+    /// the SMS sender and the SMS hooks need it.
     pub sms: Option<TwilioConfig>,
+    /// `SECRETS_KEY_ID`: the KMS key that seals the settings' secrets (id, ARN or alias).
+    /// Unset: nothing can be sealed or opened (secrets stored unsealed by an earlier version
+    /// still read).
+    pub secrets_key_id: Option<String>,
     /// `META_GRAPH_URL` (default Meta's): where conversion events go; a stub in tests.
     pub meta_graph_url: String,
     /// `PUBLIC_API_URL`: the API's public base URL, where the SMS provider reports each
@@ -32,8 +38,12 @@ pub struct Config {
 const SMS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("environment variable {0} is missing or empty")]
-pub struct ConfigError(pub &'static str);
+pub enum ConfigError {
+    #[error("environment variable {0} is missing or empty")]
+    Missing(&'static str),
+    #[error("environment variable {0} {1}")]
+    Invalid(&'static str, &'static str),
+}
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -44,7 +54,7 @@ impl Config {
         let need = |k: &'static str| {
             get(k)
                 .filter(|v| !v.trim().is_empty())
-                .ok_or(ConfigError(k))
+                .ok_or(ConfigError::Missing(k))
         };
         let mut queues = HashMap::new();
         for name in QueueName::ALL {
@@ -56,23 +66,29 @@ impl Config {
                     queues.insert(name, QueueUrls { url, dlq_url });
                 }
                 (None, None) => {}
-                (Some(_), None) => return Err(ConfigError(queue_var(name, "DLQ"))),
-                (None, Some(_)) => return Err(ConfigError(queue_var(name, "QUEUE"))),
+                (Some(_), None) => return Err(ConfigError::Missing(queue_var(name, "DLQ"))),
+                (None, Some(_)) => return Err(ConfigError::Missing(queue_var(name, "QUEUE"))),
             }
         }
         let some = |k: &str| get(k).filter(|v| !v.trim().is_empty());
         let sms = match (some("TWILIO_ACCOUNT_SID"), some("TWILIO_AUTH_TOKEN")) {
+            (Some(_), Some(token)) if !Secret::sealed(token.clone()).is_sealed() => {
+                return Err(ConfigError::Invalid(
+                    "TWILIO_AUTH_TOKEN",
+                    "is not sealed (seal it with `crm-admin seal sms-token`)",
+                ))
+            }
             (Some(account_sid), Some(auth_token)) => Some(TwilioConfig {
                 base_url: some("TWILIO_BASE_URL")
                     .unwrap_or_else(|| "https://api.twilio.com".to_owned()),
                 account_sid,
-                auth_token,
+                auth_token: Secret::sealed(auth_token),
                 default_from: some("SMS_DEFAULT_FROM"),
                 timeout: SMS_TIMEOUT,
             }),
             (None, None) => None,
-            (Some(_), None) => return Err(ConfigError("TWILIO_AUTH_TOKEN")),
-            (None, Some(_)) => return Err(ConfigError("TWILIO_ACCOUNT_SID")),
+            (Some(_), None) => return Err(ConfigError::Missing("TWILIO_AUTH_TOKEN")),
+            (None, Some(_)) => return Err(ConfigError::Missing("TWILIO_ACCOUNT_SID")),
         };
         Ok(Self {
             table_name: need("TABLE_NAME")?,
@@ -83,9 +99,15 @@ impl Config {
                 .filter(|v| !v.trim().is_empty())
                 .unwrap_or_else(|| meta_capi::DEFAULT_BASE_URL.to_owned()),
             user_pool_id: some("USER_POOL_ID"),
+            secrets_key_id: some("SECRETS_KEY_ID"),
             public_api_url: match some("PUBLIC_API_URL") {
                 Some(url) if url.starts_with("https://") || url.starts_with("http://") => Some(url),
-                Some(_) => return Err(ConfigError("PUBLIC_API_URL")),
+                Some(_) => {
+                    return Err(ConfigError::Invalid(
+                        "PUBLIC_API_URL",
+                        "is not an http(s) URL",
+                    ))
+                }
                 None => None,
             },
         })
@@ -108,7 +130,7 @@ mod tests {
     #[test]
     fn missing_settings_are_named() {
         let got = Config::from_lookup(|k| (k == "TABLE_NAME").then(|| "crm".to_owned()));
-        assert_eq!(got, Err(ConfigError("EVENT_BUS_NAME")));
+        assert_eq!(got, Err(ConfigError::Missing("EVENT_BUS_NAME")));
     }
 
     #[test]
@@ -126,7 +148,7 @@ mod tests {
             ("EVENT_BUS_NAME", "bus"),
             ("SMS_QUEUE_URL", "https://sqs/sms"),
         ]));
-        assert_eq!(got, Err(ConfigError("SMS_DLQ_URL")));
+        assert_eq!(got, Err(ConfigError::Missing("SMS_DLQ_URL")));
         let ok = Config::from_lookup(env(&[
             ("TABLE_NAME", "crm"),
             ("EVENT_BUS_NAME", "bus"),

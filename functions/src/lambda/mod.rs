@@ -20,6 +20,7 @@ use crm_shared::ports::clock::SystemClock;
 use crm_shared::ports::directory::{Directory, SelfSignUp};
 use crm_shared::ports::queue::{BatchOutcome, Received};
 use crm_shared::ports::sms::{Sms, SmsError, SmsProvider};
+use crm_shared::ports::vault::{self, Vault};
 use lambda_http::{service_fn, Request};
 
 use crate::context::{Ctx, Ports};
@@ -64,8 +65,12 @@ pub fn ctx(config: &Config, aws: Adapters) -> Result<Ctx, Error> {
         None => Arc::new(SelfSignUp),
     };
     let capi = MetaCapi::new(&config.meta_graph_url)?;
+    let vault: Arc<dyn Vault> = match &config.secrets_key_id {
+        Some(key) => Arc::new(vault::Cached::new(aws.vault(key))),
+        None => Arc::new(vault::Unconfigured),
+    };
     let sms: Arc<dyn SmsProvider> = match &config.sms {
-        Some(sms) => Arc::new(TwilioSms::new(sms.clone())?),
+        Some(sms) => Arc::new(TwilioSms::new(sms.clone(), vault.clone())?),
         None => Arc::new(NoProvider),
     };
     let ctx = Ctx::new(Ports {
@@ -76,13 +81,14 @@ pub fn ctx(config: &Config, aws: Adapters) -> Result<Ctx, Error> {
         sms,
         capi: Arc::new(capi),
         directory,
+        vault,
     });
     let ctx = match &config.public_api_url {
         Some(url) => ctx.with_public_url(url),
         None => ctx,
     };
     Ok(match &config.sms {
-        Some(sms) => ctx.with_provider_token(&sms.auth_token),
+        Some(sms) => ctx.with_provider_token(sms.auth_token.clone()),
         None => ctx,
     })
 }

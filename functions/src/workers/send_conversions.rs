@@ -10,6 +10,8 @@
 //! unavailable (5xx, timeout) → retried. A sent marker per event id keeps redeliveries from
 //! sending twice (and Meta deduplicates by the same id).
 
+use crm_shared::domain::secret::Purpose;
+use crm_shared::ports::vault::VaultError;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -147,9 +149,22 @@ async fn send_request(ctx: &Ctx, chunk: &[Pending]) -> Disposition {
         return Disposition::Done;
     };
     let events: Vec<ConversionEvent> = chunk.iter().map(|p| p.ready.event.clone()).collect();
+    let access_token = match ctx
+        .vault
+        .open(&first.tenant, Purpose::Meta, &first.meta.access_token)
+        .await
+    {
+        Ok(token) => token,
+        // The key service down or throttled: the events wait and come back.
+        Err(VaultError::Unavailable(why)) => return Disposition::Retry(why),
+        Err(e @ VaultError::Unreadable(_)) => {
+            tracing::error!(tenant = %first.tenant, error = %e, "Meta access token cannot be opened");
+            return Disposition::Dead(format!("the Meta access token cannot be opened: {e}"));
+        }
+    };
     let to = Destination {
         pixel_id: &first.meta.pixel_id,
-        access_token: &first.meta.access_token,
+        access_token: &access_token,
         test_event_code: first.meta.test_event_code.as_deref(),
     };
     match ctx.capi.send(to, &events).await {

@@ -78,6 +78,16 @@ impl Adapters {
         }
     }
 
+    /// A new KMS key for a vault (tests and trials on moto; a deployment's is the stack's).
+    pub async fn create_vault_key(&self) -> Result<String, crate::ports::vault::VaultError> {
+        crate::adapters::kms_vault::KmsVault::create_key(&self.sdk, "Pipeline CRM secrets").await
+    }
+
+    /// The vault of KMS key `key_id` (its client made on first use).
+    pub fn vault(&self, key_id: &str) -> crate::adapters::kms_vault::KmsVault {
+        crate::adapters::kms_vault::KmsVault::new(&self.sdk, key_id)
+    }
+
     /// The directory of the Cognito user pool `user_pool_id` (the member-invite functions').
     pub fn directory(&self, user_pool_id: &str) -> CognitoDirectory {
         CognitoDirectory::new(

@@ -14,6 +14,8 @@ pub mod dynamo;
 #[cfg(feature = "aws")]
 pub mod eventbridge;
 #[cfg(feature = "aws")]
+pub mod kms_vault;
+#[cfg(feature = "aws")]
 pub mod lazy_client;
 #[cfg(feature = "aws")]
 pub mod sqs;
@@ -30,5 +32,6 @@ pub mod outbox;
 pub mod sqlite;
 
 pub mod invite_links;
+pub mod local_vault;
 pub mod meta_capi;
 pub mod twilio;

@@ -1,15 +1,18 @@
 //! `TwilioSms`: the SMS port over Twilio's Messages REST API (and any provider that speaks it).
 //! `POST {base}/2010-04-01/Accounts/{sid}/Messages.json`, form fields `To`, `Body` and `From`
 //! (or `MessagingServiceSid` for an `MG…` sender), HTTP basic auth with the account SID and
-//! auth token. 2xx → sent; 429 and 5xx, timeouts and network errors → try again; any other
+//! auth token (kept sealed, opened by the vault when a text goes out). 2xx → sent; 429 and 5xx, timeouts and network errors → try again; any other
 //! 4xx → refused for good, with Twilio's code and message as the reason.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::Deserialize;
 
+use crate::domain::secret::{self, Purpose, Secret};
 use crate::ports::sms::{Sms, SmsError, SmsProvider};
+use crate::ports::vault::Vault;
 
 /// Where and as whom to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,16 +20,18 @@ pub struct TwilioConfig {
     /// `https://api.twilio.com` in production; a stub's URL in tests.
     pub base_url: String,
     pub account_sid: String,
-    pub auth_token: String,
+    /// Sealed for the platform (`crm-admin seal sms-token`).
+    pub auth_token: Secret,
     /// Sender when a tenant names none.
     pub default_from: Option<String>,
     pub timeout: Duration,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct TwilioSms {
     http: reqwest::Client,
     config: TwilioConfig,
+    vault: Arc<dyn Vault>,
 }
 
 #[derive(Deserialize)]
@@ -43,12 +48,17 @@ struct Failure {
 }
 
 impl TwilioSms {
-    pub fn new(config: TwilioConfig) -> Result<Self, SmsError> {
+    /// The provider of `config`, its auth token opened by `vault` (which caches it).
+    pub fn new(config: TwilioConfig, vault: Arc<dyn Vault>) -> Result<Self, SmsError> {
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
             .build()
             .map_err(|e| SmsError::Transient(format!("http client: {e}")))?;
-        Ok(Self { http, config })
+        Ok(Self {
+            http,
+            config,
+            vault,
+        })
     }
 
     fn url(&self) -> String {
@@ -77,10 +87,19 @@ impl SmsProvider for TwilioSms {
         if let Some(url) = sms.status_callback.as_deref() {
             form.push(("StatusCallback", url));
         }
+        let token = self
+            .vault
+            .open(
+                secret::PLATFORM,
+                Purpose::SmsProvider,
+                &self.config.auth_token,
+            )
+            .await
+            .map_err(|e| SmsError::Transient(format!("auth token: {e}")))?;
         let response = self
             .http
             .post(self.url())
-            .basic_auth(&self.config.account_sid, Some(&self.config.auth_token))
+            .basic_auth(&self.config.account_sid, Some(&token))
             .form(&form)
             .send()
             .await

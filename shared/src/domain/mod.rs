@@ -15,6 +15,7 @@ pub mod lead_detail;
 pub mod member;
 pub mod message;
 pub mod phone;
+pub mod secret;
 pub mod source;
 pub mod task;
 pub mod tenant;

@@ -6,13 +6,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::customer::Thresholds;
 use crate::domain::hours::DailySpan;
+use crate::domain::secret::Secret;
 
 /// Meta Conversions API credentials of a tenant (DESIGN §2.5). The token is written by the
-/// owner and never returned by a read.
+/// owner, stored sealed and never returned by a read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MetaSettings {
     pub pixel_id: String,
-    pub access_token: String,
+    pub access_token: Secret,
     /// Meta's test-events code, while the owner checks the setup in Events Manager.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_event_code: Option<String>,
@@ -133,7 +134,7 @@ pub struct TenantSettings {
     pub thresholds: Thresholds,
     /// Key of the HMAC signatures on this tenant's webhooks; none → webhooks refused (401).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub webhook_secret: Option<String>,
+    pub webhook_secret: Option<Secret>,
     /// Local hours in which no text goes out: a message waits for their end (DESIGN §2.4).
     #[serde(default = "DailySpan::default_quiet")]
     pub quiet_hours: DailySpan,

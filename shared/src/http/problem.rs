@@ -181,6 +181,14 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<crate::ports::vault::VaultError> for ApiError {
+    /// The key service's words are for the log; the caller learns only to try again.
+    fn from(e: crate::ports::vault::VaultError) -> Self {
+        tracing::error!(error = %e, "a secret could not be sealed or opened");
+        ApiError::Unavailable("a secret could not be sealed or opened; try again later".into())
+    }
+}
+
 impl From<crate::store::members::MemberError> for ApiError {
     fn from(e: crate::store::members::MemberError) -> Self {
         use crate::domain::member::MemberRuleError;

@@ -7,3 +7,4 @@ pub mod directory;
 pub mod queue;
 pub mod sms;
 pub mod store;
+pub mod vault;

@@ -6,11 +6,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::domain::secret::Purpose;
 use crate::domain::tenant::TenantSettings;
 use crate::domain::validation::FieldError;
 use crate::ports::store::{
     from_item, to_item, Check, Cond, Query, SkCond, Store, StoreError, Write, PK, SK,
 };
+use crate::ports::vault::{Vault, VaultError};
 use crate::store::keys;
 use crate::store::retry::{optimistically, Attempt};
 
@@ -100,15 +102,69 @@ pub enum SettingsChangeError {
     Invalid(Vec<FieldError>),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A secret could not be sealed: nothing was written.
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+}
+
+/// Seals the secrets of `settings` that are not sealed yet (typed a moment ago, or stored by
+/// a version before secrets were sealed). Whether any was.
+pub async fn seal_secrets(
+    vault: &dyn Vault,
+    settings: &mut TenantSettings,
+) -> Result<bool, VaultError> {
+    let tenant = settings.tenant_id.clone();
+    let mut sealed = false;
+    if let Some(secret) = settings.webhook_secret.as_mut().filter(|s| !s.is_sealed()) {
+        *secret = vault
+            .seal(&tenant, Purpose::Webhook, secret.stored())
+            .await?;
+        sealed = true;
+    }
+    if let Some(meta) = settings.meta.as_mut() {
+        if !meta.access_token.is_sealed() && !meta.access_token.is_empty() {
+            meta.access_token = vault
+                .seal(&tenant, Purpose::Meta, meta.access_token.stored())
+                .await?;
+            sealed = true;
+        }
+    }
+    Ok(sealed)
+}
+
+/// Seals what `tenant`'s stored settings hold unsealed (`crm-admin migrate secrets`, and
+/// crm-local at start): a versioned rewrite, read again when it races a change. Whether
+/// anything was sealed.
+pub async fn seal_stored_secrets(
+    store: &dyn Store,
+    vault: &dyn Vault,
+    tenant: &str,
+) -> Result<bool, SettingsChangeError> {
+    optimistically(|| async move {
+        let Some((mut settings, version)) = versioned(store, tenant).await? else {
+            return Ok(Attempt::Done(false));
+        };
+        if !seal_secrets(vault, &mut settings).await? {
+            return Ok(Attempt::Done(false));
+        }
+        match put(store, &settings, version).await {
+            Ok(_) => Ok(Attempt::Done(true)),
+            Err(StoreError::ConditionFailed(SETTINGS_CHANGED)) => Ok(Attempt::Collided),
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await
 }
 
 /// Changes a tenant's settings with `change` (the fields it could not take, if any, refuse
 /// the whole change). With `expected`, settings at another version are refused; without, a
 /// change that raced another is read and applied again on top of it, so neither is lost
 /// (every failed try is another change's success: N changes at once land within N tries).
+/// Secrets the change typed (and any stored unsealed) are sealed by `vault` before the write.
 /// The settings as changed and their new version.
 pub async fn change(
     store: &dyn Store,
+    vault: &dyn Vault,
     tenant: &str,
     expected: Option<u64>,
     change: impl Fn(&mut TenantSettings) -> Vec<FieldError>,
@@ -125,6 +181,7 @@ pub async fn change(
         if !errors.is_empty() {
             return Err(SettingsChangeError::Invalid(errors));
         }
+        seal_secrets(vault, &mut settings).await?;
         match put(store, &settings, version).await {
             Ok(now) => Ok(Attempt::Done((settings, now))),
             // Changed since the read (or the tenant went): read again.

@@ -8,6 +8,7 @@
 //! The SMS provider's callbacks may instead carry Twilio's own `X-Twilio-Signature`
 //! (`crm_shared::http::twilio_signature`), checked with the provider's auth token.
 
+use crm_shared::domain::secret::{self, Purpose};
 use std::future::Future;
 
 use crm_shared::domain::tenant::{is_valid_tenant_id, TenantSettings};
@@ -79,12 +80,16 @@ pub async fn verified_tenant(ctx: &Ctx, request: &Request) -> Result<Verified, A
     let signed = signature::Signed::read(header, ctx.clock.now().timestamp())
         .map_err(|e| ApiError::BadSignature(e.to_string()))?;
     let settings = tenant_of(ctx, request).await?;
-    let Some(secret) = settings.webhook_secret.as_deref() else {
+    let Some(sealed) = settings.webhook_secret.as_ref() else {
         return Err(not_signed_by(
             &settings.tenant_id,
             "no webhook secret is set",
         ));
     };
+    let secret = ctx
+        .vault
+        .open(&settings.tenant_id, Purpose::Webhook, sealed)
+        .await?;
     signed
         .verify(secret.as_bytes(), body_bytes(request))
         .map_err(|e| not_signed_by(&settings.tenant_id, &e.to_string()))?;
@@ -133,9 +138,13 @@ pub async fn verified_provider_tenant(ctx: &Ctx, request: &Request) -> Result<Ve
     let Some(header) = request.headers().get(twilio_signature::HEADER) else {
         return verified_tenant(ctx, request).await;
     };
-    let token = ctx.provider_token.as_deref().ok_or_else(|| {
+    let sealed = ctx.provider_token.as_ref().ok_or_else(|| {
         ApiError::BadSignature("the SMS provider's auth token is not configured".into())
     })?;
+    let token = ctx
+        .vault
+        .open(secret::PLATFORM, Purpose::SmsProvider, sealed)
+        .await?;
     let params: Vec<(String, String)> = serde_urlencoded::from_bytes(body_bytes(request))
         .map_err(|_| ApiError::BadSignature("the signed body is not form-encoded".into()))?;
     // The provider's token is the platform's, not the tenant's: checked before the tenant.

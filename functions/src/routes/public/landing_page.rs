@@ -467,7 +467,7 @@ mod tests {
         assert!(!html.contains("EAAB-secret-token"));
         s.meta = Some(MetaSettings {
             pixel_id: "1\" onload=\"x".into(),
-            access_token: String::new(),
+            access_token: "".into(),
             test_event_code: None,
         });
         assert!(

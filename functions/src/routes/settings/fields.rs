@@ -5,6 +5,7 @@ use crm_shared::domain::customer::Thresholds;
 use crm_shared::domain::hours::{is_zone, DailySpan};
 use crm_shared::domain::message::{check_template, MessageKind};
 use crm_shared::domain::phone;
+use crm_shared::domain::secret::Secret;
 use crm_shared::domain::tenant::{
     CaptureLimits, LandingSettings, MetaSettings, SmsLimits, TenantSettings,
 };
@@ -279,7 +280,7 @@ pub fn apply(
             },
             "webhook_secret" => match v.as_str() {
                 Some(s) if (16..=200).contains(&s.len()) && !s.chars().any(char::is_whitespace) => {
-                    settings.webhook_secret = Some(s.to_owned())
+                    settings.webhook_secret = Some(Secret::plain(s))
                 }
                 _ => f.error(field, "must be 16 to 200 characters without spaces"),
             },
@@ -411,7 +412,9 @@ fn meta(f: &mut Fields, settings: &mut TenantSettings, v: &Value) {
     {
         g.error("pixel_id", "must be the pixel's digits");
     }
-    let token = g.text(input, "access_token", 1_000, false);
+    let token = g
+        .text(input, "access_token", 1_000, false)
+        .map(Secret::plain);
     let test_code = g.text(input, "test_event_code", 40, false);
     let kept_token = settings.meta.as_ref().map(|m| m.access_token.clone());
     let token = token.or(kept_token);

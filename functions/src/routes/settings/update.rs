@@ -49,9 +49,13 @@ async fn update(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError
             ));
         }
     }
-    let changed = tenants::change(ctx.store.as_ref(), tenant, expected, |settings| {
-        apply(settings, &input)
-    })
+    let changed = tenants::change(
+        ctx.store.as_ref(),
+        ctx.vault.as_ref(),
+        tenant,
+        expected,
+        |settings| apply(settings, &input),
+    )
     .await;
     let (settings, now) = match changed {
         Ok(done) => done,
@@ -69,6 +73,7 @@ async fn update(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError
             ))
         }
         Err(SettingsChangeError::Store(e)) => return Err(e.into()),
+        Err(SettingsChangeError::Vault(e)) => return Err(e.into()),
     };
     ctx.settings.forget(tenant);
     let changed: Vec<&String> = input.keys().collect();
