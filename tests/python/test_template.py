@@ -44,6 +44,17 @@ DELETE_ACTIONS = {"dynamodb:DeleteItem"}
 # Every domain event goes out from the table's stream (issue 17's outbox): the functions that
 # write what the events report publish nothing themselves.
 PUBLISHERS = {"publish_events"}
+# Who may seal or open which kind of secret with the stack's key (issue 17): the function,
+# its KMS action, and the purposes (encryption context) its policy allows.
+SECRET_USERS = {
+    "update_settings": ("kms:Encrypt", {"webhook", "meta"}),
+    "booking_webhook": ("kms:Decrypt", {"webhook"}),
+    "call_webhook": ("kms:Decrypt", {"webhook"}),
+    "sms_inbound": ("kms:Decrypt", {"webhook", "sms_provider"}),
+    "sms_status": ("kms:Decrypt", {"webhook", "sms_provider"}),
+    "send_sms": ("kms:Decrypt", {"sms_provider"}),
+    "send_conversions": ("kms:Decrypt", {"meta"}),
+}
 # Functions allowed to delete items (Write::Delete): a customer's removal, a note's, and a
 # profile edit that drops a phone or email (its owner and search items go). Same rule.
 DELETERS: set[str] = {"update_customer", "delete_customer", "delete_customer_note", "sms_inbound"}
@@ -425,6 +436,9 @@ def test_policies_are_least_privilege(route_table, functions):
                 expected = QUEUE_GRANTS.get(fn, set()) | DEAD_LETTERING.get(fn, set())
                 if res != expected:
                     problems.append(f"{lid}: SendMessage on {sorted(res)}, expected {sorted(expected)}")
+            elif action.startswith("kms:"):
+                if SECRET_USERS.get(fn, (None,))[0] != action or res != {"SecretsKey.Arn"}:
+                    problems.append(f"{lid}: {action} on {sorted(res)}")
             elif action in COGNITO_ACTIONS and fn in COGNITO_ADMINS:
                 if res != {"UserPool.Arn"}:
                     problems.append(f"{lid}: {action} on {sorted(res)}, not only the user pool")
@@ -435,6 +449,42 @@ def test_policies_are_least_privilege(route_table, functions):
         if fn not in NO_DATA_ACCESS | STREAM_READERS and not READ_ACTIONS & set(grants):
             problems.append(f"{lid}: grants no table access at all")
     assert not problems, "\n".join(problems)
+
+
+def test_secrets_are_sealed_and_opened_only_by_the_functions_that_use_them(route_table, functions, resources, template):
+    """The stack's key seals the settings' secrets; each function that seals or opens one is
+    granted exactly that action, for its purposes only (kms:EncryptionContext:purpose), and
+    no other function may use the key at all: the capture and the landing page read the
+    settings item but cannot open what it seals."""
+    key = plain(resources["SecretsKey"]["Properties"])
+    assert key["EnableKeyRotation"] is True
+    assert resources["SecretsKey"]["DeletionPolicy"] == "Retain", "losing the key loses every secret"
+    env = plain(template["Globals"]["Function"]["Environment"]["Variables"])
+    assert env["SECRETS_KEY_ID"] == {"Ref": "SecretsKey"}
+    problems = []
+    for fn in [r["function"] for r in route_table["routes"]] + list(route_table["workers"]):
+        lid = logical_id(fn)
+        kms = [st for st in function_statements(lid, functions[lid]["Properties"])
+               if any(str(a).startswith("kms:") for a in as_list(st["Action"]))]
+        if fn not in SECRET_USERS:
+            if kms:
+                problems.append(f"{fn}: uses the key but opens no secret: {kms}")
+            continue
+        action, purposes = SECRET_USERS[fn]
+        if len(kms) != 1:
+            problems.append(f"{fn}: expected one KMS statement, found {kms}")
+            continue
+        (st,) = kms
+        allowed = as_list(st.get("Condition", {}).get("StringEquals", {}).get("kms:EncryptionContext:purpose"))
+        if as_list(st["Action"]) != [action] or set(allowed) != purposes:
+            problems.append(f"{fn}: {st['Action']} for {allowed}, expected {action} for {sorted(purposes)}")
+    assert not problems, "\n".join(problems)
+    token = template["Parameters"]["TwilioAuthToken"]
+    assert token.get("NoEcho") is True
+    assert re.fullmatch(token["AllowedPattern"], "sealed:kms:AQICAHh0cGxhY2Vob2xkZXI=")
+    assert re.fullmatch(token["AllowedPattern"], "")
+    assert not re.fullmatch(token["AllowedPattern"], "f3a9c0d1e2b4a5968778695a4b3c2d1e"), "a plain token is refused"
+    assert plain(template["Outputs"]["SecretsKeyId"]["Value"]) == {"Ref": "SecretsKey"}
 
 
 def test_reads_do_not_write_and_only_publishers_publish(route_table, functions):

@@ -264,6 +264,8 @@ pub async fn seed_named(
 pub async fn seed_all(ctx: &Ctx) -> Result<BTreeMap<&'static str, String>, Error> {
     let now = ctx.clock.now();
     business(ctx.store.as_ref(), now).await?;
+    // Kept sealed, as a deployment keeps them (the deploy check's key on moto).
+    tenants::seal_stored_secrets(ctx.store.as_ref(), ctx.vault.as_ref(), TENANT).await?;
     invited_member(ctx.store.as_ref(), now).await?;
     queued_text(ctx).await?;
     seed_named(ctx, |_| true).await

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import boto3
 
-from cfn import function_environment, function_setting, load
+from cfn import function_environment, function_setting, load, plain
 from . import runtime_api, samples
 from .intrinsics import Resolver, Unresolved
 from .resources import TABLE, Resources, of_type
@@ -93,6 +93,10 @@ def _check(args, stack, region, stubs, resources, started) -> int:
     t = time.monotonic()
     resolver = Resolver(source, _parameters(source, stubs), _pseudo(stack, region), {})
     resolver = resources.shared(source, resolver)
+    # The provider's token as a deployment passes it: sealed by the stack's own key.
+    resolver = resolver.with_parameters(TwilioAuthToken=resources.seal_platform_secret(
+        resolver(plain(source["Globals"]["Function"]["Environment"]["Variables"]["SECRETS_KEY_ID"])),
+        "sms_provider", TWILIO_TOKEN))
     # The HTTP API is not made on moto (the check calls functions directly); its id only
     # names URLs in functions' environments (where the provider reports deliveries).
     resolver = resolver.with_physical(**{
@@ -174,6 +178,10 @@ def _seed(seeder: Path, functions: list[Function]) -> dict:
     return json.loads(done.stdout)
 
 
+# The SMS provider's auth token of the test stack (the Twilio stub takes any).
+TWILIO_TOKEN = "deploy-check-token"
+
+
 def _parameters(template: dict, stubs: Stubs) -> dict[str, str]:
     """Parameter defaults, with the overrides a test stack gets: the SMS provider and Meta's
     Graph API are the local stubs (plain http: the template's https pattern is for deploys)."""
@@ -181,7 +189,7 @@ def _parameters(template: dict, stubs: Stubs) -> dict[str, str]:
     values.update(
         Architecture="x86_64",
         TwilioAccountSid="ACdeploycheck0000000000000000000000",
-        TwilioAuthToken="deploy-check-token",
+        TwilioAuthToken="",  # sealed once the stack's key exists (_check)
         TwilioBaseUrl=stubs.url("twilio"),
         MetaGraphUrl=stubs.url("meta"),
     )

@@ -25,6 +25,10 @@ class Resolver:
         self.pseudo = pseudo
         self.physical = physical
 
+    def with_parameters(self, **more: str) -> "Resolver":
+        """The same stack deployed with some parameters set otherwise."""
+        return Resolver(self.template, {**self.parameters, **more}, self.pseudo, self.physical)
+
     def with_physical(self, **more: dict) -> "Resolver":
         """The same stack with some resources standing for other physical ones."""
         return Resolver(self.template, self.parameters, self.pseudo, {**self.physical, **more})

@@ -7,6 +7,7 @@ in the template must be taught here rather than silently left out."""
 
 from __future__ import annotations
 
+import base64
 import json
 
 from cfn import plain
@@ -16,6 +17,7 @@ TABLE = "AWS::DynamoDB::Table"
 QUEUE = "AWS::SQS::Queue"
 BUS = "AWS::Events::EventBus"
 USER_POOL = "AWS::Cognito::UserPool"
+KEY = "AWS::KMS::Key"
 
 
 class Unsupported(Exception):
@@ -46,6 +48,7 @@ class Resources:
         self.sqs = session.client("sqs")
         self.events = session.client("events")
         self.cognito = session.client("cognito-idp")
+        self.kms = session.client("kms")
         self.stack = stack
         self.region = region
         self.account = account
@@ -132,11 +135,43 @@ class Resources:
         self.created.append((USER_POOL, pool["Id"]))
         return {"Ref": pool["Id"], "Arn": pool["Arn"], "ProviderName": pool["Id"]}
 
+    # ------------------------------------------------------------------ keys
+
+    KEY_PROPS = {
+        "Description", "EnableKeyRotation", "KeyPolicy", "KeySpec", "KeyUsage", "Enabled",
+        "MultiRegion", "PendingWindowInDays", "Tags",
+    }
+
+    def key(self, logical: str, props: dict) -> dict:
+        p = _take(props, self.KEY_PROPS, f"{KEY} {logical}")
+        made = {"Policy": json.dumps(p["KeyPolicy"])} if "KeyPolicy" in p else {}
+        for name in ("Description", "KeySpec", "KeyUsage", "MultiRegion"):
+            if name in p:
+                made[name] = p[name]
+        if p.get("Tags"):
+            made["Tags"] = [{"TagKey": t["Key"], "TagValue": t["Value"]} for t in p["Tags"]]
+        meta = self.kms.create_key(**made)["KeyMetadata"]
+        if p.get("EnableKeyRotation"):
+            self.kms.enable_key_rotation(KeyId=meta["KeyId"])
+        self.created.append((KEY, meta["KeyId"]))
+        return {"Ref": meta["KeyId"], "Arn": meta["Arn"], "KeyId": meta["KeyId"]}
+
+    def seal_platform_secret(self, key_id: str, purpose: str, plain_text: str) -> str:
+        """`plain_text` sealed for the platform as `crm-admin seal` seals it (KMS with the
+        encryption context {tenant: ":platform", purpose})."""
+        blob = self.kms.encrypt(
+            KeyId=key_id, Plaintext=plain_text.encode(),
+            EncryptionContext={"tenant": ":platform", "purpose": purpose},
+        )["CiphertextBlob"]
+        return "sealed:kms:" + base64.b64encode(blob).decode()
+
     # ------------------------------------------------------------------ the stack's shared ones
 
     def shared(self, template: dict, resolver: Resolver) -> Resolver:
-        """Every queue (dead-letter queues before the queues that name them), bus and user
-        pool of the template; the resolver with them."""
+        """Every key, queue (dead-letter queues before the queues that name them), bus and
+        user pool of the template; the resolver with them."""
+        for lid, props in of_type(template, KEY).items():
+            resolver = resolver.with_physical(**{lid: self.key(lid, resolver(props))})
         pending = of_type(template, QUEUE)
         while pending:
             progressed = False
@@ -170,6 +205,8 @@ class Resources:
                     self.events.delete_event_bus(Name=name)
                 elif kind == USER_POOL:
                     self.cognito.delete_user_pool(UserPoolId=name)
+                elif kind == KEY:
+                    self.kms.schedule_key_deletion(KeyId=name, PendingWindowInDays=7)
             except Exception as e:  # report, keep deleting the rest
                 failed.append(f"{kind} {name}: {e}")
         self.created.clear()
