@@ -14,7 +14,7 @@ use crm_shared::adapters::sqlite::SqliteStore;
 use crm_shared::domain::booking::BookingKind;
 use crm_shared::ports::bus::BusError;
 use crm_shared::ports::queue::{pump, BatchOutcome, QueueError, QueueName, Received};
-use crm_shared::store::{change_log, tasks, tenants};
+use crm_shared::store::{change_log, senders, tasks, tenants};
 use tokio::sync::watch;
 
 /// How often lead counting runs (every 5 minutes in AWS; locally each minute, since it costs
@@ -218,7 +218,9 @@ pub fn publish_changes(store: SqliteStore, bus: LocalBus, mut stop: watch::Recei
 /// Brings what an earlier version stored up to this one's shape, every business's, before
 /// serving: contact tasks stored as items of their own are folded into their leads
 /// (`store::tasks::fold_legacy`), and secrets stored in plain text are sealed
-/// (`store::tenants::seal_stored_secrets`). A failure is logged and left for the next start.
+/// (`store::tenants::seal_stored_secrets`), and the senders each business was allowed are
+/// indexed by sender (`store::senders::reindex`). A failure is logged and left for the next
+/// start.
 pub async fn upgrade_stored_data(ctx: &Ctx) {
     let store = ctx.store.as_ref();
     let tenants = match tenants::all_ids(store).await {
@@ -237,6 +239,9 @@ pub async fn upgrade_stored_data(ctx: &Ctx) {
             Err(e) => {
                 tracing::error!(tenant = %tenant, error = %e, "legacy contact tasks not folded")
             }
+        }
+        if let Err(e) = senders::reindex(store, &tenant).await {
+            tracing::error!(tenant = %tenant, error = %e, "SMS senders not indexed");
         }
         match tenants::seal_stored_secrets(store, ctx.vault.as_ref(), &tenant).await {
             Ok(false) => {}

@@ -13,6 +13,7 @@
 //! crm-admin sms-sender list TENANT
 //! crm-admin migrate contact-tasks
 //! crm-admin migrate secrets
+//! crm-admin migrate sms-senders
 //! crm-admin seal sms-token < token
 //! ```
 //!
@@ -50,6 +51,7 @@ pub const USAGE: &str = "usage:
   crm-admin sms-sender list TENANT
   crm-admin migrate contact-tasks   (fold tasks stored as items by earlier versions into their leads)
   crm-admin migrate secrets   (seal webhook secrets and Meta tokens stored in plain text by earlier versions)
+  crm-admin migrate sms-senders   (index the senders allowed before shared senders were indexed)
   crm-admin seal sms-token   (reads the SMS provider's auth token on standard input; prints it
                               sealed, for the stack's TwilioAuthToken parameter)
 Store: --data-dir DIR (or CRM_DATA_DIR) for crm-local's SQLite file; TABLE_NAME with AWS
@@ -207,6 +209,14 @@ pub async fn run(
                 }
             }
             Ok(json!({"sealed": sealed}))
+        }
+        (Some("migrate"), Some("sms-senders")) => {
+            let mut indexed = serde_json::Map::new();
+            for tenant in tenants::all_ids(store).await? {
+                let n = senders::reindex(store, &tenant).await?;
+                indexed.insert(tenant, n.into());
+            }
+            Ok(json!({"indexed": indexed}))
         }
         (Some("seal"), Some("sms-token")) => {
             let mut token = String::new();

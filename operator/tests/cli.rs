@@ -232,6 +232,18 @@ async fn operator_story(on: &On<'_>, link: bool) {
     assert_eq!(left["sms_senders"], json!(["MG0123456789abcdef"]));
     let listed = ok(on, "sms-sender list harbour-spa").await;
     assert_eq!(listed, left);
+    // Each allowed sender knows who shares it (a STOP on it reaches them all).
+    let sharing = |sender: &'static str| crm_shared::store::senders::sharing(store, sender);
+    assert_eq!(
+        sharing("MG0123456789abcdef").await.unwrap_or_default(),
+        vec!["harbour-spa".to_owned()]
+    );
+    assert!(sharing("+353870001111")
+        .await
+        .unwrap_or_default()
+        .is_empty());
+    let indexed = ok(on, "migrate sms-senders").await;
+    assert_eq!(indexed["indexed"]["harbour-spa"], json!(1), "{indexed}");
     assert!(refused(on, "sms-sender list nobody")
         .await
         .contains("no tenant"));

@@ -828,3 +828,93 @@ async fn a_business_texts_only_from_a_sender_the_operator_allowed() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(send_text("After the sender was removed").await, None);
 }
+
+#[tokio::test]
+async fn a_stop_the_provider_reports_on_a_shared_sender_opts_out_of_every_business_sharing_it() {
+    let app = App::start(true).await;
+    let store = app.server.ctx.store.clone();
+    let shared = "+35315550100";
+    for (tenant, sender) in [("bistro", shared), ("cafe", "+35315550999")] {
+        let settings = crm_shared::domain::tenant::TenantSettings::new(
+            tenant,
+            tenant,
+            "IE",
+            "https://example.ie/book",
+        );
+        crm_shared::store::tenants::create(store.as_ref(), &settings)
+            .await
+            .expect("tenant");
+        crm_shared::store::senders::set(store.as_ref(), tenant, &[sender.to_owned()])
+            .await
+            .expect("senders");
+    }
+    crm_shared::store::senders::set(store.as_ref(), DEMO, &[shared.to_owned()])
+        .await
+        .expect("senders");
+    let opted_out = |tenant: &'static str, number: String| {
+        let store = store.clone();
+        async move {
+            crm_shared::store::messages::is_opted_out(store.as_ref(), tenant, &number)
+                .await
+                .expect("read")
+        }
+    };
+    let person = "+353871119990";
+    let inbound_url = format!("{}/hooks/demo/sms-inbound", app.url);
+    let said = |body: &'static str| [("From", person), ("Body", body), ("To", shared)];
+
+    let stop = said("STOP");
+    let r = twilio_hook(
+        &app,
+        "sms-inbound",
+        &stop,
+        (TWILIO_AUTH_TOKEN, &inbound_url, &stop),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(opted_out(DEMO, person.into()).await);
+    assert!(
+        opted_out("bistro", person.into()).await,
+        "the business sharing the number"
+    );
+    assert!(
+        !opted_out("cafe", person.into()).await,
+        "a business with its own number is not touched"
+    );
+
+    let start = said("START");
+    let r = twilio_hook(
+        &app,
+        "sms-inbound",
+        &start,
+        (TWILIO_AUTH_TOKEN, &inbound_url, &start),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(!opted_out(DEMO, person.into()).await);
+    assert!(!opted_out("bistro", person.into()).await);
+
+    // Signed with the business's own secret, a STOP is that business's only: no business
+    // may opt people out of another's texts.
+    let r = demo_hook(
+        &app,
+        "sms-inbound",
+        &json!({"from": person, "body": "STOP", "to": shared}),
+        true,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(opted_out(DEMO, person.into()).await);
+    assert!(!opted_out("bistro", person.into()).await);
+
+    // Removed from the shared number, a business no longer follows its STOPs.
+    crm_shared::store::senders::set(store.as_ref(), "bistro", &[])
+        .await
+        .expect("senders");
+    assert_eq!(
+        crm_shared::store::senders::sharing(store.as_ref(), shared)
+            .await
+            .expect("sharing"),
+        vec![DEMO.to_owned()]
+    );
+}

@@ -326,6 +326,11 @@ pub struct InboundText {
     #[serde(rename = "Body")]
     #[schema(nullable = false, max_length = 1600)]
     pub body: Option<String>,
+    /// The number the text was sent to (ours). A STOP or START the provider reports on a
+    /// number several businesses share applies to each of them.
+    #[serde(rename = "To")]
+    #[schema(nullable = false, max_length = 40)]
+    pub to: Option<String>,
 }
 
 /// `POST /hooks/{tenant}/sms/status`: the provider's delivery report (Twilio's field names).

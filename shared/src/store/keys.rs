@@ -5,7 +5,7 @@
 //! | item | PK | SK | index entries |
 //! |---|---|---|---|
 //! | tenant settings / registry | `T#t` / `TENANTS` | `SETTINGS` / `t` | |
-//! | SMS senders the operator allowed the tenant | `T#t` | `SMS_SENDERS` | |
+//! | SMS senders the operator allowed the tenant / the tenants allowed one sender | `T#t` / `SENDER#<sender>` | `SMS_SENDERS` / `T#t` | |
 //! | job watermark | `JOBS` | job name | |
 //! | lead (with its contact task) | `T#t#LEADS` | lead id (ULID: sorts by creation) | GSI1 `T#t#LS#status` / id; GSI2 `STALE#yyyy-mm-ddThh` / `T#t#L#id` while open; while its task is open GSI3 `T#t#TASKS#open` / `<due ms>`, GSI4 `T#t#TASKS#open#A#<assignee>` / `<due ms>` |
 //! | lead status event / note | `T#t#L#id` | `E#<version, 20 digits>` / `N#ulid` | |
@@ -366,6 +366,16 @@ pub fn sms_senders_key(tenant: &str) -> Key {
     Key::new(format!("T#{tenant}"), "SMS_SENDERS")
 }
 
+/// The tenants allowed a sender (a partition per sender): who shares it.
+pub fn sender_tenants_pk(sender: &str) -> String {
+    format!("SENDER#{sender}")
+}
+
+/// `tenant` is allowed `sender`.
+pub fn sender_tenant_key(sender: &str, tenant: &str) -> Key {
+    Key::new(sender_tenants_pk(sender), format!("T#{tenant}"))
+}
+
 // Webhook replay memory.
 
 /// A signed webhook request applied (`fingerprint`: of what its signature signs), kept for
@@ -480,6 +490,7 @@ mod tests {
             k(signature_seen_key("t", "ab12")),
             k(signup_limit_key("c_0a1b", 491_168)),
             k(sms_senders_key("t")),
+            k(sender_tenant_key("+15005550006", "t")),
             k(sms_cap_key("t", 20_467, None)),
             k(sms_cap_key("t", 20_467, Some("c_0a1b"))),
             k(member_key("t", "M1")),
@@ -533,6 +544,7 @@ mod tests {
             "T#t#U#sig#ab12 | U",
             "RATE#signup | c_0a1b#491168",
             "T#t | SMS_SENDERS",
+            "SENDER#+15005550006 | T#t",
             "T#t#RATE | sms#20467",
             "T#t#RATE | sms#20467#c_0a1b",
             "T#t#MEMBERS | M1",

@@ -4,6 +4,12 @@
 //! (Twilio's form fields; `from`/`body` in JSON too). STOP and its synonyms opt the number
 //! out of every text of this tenant, START opts it back in; any other text goes on the
 //! sender's timeline when the number is a customer's.
+//!
+//! A number several businesses share (the operator allowed it to each): the provider stops
+//! delivering from it to whoever sent STOP, whichever business texted them, so a STOP (and a
+//! START) reported by the provider itself, its `To` being the shared number, applies to every
+//! business that shares it. One signed with a business's own secret applies to that business
+//! only (no business may opt people out of another's texts).
 
 use crm_shared::domain::message::{keyword, Keyword};
 use crm_shared::domain::phone;
@@ -11,7 +17,7 @@ use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::domain::validation::Fields;
 use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{json, object_body, respond};
-use crm_shared::store::{customers, messages};
+use crm_shared::store::{customers, messages, senders};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
@@ -90,7 +96,7 @@ async fn apply(
 ) -> Result<Response<Body>, ApiError> {
     let tenant = &settings.tenant_id;
     let (input, _) = object_body(request, true)?;
-    let fields = provider_fields(&input, &[("From", "from"), ("Body", "body")]);
+    let fields = provider_fields(&input, &[("From", "from"), ("Body", "body"), ("To", "to")]);
     let mut f = Fields::default();
     let from = f.required_text(&fields, "from", 40);
     let body = f.text(&fields, "body", 1_600, true).unwrap_or_default();
@@ -107,11 +113,17 @@ async fn apply(
         Some(Keyword::Stop) => {
             messages::set_opt_out(store, tenant, &e164, true, customer.as_deref(), now).await?;
             tracing::info!(tenant = %tenant, customer_id = ?customer, "number opted out of texts");
+            if signer == Signer::Twilio {
+                sharers_follow(ctx, tenant, fields.get("to"), &e164, true).await?;
+            }
             InboundAction::OptedOut
         }
         Some(Keyword::Start) => {
             messages::set_opt_out(store, tenant, &e164, false, customer.as_deref(), now).await?;
             tracing::info!(tenant = %tenant, customer_id = ?customer, "number opted back in");
+            if signer == Signer::Twilio {
+                sharers_follow(ctx, tenant, fields.get("to"), &e164, false).await?;
+            }
             InboundAction::OptedIn
         }
         None => {
@@ -135,4 +147,41 @@ async fn apply(
             customer_id: customer,
         },
     )
+}
+
+/// The provider's STOP or START on a shared number (`to`), applied to every other business
+/// the operator allowed that number: the provider blocks (or unblocks) the number for all of
+/// them, and each business's own records say so.
+async fn sharers_follow(
+    ctx: &Ctx,
+    tenant: &str,
+    to: Option<&serde_json::Value>,
+    e164: &str,
+    opted_out: bool,
+) -> Result<(), ApiError> {
+    let Some(sender) = to
+        .and_then(|v| v.as_str())
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    else {
+        return Ok(());
+    };
+    let store = ctx.store.as_ref();
+    for other in senders::sharing(store, sender).await? {
+        if other == tenant {
+            continue;
+        }
+        let customer = customers::id_by_phone(store, &other, e164).await?;
+        messages::set_opt_out(
+            store,
+            &other,
+            e164,
+            opted_out,
+            customer.as_deref(),
+            ctx.clock.now(),
+        )
+        .await?;
+        tracing::info!(tenant = %other, via = %tenant, opted_out, "opt-out on a shared sender applied");
+    }
+    Ok(())
 }
