@@ -1105,6 +1105,11 @@ export interface components {
         InboundText: {
             Body?: string;
             From: string;
+            /**
+             * @description The number the text was sent to (ours). A STOP or START the provider reports on a
+             *     number several businesses share applies to each of them.
+             */
+            To?: string;
         };
         /** @description What the hook answers: the request's effect, or that it was a replay (nothing done). */
         InboundWebhookAnswer: components["schemas"]["InboundAnswer"] | components["schemas"]["Replayed"];
