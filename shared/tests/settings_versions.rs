@@ -5,8 +5,11 @@ mod support;
 
 use std::sync::Arc;
 
+use crm_shared::adapters::local_vault::LocalVault;
+use crm_shared::domain::secret::{Purpose, Secret};
 use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::ports::store::{to_item, Store, StoreError, Write, PK, SK};
+use crm_shared::ports::vault::{Unconfigured, Vault};
 use crm_shared::store::{keys, tenants};
 
 on_both_stores!(
@@ -14,6 +17,8 @@ on_both_stores!(
     a_write_at_an_old_version_is_refused_and_changes_nothing,
     settings_stored_before_versions_count_as_version_0,
     a_missing_tenant_is_not_created_by_a_write,
+    a_change_whose_secret_cannot_be_sealed_writes_nothing,
+    a_change_seals_what_it_sets_and_what_was_stored_unsealed,
 );
 
 fn settings(id: &str) -> TenantSettings {
@@ -78,4 +83,78 @@ async fn a_missing_tenant_is_not_created_by_a_write(store: Arc<dyn Store>) {
         "{refused:?}"
     );
     assert!(tenants::get(store, "ghost").await.expect("read").is_none());
+}
+
+async fn a_change_whose_secret_cannot_be_sealed_writes_nothing(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    tenants::create(store, &settings("spa"))
+        .await
+        .expect("create");
+    let refused = tenants::change(store, &Unconfigured, "spa", None, |s| {
+        s.business_name = "Renamed".into();
+        s.webhook_secret = Some(Secret::plain("typed-secret-0123456789"));
+        Vec::new()
+    })
+    .await;
+    assert!(matches!(
+        refused,
+        Err(tenants::SettingsChangeError::Vault(_))
+    ));
+    let (kept, version) = tenants::versioned(store, "spa")
+        .await
+        .expect("read")
+        .expect("tenant");
+    assert_eq!(version, 0, "nothing written");
+    assert_eq!(kept.business_name, "Spa One");
+    assert!(kept.webhook_secret.is_none());
+}
+
+async fn a_change_seals_what_it_sets_and_what_was_stored_unsealed(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let mut legacy = settings("spa");
+    legacy.meta = Some(crm_shared::domain::tenant::MetaSettings {
+        pixel_id: "123456".into(),
+        access_token: Secret::plain("EAAB-stored-plain"),
+        test_event_code: None,
+    });
+    tenants::create(store, &legacy).await.expect("create");
+    let vault = LocalVault::ephemeral();
+    let (changed, _) = tenants::change(store, &vault, "spa", None, |s| {
+        s.webhook_secret = Some(Secret::plain("typed-secret-0123456789"));
+        Vec::new()
+    })
+    .await
+    .expect("change");
+    let stored = tenants::get(store, "spa")
+        .await
+        .expect("read")
+        .expect("tenant");
+    assert_eq!(stored, changed);
+    let hook = stored.webhook_secret.expect("hook secret");
+    let token = stored.meta.expect("meta").access_token;
+    assert!(hook.is_sealed() && token.is_sealed());
+    let item = store
+        .get(&keys::settings("spa"))
+        .await
+        .expect("get")
+        .expect("item");
+    let text = serde_json::to_string(&item).expect("json");
+    assert!(
+        !text.contains("typed-secret") && !text.contains("EAAB-stored-plain"),
+        "{text}"
+    );
+    assert_eq!(
+        vault
+            .open("spa", Purpose::Webhook, &hook)
+            .await
+            .expect("open"),
+        "typed-secret-0123456789"
+    );
+    assert_eq!(
+        vault
+            .open("spa", Purpose::Meta, &token)
+            .await
+            .expect("open"),
+        "EAAB-stored-plain"
+    );
 }

@@ -134,6 +134,28 @@ mod tests {
     }
 
     #[test]
+    fn the_sms_token_is_taken_sealed_only() {
+        let with_token = |token: &'static str| {
+            Config::from_lookup(move |k| match k {
+                "TABLE_NAME" => Some("crm".into()),
+                "EVENT_BUS_NAME" => Some("bus".into()),
+                "TWILIO_ACCOUNT_SID" => Some("AC123".into()),
+                "TWILIO_AUTH_TOKEN" => Some(token.into()),
+                "SECRETS_KEY_ID" => Some("alias/crm".into()),
+                _ => None,
+            })
+        };
+        assert!(matches!(
+            with_token("f3a9c0d1e2b4a5968778695a4b3c2d1e"),
+            Err(ConfigError::Invalid("TWILIO_AUTH_TOKEN", _))
+        ));
+        let ok = with_token("sealed:kms:AQICAHh0b2tlbg==").expect("config");
+        let sms = ok.sms.expect("the provider");
+        assert!(sms.auth_token.is_sealed());
+        assert_eq!(ok.secrets_key_id.as_deref(), Some("alias/crm"));
+    }
+
+    #[test]
     fn a_queue_needs_its_dead_letter_queue() {
         let env = |pairs: &'static [(&'static str, &'static str)]| {
             move |k: &str| {
