@@ -12,13 +12,12 @@
 
 use aws_config::SdkConfig;
 use aws_sdk_kms::primitives::Blob;
-use base64::Engine;
 
 use crate::adapters::lazy_client::LazyClient;
-use crate::domain::secret::{Purpose, Secret, SEALED_PREFIX};
+use crate::domain::secret::{Purpose, Secret};
 use crate::ports::vault::{Vault, VaultError};
 
-const KIND: &str = "kms:";
+const KIND: &str = "kms";
 
 pub struct KmsVault {
     client: LazyClient<aws_sdk_kms::Client>,
@@ -77,10 +76,7 @@ impl Vault for KmsVault {
         let blob = out
             .ciphertext_blob
             .ok_or_else(|| unavailable("KMS answered no ciphertext"))?;
-        Ok(Secret::sealed(format!(
-            "{SEALED_PREFIX}{KIND}{}",
-            base64::engine::general_purpose::STANDARD.encode(blob.as_ref())
-        )))
+        Ok(Secret::of_ciphertext(KIND, blob.as_ref()))
     }
 
     async fn open_sealed(
@@ -89,13 +85,8 @@ impl Vault for KmsVault {
         purpose: Purpose,
         sealed: &str,
     ) -> Result<String, VaultError> {
-        let encoded = sealed
-            .strip_prefix(SEALED_PREFIX)
-            .and_then(|s| s.strip_prefix(KIND))
-            .ok_or_else(|| VaultError::Unreadable("not sealed by KMS".into()))?;
-        let blob = base64::engine::general_purpose::STANDARD
-            .decode(encoded)
-            .map_err(|_| VaultError::Unreadable("not base64".into()))?;
+        let blob = Secret::ciphertext_of(sealed, KIND)
+            .map_err(|why| VaultError::Unreadable(why.to_owned()))?;
         let out = self
             .client
             .get()

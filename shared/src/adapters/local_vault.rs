@@ -6,14 +6,13 @@
 
 use std::path::Path;
 
-use base64::Engine;
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
 use ring::rand::{SecureRandom, SystemRandom};
 
-use crate::domain::secret::{Purpose, Secret, SEALED_PREFIX};
+use crate::domain::secret::{Purpose, Secret};
 use crate::ports::vault::{Vault, VaultError};
 
-const KIND: &str = "local:";
+const KIND: &str = "local";
 
 /// The key's file in a data directory (crm-local's and crm-admin's `--data-dir`).
 pub const KEY_FILE: &str = "vault.key";
@@ -109,10 +108,7 @@ impl LocalVault {
             .map_err(|_| VaultError::Unavailable("sealing failed".into()))?;
         let mut out = nonce.to_vec();
         out.extend(data);
-        Ok(Secret::sealed(format!(
-            "{SEALED_PREFIX}{KIND}{}",
-            base64::engine::general_purpose::STANDARD.encode(out)
-        )))
+        Ok(Secret::of_ciphertext(KIND, &out))
     }
 }
 
@@ -134,13 +130,7 @@ impl Vault for LocalVault {
         sealed: &str,
     ) -> Result<String, VaultError> {
         let unreadable = |why: &str| VaultError::Unreadable(why.to_owned());
-        let encoded = sealed
-            .strip_prefix(SEALED_PREFIX)
-            .and_then(|s| s.strip_prefix(KIND))
-            .ok_or_else(|| unreadable("not sealed by this machine's vault"))?;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(encoded)
-            .map_err(|_| unreadable("not base64"))?;
+        let bytes = Secret::ciphertext_of(sealed, KIND).map_err(unreadable)?;
         if bytes.len() < NONCE_LEN {
             return Err(unreadable("too short"));
         }

@@ -3,6 +3,7 @@
 //! (`crate::ports::vault`), so a reader of the table or of a function's environment sees
 //! only ciphertext, and only the functions granted the key can open them (issue 17).
 
+use base64::Engine;
 use serde::{Deserialize, Serialize};
 
 /// What a sealed secret's stored text starts with: `sealed:<vault>:<ciphertext>`.
@@ -50,6 +51,28 @@ impl Secret {
     /// A secret the vault sealed (its stored text).
     pub fn sealed(text: String) -> Self {
         Self(text)
+    }
+
+    /// The secret vault `kind` (`kms`, `local`) sealed into `ciphertext`, as it is stored:
+    /// `sealed:<kind>:` and the ciphertext in base64.
+    pub fn of_ciphertext(kind: &str, ciphertext: &[u8]) -> Self {
+        Self(format!(
+            "{SEALED_PREFIX}{kind}:{}",
+            base64::engine::general_purpose::STANDARD.encode(ciphertext)
+        ))
+    }
+
+    /// The ciphertext vault `kind` sealed into the stored text `sealed`; why not, when it is
+    /// not one of that vault's.
+    pub fn ciphertext_of(sealed: &str, kind: &str) -> Result<Vec<u8>, &'static str> {
+        let encoded = sealed
+            .strip_prefix(SEALED_PREFIX)
+            .and_then(|s| s.strip_prefix(kind))
+            .and_then(|s| s.strip_prefix(':'))
+            .ok_or("not sealed by this vault")?;
+        base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .map_err(|_| "not base64")
     }
 
     pub fn is_sealed(&self) -> bool {
@@ -103,5 +126,22 @@ mod tests {
         assert!(!format!("{s:?}").contains("whsec"));
         assert!(!s.is_sealed());
         assert!(Secret::sealed("sealed:local:AAAA".into()).is_sealed());
+    }
+
+    #[test]
+    fn a_ciphertext_reads_back_only_as_its_own_vaults() {
+        let s = Secret::of_ciphertext("local", b"\x00\x01ciphertext");
+        assert!(s.is_sealed());
+        assert!(s.stored().starts_with("sealed:local:"));
+        assert_eq!(
+            Secret::ciphertext_of(s.stored(), "local").as_deref(),
+            Ok(&b"\x00\x01ciphertext"[..])
+        );
+        assert!(Secret::ciphertext_of(s.stored(), "kms").is_err());
+        assert!(Secret::ciphertext_of(s.stored(), "loc").is_err());
+        assert_eq!(
+            Secret::ciphertext_of("sealed:local:not base64!", "local"),
+            Err("not base64")
+        );
     }
 }
