@@ -11,6 +11,7 @@ use crm_shared::ports::bus::EventBus;
 use crm_shared::ports::capi::ConversionsApi;
 use crm_shared::ports::clock::Clock;
 use crm_shared::ports::directory::Directory;
+use crm_shared::ports::files::FileStore;
 use crm_shared::ports::queue::Queue;
 use crm_shared::ports::sms::SmsProvider;
 use crm_shared::ports::store::Store;
@@ -34,6 +35,9 @@ pub struct Ctx {
     pub directory: Arc<dyn Directory>,
     /// Seals the secrets settings keep and opens them for the handlers that use them.
     pub vault: Arc<dyn Vault>,
+    /// Files kept while work on them runs (uploaded client lists). Unconfigured unless the
+    /// caller sets one ([`Ctx::with_files`]): only the imports' functions keep files.
+    pub files: Arc<dyn FileStore>,
     /// The SMS provider's auth token, sealed for the platform: its callbacks (inbound texts,
     /// delivery reports) signed with it (`X-Twilio-Signature`) are accepted. None → only our
     /// own signature is.
@@ -80,6 +84,7 @@ impl Ctx {
             capi,
             directory,
             vault,
+            files: Arc::new(crm_shared::ports::files::Unconfigured),
             provider_token: None,
             public_url: None,
         }
@@ -88,6 +93,12 @@ impl Ctx {
     /// The API's public base URL (no trailing slash).
     pub fn with_public_url(mut self, url: &str) -> Self {
         self.public_url = Some(Arc::from(url.trim_end_matches('/')));
+        self
+    }
+
+    /// The file store (the imports' functions).
+    pub fn with_files(mut self, files: Arc<dyn FileStore>) -> Self {
+        self.files = files;
         self
     }
 

@@ -39,6 +39,11 @@ async fn demo_ctx_at(clock: Arc<dyn Clock>) -> Ctx {
         Arc::new(LocalBus::new()),
         clock,
     ))
+    .with_files(Arc::new(
+        crm_shared::adapters::local_files::LocalFiles::new(
+            std::env::temp_dir().join(format!("crm-replay-{}", ulid::Ulid::new())),
+        ),
+    ))
 }
 
 /// The status each route answers its sample with (events/expected.json, shared with
@@ -289,6 +294,50 @@ async fn the_sms_sender_takes_its_sqs_event() {
         .expect("get")
         .expect("message");
     assert_eq!(m.status, MessageStatus::Sent);
+}
+
+/// The SQS sample of the `imports` queue, taken by `run_import` as Lambda hands it over: the
+/// import it names, once started, is run to the end (one client created, one row refused);
+/// the same record again changes nothing.
+#[tokio::test]
+async fn the_import_worker_takes_its_sqs_event() {
+    use crm_functions::workers::run_import;
+    use crm_shared::import::job::ImportStatus;
+    use crm_shared::store::imports;
+
+    assert!(WORKERS.contains(&"run_import"));
+    let path = events_dir().join("sqs").join("run_import.json");
+    let ctx = demo_ctx().await;
+    let ids = samples::seed_named(&ctx, |id| id == samples::IMPORT_PLACEHOLDER)
+        .await
+        .expect("the import");
+    let text = samples::fill(&std::fs::read_to_string(&path).expect("event"), &ids);
+    let event: aws_lambda_events::event::sqs::SqsEvent =
+        serde_json::from_str(&text).expect("sqs event");
+    let id = &ids[samples::IMPORT_PLACEHOLDER];
+    let mut import = imports::get(ctx.store.as_ref(), samples::TENANT, id)
+        .await
+        .expect("get")
+        .expect("import");
+    let at = import.version;
+    import.status = ImportStatus::Queued;
+    imports::save(ctx.store.as_ref(), at, &mut import)
+        .await
+        .expect("started");
+    for _ in 0..2 {
+        let outcome =
+            run_import::consume(&ctx, crm_functions::lambda::received(event.clone())).await;
+        assert!(outcome.failed.is_empty(), "{outcome:?}");
+    }
+    let done = imports::get(ctx.store.as_ref(), samples::TENANT, id)
+        .await
+        .expect("get")
+        .expect("import");
+    assert_eq!(done.status, ImportStatus::Done);
+    assert_eq!(
+        (done.counts.created, done.counts.refused, done.counts.done),
+        (1, 1, 2)
+    );
 }
 
 /// The table stream's sample, taken by `publish_events` as Lambda hands it over: the lead's

@@ -9,6 +9,7 @@ use crm_functions::{Ctx, Ports};
 use crm_shared::adapters::invite_links::InviteLinks;
 use crm_shared::adapters::local_bus::LocalBus;
 use crm_shared::adapters::local_capi::RecordingCapi;
+use crm_shared::adapters::local_files::LocalFiles;
 use crm_shared::adapters::local_queue::LocalQueue;
 use crm_shared::adapters::outbox::Outbox;
 use crm_shared::adapters::sqlite::SqliteStore;
@@ -59,7 +60,9 @@ pub fn open(
             config.public_url.as_deref().unwrap_or(""),
         )),
         vault: vault.clone(),
-    });
+    })
+    // Uploaded client lists, kept while their imports run.
+    .with_files(Arc::new(LocalFiles::new(config.data_dir.join("files"))));
     if let Some(token) = &config.sms_provider_token {
         // Held sealed in memory like the cloud's, and opened by the same path.
         ctx = ctx.with_provider_token(vault.seal_now(PLATFORM, Purpose::SmsProvider, token)?);

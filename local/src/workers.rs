@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crm_functions::workers::{
-    count_leads, ingest_booking, milestones, segment_refresh, send_conversions, send_sms,
-    stale_leads,
+    count_leads, ingest_booking, milestones, run_import, segment_refresh, send_conversions,
+    send_sms, stale_leads,
 };
 use crm_functions::Ctx;
 use crm_shared::adapters::local_bus::LocalBus;
@@ -29,11 +29,21 @@ const VISIBILITY_SECS: u32 = 180;
 /// When a failed message comes back (in AWS, when its visibility timeout ends).
 const RETRY_AFTER_SECS: u32 = 30;
 
+/// How long a received message of `queue` stays invisible: an import's run takes up to its
+/// budget (4 minutes), the others seconds (the template's visibility timeouts).
+fn visibility_secs(queue: QueueName) -> u32 {
+    match queue {
+        QueueName::Imports => 1800,
+        QueueName::Sms | QueueName::Conversions => VISIBILITY_SECS,
+    }
+}
+
 /// The consumer of each queue, as the template's event source mappings wire them.
 async fn consume(ctx: &Ctx, queue: QueueName, batch: Vec<Received>) -> BatchOutcome {
     match queue {
         QueueName::Sms => send_sms::consume(ctx, batch).await,
         QueueName::Conversions => send_conversions::consume(ctx, batch).await,
+        QueueName::Imports => run_import::consume(ctx, batch).await,
     }
 }
 
@@ -46,7 +56,7 @@ pub async fn pump_once(
     pump(
         ctx.queue.as_ref(),
         queue,
-        VISIBILITY_SECS,
+        visibility_secs(queue),
         retry_after_secs,
         |batch| consume(ctx, queue, batch),
     )

@@ -8,7 +8,6 @@
 pub mod adapters;
 pub mod domain;
 pub mod http;
-#[cfg(feature = "imports")]
 pub mod import;
 pub mod ports;
 pub mod store;

@@ -73,6 +73,17 @@ QUEUE_GRANTS = {
     fn: {"SmsQueue.Arn"} | ({"SmsDeadLetterQueue.Arn"} if fn == "send_sms" else set())
     for fn in SMS_SENDERS
 }
+# Imports (issue 19): starting one queues its run; the worker queues the rest of a long one
+# and parks an unreadable one in its dead-letter queue.
+QUEUE_GRANTS["start_import"] = {"ImportsQueue.Arn"}
+QUEUE_GRANTS["run_import"] = {"ImportsQueue.Arn", "ImportsDeadLetterQueue.Arn"}
+# Functions that keep (PutObject) or read (GetObject) uploaded files, under imports/ only.
+FILE_USERS = {
+    "create_import": {"s3:PutObject"},
+    "preview_import": {"s3:GetObject"},
+    "run_import": {"s3:GetObject"},
+}
+IMPORT_FILES = {"${ImportsBucket.Arn}/imports/*"}
 # The daily customer jobs take a due item out when nothing more is due; a booking fact takes
 # the customer's segment due item out when it leaves no change ahead.
 DELETERS |= {"segment_refresh", "milestones", "ingest_booking", "booking_webhook"}
@@ -90,6 +101,8 @@ DELETERS |= {"erase_person"}
 # A capture gives up the phone claim of a lead it could not write (issue 18: claim and lead
 # are two conditional puts, not one transaction).
 DELETERS |= {"capture_lead", "create_lead"}
+# An imported row filling in an existing customer moves their due work (a due item goes).
+DELETERS |= {"run_import"}
 # Reads the table's stream (granted by SAM for the DynamoDB event) and no item.
 STREAM_READERS = {"publish_events"}
 # Functions that touch neither table nor bus.
@@ -436,6 +449,9 @@ def test_policies_are_least_privilege(route_table, functions):
                 expected = QUEUE_GRANTS.get(fn, set()) | DEAD_LETTERING.get(fn, set())
                 if res != expected:
                     problems.append(f"{lid}: SendMessage on {sorted(res)}, expected {sorted(expected)}")
+            elif action.startswith("s3:"):
+                if action not in FILE_USERS.get(fn, set()) or res != IMPORT_FILES:
+                    problems.append(f"{lid}: {action} on {sorted(res)}")
             elif action.startswith("kms:"):
                 if SECRET_USERS.get(fn, (None,))[0] != action or res != {"SecretsKey.Arn"}:
                     problems.append(f"{lid}: {action} on {sorted(res)}")

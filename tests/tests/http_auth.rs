@@ -48,6 +48,7 @@ fn body_for(route: &Route) -> Option<Value> {
         (_, "create_tenant") => Some(
             json!({"business_name": "Auth Test Salon", "country": "IE", "time_zone": "Europe/Dublin", "currency": "EUR"}),
         ),
+        (_, "update_import") => Some(json!({"tags": ["auth"]})),
         ("PATCH", _) => Some(json!({"service": "Facial"})),
         (_, "change_lead_status") => Some(json!({"status": "contacted"})),
         (_, "add_lead_note") => Some(json!({"body": "Called back"})),
@@ -66,6 +67,8 @@ fn success_of(route: &Route) -> StatusCode {
         // Calls, missed calls and tasks (issue 5 items 4 and 6).
         "missed_call_sms" | "invite_member" => StatusCode::CREATED,
         "remove_member" => StatusCode::NO_CONTENT,
+        "create_import" => StatusCode::CREATED,
+        "start_import" => StatusCode::ACCEPTED,
         _ => StatusCode::OK,
     }
 }
@@ -78,7 +81,9 @@ async fn call_raw(app: &App, route: &Route, authorization: Option<&str>, lead_id
     if let Some(a) = authorization {
         rb = rb.header("authorization", a);
     }
-    if let Some(b) = body_for(route) {
+    if route.function == "create_import" {
+        rb = rb.header("content-type", "text/csv").body(CLIENT_LIST);
+    } else if let Some(b) = body_for(route) {
         rb = rb.json(&b);
     }
     send(rb).await

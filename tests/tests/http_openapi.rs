@@ -133,6 +133,7 @@ async fn every_route_of_the_table_is_mounted_and_unknown_paths_are_a_problem_404
             "invite_member" => Some(json!({"email": "mounted@staff.example", "role": "staff"})),
             "update_member" => Some(json!({"role": "admin"})),
             "erase_person" => Some(json!({"phone": "+353879990000"})),
+            "update_import" => Some(json!({"tags": ["mounted"]})),
             _ => None,
         };
         let token =
@@ -147,7 +148,9 @@ async fn every_route_of_the_table_is_mounted_and_unknown_paths_are_a_problem_404
             }
             _ => None,
         };
-        let r = if let Some(body) = signed {
+        let r = if route.function == "create_import" {
+            upload_client_list(&app, &tok).await
+        } else if let Some(body) = signed {
             let body = body.to_string();
             let signature = demo_signature(&app, &body);
             send(

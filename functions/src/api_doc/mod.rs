@@ -16,7 +16,8 @@ use utoipa::OpenApi;
 
 use crate::routes::schema::Problem;
 use crate::routes::{
-    calls, customers, hooks, leads, members, messages, privacy, public, settings, tasks, tenants,
+    calls, customers, hooks, imports, leads, members, messages, privacy, public, settings, tasks,
+    tenants,
 };
 
 #[derive(OpenApi)]
@@ -72,6 +73,13 @@ use crate::routes::{
         hooks::calls::handle,
         hooks::sms_inbound::handle,
         hooks::sms_status::handle,
+        imports::create::handle,
+        imports::get::handle,
+        imports::update::handle,
+        imports::preview::handle,
+        imports::start::handle,
+        imports::cancel::handle,
+        imports::errors::handle,
     ),
     components(schemas(Problem))
 )]

@@ -32,6 +32,9 @@ pub struct Config {
     /// `USER_POOL_ID`: the Cognito user pool invited members are created in (the member-invite
     /// functions only). Unset: people sign up themselves and find their membership waiting.
     pub user_pool_id: Option<String>,
+    /// `IMPORTS_BUCKET`: the S3 bucket uploaded client lists are kept in (the imports'
+    /// functions only).
+    pub imports_bucket: Option<String>,
 }
 
 /// How long the SMS sender waits for the provider.
@@ -100,6 +103,7 @@ impl Config {
                 .unwrap_or_else(|| meta_capi::DEFAULT_BASE_URL.to_owned()),
             user_pool_id: some("USER_POOL_ID"),
             secrets_key_id: some("SECRETS_KEY_ID"),
+            imports_bucket: some("IMPORTS_BUCKET"),
             public_api_url: match some("PUBLIC_API_URL") {
                 Some(url) if url.starts_with("https://") || url.starts_with("http://") => Some(url),
                 Some(_) => {
@@ -120,6 +124,8 @@ fn queue_var(name: QueueName, which: &str) -> &'static str {
         (QueueName::Sms, _) => "SMS_QUEUE_URL",
         (QueueName::Conversions, "DLQ") => "CONVERSIONS_DLQ_URL",
         (QueueName::Conversions, _) => "CONVERSIONS_QUEUE_URL",
+        (QueueName::Imports, "DLQ") => "IMPORTS_DLQ_URL",
+        (QueueName::Imports, _) => "IMPORTS_QUEUE_URL",
     }
 }
 

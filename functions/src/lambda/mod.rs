@@ -73,6 +73,10 @@ pub fn ctx(config: &Config, aws: Adapters) -> Result<Ctx, Error> {
         Some(sms) => Arc::new(TwilioSms::new(sms.clone(), vault.clone())?),
         None => Arc::new(NoProvider),
     };
+    let files = config
+        .imports_bucket
+        .as_ref()
+        .map(|bucket| aws.files(bucket));
     let ctx = Ctx::new(Ports {
         store: Arc::new(aws.store),
         bus: Arc::new(aws.bus),
@@ -83,6 +87,10 @@ pub fn ctx(config: &Config, aws: Adapters) -> Result<Ctx, Error> {
         directory,
         vault,
     });
+    let ctx = match files {
+        Some(files) => ctx.with_files(Arc::new(files)),
+        None => ctx,
+    };
     let ctx = match &config.public_api_url {
         Some(url) => ctx.with_public_url(url),
         None => ctx,
@@ -226,7 +234,7 @@ macro_rules! workers {
 workers!(
     workers: count_leads, ingest_booking, stale_leads, segment_refresh, milestones, pre_token,
         publish_events;
-    queues: send_sms, send_conversions,
+    queues: send_sms, send_conversions, run_import,
 );
 
 /// Serves the function `name` (Lambda's `_HANDLER`, the template's `Handler`): a route of the

@@ -7,6 +7,7 @@
 pub mod calls;
 pub mod customers;
 pub mod hooks;
+pub mod imports;
 pub mod leads;
 pub mod members;
 pub mod messages;
@@ -119,6 +120,13 @@ pub async fn handle(function: &str, ctx: &Ctx, request: Request) -> Option<Respo
         "call_webhook" => hooks::calls::handle(ctx, request).await,
         "sms_inbound" => hooks::sms_inbound::handle(ctx, request).await,
         "sms_status" => hooks::sms_status::handle(ctx, request).await,
+        "create_import" => imports::create::handle(ctx, request).await,
+        "get_import" => imports::get::handle(ctx, request).await,
+        "update_import" => imports::update::handle(ctx, request).await,
+        "preview_import" => imports::preview::handle(ctx, request).await,
+        "start_import" => imports::start::handle(ctx, request).await,
+        "cancel_import" => imports::cancel::handle(ctx, request).await,
+        "import_errors" => imports::errors::handle(ctx, request).await,
         _ => return None,
     })
 }

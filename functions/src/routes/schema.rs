@@ -723,3 +723,38 @@ pub fn date_time() -> ObjectBuilder {
         .schema_type(Type::String)
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
 }
+
+/// `{id}` of an import.
+pub struct ImportId;
+
+impl IntoParams for ImportId {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![id("id", "Import id (ULID)")]
+    }
+}
+
+/// `POST /imports`'s query.
+pub struct UploadParams;
+
+impl IntoParams for UploadParams {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let mut name = id("file_name", "The file's name, to show beside the import");
+        name.parameter_in = ParameterIn::Query;
+        name.required = utoipa::openapi::Required::False;
+        name.schema = Some(text(200).into());
+        vec![name]
+    }
+}
+
+/// `PATCH /imports/{id}`: any of these.
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct ImportChange {
+    /// A field or null per column of the file, as many as it has columns. It must make
+    /// customers: a name (or first and last name) and a phone or an email.
+    mapping: Option<Vec<Option<crm_shared::import::mapping::Field>>>,
+    /// What a row matching an existing customer (same phone or email) does.
+    on_existing: Option<crm_shared::import::job::OnExisting>,
+    /// Tags every imported customer gets (at most 10, each up to 40 characters).
+    tags: Option<Vec<String>>,
+}

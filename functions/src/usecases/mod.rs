@@ -4,5 +4,6 @@
 
 pub mod booking;
 pub mod capture;
+pub mod importing;
 pub mod messaging;
 pub mod onboarding;

@@ -236,6 +236,34 @@ pub async fn queued_text(ctx: &Ctx) -> Result<(), Error> {
     Ok(())
 }
 
+/// The import the import routes' samples name (uploaded, waiting in `mapping`).
+pub const IMPORT_PLACEHOLDER: &str = "01JDEMIMPT0000000000000001";
+
+/// A client list uploaded and waiting in `mapping` (its file in the ctx's file store); its id.
+pub async fn uploaded_import(ctx: &Ctx) -> Result<String, Error> {
+    let csv = "Name,Mobile,Email\nAoife Byrne,087 123 4567,aoife@example.ie\nBad Phone,12,\n";
+    let now = ctx.clock.now();
+    let id = crm_shared::store::keys::sequential_id(now);
+    let sheet = crm_shared::import::file::read(csv.as_bytes())?;
+    let import = crm_shared::import::job::Import::uploaded(
+        id.clone(),
+        TENANT,
+        "clients.csv".into(),
+        csv.len() as u64,
+        sheet,
+        "user-1",
+        now,
+    );
+    ctx.files
+        .put(
+            &crm_shared::store::keys::import_file(TENANT, &id),
+            csv.as_bytes().to_vec(),
+        )
+        .await?;
+    crm_shared::store::imports::create(ctx.store.as_ref(), &import).await?;
+    Ok(id)
+}
+
 /// Records what a sample names beyond the business (`names(id)`: whether it names `id`),
 /// and answers each placeholder it names with the id of the record standing for it.
 pub async fn seed_named(
@@ -255,6 +283,9 @@ pub async fn seed_named(
     }
     if names(PROVIDER_ID) {
         sent_message(ctx).await?;
+    }
+    if names(IMPORT_PLACEHOLDER) {
+        ids.insert(IMPORT_PLACEHOLDER, uploaded_import(ctx).await?);
     }
     Ok(ids)
 }

@@ -88,6 +88,11 @@ impl Adapters {
         crate::adapters::kms_vault::KmsVault::new(&self.sdk, key_id)
     }
 
+    /// The file store of S3 bucket `bucket` (the imports').
+    pub fn files(&self, bucket: &str) -> crate::adapters::s3_files::S3Files {
+        crate::adapters::s3_files::S3Files::new(&self.sdk, bucket)
+    }
+
     /// The directory of the Cognito user pool `user_pool_id` (the member-invite functions').
     pub fn directory(&self, user_pool_id: &str) -> CognitoDirectory {
         CognitoDirectory::new(

@@ -18,6 +18,8 @@ pub mod kms_vault;
 #[cfg(feature = "aws")]
 pub mod lazy_client;
 #[cfg(feature = "aws")]
+pub mod s3_files;
+#[cfg(feature = "aws")]
 pub mod sqs;
 
 #[cfg(feature = "embedded")]
@@ -32,6 +34,7 @@ pub mod outbox;
 pub mod sqlite;
 
 pub mod invite_links;
+pub mod local_files;
 pub mod local_vault;
 pub mod meta_capi;
 pub mod twilio;

@@ -181,6 +181,25 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<crate::ports::files::FileStoreError> for ApiError {
+    fn from(e: crate::ports::files::FileStoreError) -> Self {
+        ApiError::Unavailable(e.to_string())
+    }
+}
+
+impl From<crate::store::imports::ImportWriteError> for ApiError {
+    fn from(e: crate::store::imports::ImportWriteError) -> Self {
+        use crate::store::imports::ImportWriteError;
+        match e {
+            ImportWriteError::NotFound => ApiError::NotFound("import"),
+            ImportWriteError::Changed { current } => ApiError::PreconditionFailed {
+                current_version: Some(current.version),
+            },
+            ImportWriteError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<crate::ports::vault::VaultError> for ApiError {
     /// The key service's words are for the log; the caller learns only to try again.
     fn from(e: crate::ports::vault::VaultError) -> Self {

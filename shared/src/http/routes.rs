@@ -386,6 +386,56 @@ pub const ROUTES: &[Route] = &[
         Role::Staff,
         "The business's name, currency and time zone (for every role)",
     ),
+    // Imports (issue 19): owners and admins bring a client list.
+    admin(
+        "POST",
+        "/imports",
+        "create_import",
+        Role::Admin,
+        "Upload a client list (CSV or XLSX) to import",
+    ),
+    admin(
+        "GET",
+        "/imports/{id}",
+        "get_import",
+        Role::Admin,
+        "An import: status, mapping and progress",
+    ),
+    admin(
+        "PATCH",
+        "/imports/{id}",
+        "update_import",
+        Role::Admin,
+        "Change an import's mapping and options",
+    ),
+    admin(
+        "POST",
+        "/imports/{id}/preview",
+        "preview_import",
+        Role::Admin,
+        "What the first rows of an import would do",
+    ),
+    admin(
+        "POST",
+        "/imports/{id}/start",
+        "start_import",
+        Role::Admin,
+        "Start an import (the imports worker runs it)",
+    ),
+    admin(
+        "POST",
+        "/imports/{id}/cancel",
+        "cancel_import",
+        Role::Admin,
+        "Stop an import; imported rows stay",
+    ),
+    admin(
+        "GET",
+        "/imports/{id}/errors.csv",
+        "import_errors",
+        Role::Admin,
+        "An import's refused rows as CSV, with why",
+    ),
     // Landing page (issue 6).
     public(
         "GET",
@@ -403,6 +453,8 @@ pub const WORKERS: &[&str] = &[
     "send_sms",
     // Meta Conversions API sender (the `conversions` queue's consumer).
     "send_conversions",
+    // The imports queue's consumer (issue 19).
+    "run_import",
     // The daily customer jobs (hourly: 03:00 local in every zone).
     "segment_refresh",
     "milestones",

@@ -61,6 +61,21 @@ pub enum FileError {
     Unreadable(String),
 }
 
+/// A gzip-compressed upload decompressed: `TooLarge` past [`MAX_BYTES`] (a small body that
+/// inflates without end is refused as it grows, not after).
+pub fn gunzip(compressed: &[u8]) -> Result<Vec<u8>, FileError> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(compressed)
+        .take(MAX_BYTES as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| FileError::Unreadable(format!("not valid gzip: {e}")))?;
+    if out.len() > MAX_BYTES {
+        return Err(FileError::TooLarge);
+    }
+    Ok(out)
+}
+
 /// Reads `bytes` as XLSX (by its zip signature) or as delimited text.
 pub fn read(bytes: &[u8]) -> Result<Sheet, FileError> {
     if bytes.len() > MAX_BYTES {

@@ -4,5 +4,6 @@
 //! field ([`row`]). The imports API, its queue worker and the wizard build on these.
 
 pub mod file;
+pub mod job;
 pub mod mapping;
 pub mod row;

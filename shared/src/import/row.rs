@@ -174,6 +174,33 @@ pub fn read(
     }
 }
 
+/// For each row read, the earlier row (index) with the same phone or email, if any: that
+/// row is the client, this one a duplicate within the file (skipped). Refused rows and
+/// duplicates match nothing: only rows that become clients do.
+pub fn earlier_duplicates(rows: &[Result<ImportedClient, Vec<FieldError>>]) -> Vec<Option<usize>> {
+    let mut first: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    rows.iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let Ok(client) = row else {
+                return None;
+            };
+            let contacts = [client.phone.as_deref(), client.email.as_deref()];
+            let earlier = contacts
+                .iter()
+                .flatten()
+                .filter_map(|c| first.get(c).copied())
+                .min();
+            if earlier.is_none() {
+                for c in contacts.into_iter().flatten() {
+                    first.entry(c).or_insert(i);
+                }
+            }
+            earlier
+        })
+        .collect()
+}
+
 /// A date as people and spreadsheets write it: `2026-03-14` (also with a time after it),
 /// `14/03/2026`, `14.03.2026`, `14-03-2026` (month first in the US and Canada), `14 Mar 2026`.
 fn date(text: &str, region: &str) -> Option<NaiveDate> {
@@ -223,6 +250,31 @@ fn cents(text: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_row_with_an_earlier_rows_phone_or_email_is_its_duplicate() {
+        let client = |phone: Option<&str>, email: Option<&str>| {
+            Ok(ImportedClient {
+                name: "x".into(),
+                phone: phone.map(str::to_owned),
+                email: email.map(str::to_owned),
+                ..ImportedClient::default()
+            })
+        };
+        let rows = vec![
+            client(Some("+353871111111"), None),
+            Err(vec![]),
+            client(None, Some("a@b.ie")),
+            client(Some("+353871111111"), Some("z@b.ie")),
+            client(Some("+353872222222"), Some("a@b.ie")),
+            client(Some("+353873333333"), Some("z@b.ie")),
+        ];
+        assert_eq!(
+            earlier_duplicates(&rows),
+            [None, None, None, Some(0), Some(2), None],
+            "the first client row with the contact; row 3 is skipped, so its z@b.ie makes no match"
+        );
+    }
 
     fn cells(c: &[&str]) -> Vec<String> {
         c.iter().map(|s| (*s).to_owned()).collect()

@@ -4,6 +4,7 @@ pub mod bus;
 pub mod capi;
 pub mod clock;
 pub mod directory;
+pub mod files;
 pub mod queue;
 pub mod sms;
 pub mod store;

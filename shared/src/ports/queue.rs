@@ -29,15 +29,18 @@ pub enum QueueName {
     Sms,
     /// Meta Conversions API events (`workers::send_conversions`).
     Conversions,
+    /// Imports to run or resume (`workers::run_import`).
+    Imports,
 }
 
 impl QueueName {
-    pub const ALL: [QueueName; 2] = [QueueName::Sms, QueueName::Conversions];
+    pub const ALL: [QueueName; 3] = [QueueName::Sms, QueueName::Conversions, QueueName::Imports];
 
     pub fn as_str(self) -> &'static str {
         match self {
             QueueName::Sms => "sms",
             QueueName::Conversions => "conversions",
+            QueueName::Imports => "imports",
         }
     }
 }

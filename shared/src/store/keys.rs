@@ -24,6 +24,7 @@
 //! | sign-ups from one address in one hour (rate limit; expires) | `RATE#signup` | `<address hash>#<hours since epoch>` | |
 //! | counters | `T#t#STATS` | `M#yyyy-mm` (counted leads, watermark) / `BOARD` (status deltas) | |
 //! | member / a person's membership (one per email and tenant) | `T#t#MEMBERS` / `PERSON#<email>` | member id / `T#t` | |
+//! | import / refused row of an import | `T#t#IMPORTS` / `T#t#IMP#id` | import id (ULID) / `R#<sheet row, 10 digits>` | |
 //! | local account / session / invite / first-run setup done (crm-local's own sign-in) | `PERSON#<email>` / `SESSION#<id>` / `INVITE#<sha256>` / `SETUP` | `ACCOUNT` / `S` / `I` / `DONE` | |
 //!
 //! Leads sit in one partition per tenant with the ULID as sort key, so the newest-first list
@@ -392,6 +393,30 @@ pub fn capture_limit_key(tenant: &str, minute: i64) -> Key {
     Key::new(format!("T#{tenant}#RATE"), format!("capture#{minute}"))
 }
 
+// Imports (issue 19).
+
+pub fn imports_pk(tenant: &str) -> String {
+    format!("T#{tenant}#IMPORTS")
+}
+
+pub fn import_key(tenant: &str, id: &str) -> Key {
+    Key::new(imports_pk(tenant), id)
+}
+
+/// Partition of an import's refused rows (the error report), in file order.
+pub fn import_rows_pk(tenant: &str, id: &str) -> String {
+    format!("T#{tenant}#IMP#{id}")
+}
+
+pub fn refused_row_key(tenant: &str, id: &str, row: u64) -> Key {
+    Key::new(import_rows_pk(tenant, id), format!("R#{row:010}"))
+}
+
+/// Where an import's file is kept in the file store.
+pub fn import_file(tenant: &str, id: &str) -> String {
+    format!("imports/{tenant}/{id}")
+}
+
 // Members and local accounts.
 
 pub fn members_pk(tenant: &str) -> String {
@@ -499,6 +524,9 @@ mod tests {
             k(session_key("S1")),
             k(invite_key("ab12")),
             k(setup_done()),
+            k(import_key("t", "I1")),
+            k(refused_row_key("t", "I1", 2)),
+            import_file("t", "I1"),
         ];
         let expected = [
             "T#t | SETTINGS",
@@ -553,6 +581,9 @@ mod tests {
             "SESSION#S1 | S",
             "INVITE#ab12 | I",
             "SETUP | DONE",
+            "T#t#IMPORTS | I1",
+            "T#t#IMP#I1 | R#0000000002",
+            "imports/t/I1",
         ];
         assert_eq!(layout.len(), expected.len());
         for (got, want) in layout.iter().zip(expected) {

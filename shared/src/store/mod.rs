@@ -7,6 +7,7 @@ pub mod conversions;
 pub mod customers;
 pub mod daily;
 pub mod hourly;
+pub mod imports;
 pub mod keys;
 pub mod leads;
 pub mod limits;

@@ -396,10 +396,35 @@ pub async fn target_path(
         let member = fresh_member(app, tenant).await;
         path = path.replace("{id}", &member);
     }
+    if path.starts_with("/imports/{id}") {
+        let import = fresh_import(app, tenant).await;
+        path = path.replace("{id}", &import);
+    }
     if path.starts_with("/tasks/{id}") {
         path = path.replace("{id}", &format!("{lead_id}.contact"));
     }
     path.replace("{id}", lead_id)
+}
+
+/// A small client list (CSV) for the import routes.
+pub const CLIENT_LIST: &str = "Name,Phone\nAoife Byrne,087 123 4567\n";
+
+/// Uploads [`CLIENT_LIST`] as a file to import.
+pub async fn upload_client_list(app: &App, token: &str) -> Resp {
+    send(
+        app.req(Method::POST, "/imports?file_name=clients.csv")
+            .bearer_auth(token)
+            .header("content-type", "text/csv")
+            .body(CLIENT_LIST),
+    )
+    .await
+}
+
+/// An import of `tenant` waiting in `mapping`; its id.
+pub async fn fresh_import(app: &App, tenant: &str) -> String {
+    let r = upload_client_list(app, &owner(tenant)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    r.body["id"].as_str().unwrap_or_default().to_owned()
 }
 
 /// A staff member of `tenant` invited with a new email (straight in the store); their id.

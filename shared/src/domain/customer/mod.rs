@@ -117,9 +117,24 @@ pub struct Customer {
     #[schema(nullable = false)]
     pub next_milestone: Option<DateTime<Utc>>,
     pub member_since: DateTime<Utc>,
+    /// What the client brought from the business's previous system (an import): opening
+    /// balances shown beside the KPIs, never counted as bookings this product saw.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub opening: Option<OpeningBalance>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
+}
+
+/// Visits and spend a client had in the business's previous system.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct OpeningBalance {
+    #[serde(default)]
+    pub visits: u32,
+    /// In minor units of the business's currency.
+    #[serde(default)]
+    pub spend: i64,
 }
 
 impl Customer {
@@ -182,6 +197,7 @@ impl Customer {
             review_requested_at: None,
             next_milestone: None,
             member_since: now,
+            opening: None,
             created_at: now,
             updated_at: now,
             version: 0,

@@ -64,3 +64,316 @@ pub async fn import(
         Err(e) => Err(e.into()),
     }
 }
+
+// ---- Rows of an imported client list (issue 19) ----
+
+use crate::domain::customer::OpeningBalance;
+use crate::domain::source::Source;
+use crate::domain::tenant::TenantSettings;
+use crate::domain::validation::FieldError;
+use crate::import::job::{sheet_row, Import, OnExisting, RowOutcome};
+use crate::import::row::ImportedClient;
+use crate::store::retry::{optimistically, Attempt};
+
+/// The id of what row `index` of import `import_id` makes (`salt`: the customer, its
+/// timeline entry, its note): a ULID with the import's time and randomness drawn from the
+/// three, so a chunk redone after a crash finds what it made instead of making it twice.
+pub fn imported_id(import_id: &str, index: usize, salt: &str) -> String {
+    use sha2::Digest;
+    let millis = ulid::Ulid::from_string(import_id)
+        .map(|u| u.timestamp_ms())
+        .unwrap_or_default();
+    let digest = sha2::Sha256::digest(format!("{import_id}#{index}#{salt}"));
+    let mut random = [0u8; 16];
+    random[6..].copy_from_slice(&digest[..10]);
+    ulid::Ulid::from_parts(millis, u128::from_be_bytes(random)).to_string()
+}
+
+/// What row `index` of `import` does, written nothing yet: refused (it cannot be read), a
+/// duplicate of an earlier row of the file, an existing customer's (same phone or email:
+/// updated or skipped as the import says), or a new customer. A row whose customer this
+/// import already made (a redone chunk) is `Create` again.
+pub async fn plan_row(
+    store: &dyn Store,
+    import: &Import,
+    index: usize,
+    row: &Result<ImportedClient, Vec<FieldError>>,
+    duplicate_of: Option<usize>,
+) -> Result<RowOutcome, StoreError> {
+    let client = match row {
+        Err(errors) => {
+            return Ok(RowOutcome::Refuse {
+                errors: errors.clone(),
+            })
+        }
+        Ok(client) => client,
+    };
+    if let Some(earlier) = duplicate_of {
+        return Ok(RowOutcome::Skip {
+            reason: format!("same phone or email as row {}", sheet_row(earlier)),
+            customer_id: None,
+        });
+    }
+    let tenant = &import.tenant_id;
+    let by_phone = match &client.phone {
+        Some(p) => owner(store, &phone_owner_key(tenant, p)).await?,
+        None => None,
+    };
+    let by_email = match &client.email {
+        Some(e) => owner(store, &email_owner_key(tenant, e)).await?,
+        None => None,
+    };
+    let mine = imported_id(&import.id, index, "customer");
+    if by_phone.as_deref() == Some(mine.as_str()) || by_email.as_deref() == Some(mine.as_str()) {
+        return Ok(RowOutcome::Create);
+    }
+    let existing = match (by_phone, by_email) {
+        (Some(a), Some(b)) if a != b => {
+            return Ok(RowOutcome::Refuse {
+                errors: vec![FieldError {
+                    field: "email".into(),
+                    reason: format!(
+                        "belongs to customer {b} while the phone belongs to customer {a}"
+                    ),
+                }],
+            })
+        }
+        (Some(a), _) | (None, Some(a)) => a,
+        (None, None) => return Ok(RowOutcome::Create),
+    };
+    Ok(match import.on_existing {
+        OnExisting::Update => RowOutcome::Update {
+            customer_id: existing,
+        },
+        OnExisting::Skip => RowOutcome::Skip {
+            reason: "already a customer".into(),
+            customer_id: Some(existing),
+        },
+    })
+}
+
+/// The first-touch source a file names (`Instagram`, `walk-in`), else `import`.
+fn source_of(client: &ImportedClient) -> Source {
+    client
+        .source
+        .as_deref()
+        .and_then(|s| Source::parse(&s.trim().to_lowercase().replace([' ', '-'], "_")))
+        .unwrap_or(Source::Import)
+}
+
+fn midnight(date: chrono::NaiveDate) -> DateTime<Utc> {
+    date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+}
+
+/// The opening balance a row brings, if it names one.
+fn opening_of(client: &ImportedClient) -> Option<OpeningBalance> {
+    (client.visits.is_some() || client.spend_cents.is_some()).then(|| OpeningBalance {
+        visits: client.visits.unwrap_or_default(),
+        spend: client.spend_cents.unwrap_or_default(),
+    })
+}
+
+/// The note a row brings, as the customer's note written by the import.
+fn note_write(
+    tenant: &str,
+    customer: &str,
+    import: &Import,
+    index: usize,
+    body: &str,
+    now: DateTime<Utc>,
+) -> Result<Write, StoreError> {
+    let note = Note {
+        id: imported_id(&import.id, index, "note"),
+        body: body.to_owned(),
+        author: format!("import of {}", import.file_name),
+        created_at: now,
+        edited_at: None,
+    };
+    Ok(Write::put(super::notes::note_item(
+        tenant, customer, &note,
+    )?))
+}
+
+fn imported_entry(
+    import: &Import,
+    index: usize,
+    text: String,
+    now: DateTime<Utc>,
+) -> TimelineEntry {
+    TimelineEntry {
+        id: imported_id(&import.id, index, "entry"),
+        kind: "import".into(),
+        at: now,
+        text,
+        data: serde_json::json!({"import_id": import.id, "row": sheet_row(index)}),
+    }
+}
+
+/// Applies a row's planned `outcome`: makes the new customer (with its search items, due
+/// work, timeline entry and note) or fills in the existing one. Redone after a crash, it
+/// finds what it made (the ids are [`imported_id`]s) and makes nothing twice. Returns the
+/// outcome that happened (a phone or email claimed meanwhile turns a create into an update
+/// or a skip).
+pub async fn apply_row(
+    store: &dyn Store,
+    settings: &TenantSettings,
+    import: &Import,
+    index: usize,
+    client: &ImportedClient,
+    outcome: RowOutcome,
+    now: DateTime<Utc>,
+) -> Result<RowOutcome, CustomerWriteError> {
+    match outcome {
+        RowOutcome::Create => create_row(store, settings, import, index, client, now).await,
+        RowOutcome::Update { customer_id } => {
+            update_row(store, import, index, client, &customer_id, now).await?;
+            Ok(RowOutcome::Update { customer_id })
+        }
+        other => Ok(other),
+    }
+}
+
+async fn create_row(
+    store: &dyn Store,
+    settings: &TenantSettings,
+    import: &Import,
+    index: usize,
+    client: &ImportedClient,
+    now: DateTime<Utc>,
+) -> Result<RowOutcome, CustomerWriteError> {
+    let tenant = settings.tenant_id.as_str();
+    let tz = crate::domain::hours::zone(&settings.time_zone);
+    let id = imported_id(&import.id, index, "customer");
+    if get(store, tenant, &id).await?.is_some() {
+        return Ok(RowOutcome::Create);
+    }
+    let contact = Contact {
+        name: Some(client.name.clone()),
+        phone: client.phone.clone(),
+        email: client.email.clone(),
+    };
+    let mut c = Customer::new(id.clone(), tenant, &contact, None, now);
+    c.source = Some(source_of(client));
+    c.tags = client.tags.iter().chain(&import.tags).cloned().collect();
+    c.date_of_birth = client.birthday;
+    c.address = client.address.clone();
+    c.marketing_consent = client.marketing_consent;
+    c.opening = opening_of(client);
+    if let Some(since) = client.member_since {
+        c.member_since = midnight(since).min(now);
+    }
+    reclassify(&mut c, &settings.thresholds, now);
+    c.next_milestone = milestone_due(&c, tz, now);
+    c.version = 1;
+    let mut writes = import_writes(tenant, &c, &[], tz)?;
+    let text = format!(
+        "Imported from {} (row {})",
+        import.file_name,
+        sheet_row(index)
+    );
+    writes.push(super::entry_write(
+        tenant,
+        &id,
+        &imported_entry(import, index, text, now),
+    )?);
+    if let Some(body) = &client.notes {
+        writes.push(note_write(tenant, &id, import, index, body, now)?);
+    }
+    match store.transact(writes).await {
+        Ok(()) => {
+            check_new(store, tenant, &c, now).await;
+            Ok(RowOutcome::Create)
+        }
+        Err(StoreError::ConditionFailed("customer_version")) => Ok(RowOutcome::Create),
+        Err(StoreError::ConditionFailed("customer_phone" | "customer_email")) => {
+            // Claimed since the plan (a booking, staff): the row now meets that customer.
+            let row = Ok(client.clone());
+            match plan_row(store, import, index, &row, None).await? {
+                RowOutcome::Create => Err(CustomerWriteError::Store(StoreError::Conflict)),
+                RowOutcome::Update { customer_id } => {
+                    update_row(store, import, index, client, &customer_id, now).await?;
+                    Ok(RowOutcome::Update { customer_id })
+                }
+                other => Ok(other),
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Fills in what `existing` lacks from the row (never overwriting staff's entries): its
+/// phone or email when nobody has it, birthday, address, opening balance; adds the row's and
+/// the import's tags, its note, and a timeline entry. Writing it again changes nothing more.
+async fn update_row(
+    store: &dyn Store,
+    import: &Import,
+    index: usize,
+    client: &ImportedClient,
+    existing: &str,
+    now: DateTime<Utc>,
+) -> Result<(), CustomerWriteError> {
+    let tenant = import.tenant_id.as_str();
+    optimistically(|| async move {
+        let before = super::edit::load_customer(store, tenant, existing).await?;
+        let mut after = before.clone();
+        if let Some(phone) = &client.phone {
+            if !after.phones.contains(phone)
+                && owner(store, &phone_owner_key(tenant, phone))
+                    .await?
+                    .is_none()
+            {
+                after.phones.push(phone.clone());
+            }
+        }
+        if let Some(email) = &client.email {
+            if !after.emails.contains(email)
+                && owner(store, &email_owner_key(tenant, email))
+                    .await?
+                    .is_none()
+            {
+                after.emails.push(email.clone());
+            }
+        }
+        if after.name.trim().is_empty() {
+            after.name = client.name.clone();
+        }
+        after.date_of_birth = after.date_of_birth.or(client.birthday);
+        if after.address.is_none() {
+            after.address = client.address.clone();
+        }
+        if after.opening.is_none() {
+            after.opening = opening_of(client);
+        }
+        after
+            .tags
+            .extend(client.tags.iter().chain(&import.tags).cloned());
+        let mut extra = vec![super::entry_write(
+            tenant,
+            existing,
+            &imported_entry(
+                import,
+                index,
+                format!(
+                    "Updated from {} (row {})",
+                    import.file_name,
+                    sheet_row(index)
+                ),
+                now,
+            ),
+        )?];
+        if let Some(body) = &client.notes {
+            extra.push(note_write(tenant, existing, import, index, body, now)?);
+        }
+        if after == before {
+            // Nothing to fill in (or done before a crash): the entry and note only.
+            for write in extra {
+                store.write(write).await?;
+            }
+            return Ok(Attempt::Done(()));
+        }
+        after.version = before.version + 1;
+        after.updated_at = now;
+        super::edit::commit(store, tenant, &before, &after, extra).await
+    })
+    .await
+}

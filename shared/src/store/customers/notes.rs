@@ -10,7 +10,7 @@ use crate::ports::store::{
 use crate::store::keys;
 
 /// A note on a customer: a timeline entry of type `note`, editable and deletable.
-fn note_item(tenant: &str, customer: &str, note: &Note) -> Result<Item, StoreError> {
+pub(super) fn note_item(tenant: &str, customer: &str, note: &Note) -> Result<Item, StoreError> {
     let entry = TimelineEntry {
         id: note.id.clone(),
         kind: "note".into(),
