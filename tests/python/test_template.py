@@ -84,6 +84,7 @@ FILE_USERS = {
     "run_import": {"s3:GetObject"},
 }
 IMPORT_FILES = {"${ImportsBucket.Arn}/imports/*"}
+IMPORTS_QUEUES = {"ImportsQueue", "ImportsDeadLetterQueue"}
 # The daily customer jobs take a due item out when nothing more is due; a booking fact takes
 # the customer's segment due item out when it leaves no change ahead.
 DELETERS |= {"segment_refresh", "milestones", "ingest_booking", "booking_webhook"}
@@ -94,6 +95,8 @@ COGNITO_ACTIONS = {"cognito-idp:AdminGetUser", "cognito-idp:AdminCreateUser", "c
 # A new invitation changes nothing in the table in the cloud: the identity provider lets the
 # member in (the one-time links of crm-local are stored, but not by a Lambda function).
 NO_TABLE_WRITES = {"reinvite_member"}
+# A preview is a POST (it runs the rows) that writes nothing.
+NO_TABLE_WRITES |= {"preview_import"}
 # Removing a member takes the person's membership item out.
 DELETERS |= {"remove_member"}
 # Erasure (issue 17): a person, customer or only a lead, with everything of theirs.
@@ -535,7 +538,7 @@ def test_lead_counting_runs_on_a_schedule_only(template, resources, functions):
     assert r["EventBus"]["Type"] == "AWS::Events::EventBus"
     queues = {k for k, v in r.items() if v["Type"] == "AWS::SQS::Queue"}
     stream_dlq = {"PublishEventsDeadLetterQueue"}
-    assert queues == {"BookingDeadLetterQueue", "SmsQueue", "SmsDeadLetterQueue"} | CONVERSIONS_QUEUES | stream_dlq, (
+    assert queues == {"BookingDeadLetterQueue", "SmsQueue", "SmsDeadLetterQueue"} | CONVERSIONS_QUEUES | stream_dlq | IMPORTS_QUEUES, (
         f"unexpected queues: {queues}"
     )
     rules = {k for k, v in r.items() if v["Type"] == "AWS::Events::Rule"}
@@ -644,7 +647,9 @@ def test_every_event_file_is_json():
 
 
 # POST routes that take no body (the member named in the path is all they need).
-BODYLESS = {"reinvite_member"}
+BODYLESS = {"reinvite_member", "preview_import", "start_import", "cancel_import"}
+# POST routes whose body is a file, not JSON (an uploaded client list), by content type.
+FILE_BODIES = {"create_import": "text/csv"}
 
 
 def test_one_http_event_per_route(route_table, template):
@@ -676,7 +681,10 @@ def test_one_http_event_per_route(route_table, template):
 
         headers = ev["headers"]
         assert all(h == h.lower() for h in headers), f"{where}: HTTP API lowercases header names"
-        if r["method"] in {"POST", "PATCH", "PUT"} and fn not in BODYLESS:
+        if fn in FILE_BODIES:
+            assert ev["body"] and headers.get("content-type") == FILE_BODIES[fn], where
+            assert ev["isBase64Encoded"] is False, where
+        elif r["method"] in {"POST", "PATCH", "PUT"} and fn not in BODYLESS:
             assert isinstance(json.loads(ev["body"]), dict), f"{where}: body must be a JSON object"
             assert headers.get("content-type") == "application/json", where
             assert ev["isBase64Encoded"] is False, where

@@ -171,6 +171,8 @@ def _seed(seeder: Path, functions: list[Function]) -> dict:
     if not functions:
         return {"tables": {}, "webhook_secret": ""}
     env = {**os.environ, **functions[0].env, "RUST_LOG": "warn"}
+    # The samples' uploaded file goes to the imports bucket (only the import functions name it).
+    env.update({k: v for f in functions for k, v in f.env.items() if k == "IMPORTS_BUCKET"})
     done = subprocess.run([str(seeder), *(f.env["TABLE_NAME"] for f in functions)], env=env,
                           capture_output=True, text=True, timeout=600)
     if done.returncode != 0:

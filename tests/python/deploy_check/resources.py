@@ -18,6 +18,7 @@ QUEUE = "AWS::SQS::Queue"
 BUS = "AWS::Events::EventBus"
 USER_POOL = "AWS::Cognito::UserPool"
 KEY = "AWS::KMS::Key"
+BUCKET = "AWS::S3::Bucket"
 
 
 class Unsupported(Exception):
@@ -49,6 +50,7 @@ class Resources:
         self.events = session.client("events")
         self.cognito = session.client("cognito-idp")
         self.kms = session.client("kms")
+        self.s3 = session.client("s3")
         self.stack = stack
         self.region = region
         self.account = account
@@ -165,6 +167,53 @@ class Resources:
         )["CiphertextBlob"]
         return "sealed:kms:" + base64.b64encode(blob).decode()
 
+    # ------------------------------------------------------------------ buckets
+
+    BUCKET_PROPS = {
+        "BucketName", "PublicAccessBlockConfiguration", "OwnershipControls", "BucketEncryption",
+        "VersioningConfiguration", "LifecycleConfiguration", "Tags",
+    }
+    LIFECYCLE_RULE_PROPS = {"Id", "Status", "Prefix", "ExpirationInDays", "NoncurrentVersionExpiration"}
+
+    def bucket(self, logical: str, props: dict) -> dict:
+        p = _take(props, self.BUCKET_PROPS, f"{BUCKET} {logical}")
+        name = p.get("BucketName") or f"{self.stack}-{logical}".lower()[:63]
+        self.s3.create_bucket(Bucket=name)
+        self.created.append((BUCKET, name))
+        if "PublicAccessBlockConfiguration" in p:
+            self.s3.put_public_access_block(
+                Bucket=name, PublicAccessBlockConfiguration=p["PublicAccessBlockConfiguration"])
+        if "OwnershipControls" in p:
+            self.s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls=p["OwnershipControls"])
+        if "BucketEncryption" in p:
+            rules = p["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+            self.s3.put_bucket_encryption(
+                Bucket=name, ServerSideEncryptionConfiguration={"Rules": [
+                    {"ApplyServerSideEncryptionByDefault": r["ServerSideEncryptionByDefault"]} for r in rules
+                ]})
+        if "VersioningConfiguration" in p:
+            self.s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=p["VersioningConfiguration"])
+        if "LifecycleConfiguration" in p:
+            rules = []
+            for r in p["LifecycleConfiguration"]["Rules"]:
+                _take(r, self.LIFECYCLE_RULE_PROPS, f"{BUCKET} {logical} lifecycle rule")
+                rule = {"ID": r["Id"], "Status": r["Status"], "Filter": {"Prefix": r.get("Prefix", "")}}
+                if "ExpirationInDays" in r:
+                    rule["Expiration"] = {"Days": r["ExpirationInDays"]}
+                if "NoncurrentVersionExpiration" in r:
+                    rule["NoncurrentVersionExpiration"] = {
+                        "NoncurrentDays": r["NoncurrentVersionExpiration"]["NoncurrentDays"]}
+                rules.append(rule)
+            self.s3.put_bucket_lifecycle_configuration(
+                Bucket=name, LifecycleConfiguration={"Rules": rules})
+        arn = f"arn:aws:s3:::{name}"
+        return {"Ref": name, "Arn": arn}
+
+    def _empty_bucket(self, name: str) -> None:
+        for page in self.s3.get_paginator("list_object_versions").paginate(Bucket=name):
+            for v in page.get("Versions", []) + page.get("DeleteMarkers", []):
+                self.s3.delete_object(Bucket=name, Key=v["Key"], VersionId=v["VersionId"])
+
     # ------------------------------------------------------------------ the stack's shared ones
 
     def shared(self, template: dict, resolver: Resolver) -> Resolver:
@@ -185,6 +234,8 @@ class Resources:
                 progressed = True
             if not progressed:
                 resolver(next(iter(pending.values())))  # raises, naming what is missing
+        for lid, props in of_type(template, BUCKET).items():
+            resolver = resolver.with_physical(**{lid: self.bucket(lid, resolver(props))})
         for lid, props in of_type(template, BUS).items():
             resolver = resolver.with_physical(**{lid: self.bus(lid, resolver(props))})
         for lid, props in of_type(template, USER_POOL).items():
@@ -205,6 +256,9 @@ class Resources:
                     self.events.delete_event_bus(Name=name)
                 elif kind == USER_POOL:
                     self.cognito.delete_user_pool(UserPoolId=name)
+                elif kind == BUCKET:
+                    self._empty_bucket(name)
+                    self.s3.delete_bucket(Bucket=name)
                 elif kind == KEY:
                     self.kms.schedule_key_deletion(KeyId=name, PendingWindowInDays=7)
             except Exception as e:  # report, keep deleting the rest
