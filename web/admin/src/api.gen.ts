@@ -245,6 +245,109 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload a client list (CSV or XLSX) to import */
+        post: operations["create_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An import: status, mapping and progress */
+        get: operations["get_import"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change an import's mapping and options */
+        patch: operations["update_import"];
+        trace?: never;
+    };
+    "/imports/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop an import; imported rows stay */
+        post: operations["cancel_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/imports/{id}/errors.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An import's refused rows as CSV, with why */
+        get: operations["import_errors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/imports/{id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What the first rows of an import would do */
+        post: operations["preview_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/imports/{id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start an import (the imports worker runs it) */
+        post: operations["start_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/leads": {
         parameters: {
             query?: never;
@@ -922,6 +1025,11 @@ export interface components {
              *     job's due date); none when every one is awarded.
              */
             next_milestone?: string;
+            /**
+             * @description What the client brought from the business's previous system (an import): opening
+             *     balances shown beside the KPIs, never counted as bookings this product saw.
+             */
+            opening?: components["schemas"]["OpeningBalance"];
             /** @description E.164; the first is the primary. */
             phones: string[];
             /** Format: int64 */
@@ -1080,6 +1188,15 @@ export interface components {
             /** @description Texts to the number erased that no customer held. */
             messages: number;
         };
+        /**
+         * @description A customer field a column can fill.
+         * @enum {string}
+         */
+        Field: "name" | "first_name" | "last_name" | "phone" | "email" | "tags" | "notes" | "birthday" | "address" | "city" | "postcode" | "country" | "source" | "member_since" | "visits" | "spend" | "marketing_consent";
+        FieldError: {
+            field: string;
+            reason: string;
+        };
         /** @description The new business and its first owner (the caller). */
         Founded: {
             business_name: string;
@@ -1092,6 +1209,122 @@ export interface components {
             member: components["schemas"]["Member"];
             tenant_id: string;
             time_zone: string;
+        };
+        /** @description An import as the API shows it. */
+        Import: {
+            /** Format: int64 */
+            bytes: number;
+            /** @description The file's header row. */
+            columns: string[];
+            counts: components["schemas"]["ImportCounts"];
+            /** Format: date-time */
+            created_at: string;
+            /** @description Who uploaded it. */
+            created_by: string;
+            /** @description The CSV delimiter found (`,` `;` tab `|`). */
+            delimiter?: string;
+            /** @description What the file was read as: `utf-8`, `utf-16`, `windows-1252` (CSV only). */
+            encoding?: string;
+            error?: string;
+            /** @description As uploaded (for the owner's eyes only). */
+            file_name: string;
+            /** Format: date-time */
+            finished_at?: string;
+            /** @description `csv` or `xlsx`. */
+            format: string;
+            id: string;
+            /** @description The field each column fills (`null`: left out); suggested at upload. */
+            mapping: (components["schemas"]["Field"] | null)[];
+            /**
+             * Format: int64
+             * @description The checkpoint: rows before it (0-based, header aside) are done.
+             */
+            next_row?: number;
+            on_existing: components["schemas"]["OnExisting"];
+            /**
+             * Format: int32
+             * @description 0–100.
+             */
+            percent: number;
+            /** Format: date-time */
+            started_at?: string;
+            status: components["schemas"]["ImportStatus"];
+            /** @description Tags every imported customer gets. */
+            tags?: string[];
+            tenant_id: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int64 */
+            version: number;
+        };
+        /** @description `PATCH /imports/{id}`: any of these. */
+        ImportChange: {
+            /**
+             * @description A field or null per column of the file, as many as it has columns. It must make
+             *     customers: a name (or first and last name) and a phone or an email.
+             */
+            mapping?: (components["schemas"]["Field"] | null)[] | null;
+            on_existing?: components["schemas"]["OnExisting"] | null;
+            /** @description Tags every imported customer gets (at most 10, each up to 40 characters). */
+            tags?: string[] | null;
+        };
+        /** @description Rows by what became of them. */
+        ImportCounts: {
+            /** Format: int64 */
+            created: number;
+            /**
+             * Format: int64
+             * @description Rows done: created + updated + skipped + refused.
+             */
+            done: number;
+            /**
+             * Format: int64
+             * @description Rows that cannot be a customer (the error report lists each with why).
+             */
+            refused: number;
+            /**
+             * Format: int64
+             * @description Duplicates within the file, and existing customers left as they are.
+             */
+            skipped: number;
+            /**
+             * Format: int64
+             * @description Rows in the file (its header aside).
+             */
+            total: number;
+            /** Format: int64 */
+            updated: number;
+        };
+        /** @enum {string} */
+        ImportStatus: "mapping" | "queued" | "running" | "done" | "cancelled" | "failed";
+        /** @description A client as a row describes it. */
+        ImportedClient: {
+            /** @description Street, city, postcode and country, as one line. */
+            address?: string;
+            /** Format: date */
+            birthday?: string;
+            /** @description Lowercased. */
+            email?: string;
+            /** @description Only what the file says: a missing or unreadable answer is no consent. */
+            marketing_consent: boolean;
+            /** Format: date */
+            member_since?: string;
+            name: string;
+            notes?: string;
+            /** @description E.164. */
+            phone?: string;
+            source?: string;
+            /**
+             * Format: int64
+             * @description Opening balance: spend in the old system, in minor units (cents).
+             */
+            spend_cents?: number;
+            tags: string[];
+            /**
+             * Format: int32
+             * @description Opening balance: visits in the old system.
+             */
+            visits?: number;
         };
         /** @enum {string} */
         InboundAction: "opted_out" | "opted_in" | "received";
@@ -1493,7 +1726,38 @@ export interface components {
         NoteInput: {
             body: string;
         };
+        /**
+         * @description What a row matching an existing customer (same phone or email) does.
+         * @enum {string}
+         */
+        OnExisting: "update" | "skip";
+        /** @description Visits and spend a client had in the business's previous system. */
+        OpeningBalance: {
+            /**
+             * Format: int64
+             * @description In minor units of the business's currency.
+             */
+            spend?: number;
+            /** Format: int32 */
+            visits?: number;
+        };
         PhoneText: string;
+        /** @description The preview's answer. */
+        Preview: {
+            rows: components["schemas"]["PreviewRow"][];
+        };
+        /**
+         * @description One row of the preview: the row's number, its client as it would be stored (when it
+         *     reads), and what would happen to it.
+         */
+        PreviewRow: components["schemas"]["RowOutcome"] & {
+            client?: components["schemas"]["ImportedClient"];
+            /**
+             * Format: int64
+             * @description The row's number in the file (the header is row 1).
+             */
+            row: number;
+        };
         /** @description An RFC 9457 problem (`application/problem+json`): every error of this API. */
         Problem: {
             /** @description The statuses a lead may move to, on a refused transition. */
@@ -1539,6 +1803,25 @@ export interface components {
          * @enum {string}
          */
         Role: "staff" | "admin" | "owner";
+        /** @description What happens (preview) or happened (worker) to one row. */
+        RowOutcome: {
+            /** @enum {string} */
+            outcome: "create";
+        } | {
+            customer_id: string;
+            /** @enum {string} */
+            outcome: "update";
+        } | {
+            /** @description The existing customer, when that is why. */
+            customer_id?: string;
+            /** @enum {string} */
+            outcome: "skip";
+            reason: string;
+        } | {
+            errors: components["schemas"]["FieldError"][];
+            /** @enum {string} */
+            outcome: "refuse";
+        };
         /** @enum {string} */
         Segment: "lead" | "active" | "inactive" | "vip";
         ServiceText: string;
@@ -3509,6 +3792,563 @@ export interface operations {
                 };
             };
             /** @description The message kept changing; the provider may send the report again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_import: {
+        parameters: {
+            query?: {
+                /** @description The file's name, to show beside the import */
+                file_name?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The file: CSV (text/csv) or XLSX (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet), at most 4 MB as sent and 25 MB once decompressed (Content-Encoding: gzip) */
+        requestBody: {
+            content: {
+                "application/octet-stream": number[];
+            };
+        };
+        responses: {
+            /** @description The import, waiting in `mapping` with a suggested mapping */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Import"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over 4 MB as sent, or over 25 MB decompressed */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a client list (empty, header only, binary, too many rows or columns): field `file` says why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Import id (ULID) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The import: status, mapping, counts and percent done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Import"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such import in your tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Import id (ULID) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportChange"];
+            };
+        };
+        responses: {
+            /** @description The import */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Import"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such import in your tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The import has started or ended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names another version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields, each named (a mapping without a name, or without a phone or an email, names what is missing) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancel_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Import id (ULID) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The import, cancelled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Import"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such import in your tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The import is done or failed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_errors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Import id (ULID) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The refused rows: row, reasons, then the file's columns */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such import in your tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preview_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Import id (ULID) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The first 20 rows and what would happen to each */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preview"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such import in your tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mapping cannot make customers: what is missing is named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    start_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Import id (ULID) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued (or already under way): poll GET /imports/{id} */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Import"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such import in your tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The import has ended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mapping cannot make customers: what is missing is named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry */
             503: {
                 headers: {
                     [name: string]: unknown;
