@@ -10,6 +10,7 @@ import { beginSignIn, completeSignIn, isExpired, rememberIdToken, signOutUrl } f
 import { AnalyticsView } from './Analytics';
 import { Board } from './Board';
 import { CustomerList, CustomerProfile } from './Customers';
+import { ImportUpload, ImportView } from './Imports';
 import { LeadList, LeadView } from './Leads';
 import { MessagesView } from './Messages';
 import { MissedCallsView } from './MissedCalls';
@@ -183,6 +184,18 @@ const NAV: [string, string, string][] = [
   ['/settings', 'Settings', 'owner'],
 ];
 
+/** Screens opened from another (not in the nav): their title, least role, and the nav entry
+ *  they belong under. */
+const SUBSCREENS: [string, string, string, string][] = [['/imports', 'Import clients', 'admin', '/customers']];
+
+/** The title and least role of the screen at `top`, and the nav entry to mark. */
+function screenOf(top: string): { label: string; least: string; nav: string } {
+  const sub = SUBSCREENS.find(([p]) => p === top);
+  if (sub) return { label: sub[1], least: sub[2], nav: sub[3] };
+  const entry = NAV.find(([p]) => p === top);
+  return { label: entry?.[1] ?? 'Board', least: entry?.[2] ?? 'staff', nav: top };
+}
+
 /** Whether `role` may open a screen that needs `least`. */
 export function mayOpen(role: string | undefined, least: string): boolean {
   return (RANK[role ?? 'staff'] ?? 0) >= (RANK[least] ?? 0);
@@ -196,7 +209,9 @@ function Screen({ path, role }: { path: string; role: string }) {
   if (parts[0] === 'leads' && parts[1]) return <LeadView key={parts[1]} id={parts[1]} />;
   if (parts[0] === 'leads') return <LeadList query={query} />;
   if (parts[0] === 'customers' && parts[1]) return <CustomerProfile key={parts[1]} id={parts[1]} />;
-  if (parts[0] === 'customers') return <CustomerList query={query} />;
+  if (parts[0] === 'customers') return <CustomerList query={query} role={role} />;
+  if (parts[0] === 'imports' && parts[1]) return <ImportView key={parts[1]} id={parts[1]} />;
+  if (parts[0] === 'imports') return <ImportUpload />;
   if (parts[0] === 'analytics') return <AnalyticsView />;
   if (parts[0] === 'messages') return <MessagesView />;
   if (parts[0] === 'settings') return <SettingsView />;
@@ -300,7 +315,8 @@ function Shell({ config }: { config: AppConfig }) {
       />
     );
   const top = `/${path.split('?')[0].split('/').filter(Boolean)[0] ?? 'board'}`;
-  const label = NAV.find(([p]) => p === top)?.[1] ?? 'Board';
+  const screen = screenOf(top);
+  const label = screen.label;
   const role = business?.role ?? 'staff';
   const title = `${label} · ${business?.business_name ?? 'Pipeline CRM'}`;
   if (document.title !== title) document.title = title;
@@ -326,7 +342,7 @@ function Shell({ config }: { config: AppConfig }) {
         <ul>
           {NAV.filter(([, , least]) => business && mayOpen(role, least)).map(([p, label]) => (
             <li key={p}>
-              <Link to={p} aria-current={top === p ? 'page' : undefined}>
+              <Link to={p} aria-current={screen.nav === p ? 'page' : undefined}>
                 {label}
               </Link>
             </li>
@@ -342,7 +358,7 @@ function Shell({ config }: { config: AppConfig }) {
         )}
       </nav>
       <main id="main">
-        {business && !mayOpen(role, NAV.find(([p]) => p === top)?.[2] ?? 'staff') ? (
+        {business && !mayOpen(role, screen.least) ? (
           <p class="error" role="alert">
             Your role ({role}) may not open {label}. Ask an owner of the business if you need it.
           </p>

@@ -4,6 +4,7 @@ import { api, apiBase, ApiError, getToken, qs } from './api';
 import { CustomerRow, dateTime, joinCsvPages, joinDays, money, shortDate, textsFromTimeline, TimelineDay, TIMELINE_TYPES } from './model';
 import { Link, navigate } from './router';
 import { SOURCES } from './Leads';
+import { mayImport } from './imports';
 import { Empty, ErrorMessage, LoadMore, Loading, StatusBadge, useLoad, usePages } from './ui';
 
 const SORTS: [string, string][] = [
@@ -31,7 +32,7 @@ export function useDebounced<T>(value: T, ms: number): T {
   return v;
 }
 
-export function CustomerList({ query }: { query: URLSearchParams }) {
+export function CustomerList({ query, role }: { query: URLSearchParams; role?: string }) {
   const f = {
     sort: query.get('sort') ?? 'created',
     order: query.get('order') ?? '',
@@ -91,6 +92,11 @@ export function CustomerList({ query }: { query: URLSearchParams }) {
     <section aria-labelledby="customers-title">
       <div class="toolbar">
         <h1 id="customers-title">Customers</h1>
+        {mayImport(role) && (
+          <Link to="/imports" class="button secondary">
+            Import clients
+          </Link>
+        )}
         <button
           type="button"
           class="secondary"
@@ -231,7 +237,7 @@ interface CustomerDetail {
 }
 
 /** A CSV response of the API (which needs the bearer token, so no plain link). */
-async function fetchCsv(path: string): Promise<Response> {
+export async function fetchCsv(path: string): Promise<Response> {
   const res = await fetch(`${apiBase}${path}`, {
     headers: { authorization: `Bearer ${getToken() ?? ''}`, accept: 'text/csv' },
   });
@@ -240,7 +246,7 @@ async function fetchCsv(path: string): Promise<Response> {
 }
 
 /** Hands `data` to the browser as a download named `file`. */
-function saveFile(data: Blob, file: string): void {
+export function saveFile(data: Blob, file: string): void {
   const url = URL.createObjectURL(data);
   const a = document.createElement('a');
   a.href = url;

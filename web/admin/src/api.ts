@@ -139,11 +139,13 @@ export async function request<T>(
   const h: Record<string, string> = { accept: 'application/json', ...headers };
   const token = getToken();
   if (token) h.authorization = `Bearer ${token}`;
-  if (body !== undefined) h['content-type'] = 'application/json';
+  // A file (Blob) goes as it is, with the content type the caller gave; anything else as JSON.
+  const raw = body instanceof Blob;
+  if (body !== undefined && !raw) h['content-type'] = 'application/json';
   const { res, json } = await send(apiBase + path, {
     method,
     headers: h,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? undefined : raw ? body : JSON.stringify(body),
   });
   if (!res.ok) {
     // An access token that ended (expired, or its membership changed): one refresh from the
@@ -175,6 +177,8 @@ export const api = {
   patch: <T>(path: string, body: unknown, ifMatch?: number | string) =>
     request<T>('PATCH', path, body, ifMatch !== undefined ? { 'if-match': `"${ifMatch}"` } : {}).then((r) => r.data),
   del: <T>(path: string) => request<T>('DELETE', path).then((r) => r.data),
+  /** POSTs a file as the body, with its content type (and encoding) in `headers`. */
+  upload: <T>(path: string, file: Blob, headers: Record<string, string>) => request<T>('POST', path, file, headers).then((r) => r.data),
 };
 
 /** Query string from the set values of `params`. */
