@@ -176,6 +176,7 @@ test('a dropped file the API refuses is explained; a large CSV goes gzip-compres
   // A file no importer reads is refused before it is sent.
   await page.getByLabel('Client list file').setInputFiles({ name: 'clients.xls', mimeType: 'application/vnd.ms-excel', buffer: Buffer.from('x') });
   await page.getByRole('alert').filter({ hasText: 'A .xls file cannot be read here' }).waitFor();
+  assert.deepEqual(await accessibilityViolations(page), [], 'the upload step with its error passes axe');
 
   // Over 1 MB: compressed in the browser, sent with Content-Encoding: gzip, read whole.
   const { csv } = clientList(30_000);
