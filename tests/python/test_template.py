@@ -106,6 +106,8 @@ DELETERS |= {"erase_person"}
 DELETERS |= {"capture_lead", "create_lead"}
 # An imported row filling in an existing customer moves their due work (a due item goes).
 DELETERS |= {"run_import"}
+# A merge deletes the merged-away customer's items once moved (issue 19).
+DELETERS |= {"resolve_duplicate"}
 # Reads the table's stream (granted by SAM for the DynamoDB event) and no item.
 STREAM_READERS = {"publish_events"}
 # Functions that touch neither table nor bus.

@@ -49,6 +49,7 @@ fn body_for(route: &Route) -> Option<Value> {
             json!({"business_name": "Auth Test Salon", "country": "IE", "time_zone": "Europe/Dublin", "currency": "EUR"}),
         ),
         (_, "update_import") => Some(json!({"tags": ["auth"]})),
+        (_, "resolve_duplicate") => Some(json!({"action": "keep_both"})),
         ("PATCH", _) => Some(json!({"service": "Facial"})),
         (_, "change_lead_status") => Some(json!({"status": "contacted"})),
         (_, "add_lead_note") => Some(json!({"body": "Called back"})),

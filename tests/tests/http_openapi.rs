@@ -134,6 +134,7 @@ async fn every_route_of_the_table_is_mounted_and_unknown_paths_are_a_problem_404
             "update_member" => Some(json!({"role": "admin"})),
             "erase_person" => Some(json!({"phone": "+353879990000"})),
             "update_import" => Some(json!({"tags": ["mounted"]})),
+            "resolve_duplicate" => Some(json!({"action": "ignore"})),
             _ => None,
         };
         let token =

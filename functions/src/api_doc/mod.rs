@@ -16,8 +16,8 @@ use utoipa::OpenApi;
 
 use crate::routes::schema::Problem;
 use crate::routes::{
-    calls, customers, hooks, imports, leads, members, messages, privacy, public, settings, tasks,
-    tenants,
+    calls, customers, duplicates, hooks, imports, leads, members, messages, privacy, public,
+    settings, tasks, tenants,
 };
 
 #[derive(OpenApi)]
@@ -73,6 +73,8 @@ use crate::routes::{
         hooks::calls::handle,
         hooks::sms_inbound::handle,
         hooks::sms_status::handle,
+        duplicates::list::handle,
+        duplicates::resolve::handle,
         imports::create::handle,
         imports::get::handle,
         imports::update::handle,

@@ -6,6 +6,7 @@
 
 pub mod calls;
 pub mod customers;
+pub mod duplicates;
 pub mod hooks;
 pub mod imports;
 pub mod leads;
@@ -120,6 +121,8 @@ pub async fn handle(function: &str, ctx: &Ctx, request: Request) -> Option<Respo
         "call_webhook" => hooks::calls::handle(ctx, request).await,
         "sms_inbound" => hooks::sms_inbound::handle(ctx, request).await,
         "sms_status" => hooks::sms_status::handle(ctx, request).await,
+        "list_duplicates" => duplicates::list::handle(ctx, request).await,
+        "resolve_duplicate" => duplicates::resolve::handle(ctx, request).await,
         "create_import" => imports::create::handle(ctx, request).await,
         "get_import" => imports::get::handle(ctx, request).await,
         "update_import" => imports::update::handle(ctx, request).await,

@@ -758,3 +758,36 @@ pub struct ImportChange {
     /// Tags every imported customer gets (at most 10, each up to 40 characters).
     tags: Option<Vec<String>>,
 }
+
+/// `{id}` of a duplicate pair.
+pub struct DuplicateId;
+
+impl IntoParams for DuplicateId {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![id("id", "Pair id (ULID)")]
+    }
+}
+
+/// `GET /duplicates`'s query.
+pub struct DuplicateParams;
+
+impl IntoParams for DuplicateParams {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![query(
+            "status",
+            one_of(&["pending", "all"]),
+            "pending (default): pairs waiting for review; all: reviewed ones too",
+        )]
+    }
+}
+
+/// `POST /duplicates/{id}/resolve`.
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct Resolution {
+    /// merge: one customer takes in the other; keep_both: two people; ignore: not a question.
+    #[schema(pattern = "^(merge|keep_both|ignore)$")]
+    action: String,
+    /// The customer kept by a merge (one of the pair); required for merge.
+    keep: Option<String>,
+}

@@ -89,6 +89,8 @@ pub struct PreviewRow {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub client: Option<ImportedClient>,
+    /// The row's cells as uploaded (what a refused row said).
+    pub cells: Vec<String>,
     #[serde(flatten)]
     pub outcome: RowOutcome,
 }
@@ -113,6 +115,7 @@ pub async fn preview(
         out.push(PreviewRow {
             row: sheet_row(index),
             client: read.as_ref().ok().cloned(),
+            cells: rows.sheet.rows[index].clone(),
             outcome,
         });
     }

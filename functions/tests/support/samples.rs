@@ -264,6 +264,33 @@ pub async fn uploaded_import(ctx: &Ctx) -> Result<String, Error> {
     Ok(id)
 }
 
+/// The pair of possible duplicates the duplicates routes' samples name.
+pub const DUPLICATE_PLACEHOLDER: &str = "01JDEMDUPL0000000000000001";
+
+/// Two customers by hand with the same name and phones differing in the last digits: a
+/// pending pair; its id.
+pub async fn duplicate_pair(ctx: &Ctx) -> Result<String, Error> {
+    let now = ctx.clock.now();
+    let settings = settings();
+    for phone in ["+353870000101", "+353870000199"] {
+        let profile = crm_shared::domain::customer::Profile {
+            name: Some("Pat Duplicate".into()),
+            phones: Some(vec![phone.into()]),
+            ..Default::default()
+        };
+        customers::create(
+            ctx.store.as_ref(),
+            &settings,
+            &profile,
+            &Default::default(),
+            now,
+        )
+        .await?;
+    }
+    let pairs = customers::pairs(ctx.store.as_ref(), TENANT, 10).await?;
+    Ok(pairs.first().ok_or("no pair was recorded")?.id.clone())
+}
+
 /// Records what a sample names beyond the business (`names(id)`: whether it names `id`),
 /// and answers each placeholder it names with the id of the record standing for it.
 pub async fn seed_named(
@@ -283,6 +310,9 @@ pub async fn seed_named(
     }
     if names(PROVIDER_ID) {
         sent_message(ctx).await?;
+    }
+    if names(DUPLICATE_PLACEHOLDER) {
+        ids.insert(DUPLICATE_PLACEHOLDER, duplicate_pair(ctx).await?);
     }
     if names(IMPORT_PLACEHOLDER) {
         ids.insert(IMPORT_PLACEHOLDER, uploaded_import(ctx).await?);

@@ -15,7 +15,7 @@ pub const SAME_NAME_NEAR_PHONE: f64 = 0.9;
 pub const SAME_EMAIL_LOCAL_PART: f64 = 0.8;
 
 /// A pair staff should look at.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DuplicatePair {
     pub id: String,
     /// The customer who was there first.
@@ -24,9 +24,21 @@ pub struct DuplicatePair {
     pub new_id: String,
     pub score: f64,
     pub reasons: Vec<String>,
-    /// `pending` until reviewed.
+    /// `pending` until reviewed; then `merged`, `kept_both` or `ignored` (`merging` while a
+    /// merge runs).
     pub status: String,
     pub created_at: DateTime<Utc>,
+    /// Who reviewed it, and when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub resolved_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// The customer a merge kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub kept_id: Option<String>,
 }
 
 /// How a customer matches a new one: the best score of the rules it meets, and their reasons.

@@ -386,6 +386,21 @@ pub const ROUTES: &[Route] = &[
         Role::Staff,
         "The business's name, currency and time zone (for every role)",
     ),
+    // Possible duplicates (issue 19): reviewed side by side; merged, kept both or ignored.
+    admin(
+        "GET",
+        "/duplicates",
+        "list_duplicates",
+        Role::Admin,
+        "Possible duplicate customers, side by side",
+    ),
+    admin(
+        "POST",
+        "/duplicates/{id}/resolve",
+        "resolve_duplicate",
+        Role::Admin,
+        "Merge a pair, keep both, or ignore it",
+    ),
     // Imports (issue 19): owners and admins bring a client list.
     admin(
         "POST",

@@ -16,27 +16,36 @@ use crate::import::mapping::{name_of, Field};
 pub struct ImportedClient {
     pub name: String,
     /// E.164.
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub phone: Option<String>,
     /// Lowercased.
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub email: Option<String>,
     pub tags: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub notes: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub birthday: Option<NaiveDate>,
     /// Street, city, postcode and country, as one line.
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub member_since: Option<NaiveDate>,
     /// Opening balance: visits in the old system.
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub visits: Option<u32>,
     /// Opening balance: spend in the old system, in minor units (cents).
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub spend_cents: Option<i64>,
     /// Only what the file says: a missing or unreadable answer is no consent.

@@ -24,6 +24,7 @@
 //! | sign-ups from one address in one hour (rate limit; expires) | `RATE#signup` | `<address hash>#<hours since epoch>` | |
 //! | counters | `T#t#STATS` | `M#yyyy-mm` (counted leads, watermark) / `BOARD` (status deltas) | |
 //! | member / a person's membership (one per email and tenant) | `T#t#MEMBERS` / `PERSON#<email>` | member id / `T#t` | |
+//! | merged customer (where it went, its last record) | `T#t#C#id` | `MERGED` | |
 //! | import / refused row of an import | `T#t#IMPORTS` / `T#t#IMP#id` | import id (ULID) / `R#<sheet row, 10 digits>` | |
 //! | local account / session / invite / first-run setup done (crm-local's own sign-in) | `PERSON#<email>` / `SESSION#<id>` / `INVITE#<sha256>` / `SETUP` | `ACCOUNT` / `S` / `I` / `DONE` | |
 //!
@@ -220,6 +221,12 @@ pub fn pointed(sk: &str) -> Option<Key> {
 
 /// Sort-key prefix of a customer's pointer to a duplicate pair they are in.
 pub const DUP_POINTER: &str = "DUP#";
+
+/// What is left of a customer merged into another: which one (old links answer 301), and
+/// the record as it was (a merge interrupted after the record went resumes from it).
+pub fn merged_key(tenant: &str, customer: &str) -> Key {
+    Key::new(customer_pk(tenant, customer), "MERGED")
+}
 
 pub fn dup_pointer_key(tenant: &str, customer: &str, pair: &str) -> Key {
     Key::new(
@@ -524,6 +531,7 @@ mod tests {
             k(session_key("S1")),
             k(invite_key("ab12")),
             k(setup_done()),
+            k(merged_key("t", "C2")),
             k(import_key("t", "I1")),
             k(refused_row_key("t", "I1", 2)),
             import_file("t", "I1"),
@@ -581,6 +589,7 @@ mod tests {
             "SESSION#S1 | S",
             "INVITE#ab12 | I",
             "SETUP | DONE",
+            "T#t#C#C2 | MERGED",
             "T#t#IMPORTS | I1",
             "T#t#IMP#I1 | R#0000000002",
             "imports/t/I1",

@@ -396,6 +396,10 @@ pub async fn target_path(
         let member = fresh_member(app, tenant).await;
         path = path.replace("{id}", &member);
     }
+    if path.starts_with("/duplicates/{id}") {
+        let pair = fresh_pair(app, tenant).await;
+        path = path.replace("{id}", &pair);
+    }
     if path.starts_with("/imports/{id}") {
         let import = fresh_import(app, tenant).await;
         path = path.replace("{id}", &import);
@@ -404,6 +408,31 @@ pub async fn target_path(
         path = path.replace("{id}", &format!("{lead_id}.contact"));
     }
     path.replace("{id}", lead_id)
+}
+
+/// A pending pair of possible duplicates of `tenant` (two customers by hand with one name and
+/// phones differing in the last digits); its id.
+pub async fn fresh_pair(app: &App, tenant: &str) -> String {
+    let token = owner(tenant);
+    let name = format!("Pair {}", ulid::Ulid::new().to_string().to_lowercase());
+    let first = phone();
+    let stem = &first[..first.len() - 2];
+    let second = format!("{stem}{}", if first.ends_with("99") { "00" } else { "99" });
+    let mut ids = Vec::new();
+    for p in [first.clone(), second] {
+        let r = app
+            .post("/customers", &token, &json!({"name": name, "phone": p}))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        ids.push(r.body["id"].as_str().unwrap_or_default().to_owned());
+    }
+    let list = app.get("/duplicates", &token).await;
+    list.body["pairs"]
+        .as_array()
+        .and_then(|pairs| pairs.iter().find(|p| p["new"]["id"] == ids[1].as_str()))
+        .and_then(|p| p["id"].as_str())
+        .unwrap_or_else(|| panic!("no pair for {ids:?}: {}", list.text))
+        .to_owned()
 }
 
 /// A small client list (CSV) for the import routes.

@@ -160,6 +160,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/duplicates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Possible duplicate customers, side by side */
+        get: operations["list_duplicates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/duplicates/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Merge a pair, keep both, or ignore it */
+        post: operations["resolve_duplicate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/exports/customers.csv": {
         parameters: {
             query?: never;
@@ -1167,6 +1201,30 @@ export interface components {
             MessageSid: string;
             MessageStatus: string;
         };
+        /** @description A pair staff should look at. */
+        DuplicatePair: {
+            /** Format: date-time */
+            created_at: string;
+            /** @description The customer who was there first. */
+            existing_id: string;
+            id: string;
+            /** @description The customer a merge kept. */
+            kept_id?: string;
+            /** @description The customer just made. */
+            new_id: string;
+            reasons: string[];
+            /** Format: date-time */
+            resolved_at?: string;
+            /** @description Who reviewed it, and when. */
+            resolved_by?: string;
+            /** Format: double */
+            score: number;
+            /**
+             * @description `pending` until reviewed; then `merged`, `kept_both` or `ignored` (`merging` while a
+             *     merge runs).
+             */
+            status: string;
+        };
         EmailText: string;
         /**
          * @description Who to erase: a phone (read in the business's country unless it starts with `+`), an
@@ -1751,6 +1809,8 @@ export interface components {
          *     reads), and what would happen to it.
          */
         PreviewRow: components["schemas"]["RowOutcome"] & {
+            /** @description The row's cells as uploaded (what a refused row said). */
+            cells: string[];
             client?: components["schemas"]["ImportedClient"];
             /**
              * Format: int64
@@ -1795,6 +1855,28 @@ export interface components {
         Replayed: {
             /** @description Always true. */
             replayed: boolean;
+        };
+        /** @description `POST /duplicates/{id}/resolve`. */
+        Resolution: {
+            /** @description merge: one customer takes in the other; keep_both: two people; ignore: not a question. */
+            action: string;
+            /** @description The customer kept by a merge (one of the pair); required for merge. */
+            keep?: string | null;
+        };
+        Resolved: {
+            /** @description The kept customer after a merge. */
+            customer?: components["schemas"]["Customer"];
+            pair: components["schemas"]["DuplicatePair"];
+        };
+        /** @description A pair with both customers. */
+        Review: components["schemas"]["DuplicatePair"] & {
+            /** @description The customer who was there first. */
+            existing: components["schemas"]["Side"];
+            /** @description The customer made later. */
+            new: components["schemas"]["Side"];
+        };
+        Reviews: {
+            pairs: components["schemas"]["Review"][];
         };
         /**
          * @description Roles, weakest first: a route needing `Admin` admits `Admin` and `Owner` (DESIGN §7):
@@ -1939,6 +2021,30 @@ export interface components {
              */
             time_zone?: string;
             webhook_secret?: string;
+        };
+        /** @description One side of a pair, as the review screen shows it. */
+        Side: {
+            /** Format: int64 */
+            bookings: number;
+            /** Format: date-time */
+            created_at: string;
+            emails: string[];
+            id: string;
+            /** Format: date-time */
+            last_visit?: string;
+            /**
+             * Format: int64
+             * @description Minor units.
+             */
+            lifetime_value: number;
+            name: string;
+            phones: string[];
+            source?: string;
+            tags: string[];
+            /** Format: int64 */
+            version: number;
+            /** Format: int64 */
+            visits: number;
         };
         /**
          * @description How many texts may go out per day (UTC), to one number and from the business in all
@@ -2378,6 +2484,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["CustomerDetail"];
                 };
+            };
+            /** @description Merged into another customer: Location names it, `merged_into` too */
+            301: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Malformed request */
             400: {
@@ -3306,6 +3419,164 @@ export interface operations {
                 };
             };
             /** @description Invalid parameter, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_duplicates: {
+        parameters: {
+            query?: {
+                /** @description pending (default): pairs waiting for review; all: reviewed ones too */
+                status?: "pending" | "all";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Pairs with score, reasons and both customers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reviews"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid parameter, named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resolve_duplicate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Pair id (ULID) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Resolution"];
+            };
+        };
+        responses: {
+            /** @description The pair, resolved (and the kept customer after a merge) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Resolved"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such pair in your tenant, or one of its customers is gone */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The pair was resolved otherwise */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid action, or keep is not one of the pair */
             422: {
                 headers: {
                     [name: string]: unknown;

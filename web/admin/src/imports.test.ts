@@ -158,10 +158,10 @@ describe('the mapping form', () => {
 
 describe('the preview', () => {
   const rows: PreviewRow[] = [
-    { row: 2, outcome: 'create', client: { name: 'Ann', phone: '+353871000001', tags: [], marketing_consent: false } },
-    { row: 3, outcome: 'update', customer_id: 'C1' },
-    { row: 4, outcome: 'skip', reason: 'the same phone or email as row 2' },
-    { row: 5, outcome: 'refuse', errors: [{ field: 'phone', reason: 'is not a valid phone number' }, { field: 'name', reason: 'is empty' }] },
+    { row: 2, cells: ['Ann', '087 100 0001'], outcome: 'create', client: { name: 'Ann', phone: '+353871000001', tags: [], marketing_consent: false } },
+    { row: 3, cells: [], outcome: 'update', customer_id: 'C1' },
+    { row: 4, cells: [], outcome: 'skip', reason: 'the same phone or email as row 2' },
+    { row: 5, cells: ['', '12'], outcome: 'refuse', errors: [{ field: 'phone', reason: 'is not a valid phone number' }, { field: 'name', reason: 'is empty' }] },
   ];
 
   it('says why a row is skipped or refused, field by field', () => {

@@ -65,6 +65,7 @@ pub struct Spending {
     params(CustomerId),
     responses(
         (status = 200, description = "The customer with KPIs, spending, bookings and leads", body = CustomerDetail),
+        (status = 301, description = "Merged into another customer: Location names it, `merged_into` too"),
         (status = 404, description = "No such customer in your tenant"),
     )
 )]
@@ -77,9 +78,13 @@ async fn get(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
     let tenant = &claims.tenant_id;
     let id = path_param(request, "id")?;
     let store = ctx.store.as_ref();
-    let customer = customers::get(store, tenant, &id)
-        .await?
-        .ok_or(ApiError::NotFound("customer"))?;
+    let Some(customer) = customers::get(store, tenant, &id).await? else {
+        // Merged into another: old links go there.
+        return match customers::merged_into(store, tenant, &id).await? {
+            Some(kept) => moved_to(&kept),
+            None => Err(ApiError::NotFound("customer")),
+        };
+    };
     let bookings = customers::bookings(store, tenant, &id).await?;
     let mut from_leads = Vec::new();
     for lead_id in &customer.lead_ids {
@@ -115,4 +120,16 @@ async fn get(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
         customer,
     };
     json_versioned(StatusCode::OK, &body, body.customer.version)
+}
+
+/// 301 to the customer `kept` (a merged customer's old link).
+fn moved_to(kept: &str) -> Result<Response<Body>, ApiError> {
+    Response::builder()
+        .status(http::StatusCode::MOVED_PERMANENTLY)
+        .header(http::header::LOCATION, format!("/customers/{kept}"))
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(Body::Text(
+            serde_json::json!({"merged_into": kept}).to_string(),
+        ))
+        .map_err(|e| ApiError::Internal(e.to_string()))
 }

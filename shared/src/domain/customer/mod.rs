@@ -14,10 +14,12 @@ use crate::domain::source::Source;
 
 mod booking;
 mod classify;
+mod merge;
 mod reclassify;
 
 pub use booking::*;
 pub use classify::*;
+pub use merge::*;
 pub use reclassify::*;
 
 /// A journey stage and when the customer entered it.

@@ -71,6 +71,9 @@ pub async fn record_candidates(
             reasons: matched.reasons,
             status: "pending".into(),
             created_at: now,
+            resolved_by: None,
+            resolved_at: None,
+            kept_id: None,
         };
         let mut item = to_item(&pair)?;
         item.insert(PK.into(), duplicates_pk(tenant).into());
@@ -110,4 +113,32 @@ pub(crate) async fn check_new(store: &dyn Store, tenant: &str, new: &Customer, n
     if let Err(e) = record_candidates(store, tenant, new, now).await {
         tracing::warn!(tenant = %tenant, customer_id = %new.id, error = %e, "duplicate check failed");
     }
+}
+
+/// One pair of the tenant.
+pub async fn pair(
+    store: &dyn Store,
+    tenant: &str,
+    id: &str,
+) -> Result<Option<DuplicatePair>, StoreError> {
+    if id.is_empty() || id.contains('#') {
+        return Ok(None);
+    }
+    store
+        .get(&crate::ports::store::Key::new(duplicates_pk(tenant), id))
+        .await?
+        .map(|item| from_item(&item))
+        .transpose()
+}
+
+/// Records the pair as it now is (its review).
+pub async fn save_pair(
+    store: &dyn Store,
+    tenant: &str,
+    pair: &DuplicatePair,
+) -> Result<(), StoreError> {
+    let mut item = to_item(pair)?;
+    item.insert(PK.into(), duplicates_pk(tenant).into());
+    item.insert(SK.into(), pair.id.clone().into());
+    store.write(Write::put(item)).await
 }

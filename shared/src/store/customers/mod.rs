@@ -30,6 +30,7 @@ mod erase;
 mod import;
 mod index;
 mod ingest;
+mod merge;
 mod notes;
 mod timeline_pages;
 
@@ -42,6 +43,7 @@ pub use erase::*;
 pub use import::*;
 pub use index::*;
 pub use ingest::*;
+pub use merge::*;
 pub use notes::*;
 pub use timeline_pages::*;
 
