@@ -10,6 +10,7 @@ import { beginSignIn, completeSignIn, isExpired, rememberIdToken, signOutUrl } f
 import { AnalyticsView } from './Analytics';
 import { Board } from './Board';
 import { CustomerList, CustomerProfile } from './Customers';
+import { DuplicatesView } from './Duplicates';
 import { ImportUpload, ImportView } from './Imports';
 import { LeadList, LeadView } from './Leads';
 import { MessagesView } from './Messages';
@@ -186,7 +187,10 @@ const NAV: [string, string, string][] = [
 
 /** Screens opened from another (not in the nav): their title, least role, and the nav entry
  *  they belong under. */
-const SUBSCREENS: [string, string, string, string][] = [['/imports', 'Import clients', 'admin', '/customers']];
+const SUBSCREENS: [string, string, string, string][] = [
+  ['/imports', 'Import clients', 'admin', '/customers'],
+  ['/duplicates', 'Possible duplicates', 'admin', '/customers'],
+];
 
 /** The title and least role of the screen at `top`, and the nav entry to mark. */
 function screenOf(top: string): { label: string; least: string; nav: string } {
@@ -208,10 +212,11 @@ function Screen({ path, role }: { path: string; role: string }) {
   // Keyed by id: another lead or customer starts from a clean form, never the last one's.
   if (parts[0] === 'leads' && parts[1]) return <LeadView key={parts[1]} id={parts[1]} />;
   if (parts[0] === 'leads') return <LeadList query={query} />;
-  if (parts[0] === 'customers' && parts[1]) return <CustomerProfile key={parts[1]} id={parts[1]} />;
+  if (parts[0] === 'customers' && parts[1]) return <CustomerProfile key={parts[1]} id={parts[1]} mergedFrom={query.get('merged')} />;
   if (parts[0] === 'customers') return <CustomerList query={query} role={role} />;
   if (parts[0] === 'imports' && parts[1]) return <ImportView key={parts[1]} id={parts[1]} />;
   if (parts[0] === 'imports') return <ImportUpload />;
+  if (parts[0] === 'duplicates') return <DuplicatesView />;
   if (parts[0] === 'analytics') return <AnalyticsView />;
   if (parts[0] === 'messages') return <MessagesView />;
   if (parts[0] === 'settings') return <SettingsView />;

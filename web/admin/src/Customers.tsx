@@ -5,6 +5,7 @@ import { CustomerRow, dateTime, joinCsvPages, joinDays, money, shortDate, textsF
 import { Link, navigate } from './router';
 import { SOURCES } from './Leads';
 import { mayImport } from './imports';
+import { customerIdFromUrl, mayReview, mergedInto } from './duplicates';
 import { Empty, ErrorMessage, LoadMore, Loading, StatusBadge, useLoad, usePages } from './ui';
 
 const SORTS: [string, string][] = [
@@ -95,6 +96,11 @@ export function CustomerList({ query, role }: { query: URLSearchParams; role?: s
         {mayImport(role) && (
           <Link to="/imports" class="button secondary">
             Import clients
+          </Link>
+        )}
+        {mayReview(role) && (
+          <Link to="/duplicates" class="button secondary">
+            Possible duplicates
           </Link>
         )}
         <button
@@ -275,8 +281,29 @@ async function exportCustomers(filters: Record<string, string>): Promise<void> {
   saveFile(new Blob([joinCsvPages(pages)], { type: 'text/csv' }), 'customers.csv');
 }
 
-export function CustomerProfile({ id }: { id: string }) {
-  const detail = useLoad(() => api.get<CustomerDetail>(`/customers/${id}`), [id]);
+/**
+ * GET /customers/{id}. A customer merged into another answers 301 to the one kept; the browser
+ * follows it (the answer is then the kept customer's). Should the redirect end where the API
+ * is not (its Location lost the API's base path), the kept customer is asked for again here.
+ */
+async function loadCustomer(id: string): Promise<CustomerDetail> {
+  try {
+    return await api.get<CustomerDetail>(`/customers/${id}`);
+  } catch (e) {
+    const kept = e instanceof ApiError ? customerIdFromUrl(e.redirectedTo) : null;
+    if (kept && kept !== id) return api.get<CustomerDetail>(`/customers/${kept}`);
+    throw e;
+  }
+}
+
+/** A customer's profile; `mergedFrom`: the merged-away id whose old link led here. */
+export function CustomerProfile({ id, mergedFrom }: { id: string; mergedFrom?: string | null }) {
+  const detail = useLoad(() => loadCustomer(id), [id]);
+  // An old link of a merged customer: show the kept one at its own address.
+  const movedTo = detail.data ? mergedInto(id, detail.data) : null;
+  useEffect(() => {
+    if (movedTo) navigate(`/customers/${movedTo}${qs({ merged: id })}`, true);
+  }, [movedTo]);
   const [types, setTypes] = useState<string[]>([]);
   const timeline = usePages(
     (cursor) =>
@@ -303,6 +330,7 @@ export function CustomerProfile({ id }: { id: string }) {
   const [notice, setNotice] = useState('');
   if (detail.loading && !detail.data) return <Loading what="Loading the customer" />;
   if (!detail.data) return <ErrorMessage error={detail.error} retry={detail.reload} />;
+  if (movedTo) return <Loading what="Opening the customer this one was merged into" />;
   const { customer: c, kpis: k } = detail.data;
   const refresh = () => {
     detail.reload();
@@ -349,6 +377,11 @@ export function CustomerProfile({ id }: { id: string }) {
       <p class="muted">
         {c.phones.join(', ')} {c.emails.length > 0 && <>· {c.emails.join(', ')}</>} · member since {shortDate(c.member_since)}
       </p>
+      {mergedFrom && mergedFrom !== c.id && (
+        <p class="panel merged-from">
+          The customer at the link you opened was merged into {c.name}: this is their profile now, with everything that was theirs.
+        </p>
+      )}
       <ErrorMessage error={error} />
       {/* A refresh after an action that failed: the figures below may be out of date. */}
       <ErrorMessage error={detail.error} retry={detail.reload} />

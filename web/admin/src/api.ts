@@ -16,6 +16,8 @@ export class ApiError extends Error {
   constructor(
     public status: number,
     public problem: Problem,
+    /** Where a redirect the browser followed ended (the API moved the resource), if it did. */
+    public redirectedTo: string | null = null,
   ) {
     super(problemMessage(problem, status));
   }
@@ -109,6 +111,8 @@ export function setToken(t: string | null): void {
 export interface Versioned<T> {
   data: T;
   etag: string | null;
+  /** Where a redirect the browser followed ended (the API moved the resource), if it did. */
+  redirectedTo?: string | null;
 }
 
 /** One fetch: its response and its body as JSON (null when empty or not JSON); a failure
@@ -147,6 +151,7 @@ export async function request<T>(
     headers: h,
     body: body === undefined ? undefined : raw ? body : JSON.stringify(body),
   });
+  const redirectedTo = res.redirected ? res.url : null;
   if (!res.ok) {
     // An access token that ended (expired, or its membership changed): one refresh from the
     // session, then the request again; refused again → signed out.
@@ -158,9 +163,9 @@ export async function request<T>(
       }
     }
     if (res.status === 401) window.dispatchEvent(new Event('crm:signed-out'));
-    throw new ApiError(res.status, (json as Problem) ?? { status: res.status });
+    throw new ApiError(res.status, (json as Problem) ?? { status: res.status }, redirectedTo);
   }
-  return { data: json as T, etag: res.headers.get('etag') };
+  return { data: json as T, etag: res.headers.get('etag'), redirectedTo };
 }
 
 /** How a 401 gets a new access token (crm-local's session refresh), if the app has one. */
