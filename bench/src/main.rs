@@ -22,6 +22,7 @@
 mod cold;
 mod common;
 mod customers;
+mod imports;
 mod jobs;
 mod load;
 mod moto;
@@ -295,6 +296,57 @@ async fn jobs_bench(args: &[String]) -> Result<()> {
     Ok(())
 }
 
+async fn imports_bench(args: &[String]) -> Result<()> {
+    let sizes: Vec<u64> = flag(args, "--sizes")
+        .unwrap_or_else(|| "10000,100000".into())
+        .split(',')
+        .map(|v| {
+            v.trim()
+                .parse()
+                .map_err(|_| format!("--sizes takes numbers, not `{v}`"))
+        })
+        .collect::<std::result::Result<_, _>>()?;
+    let moto_rows: u64 = flag(args, "--moto-rows")
+        .unwrap_or_else(|| "10000".into())
+        .parse()
+        .map_err(|_| "--moto-rows takes a number")?;
+    let out =
+        PathBuf::from(flag(args, "--out").unwrap_or_else(|| "bench-results/imports.txt".into()));
+    progress("(imports) baseline: customers made one by one as POST /customers makes them");
+    let api_units = imports::api_baseline(2_000).await?;
+    let mut rows = Vec::new();
+    for n in sizes {
+        progress(&format!("(imports) {n} rows on SQLite"));
+        rows.push(imports::sqlite(n).await?);
+    }
+    if moto_rows > 0 {
+        let moto_server =
+            flag(args, "--moto-server").unwrap_or_else(|| ".venv/bin/moto_server".into());
+        let moto = moto::Moto::start(std::path::Path::new(&moto_server)).await?;
+        progress(&format!(
+            "(imports) {moto_rows} rows on moto through the consumer"
+        ));
+        let row = imports::moto(&moto, moto_rows).await;
+        moto.stop().await;
+        rows.push(row?);
+    }
+    progress("(imports) merging two customers with 1,000 bookings each");
+    let merged = imports::merge(1_000).await?;
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
+    let text = imports::render(&rows, api_units, Some(merged), profile);
+    print!("{text}");
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&out, &text)?;
+    progress(&format!("results written to {}", out.display()));
+    Ok(())
+}
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -304,6 +356,7 @@ fn main() -> Result<()> {
         Some("capture") => runtime.block_on(capture(options(&args[1..])?)),
         Some("customers") => runtime.block_on(customers_bench(&args[1..])),
         Some("jobs") => runtime.block_on(jobs_bench(&args[1..])),
+        Some("imports") => runtime.block_on(imports_bench(&args[1..])),
         _ => Err("usage: crm-bench capture [--secs S] [--threads T] [--connections C] [--cold-runs N] [--captures N] [--out FILE]".into()),
     }
 }

@@ -155,10 +155,19 @@ async fn a_merge_moves_everything_recomputes_kpis_and_finishes_after_an_interrup
         budget: AtomicUsize::new(3),
     };
     let now = t0() + Duration::days(5);
-    let first = customers::merge(&killed, &settings(), &keep, &remove, None, &pair.id, now).await;
+    let first = customers::merge(
+        &killed,
+        &settings(),
+        &keep,
+        &remove,
+        &pair.id,
+        &pair.id,
+        now,
+    )
+    .await;
     assert!(first.is_err(), "interrupted");
     // Run again: it finishes.
-    let kept = customers::merge(s, &settings(), &keep, &remove, None, &pair.id, now)
+    let kept = customers::merge(s, &settings(), &keep, &remove, &pair.id, &pair.id, now)
         .await
         .expect("the merge finishes");
     assert_eq!(
@@ -228,7 +237,7 @@ async fn a_merge_moves_everything_recomputes_kpis_and_finishes_after_an_interrup
         (3, 12_000)
     );
     // Again: nothing more moves.
-    let again = customers::merge(s, &settings(), &keep, &remove, None, &pair.id, now)
+    let again = customers::merge(s, &settings(), &keep, &remove, &pair.id, &pair.id, now)
         .await
         .expect("idempotent");
     assert_eq!(again.totals, after.totals);

@@ -132,7 +132,8 @@ async fn pairs_are_reviewed_side_by_side_and_merged_kept_or_ignored() {
     assert_eq!(old.status, StatusCode::MOVED_PERMANENTLY);
     assert_eq!(
         old.header("location").as_deref(),
-        Some(format!("/customers/{ann}").as_str())
+        Some(ann.as_str()),
+        "relative to the old link: right behind an API stage path too"
     );
     assert_eq!(old.body["merged_into"], ann.as_str());
     let timeline = app.get(&format!("/customers/{ann}/timeline"), &token).await;

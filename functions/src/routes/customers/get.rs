@@ -65,7 +65,7 @@ pub struct Spending {
     params(CustomerId),
     responses(
         (status = 200, description = "The customer with KPIs, spending, bookings and leads", body = CustomerDetail),
-        (status = 301, description = "Merged into another customer: Location names it, `merged_into` too"),
+        (status = 301, description = "Merged into another customer: Location names it (relative: the kept id), `merged_into` too", body = Object),
         (status = 404, description = "No such customer in your tenant"),
     )
 )]
@@ -126,7 +126,8 @@ async fn get(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
 fn moved_to(kept: &str) -> Result<Response<Body>, ApiError> {
     Response::builder()
         .status(http::StatusCode::MOVED_PERMANENTLY)
-        .header(http::header::LOCATION, format!("/customers/{kept}"))
+        // Relative to /…/customers/<old id>: right behind the API's stage path too.
+        .header(http::header::LOCATION, kept)
         .header(http::header::CONTENT_TYPE, "application/json")
         .body(Body::Text(
             serde_json::json!({"merged_into": kept}).to_string(),

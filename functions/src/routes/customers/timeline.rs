@@ -40,6 +40,9 @@ pub const TYPES: &[&str] = &[
     "message",
     // Calls (issue 5 item 4).
     "call",
+    // Imports and merges (issue 19).
+    "import",
+    "merge",
 ];
 
 /// A page of a customer's timeline, newest first, and the same entries by date.

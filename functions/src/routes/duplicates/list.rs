@@ -1,4 +1,5 @@
-//! `GET /duplicates` (owner, admin): the pairs waiting for review, newest first, each with
+//! `GET /duplicates` (owner, admin): the pairs waiting for review (and any merge interrupted
+//! halfway), newest first, each with
 //! its score, the reasons it was flagged and both customers side by side. `status=all` lists
 //! reviewed pairs too.
 
@@ -104,7 +105,8 @@ async fn list(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> 
     let tenant = &claims.tenant_id;
     let mut pairs = Vec::new();
     for pair in customers::pairs(store, tenant, MAX_PAIRS).await? {
-        if !all && pair.status != "pending" {
+        // A merge interrupted halfway stays listed: resolving it again finishes it.
+        if !all && pair.status != "pending" && pair.status != "merging" {
             continue;
         }
         // A pair whose customer was deleted or merged away since is no longer a question.

@@ -82,7 +82,7 @@ async fn resolve(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErro
     if !(pair.status == "pending" || done_already || merging_again) {
         return Err(ApiError::conflict(
             format!("the pair is already {}", pair.status.replace('_', " ")),
-            serde_json::json!({"status": pair.status, "kept_id": pair.kept_id}),
+            serde_json::json!({"pair_status": pair.status, "kept_id": pair.kept_id}),
         ));
     }
     let now = ctx.clock.now();
@@ -104,10 +104,21 @@ async fn resolve(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErro
         if pair.status == "pending" {
             pair.status = "merging".into();
             pair.kept_id = Some(keep.clone());
+            pair.resolved_at = Some(now);
             customers::save_pair(store, tenant, &pair).await?;
         }
         let settings = ctx.tenant_settings(tenant).await?;
-        let kept = customers::merge(store, &settings, &keep, &remove, None, &pair.id, now).await?;
+        // The audit entry sorts by when the merge began, and a merge run again writes the same.
+        let began = pair.resolved_at.unwrap_or(now);
+        let audit = customers::imported_id(&pair.id, 0, &began.timestamp_millis().to_string());
+        let audit = ulid::Ulid::from_string(&audit)
+            .map(|u| {
+                ulid::Ulid::from_parts(began.timestamp_millis().max(0) as u64, u.random())
+                    .to_string()
+            })
+            .unwrap_or(audit);
+        let kept =
+            customers::merge(store, &settings, &keep, &remove, &pair.id, &audit, now).await?;
         customer = Some(kept);
     }
     if !done_already {

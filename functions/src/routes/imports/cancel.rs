@@ -42,7 +42,7 @@ async fn cancel(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError
             ImportStatus::Done | ImportStatus::Failed => {
                 return Err(ApiError::conflict(
                     "the import has ended",
-                    serde_json::json!({"status": import.status}),
+                    serde_json::json!({"import_status": import.status}),
                 ))
             }
             ImportStatus::Mapping | ImportStatus::Queued | ImportStatus::Running => {}

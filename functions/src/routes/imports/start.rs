@@ -44,7 +44,7 @@ async fn start(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError>
         ended => {
             return Err(ApiError::conflict(
                 "the import has ended",
-                serde_json::json!({"status": ended}),
+                serde_json::json!({"import_status": ended}),
             ))
         }
     }

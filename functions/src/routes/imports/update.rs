@@ -134,7 +134,7 @@ async fn update(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError
     if before.status != ImportStatus::Mapping {
         return Err(ApiError::conflict(
             "the import has started; its mapping and options can no longer change",
-            serde_json::json!({"status": before.status}),
+            serde_json::json!({"import_status": before.status}),
         ));
     }
     let mut after = before.clone();

@@ -82,16 +82,17 @@ async fn put_all(store: &dyn Store, writes: Vec<Write>) -> Result<(), StoreError
     Ok(())
 }
 
-/// Merges customer `remove` into `keep` (see the module's description); `audit` names the
-/// timeline entry the kept customer gets (the pair's id: the same merge writes it once).
-/// `NotFound` when either is gone (and `remove` was not merged into `keep` before);
-/// `StaleVersion` when `keep` is not at `keep_version` (when given).
+/// Merges customer `remove` into `keep` (see the module's description), as `pair` (the pair
+/// under review, left in place; the removed customer's other pairs go) says; `audit` names the
+/// timeline entry the kept customer gets (a fixed id: the same merge run again writes it once).
+/// `NotFound` when either is gone (and `remove` was not merged into `keep` before). The kept
+/// customer's write is version-guarded (a change meanwhile is read again and merged again).
 pub async fn merge(
     store: &dyn Store,
     settings: &TenantSettings,
     keep: &str,
     remove: &str,
-    keep_version: Option<u64>,
+    pair: &str,
     audit: &str,
     now: DateTime<Utc>,
 ) -> Result<Customer, CustomerWriteError> {
@@ -99,12 +100,7 @@ pub async fn merge(
     if keep == remove {
         return Err(CustomerWriteError::NotFound);
     }
-    let kept = load_customer(store, tenant, keep).await?;
-    if keep_version.is_some_and(|v| v != kept.version) {
-        return Err(CustomerWriteError::StaleVersion {
-            current: kept.version,
-        });
-    }
+    load_customer(store, tenant, keep).await?;
     // The removed customer as it is, or as it was when this merge began.
     let (removed, removed_live) = match get(store, tenant, remove).await? {
         Some(c) => (c, true),
@@ -159,10 +155,10 @@ pub async fn merge(
                     copies.push(Write::put(target));
                 }
             }
-        } else if let Some(pair) = key.sk.strip_prefix(keys::DUP_POINTER) {
+        } else if let Some(other) = key.sk.strip_prefix(keys::DUP_POINTER) {
             // The removed customer's other pending pairs name someone no longer there.
-            if pair != audit {
-                doomed.push(Key::new(keys::duplicates_pk(tenant), pair));
+            if other != pair {
+                doomed.push(Key::new(keys::duplicates_pk(tenant), other));
             }
         }
         doomed.push(key);
