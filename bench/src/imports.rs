@@ -7,8 +7,10 @@
 //! - The baseline, measured in the same run: the same kind of customers created one by one
 //!   as `POST /customers` does (`customers::create`): write units per customer. Target: an
 //!   imported row ≤ 1.5 × a customer made through the API.
-//! - moto: `--moto-rows` (default 10k) rows through the queue consumer (`run_import::consume`)
-//!   on the DynamoDB adapter.
+//! - moto: `--moto-rows` (default 200) rows through the queue consumer (`run_import::consume`)
+//!   on the DynamoDB adapter: the write units per row are DynamoDB's; the time is moto's (it
+//!   copies every table for each transaction, so its time grows with the table: 300 rows took
+//!   522 s in a debug run, and 10k would take hours — not a measure of DynamoDB).
 //! - A merge of two customers with 1,000 bookings each (SQLite): wall time.
 //!
 //! The list looks like a real export: names from common first and last names, Irish mobile

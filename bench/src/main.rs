@@ -307,7 +307,7 @@ async fn imports_bench(args: &[String]) -> Result<()> {
         })
         .collect::<std::result::Result<_, _>>()?;
     let moto_rows: u64 = flag(args, "--moto-rows")
-        .unwrap_or_else(|| "10000".into())
+        .unwrap_or_else(|| "200".into())
         .parse()
         .map_err(|_| "--moto-rows takes a number")?;
     let out =
