@@ -2485,12 +2485,14 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerDetail"];
                 };
             };
-            /** @description Merged into another customer: Location names it, `merged_into` too */
+            /** @description Merged into another customer: Location names it (relative: the kept id), `merged_into` too */
             301: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
             };
             /** @description Malformed request */
             400: {
@@ -3352,7 +3354,7 @@ export interface operations {
     customer_timeline: {
         parameters: {
             query?: {
-                /** @description Comma-separated types: lead, status, booking, milestone, segment, stage, note, tag, profile, created, message, call */
+                /** @description Comma-separated types: lead, status, booking, milestone, segment, stage, note, tag, profile, created, message, call, import, merge */
                 type?: string;
                 /** @description Only entries whose text contains this */
                 q?: string;
