@@ -269,16 +269,21 @@ async fn customers_bench(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-async fn jobs_bench(args: &[String]) -> Result<()> {
-    let sizes: Vec<u64> = flag(args, "--sizes")
-        .unwrap_or_else(|| "1000,10000,100000".into())
+/// `--sizes a,b,c` (or `default`), as numbers.
+fn sizes_flag(args: &[String], default: &str) -> Result<Vec<u64>> {
+    Ok(flag(args, "--sizes")
+        .unwrap_or_else(|| default.into())
         .split(',')
         .map(|v| {
             v.trim()
                 .parse()
                 .map_err(|_| format!("--sizes takes numbers, not `{v}`"))
         })
-        .collect::<std::result::Result<_, _>>()?;
+        .collect::<std::result::Result<_, _>>()?)
+}
+
+async fn jobs_bench(args: &[String]) -> Result<()> {
+    let sizes = sizes_flag(args, "1000,10000,100000")?;
     let out = PathBuf::from(flag(args, "--out").unwrap_or_else(|| "bench-results/jobs.txt".into()));
     let rows = jobs::measure(&sizes).await?;
     let profile = if cfg!(debug_assertions) {
@@ -297,15 +302,7 @@ async fn jobs_bench(args: &[String]) -> Result<()> {
 }
 
 async fn imports_bench(args: &[String]) -> Result<()> {
-    let sizes: Vec<u64> = flag(args, "--sizes")
-        .unwrap_or_else(|| "10000,100000".into())
-        .split(',')
-        .map(|v| {
-            v.trim()
-                .parse()
-                .map_err(|_| format!("--sizes takes numbers, not `{v}`"))
-        })
-        .collect::<std::result::Result<_, _>>()?;
+    let sizes = sizes_flag(args, "10000,100000")?;
     let moto_rows: u64 = flag(args, "--moto-rows")
         .unwrap_or_else(|| "200".into())
         .parse()

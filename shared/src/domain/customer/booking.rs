@@ -52,6 +52,20 @@ pub fn needs_history(c: &Customer, old: Option<&BookingState>, new: &BookingStat
     })
 }
 
+/// The latest start of `bookings` (last booking) and of the completed ones (last visit).
+pub(super) fn last_dates<'a>(
+    bookings: impl IntoIterator<Item = &'a BookingState>,
+) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+    let (mut last_booking, mut last_visit) = (None, None);
+    for b in bookings {
+        last_booking = last_booking.max(Some(b.start));
+        if b.status == BookingStatus::Completed {
+            last_visit = last_visit.max(Some(b.start));
+        }
+    }
+    (last_booking, last_visit)
+}
+
 /// Keeps last visit, last booking and the upcoming bookings in step with the booking's
 /// change. `history`: the customer's bookings, when [`needs_history`] said so.
 fn track_dates(c: &mut Customer, new: &BookingState, history: Option<&[BookingState]>) {
@@ -66,15 +80,7 @@ fn track_dates(c: &mut Customer, new: &BookingState, history: Option<&[BookingSt
                 .iter()
                 .filter(|b| b.booking_id != new.booking_id)
                 .chain(std::iter::once(new));
-            let (mut last_booking, mut last_visit) = (None, None);
-            for b in all {
-                last_booking = last_booking.max(Some(b.start));
-                if b.status == BookingStatus::Completed {
-                    last_visit = last_visit.max(Some(b.start));
-                }
-            }
-            c.last_booking = last_booking;
-            c.last_visit = last_visit;
+            (c.last_booking, c.last_visit) = last_dates(all);
         }
         None => {
             c.last_booking = c.last_booking.max(Some(new.start));

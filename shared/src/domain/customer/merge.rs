@@ -66,19 +66,13 @@ pub fn merged(
     };
     let mut totals = BookingTotals::default();
     c.upcoming.clear();
-    c.last_booking = None;
-    c.last_visit = None;
     for b in bookings {
         totals.add(b, 1);
-        c.last_booking = c.last_booking.max(Some(b.start));
-        match b.status {
-            BookingStatus::Completed => c.last_visit = c.last_visit.max(Some(b.start)),
-            BookingStatus::Scheduled => {
-                c.upcoming.insert(b.booking_id.clone(), b.start);
-            }
-            _ => {}
+        if b.status == BookingStatus::Scheduled {
+            c.upcoming.insert(b.booking_id.clone(), b.start);
         }
     }
+    (c.last_booking, c.last_visit) = super::booking::last_dates(bookings);
     c.totals = totals;
     reclassify(&mut c, thresholds, now);
     c.next_milestone = milestone_due(&c, tz, now);
