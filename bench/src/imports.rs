@@ -14,7 +14,8 @@
 //! - A merge of two customers with 1,000 bookings each (SQLite): wall time.
 //!
 //! The list looks like a real export: names from common first and last names, Irish mobile
-//! numbers scattered over the 083–089 ranges, an email on two rows in three, 2 % of rows with
+//! numbers scattered over the 083–089 ranges, an email (at a mail service) on two rows in three,
+//! a birthday on every row (so every row also probes for namesakes: the worst case), 2 % of rows with
 //! a phone that is no number (refused), 1 % repeating an earlier row (skipped).
 
 use std::path::Path;
@@ -64,6 +65,10 @@ const LAST: &[&str] = &[
     "Moore",
 ];
 
+/// Where a salon's clients have their email (mail services: a client list is not a company's
+/// staff list).
+const MAIL: &[&str] = &["gmail.com", "hotmail.com", "icloud.com", "eircom.net"];
+
 /// A scattered subscriber number for row `i`: seven digits, the first 2–9 (as Irish mobile
 /// numbers are), no two rows below 8 million sharing one.
 fn scatter(i: u64) -> u64 {
@@ -95,9 +100,10 @@ pub fn client_list(n: u64) -> (String, ImportCounts) {
             String::new()
         } else {
             format!(
-                "{}.{}{j}@example.ie",
+                "{}.{}{j}@{}",
                 first.to_lowercase(),
-                last.to_lowercase().replace('\'', "")
+                last.to_lowercase().replace('\'', ""),
+                MAIL[(j % 4) as usize]
             )
         };
         csv.push_str(&format!(

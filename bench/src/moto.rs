@@ -43,6 +43,7 @@ impl Moto {
         let child = Child::spawn("moto_server", command)?;
         common::wait_for_port(port, Duration::from_secs(60)).await?;
         let sdk = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(crm_shared::adapters::aws_trust::http_client())
             .endpoint_url(format!("http://127.0.0.1:{port}"))
             .region(Region::new(REGION))
             .credentials_provider(Credentials::new("test", "test", None, None, "static"))

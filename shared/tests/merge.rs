@@ -248,4 +248,11 @@ async fn a_merge_moves_everything_recomputes_kpis_and_finishes_after_an_interrup
             .len(),
         4
     );
+    // Erasing the person erases the removed customer's record too: the old id is gone.
+    customers::delete(s, T, &keep).await.expect("erase");
+    assert_eq!(
+        customers::merged_into(s, T, &remove).await.expect("merged"),
+        None,
+        "the MERGED record (the removed customer's last copy) is erased with the kept one"
+    );
 }

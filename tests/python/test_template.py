@@ -81,7 +81,9 @@ QUEUE_GRANTS["run_import"] = {"ImportsQueue.Arn", "ImportsDeadLetterQueue.Arn"}
 FILE_USERS = {
     "create_import": {"s3:PutObject"},
     "preview_import": {"s3:GetObject"},
-    "run_import": {"s3:GetObject"},
+    "run_import": {"s3:GetObject", "s3:DeleteObject"},
+    # An import that ends (done, failed, cancelled) takes its uploaded file with it.
+    "cancel_import": {"s3:DeleteObject"},
 }
 IMPORT_FILES = {"${ImportsBucket.Arn}/imports/*"}
 IMPORTS_QUEUES = {"ImportsQueue", "ImportsDeadLetterQueue"}

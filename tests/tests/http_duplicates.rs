@@ -197,9 +197,57 @@ async fn pairs_are_reviewed_side_by_side_and_merged_kept_or_ignored() {
         StatusCode::OK
     );
     let all = app.get("/duplicates?status=all", &token).await;
-    assert!(all.body["pairs"]
-        .as_array()
-        .is_some_and(|p| p.iter().any(|p| p["status"] == "kept_both")));
+    let reviewed = all.body["pairs"].as_array().cloned().unwrap_or_default();
+    assert!(reviewed.iter().any(|p| p["status"] == "kept_both"));
+    let merged_pair = reviewed
+        .iter()
+        .find(|p| p["id"] == pair_id.as_str())
+        .unwrap_or_else(|| panic!("the merged pair is listed with status=all: {}", all.text));
+    assert_eq!(merged_pair["status"], "merged");
+    assert_eq!(
+        merged_pair["new"]["name"], "Niamh Kelly",
+        "the merged-away customer as they were"
+    );
     let bad_status = app.get("/duplicates?status=maybe", &token).await;
     assert_eq!(bad_status.fields(), ["status"]);
+
+    // A page at a time: every pair once, newest first, whatever the page size.
+    let mut seen = Vec::new();
+    let mut path = "/duplicates?status=all&limit=1".to_owned();
+    loop {
+        let page = app.get(&path, &token).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        let pairs = page.body["pairs"].as_array().cloned().unwrap_or_default();
+        assert!(pairs.len() <= 1);
+        seen.extend(
+            pairs
+                .iter()
+                .filter_map(|p| p["id"].as_str().map(str::to_owned)),
+        );
+        match page.body["next_cursor"].as_str() {
+            Some(next) => path = format!("/duplicates?status=all&limit=1&cursor={next}"),
+            None => break,
+        }
+    }
+    let whole: Vec<String> = reviewed
+        .iter()
+        .filter_map(|p| p["id"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(seen, whole);
+    assert!(whole.len() >= 2, "{whole:?}");
+    let mut newest_first = whole.clone();
+    newest_first.sort_by(|a, b| b.cmp(a));
+    assert_eq!(whole, newest_first);
+    // A cursor is this tenant's list's only.
+    let first = app.get("/duplicates?status=all&limit=1", &token).await;
+    let cursor = first.body["next_cursor"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let foreign = app
+        .get(&format!("/duplicates?cursor={cursor}"), &owner("bistro"))
+        .await;
+    assert_eq!(foreign.fields(), ["cursor"]);
+    let too_many = app.get("/duplicates?limit=101", &token).await;
+    assert_eq!(too_many.fields(), ["limit"]);
 }

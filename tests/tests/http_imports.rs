@@ -201,6 +201,12 @@ async fn a_client_list_is_uploaded_mapped_previewed_imported_and_its_refusals_re
         )
         .await;
     assert_eq!(locked.status, StatusCode::CONFLICT, "{}", locked.text);
+    let uploaded = app
+        .dir
+        .path()
+        .join("files")
+        .join(format!("imports/{DEMO}/{id}"));
+    assert!(uploaded.exists(), "the file is kept until the import ends");
     app.drain().await;
 
     let done = app.get(&format!("/imports/{id}"), &token).await;
@@ -210,6 +216,10 @@ async fn a_client_list_is_uploaded_mapped_previewed_imported_and_its_refusals_re
         json!({"total": 6, "done": 6, "created": 2, "updated": 1, "skipped": 1, "refused": 2})
     );
     assert_eq!(done.body["percent"], 100);
+    assert!(
+        !uploaded.exists(),
+        "an import that ends deletes its uploaded file (its rows are customers or refused rows now)"
+    );
 
     // The new customer: normalised, tagged, the old system's visits and spend as an opening
     // balance (not bookings), source `import`, on the timeline.
@@ -355,4 +365,82 @@ async fn files_that_are_no_client_list_are_refused_with_the_reason() {
     assert_eq!(start.status, StatusCode::CONFLICT);
     let unknown = app.get("/imports/01JDEM0000000000000000000Z", &token).await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}
+
+/// Rows of one file made together (applied a few at a time) still find each other: a typo'd
+/// phone under a similar name, and a namesake with the same birthday, become one pending pair
+/// each, recorded once although both rows of a pair look for the other.
+#[tokio::test]
+async fn near_duplicate_rows_of_one_file_become_one_pending_pair_each() {
+    let app = App::start_fixed(true).await;
+    let token = owner(DEMO);
+    let list = "Name,Phone,Email,Birthday\n\
+        Orla Gallagher,087 555 1234,,\n\
+        Orla Galagher,087 555 1284,,\n\
+        Cian Doherty,086 444 0001,,02/04/1988\n\
+        Cian Doherty,085 777 0002,,02/04/1988\n\
+        Cian Doherty,083 222 0003,,\n";
+    let r = upload(&app, &token, "near.csv", list.as_bytes().to_vec(), false).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.body["id"].as_str().unwrap_or_default().to_owned();
+    let started = app
+        .call(
+            Method::POST,
+            &format!("/imports/{id}/start"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.text);
+    app.drain().await;
+    let done = app.get(&format!("/imports/{id}"), &token).await;
+    assert_eq!(done.body["counts"]["created"], 5, "{}", done.text);
+
+    let list = app.get("/duplicates", &token).await;
+    let pairs = list.body["pairs"].as_array().cloned().unwrap_or_default();
+    let mut got: Vec<(String, String, String)> = pairs
+        .iter()
+        .map(|p| {
+            let mut names = [
+                p["existing"]["phones"][0]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                p["new"]["phones"][0]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            ];
+            names.sort();
+            let [a, b] = names;
+            let reasons = p["reasons"]
+                .as_array()
+                .map(|r| {
+                    r.iter()
+                        .filter_map(|x| x.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+                .unwrap_or_default();
+            (a, b, reasons)
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            (
+                "+353857770002".to_owned(),
+                "+353864440001".to_owned(),
+                "same name, same birthday".to_owned()
+            ),
+            (
+                "+353875551234".to_owned(),
+                "+353875551284".to_owned(),
+                "similar name, phone differs in one digit".to_owned()
+            ),
+        ],
+        "{}",
+        list.text
+    );
 }

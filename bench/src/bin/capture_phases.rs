@@ -39,6 +39,7 @@ async fn serve() -> Result<(), Error> {
     let config = Config::from_env()?;
     let sdk = if std::env::var("BENCH_NATIVE_ROOTS").as_deref() == Ok("1") {
         aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(crm_shared::adapters::aws_trust::native_roots_http_client())
             .load()
             .await
     } else {

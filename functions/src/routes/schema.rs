@@ -773,11 +773,13 @@ pub struct DuplicateParams;
 
 impl IntoParams for DuplicateParams {
     fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
-        vec![query(
+        let mut params = vec![query(
             "status",
             one_of(&["pending", "all"]),
             "pending (default): pairs waiting for review; all: reviewed ones too",
-        )]
+        )];
+        params.extend(paging(100, 50, "next_cursor"));
+        params
     }
 }
 

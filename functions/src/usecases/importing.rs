@@ -6,6 +6,9 @@
 
 use std::time::{Duration, Instant};
 
+use futures_util::stream::{self, StreamExt, TryStreamExt};
+
+use crm_shared::domain::customer::Customer;
 use crm_shared::domain::tenant::TenantSettings;
 use crm_shared::domain::validation::FieldError;
 use crm_shared::import::file::{self, Sheet};
@@ -15,7 +18,7 @@ use crm_shared::import::row::{self, earlier_duplicates, ImportedClient};
 use crm_shared::ports::files::FileStoreError;
 use crm_shared::ports::queue::{QueueError, QueueName};
 use crm_shared::ports::store::StoreError;
-use crm_shared::store::customers::{self, CustomerWriteError};
+use crm_shared::store::customers::{self, Applied, CustomerWriteError};
 use crm_shared::store::imports::{self, ImportWriteError};
 use crm_shared::store::keys;
 use serde::{Deserialize, Serialize};
@@ -24,6 +27,9 @@ use crate::context::Ctx;
 
 /// Rows between checkpoints.
 pub const CHUNK: usize = 250;
+/// Rows of a chunk applied at once: their store round trips overlap (DynamoDB's latency, the
+/// local store's group commit: one flush for many rows' transactions).
+pub const ROWS_AT_ONCE: usize = 16;
 /// Rows the preview shows.
 pub const PREVIEW_ROWS: usize = 20;
 /// How long one run goes before handing the rest to a new message (the worker's timeout in
@@ -182,23 +188,20 @@ pub async fn run(ctx: &Ctx, task: &ImportTask, budget: Duration) -> Result<RunEn
         let end = (next + CHUNK).min(total);
         let mut counts = import.counts;
         let mut refused = Vec::new();
-        for index in next..end {
-            let now = ctx.clock.now();
-            let planned = customers::plan_row(
-                store,
-                &import,
-                index,
-                &rows.read[index],
-                rows.duplicate_of[index],
-            )
+        let applied: Vec<Applied> = stream::iter(next..end)
+            .map(|index| apply(ctx, &settings, &import, &rows, index))
+            .buffered(ROWS_AT_ONCE)
+            .try_collect()
             .await?;
-            let outcome = match (&rows.read[index], planned) {
-                (Ok(client), planned) => {
-                    customers::apply_row(store, &settings, &import, index, client, planned, now)
-                        .await?
-                }
-                (Err(_), planned) => planned,
-            };
+        // Possible duplicates once the whole chunk is written: rows made together find each
+        // other (a pair is recorded once, whichever side finds it).
+        let made: Vec<&Customer> = applied.iter().filter_map(|a| a.made.as_ref()).collect();
+        stream::iter(made)
+            .for_each_concurrent(ROWS_AT_ONCE, |c| {
+                customers::check_new(store, &import.tenant_id, c, ctx.clock.now())
+            })
+            .await;
+        for (index, Applied { outcome, .. }) in (next..end).zip(applied) {
             if let RowOutcome::Refuse { errors } = &outcome {
                 refused.push(RefusedRow {
                     row: sheet_row(index),
@@ -211,7 +214,14 @@ pub async fn run(ctx: &Ctx, task: &ImportTask, budget: Duration) -> Result<RunEn
             }
             counts.add(&outcome);
         }
-        imports::put_refused(store, &import.tenant_id, &import.id, &refused).await?;
+        imports::put_refused(
+            store,
+            &import.tenant_id,
+            &import.id,
+            &refused,
+            ctx.clock.now(),
+        )
+        .await?;
         let before = import.version;
         import.set_counts(counts);
         import.next_row = end as u64;
@@ -231,9 +241,38 @@ pub async fn run(ctx: &Ctx, task: &ImportTask, budget: Duration) -> Result<RunEn
         import.finished_at = Some(ctx.clock.now());
         checkpoint(ctx, before, &mut import).await?;
     }
+    discard_file(ctx, &import).await;
     tracing::info!(tenant = %import.tenant_id, import_id = %import.id, created = import.counts.created,
         updated = import.counts.updated, skipped = import.counts.skipped, refused = import.counts.refused, "import done");
     Ok(RunEnd::Finished)
+}
+
+/// Plans and applies row `index` of the file.
+async fn apply(
+    ctx: &Ctx,
+    settings: &TenantSettings,
+    import: &Import,
+    rows: &Rows,
+    index: usize,
+) -> Result<Applied, ImportError> {
+    let store = ctx.store.as_ref();
+    let read = &rows.read[index];
+    let planned = customers::plan_row(store, import, index, read, rows.duplicate_of[index]).await?;
+    Ok(match read {
+        Ok(client) => {
+            customers::apply_row(
+                store,
+                settings,
+                import,
+                index,
+                client,
+                planned,
+                ctx.clock.now(),
+            )
+            .await?
+        }
+        Err(_) => planned.into(),
+    })
 }
 
 /// Saves the import's progress. `false` when it was cancelled meanwhile: the cancelled
@@ -249,6 +288,7 @@ async fn checkpoint(ctx: &Ctx, before: u64, import: &mut Import) -> Result<bool,
                 current.next_row = import.next_row;
                 imports::save(ctx.store.as_ref(), at, &mut current).await?;
                 tracing::info!(tenant = %import.tenant_id, import_id = %import.id, "import cancelled");
+                discard_file(ctx, &current).await;
                 Ok(false)
             } else {
                 Err(ImportError::Store(StoreError::Conflict))
@@ -266,7 +306,18 @@ async fn fail(ctx: &Ctx, mut import: Import, reason: String) -> Result<RunEnd, I
     import.finished_at = Some(ctx.clock.now());
     import.updated_at = ctx.clock.now();
     checkpoint(ctx, before, &mut import).await?;
+    discard_file(ctx, &import).await;
     Ok(RunEnd::Idle)
+}
+
+/// Deletes the uploaded file of an import that has ended (done, failed, cancelled): its rows
+/// are customers now, or refused rows kept for the report. A failure is logged (the cloud
+/// bucket expires files after 30 days anyway).
+pub async fn discard_file(ctx: &Ctx, import: &Import) {
+    let key = keys::import_file(&import.tenant_id, &import.id);
+    if let Err(e) = ctx.files.delete(&key).await {
+        tracing::warn!(tenant = %import.tenant_id, import_id = %import.id, error = %e, "uploaded file not deleted");
+    }
 }
 
 /// Queues a run (or the rest of a run) of the import.

@@ -22,8 +22,11 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 /// Amazon Trust Services' roots, PEM.
 pub const AMAZON_ROOTS_PEM: &[u8] = include_bytes!("aws_trust/amazon-roots.pem");
 
-/// The HTTPS client of every AWS SDK client: the SDK's default (hyper 1, rustls on aws-lc,
-/// proxy settings from the environment) trusting only [`AMAZON_ROOTS_PEM`].
+/// The HTTPS client of every AWS SDK client: the SDK's own (hyper 1, rustls, proxy settings
+/// from the environment) on ring — the crypto reqwest's rustls already builds, so no C
+/// library (aws-lc) is compiled for the functions — trusting only [`AMAZON_ROOTS_PEM`].
+/// The SDK crates are built without their default HTTPS client: every SDK configuration
+/// names this one (or [`native_roots_http_client`]).
 pub fn http_client() -> SharedHttpClient {
     SharedHttpClient::new(ConnectOnFirstUse(hyper_client()))
 }
@@ -53,7 +56,7 @@ impl HttpClient for ConnectOnFirstUse {
 fn hyper_client() -> SharedHttpClient {
     Builder::new().build_with_connector_fn(|settings, components| {
         let mut connector = ConnectorBuilder::default()
-            .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+            .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
             .tls_context(amazon_tls());
         connector.set_connector_settings(settings.cloned());
         if let Some(components) = components {
@@ -62,6 +65,14 @@ fn hyper_client() -> SharedHttpClient {
         connector.set_proxy_config(Some(ProxyConfig::from_env()));
         connector.build()
     })
+}
+
+/// The same client trusting the machine's CA bundle (what the SDK's default client trusts):
+/// for the benchmark that compares the two.
+pub fn native_roots_http_client() -> SharedHttpClient {
+    Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+        .build_https()
 }
 
 fn amazon_tls() -> TlsContext {

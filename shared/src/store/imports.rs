@@ -4,7 +4,7 @@
 
 use crate::import::job::{Import, RefusedRow};
 use crate::ports::store::{
-    from_item, to_item, Check, Cond, Query, SkCond, Store, StoreError, Write, PK, SK,
+    from_item, to_item, Check, Cond, Query, SkCond, Store, StoreError, Write, EXPIRES_AT, PK, SK,
 };
 use crate::store::keys;
 
@@ -89,13 +89,20 @@ pub async fn save(
     }
 }
 
-/// Records refused rows (again, harmlessly, when a chunk is redone).
+/// How long refused rows (the cells of a file, personal data) are kept for the report: as
+/// long as the uploaded file is in the cloud (the bucket's 30-day expiry).
+pub const REFUSED_ROWS_KEPT_DAYS: i64 = 30;
+
+/// Records refused rows (again, harmlessly, when a chunk is redone), to expire
+/// [`REFUSED_ROWS_KEPT_DAYS`] after `now`.
 pub async fn put_refused(
     store: &dyn Store,
     tenant: &str,
     id: &str,
     rows: &[RefusedRow],
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), StoreError> {
+    let expires = (now + chrono::Duration::days(REFUSED_ROWS_KEPT_DAYS)).timestamp();
     for chunk in rows.chunks(ROWS_PER_WRITE) {
         let mut writes = Vec::with_capacity(chunk.len());
         for row in chunk {
@@ -103,6 +110,7 @@ pub async fn put_refused(
             let key = keys::refused_row_key(tenant, id, row.row);
             item.insert(PK.into(), key.pk.into());
             item.insert(SK.into(), key.sk.into());
+            item.insert(EXPIRES_AT.into(), expires.into());
             writes.push(Write::put(item));
         }
         store.transact(writes).await?;

@@ -31,6 +31,7 @@ pub fn endpoint() -> &'static str {
 /// SDK configuration for moto: its endpoint, a fixed region and static dummy credentials.
 pub async fn sdk_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
+        .http_client(crm_shared::adapters::aws_trust::http_client())
         .endpoint_url(endpoint())
         .region(Region::new(REGION))
         .credentials_provider(Credentials::new("test", "test", None, None, "static"))

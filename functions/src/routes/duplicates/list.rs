@@ -1,15 +1,19 @@
 //! `GET /duplicates` (owner, admin): the pairs waiting for review (and any merge interrupted
-//! halfway), newest first, each with
-//! its score, the reasons it was flagged and both customers side by side. `status=all` lists
-//! reviewed pairs too.
+//! halfway), newest first, a page at a time (`limit`, `cursor`), each with its score, the
+//! reasons it was flagged and both customers side by side. `status=all` lists reviewed pairs
+//! too (a merged pair with its removed customer as they were).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use crm_shared::domain::customer::Customer;
 use crm_shared::domain::duplicate::DuplicatePair;
 use crm_shared::http::auth::claims;
 use crm_shared::http::problem::ApiError;
-use crm_shared::http::request::{json, query_param, reject_unknown_params, respond};
-use crm_shared::store::customers;
+use crm_shared::http::request::{
+    cursor_param, json, page_limit, query_param, reject_unknown_params, respond,
+};
+use crm_shared::ports::store::Index;
+use crm_shared::store::customers::{self, PairFilter};
+use crm_shared::store::keys::duplicates_pk;
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
@@ -17,10 +21,7 @@ use serde::Serialize;
 use crate::context::Ctx;
 use crate::routes::schema::DuplicateParams;
 
-pub const PARAMS: &[&str] = &["status"];
-
-/// Pairs read per request.
-const MAX_PAIRS: u32 = 200;
+pub const PARAMS: &[&str] = &["status", "limit", "cursor"];
 
 /// One side of a pair, as the review screen shows it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -30,6 +31,10 @@ pub struct Side {
     pub phones: Vec<String>,
     pub emails: Vec<String>,
     pub tags: Vec<String>,
+    /// The birthday, when known (a reason a pair may give: the same birthday).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub date_of_birth: Option<NaiveDate>,
     pub visits: i64,
     pub bookings: i64,
     /// Minor units.
@@ -52,6 +57,7 @@ impl From<&Customer> for Side {
             phones: c.phones.clone(),
             emails: c.emails.clone(),
             tags: c.tags.iter().cloned().collect(),
+            date_of_birth: c.date_of_birth,
             visits: c.totals.visits,
             bookings: c.totals.bookings,
             lifetime_value: c.totals.lifetime_value,
@@ -77,6 +83,9 @@ pub struct Review {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Reviews {
     pub pairs: Vec<Review>,
+    /// The next page's `cursor`, when there may be more.
+    #[schema(required)]
+    pub next_cursor: Option<String>,
 }
 
 #[utoipa::path(
@@ -96,31 +105,29 @@ pub async fn handle(ctx: &Ctx, request: Request) -> Response<Body> {
 async fn list(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError> {
     let claims = claims(request)?;
     reject_unknown_params(request, PARAMS)?;
-    let all = match query_param(request, "status").as_deref() {
-        None | Some("pending") => false,
-        Some("all") => true,
+    let filter = match query_param(request, "status").as_deref() {
+        None | Some("pending") => PairFilter::Open,
+        Some("all") => PairFilter::All,
         Some(_) => return Err(ApiError::field("status", "must be pending or all")),
     };
-    let store = ctx.store.as_ref();
+    let limit = page_limit(request, 50, 100)?;
     let tenant = &claims.tenant_id;
-    let mut pairs = Vec::new();
-    for pair in customers::pairs(store, tenant, MAX_PAIRS).await? {
-        // A merge interrupted halfway stays listed: resolving it again finishes it.
-        if !all && pair.status != "pending" && pair.status != "merging" {
-            continue;
-        }
-        // A pair whose customer was deleted or merged away since is no longer a question.
-        let (Some(existing), Some(new)) = (
-            customers::get(store, tenant, &pair.existing_id).await?,
-            customers::get(store, tenant, &pair.new_id).await?,
-        ) else {
-            continue;
-        };
-        pairs.push(Review {
-            existing: Side::from(&existing),
-            new: Side::from(&new),
-            pair,
-        });
-    }
-    json(StatusCode::OK, &Reviews { pairs })
+    let cursor = cursor_param(request, &duplicates_pk(tenant), Index::Primary)?;
+    let (pairs, next) =
+        customers::pairs_page(ctx.store.as_ref(), tenant, filter, limit, cursor).await?;
+    let pairs = pairs
+        .into_iter()
+        .map(|p| Review {
+            existing: Side::from(&p.existing),
+            new: Side::from(&p.new),
+            pair: p.pair,
+        })
+        .collect();
+    json(
+        StatusCode::OK,
+        &Reviews {
+            pairs,
+            next_cursor: next.map(|c| c.encode()),
+        },
+    )
 }

@@ -55,6 +55,7 @@ async fn cancel(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiError
         match imports::save(ctx.store.as_ref(), before, &mut after).await {
             Ok(()) => {
                 tracing::info!(tenant = %claims.tenant_id, import_id = %after.id, actor = %claims.sub, "import cancelled");
+                crate::usecases::importing::discard_file(ctx, &after).await;
                 return json_versioned(StatusCode::OK, &after, after.version);
             }
             Err(ImportWriteError::Changed { current }) => import = *current,

@@ -209,11 +209,31 @@ fn imported_entry(
     }
 }
 
+/// What applying a row did: its outcome, and the customer it made (whose possible
+/// duplicates are looked for once the rows made beside it are written too: see
+/// [`check_new`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Applied {
+    pub outcome: RowOutcome,
+    pub made: Option<Customer>,
+}
+
+impl From<RowOutcome> for Applied {
+    fn from(outcome: RowOutcome) -> Self {
+        Self {
+            outcome,
+            made: None,
+        }
+    }
+}
+
 /// Applies a row's planned `outcome`: makes the new customer (with its search items, due
 /// work, timeline entry and note) or fills in the existing one. Redone after a crash, it
 /// finds what it made (the ids are [`imported_id`]s) and makes nothing twice. Returns the
 /// outcome that happened (a phone or email claimed meanwhile turns a create into an update
-/// or a skip).
+/// or a skip). Rows of one file may be applied concurrently: two rows never share a phone
+/// or email (`earlier_duplicates` skips the later), and two rows meeting one existing
+/// customer update it optimistically.
 pub async fn apply_row(
     store: &dyn Store,
     settings: &TenantSettings,
@@ -222,14 +242,14 @@ pub async fn apply_row(
     client: &ImportedClient,
     outcome: RowOutcome,
     now: DateTime<Utc>,
-) -> Result<RowOutcome, CustomerWriteError> {
+) -> Result<Applied, CustomerWriteError> {
     match outcome {
         RowOutcome::Create => create_row(store, settings, import, index, client, now).await,
         RowOutcome::Update { customer_id } => {
             update_row(store, import, index, client, &customer_id, now).await?;
-            Ok(RowOutcome::Update { customer_id })
+            Ok(RowOutcome::Update { customer_id }.into())
         }
-        other => Ok(other),
+        other => Ok(other.into()),
     }
 }
 
@@ -240,12 +260,12 @@ async fn create_row(
     index: usize,
     client: &ImportedClient,
     now: DateTime<Utc>,
-) -> Result<RowOutcome, CustomerWriteError> {
+) -> Result<Applied, CustomerWriteError> {
     let tenant = settings.tenant_id.as_str();
     let tz = crate::domain::hours::zone(&settings.time_zone);
     let id = imported_id(&import.id, index, "customer");
     if get(store, tenant, &id).await?.is_some() {
-        return Ok(RowOutcome::Create);
+        return Ok(RowOutcome::Create.into());
     }
     let contact = Contact {
         name: Some(client.name.clone()),
@@ -280,11 +300,11 @@ async fn create_row(
         writes.push(note_write(tenant, &id, import, index, body, now)?);
     }
     match store.transact(writes).await {
-        Ok(()) => {
-            check_new(store, tenant, &c, now).await;
-            Ok(RowOutcome::Create)
-        }
-        Err(StoreError::ConditionFailed("customer_version")) => Ok(RowOutcome::Create),
+        Ok(()) => Ok(Applied {
+            outcome: RowOutcome::Create,
+            made: Some(c),
+        }),
+        Err(StoreError::ConditionFailed("customer_version")) => Ok(RowOutcome::Create.into()),
         Err(StoreError::ConditionFailed("customer_phone" | "customer_email")) => {
             // Claimed since the plan (a booking, staff): the row now meets that customer.
             let row = Ok(client.clone());
@@ -292,9 +312,9 @@ async fn create_row(
                 RowOutcome::Create => Err(CustomerWriteError::Store(StoreError::Conflict)),
                 RowOutcome::Update { customer_id } => {
                     update_row(store, import, index, client, &customer_id, now).await?;
-                    Ok(RowOutcome::Update { customer_id })
+                    Ok(RowOutcome::Update { customer_id }.into())
                 }
-                other => Ok(other),
+                other => Ok(other.into()),
             }
         }
         Err(e) => Err(e.into()),

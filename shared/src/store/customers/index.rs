@@ -110,8 +110,9 @@ pub fn customer_item(tenant: &str, c: &Customer) -> Result<Item, StoreError> {
 
 /// The words a search can start with: each name word (lowercased, with and without its
 /// punctuation: "O'Brien" → `obrien`, `brien`), each email, and each phone's digits
-/// (international, national, with the trunk 0, last four). Tokens shorter than two
-/// characters are not indexed (a search needs two).
+/// (international, national, with the trunk 0, last four), and the name key of the duplicate
+/// probe (`domain::duplicate::name_key`). Tokens shorter than two characters are not indexed
+/// (a search needs two).
 pub fn search_tokens(c: &Customer) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for word in c.name.to_lowercase().split_whitespace() {
@@ -127,6 +128,8 @@ pub fn search_tokens(c: &Customer) -> BTreeSet<String> {
     for phone in &c.phones {
         out.extend(crate::domain::phone::search_digits(phone));
     }
+    // The name key possible duplicates are found by (`~murphy ann`; no typed word starts so).
+    out.extend(crate::domain::duplicate::name_key(&c.name));
     out.retain(|t| t.chars().count() >= 2 && !t.contains('#'));
     out
 }

@@ -45,6 +45,21 @@ pub async fn merged_into(
     })
 }
 
+/// A merged customer as they were when merged, if `id` was merged.
+pub async fn merged_snapshot(
+    store: &dyn Store,
+    tenant: &str,
+    id: &str,
+) -> Result<Option<Customer>, StoreError> {
+    if id.is_empty() || id.contains('#') {
+        return Ok(None);
+    }
+    Ok(match store.get(&keys::merged_key(tenant, id)).await? {
+        Some(item) => Some(from_item::<MergedRecord>(&item)?.customer),
+        None => None,
+    })
+}
+
 /// Every item of a customer's partition.
 async fn partition_items(store: &dyn Store, pk: &str) -> Result<Vec<Item>, StoreError> {
     let mut items = Vec::new();
@@ -130,7 +145,10 @@ pub async fn merge(
     }
     // Copy what is the removed customer's to the kept one (puts: again is the same).
     let items = partition_items(store, &remove_pk).await?;
-    let mut copies = Vec::new();
+    // The kept customer points at the removed one's record: erasing the person erases it too.
+    let mut copies = vec![Write::put(
+        keys::owned_pointer_key(tenant, keep, &keys::merged_key(tenant, remove)).item(),
+    )];
     let mut doomed: Vec<Key> = Vec::new();
     for item in items {
         let Some(key) = Key::of(&item) else { continue };
