@@ -1876,6 +1876,8 @@ export interface components {
             new: components["schemas"]["Side"];
         };
         Reviews: {
+            /** @description The next page's `cursor`, when there may be more. */
+            next_cursor: string | null;
             pairs: components["schemas"]["Review"][];
         };
         /**
@@ -2028,6 +2030,11 @@ export interface components {
             bookings: number;
             /** Format: date-time */
             created_at: string;
+            /**
+             * Format: date
+             * @description The birthday, when known (a reason a pair may give: the same birthday).
+             */
+            date_of_birth?: string;
             emails: string[];
             id: string;
             /** Format: date-time */
@@ -3445,6 +3452,10 @@ export interface operations {
             query?: {
                 /** @description pending (default): pairs waiting for review; all: reviewed ones too */
                 status?: "pending" | "all";
+                /** @description Page size (default 50) */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
             };
             header?: never;
             path?: never;
