@@ -4,8 +4,9 @@
 // through the API, the later one with a note; the owner opens Possible duplicates from
 // Customers, sees the pair side by side with its score and why it was flagged, merges it into
 // the first (after the confirm step), and finds both phones and the moved note on the kept
-// customer's profile; the removed customer's old link lands there too. A second pair is kept
-// as two customers. Staff may not open the screen. Screenshots go to web/screenshots/.
+// customer's profile; the removed customer's old link lands there too. A second pair (one of
+// them with a birthday, shown on their side) is kept as two customers. Staff may not open
+// the screen. Screenshots go to web/screenshots/.
 //
 //   CRM_LOCAL_BIN   the crm-local binary (default <repo>/target/debug/crm-local)
 //   CHROMIUM        the browser (default /usr/bin/chromium)
@@ -135,9 +136,9 @@ test('a pair side by side: merge into the first, the note and both phones on the
   const second = await customer('Niamh Kelly', phoneB, { email, tags: ['walk-in'] });
   const note = await apiJson('POST', `/customers/${second.id}/notes`, { body: 'Prefers afternoon appointments (duplicates e2e)' });
   assert.equal(note.status, 201, JSON.stringify(note.body));
-  // And two of Cian Byrne, who are two people.
+  // And two of Cian Byrne, who are two people (the first with a birthday).
   const [phoneC, phoneD] = nearPhones('42');
-  const cian = await customer('Cian Byrne', phoneC);
+  const cian = await customer('Cian Byrne', phoneC, { date_of_birth: '1988-07-21' });
   const cianToo = await customer('Cian Byrne', phoneD);
   const pending = (await apiJson('GET', '/duplicates')).body.pairs;
   const niamhPair = pending.find((p) => p.existing_id === first.id && p.new_id === second.id);
@@ -178,7 +179,15 @@ test('a pair side by side: merge into the first, the note and both phones on the
     assert.equal(await fact(side, 'Last visit'), '—');
     assert.match(await fact(side, 'Created'), /^\d{1,2} [A-Z][a-z]{2} \d{4}$/);
   }
-  await page.locator(`article.pair[data-pair="${cianPair.id}"]`).waitFor();
+  // No birthday on either Niamh: no Birthday row. The first Cian's shows, the other's a dash.
+  assert.equal(await card.locator('.facts dt', { hasText: 'Birthday' }).count(), 0);
+  const cianFirst = page.locator(`article.pair[data-pair="${cianPair.id}"] .side-left`);
+  await cianFirst.waitFor();
+  assert.equal(await fact(cianFirst, 'Birthday'), '21 Jul 1988');
+  assert.equal(await fact(page.locator(`article.pair[data-pair="${cianPair.id}"] .side-right`), 'Birthday'), '—');
+  // One page holds them all: no "Show more".
+  assert.equal(await page.getByRole('button', { name: 'Show more' }).count(), 0);
+  assert.match(await page.locator('.hint').innerText(), /A name alone never makes a pair\./);
   await page.screenshot({ path: join(shots, 'duplicates.png'), fullPage: true });
   const atList = await accessibilityViolations(page);
 

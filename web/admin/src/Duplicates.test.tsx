@@ -77,7 +77,7 @@ async function mount() {
 
 describe('possible duplicates', () => {
   it('shows each pair side by side with its score and why it was flagged', async () => {
-    stubFetch({ 'GET /duplicates': [{ status: 200, body: { pairs: [ONE, TWO] } }] });
+    stubFetch({ 'GET /duplicates?limit=50': [{ status: 200, body: { pairs: [ONE, TWO] } }] });
     const root = await mount();
     await until(() => root.querySelectorAll('article.pair').length === 2);
     const one = card(root, '01PAIRONE');
@@ -96,7 +96,7 @@ describe('possible duplicates', () => {
 
   it('merges after a confirm step that says what moves; the pair leaves with a status message', async () => {
     const seen = stubFetch({
-      'GET /duplicates': [{ status: 200, body: { pairs: [ONE, TWO] } }],
+      'GET /duplicates?limit=50': [{ status: 200, body: { pairs: [ONE, TWO] } }],
       'POST /duplicates/01PAIRONE/resolve': [
         {
           status: 200,
@@ -133,7 +133,7 @@ describe('possible duplicates', () => {
 
   it('keeps both, ignores, and says when the last pair is gone', async () => {
     const seen = stubFetch({
-      'GET /duplicates': [{ status: 200, body: { pairs: [ONE, TWO] } }],
+      'GET /duplicates?limit=50': [{ status: 200, body: { pairs: [ONE, TWO] } }],
       'POST /duplicates/01PAIRONE/resolve': [{ status: 200, body: { pair: { ...ONE, status: 'kept_both' } } }],
       'POST /duplicates/01PAIRTWO/resolve': [{ status: 200, body: { pair: { ...TWO, status: 'ignored' } } }],
     });
@@ -151,7 +151,7 @@ describe('possible duplicates', () => {
 
   it('takes a pair resolved elsewhere off the list, and keeps one whose action failed', async () => {
     stubFetch({
-      'GET /duplicates': [{ status: 200, body: { pairs: [ONE, TWO] } }],
+      'GET /duplicates?limit=50': [{ status: 200, body: { pairs: [ONE, TWO] } }],
       'POST /duplicates/01PAIRONE/resolve': [
         { status: 409, body: { type: 'about:blank', title: 'Conflict', detail: 'the pair is already ignored', status: 'ignored', kept_id: null } },
       ],
@@ -168,8 +168,83 @@ describe('possible duplicates', () => {
     expect(button(card(root, '01PAIRTWO'), 'Ignore').disabled).toBe(false);
   });
 
+  it('shows a birthday when a side has one, the other side a dash, marked as differing', async () => {
+    const withBirthday = pair(
+      '01PAIRBDAY',
+      side('01ANNE', '+353871110001', { name: 'Anne Murphy', date_of_birth: '1990-03-12' }),
+      side('01ANN', '+353861119999', { name: 'Ann Murphy' }),
+    );
+    withBirthday.reasons = ['similar name, same birthday'];
+    withBirthday.score = 0.85;
+    stubFetch({ 'GET /duplicates?limit=50': [{ status: 200, body: { pairs: [withBirthday, ONE], next_cursor: null } }] });
+    const root = await mount();
+    await until(() => root.querySelectorAll('article.pair').length === 2);
+    const bday = card(root, '01PAIRBDAY');
+    const fact = (s: Element, label: string) =>
+      [...s.querySelectorAll('.facts > div')].find((d) => d.querySelector('dt')?.textContent === label)?.querySelector('dd')?.textContent;
+    const [left, right] = [...bday.querySelectorAll('.side')];
+    expect(fact(left, 'Birthday')).toBe('12 Mar 1990');
+    expect(fact(right, 'Birthday')).toBe('—');
+    expect([...right.querySelectorAll('.differs dt')].map((d) => d.textContent)).toContain('Birthday');
+    expect(bday.querySelector('.reasons')?.textContent).toBe('similar name, same birthday');
+    expect(bday.querySelector('.score')?.textContent).toBe('85% match');
+    // A pair where neither side has a birthday shows no Birthday row.
+    expect([...card(root, '01PAIRONE').querySelectorAll('.facts dt')].map((d) => d.textContent)).not.toContain('Birthday');
+  });
+
+  it('says what makes a pair, and that a name alone never does', async () => {
+    stubFetch({ 'GET /duplicates?limit=50': [{ status: 200, body: { pairs: [], next_cursor: null } }] });
+    const root = await mount();
+    const hint = root.querySelector('.hint')?.textContent ?? '';
+    expect(hint).toMatch(/similar name/);
+    expect(hint).toMatch(/phone one digit apart/);
+    expect(hint).toMatch(/same birthday/);
+    expect(hint).toMatch(/same business domain/);
+    expect(hint).toMatch(/same email name at another domain/);
+    expect(hint).toMatch(/A name alone never makes a pair\./);
+    expect(hint).not.toMatch(/last digits, or the same email name/);
+  });
+
+  it('shows no "Show more" on the last page', async () => {
+    stubFetch({ 'GET /duplicates?limit=50': [{ status: 200, body: { pairs: [ONE, TWO], next_cursor: null } }] });
+    const root = await mount();
+    await until(() => root.querySelectorAll('article.pair').length === 2);
+    expect(button(root, 'Show more')).toBeUndefined();
+  });
+
+  it('appends the next page on "Show more" (asked with the cursor), a repeated pair listed once, until there is no next_cursor', async () => {
+    const THREE = pair('01PAIRTHREE', side('01CIAN', '+353851110001', { name: 'Cian Byrne' }), side('01CIAN2', '+353851110042', { name: 'Cian Byrne' }));
+    const seen = stubFetch({
+      'GET /duplicates?limit=50': [{ status: 200, body: { pairs: [ONE], next_cursor: 'PAGE/2=' } }],
+      // The second page repeats ONE (e.g. recorded again between the two requests).
+      'GET /duplicates?limit=50&cursor=PAGE%2F2%3D': [{ status: 200, body: { pairs: [ONE, TWO], next_cursor: 'PAGE3' } }],
+      'GET /duplicates?limit=50&cursor=PAGE3': [{ status: 200, body: { pairs: [THREE], next_cursor: null } }],
+      'POST /duplicates/01PAIRONE/resolve': [{ status: 200, body: { pair: { ...ONE, status: 'ignored' } } }],
+    });
+    const root = await mount();
+    await until(() => !!button(root, 'Show more'));
+    const ids = () => [...root.querySelectorAll('article.pair')].map((a) => a.getAttribute('data-pair'));
+    expect(ids()).toEqual(['01PAIRONE']);
+    await act(() => button(root, 'Show more').click());
+    await until(() => ids().length === 2);
+    expect(ids()).toEqual(['01PAIRONE', '01PAIRTWO']);
+    expect(button(root, 'Show more')).toBeDefined();
+    // Settling a pair keeps the pages read: the next "Show more" goes on from PAGE3.
+    await act(() => button(card(root, '01PAIRONE'), 'Ignore').click());
+    await until(() => !card(root, '01PAIRONE'));
+    await act(() => button(root, 'Show more').click());
+    await until(() => ids().includes('01PAIRTHREE'));
+    expect(ids()).toEqual(['01PAIRTWO', '01PAIRTHREE']);
+    expect(button(root, 'Show more')).toBeUndefined();
+    expect(seen.filter((r) => r.method === 'GET').map((r) => r.path)).toEqual([
+      '/duplicates?limit=50',
+      '/duplicates?limit=50&cursor=PAGE%2F2%3D',
+      '/duplicates?limit=50&cursor=PAGE3',
+    ]);
+  });
+
   it('says so when there is nothing to review', async () => {
-    stubFetch({ 'GET /duplicates': [{ status: 200, body: { pairs: [] } }] });
+    stubFetch({ 'GET /duplicates?limit=50': [{ status: 200, body: { pairs: [] } }] });
     const root = await mount();
     await until(() => !!root.querySelector('.empty'));
     expect(root.querySelector('.empty')?.textContent).toMatch(/^No possible duplicates\./);

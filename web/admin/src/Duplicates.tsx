@@ -2,14 +2,16 @@
 // card with both customers side by side (the existing one left, the later one right), the
 // match score and why it was flagged, and the ways to settle it — merge into one side (after
 // a confirm step saying what moves), keep both, or ignore. A settled pair leaves the list and
-// the screen says what was done.
+// the screen says what was done. The list comes a page at a time ("Show more" while the API
+// gives a next_cursor); a pair a later page repeats is listed once.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api } from './api';
+import { api, qs } from './api';
 import {
   Action,
   differing,
   failure,
   Hand,
+  joinPairs,
   mergePlan,
   pairTitle,
   resolution,
@@ -18,11 +20,12 @@ import {
   Review,
   Reviews,
   scoreText,
+  showsBirthday,
   Side,
   sideFacts,
 } from './duplicates';
 import { Link } from './router';
-import { Empty, ErrorMessage, Loading, useLoad } from './ui';
+import { Empty, ErrorMessage, Loading, usePages } from './ui';
 
 const HAND_LABEL: Record<Hand, string> = { left: 'Left · existing customer', right: 'Right · added later' };
 
@@ -32,21 +35,24 @@ interface Said {
   open?: { id: string; name: string };
 }
 
+/** Pairs a page asks for. */
+export const PAGE_SIZE = 50;
+
 export function DuplicatesView() {
-  const loaded = useLoad(() => api.get<Reviews>('/duplicates'), []);
-  const [pairs, setPairs] = useState<Review[] | null>(null);
+  const pages = usePages<Review>(
+    (cursor) => api.get<Reviews>(`/duplicates${qs({ limit: PAGE_SIZE, cursor })}`).then((p) => ({ items: p.pairs, next: p.next_cursor ?? null })),
+    [],
+    joinPairs,
+  );
   const [said, setSaid] = useState<Said | null>(null);
   const titleRef = useRef<HTMLHeadingElement>(null);
-  useEffect(() => {
-    if (loaded.data) setPairs(loaded.data.pairs);
-  }, [loaded.data]);
 
   /** Takes `pair` off the list, says `s`, and moves the focus to the next pair (or the title). */
   const settle = (pair: Review, s: Said) => {
-    const list = pairs ?? [];
+    const list = pages.items;
     const at = list.findIndex((p) => p.id === pair.id);
     const rest = list.filter((p) => p.id !== pair.id);
-    setPairs(rest);
+    pages.update((items) => items.filter((p) => p.id !== pair.id));
     setSaid(s);
     const next = rest[Math.min(at, rest.length - 1)];
     requestAnimationFrame(() => {
@@ -55,7 +61,8 @@ export function DuplicatesView() {
     });
   };
 
-  const shown = pairs ?? [];
+  const shown = pages.items;
+  const firstLoad = pages.loading && shown.length === 0;
   return (
     <section aria-labelledby="duplicates-title">
       <p>
@@ -65,13 +72,14 @@ export function DuplicatesView() {
         <h1 id="duplicates-title" ref={titleRef} tabIndex={-1}>
           Possible duplicates
         </h1>
-        <button type="button" class="secondary" onClick={loaded.reload} disabled={loaded.loading}>
+        <button type="button" class="secondary" onClick={pages.reload} disabled={pages.loading}>
           Refresh
         </button>
       </div>
       <p class="hint">
-        Customers added with the same name and a phone differing only in its last digits, or the same email name at another domain. Merge
-        the two records when they are one person, keep both when they are two, or ignore the pair.
+        Two customers are flagged when they have a similar name and also a phone one digit apart (or differing in its last two
+        digits), the same birthday, or an email at the same business domain — or the same email name at another domain. A name alone
+        never makes a pair. Merge the two records when they are one person, keep both when they are two, or ignore the pair.
       </p>
       <p class="notice" role="status" aria-live="polite">
         {said && (
@@ -81,12 +89,21 @@ export function DuplicatesView() {
           </>
         )}
       </p>
-      {loaded.loading && !pairs && <Loading what="Loading possible duplicates" />}
-      <ErrorMessage error={loaded.error} retry={loaded.reload} />
-      {pairs && shown.length === 0 && !loaded.error && <Empty>No possible duplicates. Pairs to review appear here as customers are added.</Empty>}
+      {firstLoad && <Loading what="Loading possible duplicates" />}
+      {/* A failed next page tries that page again; a failed first page loads it again. */}
+      <ErrorMessage error={pages.error} retry={pages.hasMore ? pages.more : pages.reload} />
+      {!pages.loading && !pages.error && shown.length === 0 && !pages.hasMore && (
+        <Empty>No possible duplicates. Pairs to review appear here as customers are added.</Empty>
+      )}
+      {!pages.loading && !pages.error && shown.length === 0 && pages.hasMore && <Empty>None to review so far; there may be more further on.</Empty>}
       {shown.map((p) => (
         <PairCard key={p.id} pair={p} onSettled={settle} />
       ))}
+      {pages.hasMore && !pages.loading && (
+        <button type="button" class="secondary more-button" disabled={pages.loadingMore} aria-busy={pages.loadingMore} onClick={pages.more}>
+          {pages.loadingMore ? 'Loading…' : 'Show more'}
+        </button>
+      )}
     </section>
   );
 }
@@ -98,6 +115,7 @@ function PairCard({ pair, onSettled }: { pair: Review; onSettled: (pair: Review,
   const mergeButtons = useRef<Record<Hand, HTMLButtonElement | null>>({ left: null, right: null });
   const id = `pair-${pair.id}`;
   const differs = differing(pair);
+  const birthday = showsBirthday(pair);
 
   const resolve = async (action: Action, hand?: Hand) => {
     if (busy) return;
@@ -144,8 +162,8 @@ function PairCard({ pair, onSettled }: { pair: Review; onSettled: (pair: Review,
         </ul>
       </div>
       <div class="sides">
-        <SideCard side={pair.existing} hand="left" differs={differs} pairId={pair.id} />
-        <SideCard side={pair.new} hand="right" differs={differs} pairId={pair.id} />
+        <SideCard side={pair.existing} hand="left" differs={differs} birthday={birthday} pairId={pair.id} />
+        <SideCard side={pair.new} hand="right" differs={differs} birthday={birthday} pairId={pair.id} />
       </div>
       {confirming && <ConfirmMerge pair={pair} hand={confirming} busy={busy} onConfirm={() => resolve('merge', confirming)} onCancel={cancel} />}
       <ErrorMessage error={error} />
@@ -180,7 +198,7 @@ function PairCard({ pair, onSettled }: { pair: Review; onSettled: (pair: Review,
   );
 }
 
-function SideCard({ side, hand, differs, pairId }: { side: Side; hand: Hand; differs: Set<string>; pairId: string }) {
+function SideCard({ side, hand, differs, birthday, pairId }: { side: Side; hand: Hand; differs: Set<string>; birthday: boolean; pairId: string }) {
   return (
     <section class={`side side-${hand}`} aria-labelledby={`pair-${pairId}-${hand}-label pair-${pairId}-${hand}-name`}>
       <p class="side-label" id={`pair-${pairId}-${hand}-label`}>
@@ -190,7 +208,7 @@ function SideCard({ side, hand, differs, pairId }: { side: Side; hand: Hand; dif
         <Link to={`/customers/${side.id}`}>{side.name || 'No name'}</Link>
       </h3>
       <dl class="facts">
-        {sideFacts(side).map(([label, text]) => (
+        {sideFacts(side, birthday).map(([label, text]) => (
           <div key={label} class={differs.has(label) ? 'differs' : undefined}>
             <dt>{label}</dt>
             <dd>{text}</dd>

@@ -4,6 +4,7 @@ import {
   customerIdFromUrl,
   differing,
   failure,
+  joinPairs,
   keepFor,
   mayReview,
   mergedInto,
@@ -14,6 +15,7 @@ import {
   Review,
   scoreText,
   Side,
+  showsBirthday,
   sideFacts,
 } from './duplicates';
 
@@ -112,6 +114,33 @@ describe('a side', () => {
   });
   it('marks the facts that differ between the two', () => {
     expect([...differing(pair())].sort()).toEqual(['Created', 'Phones']);
+  });
+  it('shows the birthday after the emails when known, as a calendar day', () => {
+    const facts = sideFacts(side({ date_of_birth: '1990-03-12' }));
+    expect(facts.map(([label]) => label)).toEqual(['Phones', 'Emails', 'Birthday', 'Tags', 'Visits', 'Bookings', 'Lifetime value', 'Last visit', 'Created', 'Source']);
+    expect(Object.fromEntries(facts).Birthday).toBe('12 Mar 1990');
+    // Unknown: no row, unless the other side has one (then a dash, so the rows line up).
+    expect(sideFacts(side()).map(([label]) => label)).not.toContain('Birthday');
+    expect(Object.fromEntries(sideFacts(side(), true)).Birthday).toBe('—');
+  });
+  it('marks a birthday only one side has, or two that differ, and not the same one', () => {
+    const one = pair({ existing: side({ date_of_birth: '1990-03-12' }) });
+    expect(showsBirthday(one)).toBe(true);
+    expect(differing(one).has('Birthday')).toBe(true);
+    const same = pair({ existing: side({ date_of_birth: '1990-03-12' }), new: side({ id: '01RIGHT', date_of_birth: '1990-03-12' }) });
+    expect(differing(same).has('Birthday')).toBe(false);
+    expect(showsBirthday(pair())).toBe(false);
+  });
+});
+
+describe('the next page', () => {
+  it('comes after the pairs so far, a pair already listed not twice', () => {
+    const a = pair({ id: 'A' });
+    const b = pair({ id: 'B' });
+    const c = pair({ id: 'C' });
+    expect(joinPairs([a, b], [b, c, c]).map((p) => p.id)).toEqual(['A', 'B', 'C']);
+    expect(joinPairs([], [a]).map((p) => p.id)).toEqual(['A']);
+    expect(joinPairs([a], []).map((p) => p.id)).toEqual(['A']);
   });
 });
 

@@ -5,7 +5,7 @@
 
 import type { components } from './api.gen';
 import { ApiError } from './api';
-import { money, shortDate } from './model';
+import { dayDate, money, shortDate } from './model';
 
 type Schemas = components['schemas'];
 
@@ -58,11 +58,15 @@ export function pairTitle(pair: Review): string {
 
 const list = (xs: readonly string[]) => (xs.length ? xs.join(', ') : '—');
 
-/** What the card shows of a side, label and text, in order. */
-export function sideFacts(side: Side): [string, string][] {
+/**
+ * What the card shows of a side, label and text, in order. The birthday is there when the
+ * side has one, or when `birthday` asks for it (the other side has one: the rows line up).
+ */
+export function sideFacts(side: Side, birthday = Boolean(side.date_of_birth)): [string, string][] {
   return [
     ['Phones', list(side.phones)],
     ['Emails', list(side.emails)],
+    ...(birthday ? [['Birthday', dayDate(side.date_of_birth)] as [string, string]] : []),
     ['Tags', list(side.tags)],
     ['Visits', String(side.visits)],
     ['Bookings', String(side.bookings)],
@@ -73,10 +77,35 @@ export function sideFacts(side: Side): [string, string][] {
   ];
 }
 
+/** Whether a pair's cards show a Birthday row (either side has one). */
+export function showsBirthday(pair: Review): boolean {
+  return Boolean(pair.existing.date_of_birth || pair.new.date_of_birth);
+}
+
 /** The labels of the facts that differ between the two sides (shown marked). */
 export function differing(pair: Review): Set<string> {
-  const left = new Map(sideFacts(pair.existing));
-  return new Set(sideFacts(pair.new).filter(([label, text]) => left.get(label) !== text).map(([label]) => label));
+  const birthday = showsBirthday(pair);
+  const left = new Map(sideFacts(pair.existing, birthday));
+  return new Set(
+    sideFacts(pair.new, birthday)
+      .filter(([label, text]) => left.get(label) !== text)
+      .map(([label]) => label),
+  );
+}
+
+/**
+ * The pairs so far followed by the next page's, a pair already listed not twice (a page may
+ * repeat one, e.g. when pairs were settled or recorded between the two requests).
+ */
+export function joinPairs(have: Review[], page: Review[]): Review[] {
+  const seen = new Set(have.map((p) => p.id));
+  const out = [...have];
+  for (const p of page) {
+    if (seen.has(p.id)) continue;
+    seen.add(p.id);
+    out.push(p);
+  }
+  return out;
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boardColumns, canMove, Column, currencySymbol, dueIn, fromMinor, isOverdue, joinCsvPages, joinDays, Lead, money, moveOnBoard, setCurrency, textsFromTimeline, toMinor } from './model';
+import { boardColumns, canMove, Column, currencySymbol, dayDate, dueIn, fromMinor, isOverdue, joinCsvPages, joinDays, Lead, money, moveOnBoard, setCurrency, textsFromTimeline, toMinor } from './model';
 
 const lead = (id: string, status: Lead['status'], value: number): Lead => ({
   id,
@@ -145,5 +145,24 @@ describe('joinCsvPages', () => {
     expect(joinCsvPages(['id,name\n1,Ann\n'])).toBe('id,name\n1,Ann\n');
     expect(joinCsvPages(['id,name'])).toBe('id,name\n');
     expect(joinCsvPages([])).toBe('');
+  });
+});
+
+describe('dayDate', () => {
+  it('shows a calendar day like the other dates, that day wherever the browser is', () => {
+    // Node reads TZ again when it changes (no @types/node here, hence the cast).
+    const env = (globalThis as unknown as { process: { env: Record<string, string | undefined> } }).process.env;
+    const tz = env.TZ;
+    try {
+      for (const zone of ['UTC', 'America/New_York', 'Pacific/Auckland']) {
+        env.TZ = zone;
+        expect(dayDate('1990-03-12')).toBe('12 Mar 1990');
+      }
+    } finally {
+      if (tz === undefined) delete env.TZ;
+      else env.TZ = tz;
+    }
+    expect(dayDate(undefined)).toBe('—');
+    expect(dayDate('')).toBe('—');
   });
 });

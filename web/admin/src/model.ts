@@ -126,6 +126,17 @@ export function shortDate(iso: string | null | undefined): string {
   const d = new Date(iso);
   return d.toLocaleDateString('en-IE', { day: 'numeric', month: 'short', year: 'numeric' });
 }
+/**
+ * A calendar day ("YYYY-MM-DD", such as a birthday) like shortDate: "12 Mar 1990". Read as
+ * that day wherever the browser is (not as UTC midnight, which is the day before west of it).
+ */
+export function dayDate(ymd: string | null | undefined): string {
+  if (!ymd) return '—';
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(ymd);
+  if (!m) return shortDate(ymd);
+  const d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  return d.toLocaleDateString('en-IE', { day: 'numeric', month: 'short', year: 'numeric' });
+}
 export function dateTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   return new Date(iso).toLocaleString('en-IE', { dateStyle: 'medium', timeStyle: 'short' });
