@@ -178,6 +178,15 @@ async fn finished(ctx: &Ctx, task: &ImportTask, expected: ImportCounts) -> Resul
     let import = imports::get(ctx.store.as_ref(), TENANT, &task.import_id)
         .await?
         .ok_or("the import is gone")?;
+    if import.status == ImportStatus::Running {
+        // A run that failed left its message for later: run it here to say why.
+        let why = importing::run(ctx, task, importing::RUN_BUDGET).await;
+        return Err(format!(
+            "import left running at {:?}: a run ends {why:?}",
+            import.counts
+        )
+        .into());
+    }
     if import.status != ImportStatus::Done || import.counts != expected {
         let refused = imports::refused(ctx.store.as_ref(), TENANT, &task.import_id).await?;
         let sample: Vec<String> = refused

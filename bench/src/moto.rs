@@ -32,10 +32,21 @@ impl Moto {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// Starts `moto_server`, then creates the table, the bus and the bench tenant.
+    /// Starts `moto_server` — as the tests do, through `tests/python/moto_atomic.py` (the
+    /// venv's python beside it) when that is there: plain moto runs DynamoDB requests on
+    /// threads without a lock and fails concurrent transactions with a 500 — then creates
+    /// the table, the bus and the bench tenant.
     pub async fn start(moto_server: &Path) -> Result<Moto> {
         let port = common::free_port()?;
-        let mut command = tokio::process::Command::new(moto_server);
+        let atomic = Path::new("tests/python/moto_atomic.py");
+        let python = moto_server.with_file_name("python");
+        let mut command = if atomic.exists() && python.exists() {
+            let mut c = tokio::process::Command::new(python);
+            c.arg(atomic);
+            c
+        } else {
+            tokio::process::Command::new(moto_server)
+        };
         command
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())

@@ -224,8 +224,22 @@ async fn a_killed_import_resumes_and_imports_each_row_once<F, Fut>(
 }
 
 fn ctx_on(queue: Arc<dyn Queue>, clock: Arc<FixedClock>, files: &std::path::Path) -> Ctx {
+    ctx_with(
+        Arc::new(SqliteStore::in_memory().expect("store")),
+        queue,
+        clock,
+        files,
+    )
+}
+
+fn ctx_with(
+    store: Arc<dyn crm_shared::ports::store::Store>,
+    queue: Arc<dyn Queue>,
+    clock: Arc<FixedClock>,
+    files: &std::path::Path,
+) -> Ctx {
     Ctx::new(Ports {
-        store: Arc::new(SqliteStore::in_memory().expect("store")),
+        store,
         bus: Arc::new(LocalBus::new()),
         clock,
         queue,
@@ -268,5 +282,70 @@ async fn a_killed_import_resumes_on_sqs() {
         tokio::time::sleep(Duration::from_secs(3)).await;
     })
     .await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The cloud's path end to end: SQS and the DynamoDB adapter (moto), rows applied a few at a
+/// time (concurrent transactions on one table), a near-duplicate pair within the file
+/// recorded once, exact counts, and the uploaded file deleted at the end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_runs_on_sqs_and_dynamodb_with_rows_applied_together() {
+    let clock = start();
+    let queue = support::sqs_queue(QueueName::Imports).await;
+    let store = Arc::new(support::dynamo_store("imports").await);
+    let dir = std::env::temp_dir().join(format!("crm-import-{}", ulid::Ulid::new()));
+    let ctx = ctx_with(store, Arc::new(queue), clock, &dir);
+    // 38 people (names no two alike, numbers in one block: a digit apart is not enough on
+    // its own) and one person twice, her name and number each mistyped once.
+    let first = [
+        "Aoife", "Conor", "Niamh", "Darragh", "Saoirse", "Eoin", "Grainne", "Tadhg",
+    ];
+    let last = ["Murphy", "Kelly", "Byrne", "Walsh", "Ryan"];
+    let mut csv = String::from("Name,Mobile,Email\n");
+    for i in 0..38 {
+        let name = format!("{} {}", first[i % 8], last[i / 8]);
+        csv.push_str(&format!("{name},087 200 {i:04},c{i}@example.ie\n"));
+    }
+    csv.push_str("Orla Gallagher,087 555 1234,\nOrla Galagher,087 555 1284,\n");
+    let import = queued_import(&ctx, &csv).await;
+    let task = ImportTask {
+        tenant_id: TENANT.into(),
+        import_id: import.id.clone(),
+    };
+    enqueue(&ctx, &task).await.expect("queued");
+    while pump(ctx.queue.as_ref(), QueueName::Imports, 600, 0, |batch| {
+        run_import::consume(&ctx, batch)
+    })
+    .await
+    .expect("pump")
+        > 0
+    {}
+    let done = imports::get(ctx.store.as_ref(), TENANT, &import.id)
+        .await
+        .expect("read")
+        .expect("import");
+    assert_eq!(
+        (done.status, done.counts.created, done.counts.done),
+        (ImportStatus::Done, 40, 40),
+        "{:?}",
+        ctx.queue.dead_letters(QueueName::Imports, 10).await
+    );
+    assert_eq!(customer_count(&ctx).await, 40);
+    let pairs = customers::pairs(ctx.store.as_ref(), TENANT, 10)
+        .await
+        .expect("pairs");
+    assert_eq!(pairs.len(), 1, "{pairs:?}");
+    assert_eq!(
+        pairs[0].reasons,
+        ["similar name, phone differs in one digit"]
+    );
+    assert_eq!(
+        ctx.files
+            .get(&keys::import_file(TENANT, &import.id))
+            .await
+            .expect("files"),
+        None,
+        "the uploaded file is gone once the import is done"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -40,6 +40,10 @@ async fn process(ctx: &Ctx, received: &Received) -> Disposition {
         },
         Ok(RunEnd::Finished | RunEnd::Idle) => Disposition::Done,
         Err(e @ ImportError::Unreadable(_)) => Disposition::Dead(e.to_string()),
-        Err(e) => Disposition::Retry(e.to_string()),
+        Err(e) => {
+            tracing::warn!(tenant = %task.tenant_id, import_id = %task.import_id, error = %e,
+                "import run failed; it resumes from its checkpoint when the message comes back");
+            Disposition::Retry(e.to_string())
+        }
     }
 }

@@ -11,9 +11,11 @@
 //! | similar name, same email domain (a business's, not a mail service) | 0.80  |
 //! | phone differing in one digit, names not similar                   | 0.60 (not kept) |
 //!
-//! "Similar name" is a Jaro-Winkler similarity (the `strsim` crate) of at least
-//! [`SIMILAR_NAME`] between the names lowercased and without punctuation ("Ann Murphy" ~
-//! "Anne Murphy", "Siobhán O'Neill" ~ "siobhan oneill"). A name
+//! "Similar name" compares names lowercased and without punctuation word by word with
+//! Jaro-Winkler (the `strsim` crate): surnames at [`SIMILAR_NAME`] or more, first names at
+//! [`SIMILAR_FIRST_NAME`] or more or one the start of the other ("Ann Murphy" ~ "Anne
+//! Murphy", "Orla Gallagher" ~ "Orla Galagher", "Siobhán O'Neill" ~ "siobhan oneill"; not
+//! "Aoife Byrne" ~ "Aoife Ryan", nor "John Smith" ~ "Joan Smith"). A name
 //! alone never makes a pair: a salon's two Emma Murphys are two people until something else
 //! they share says otherwise.
 
@@ -34,8 +36,10 @@ pub const SIMILAR_NAME_SAME_DOMAIN: f64 = 0.8;
 pub const NEAR_PHONE_ONLY: f64 = 0.6;
 /// The score from which a pair is kept for review (DESIGN §2.2).
 pub const PENDING_BAR: f64 = 0.75;
-/// The Jaro-Winkler similarity from which two names are "similar".
+/// The Jaro-Winkler similarity from which two surnames (or one-word names) are "similar".
 pub const SIMILAR_NAME: f64 = 0.92;
+/// The Jaro-Winkler similarity from which two first names are (Kate, Katie; Siobhán, Siobhan).
+pub const SIMILAR_FIRST_NAME: f64 = 0.88;
 
 /// Mail services whose domain says nothing about who holds the address.
 const MAIL_SERVICES: &[&str] = &[
@@ -110,13 +114,12 @@ pub struct Match {
 pub struct Probes {
     /// `local@` of each email with a local part of two or more characters.
     pub emails: Vec<String>,
-    /// For each phone of eight or more digits: all but its last four digits (a prefix: finds
-    /// a difference in the last four), and its last four followed by the token's end (finds
-    /// a difference anywhere before them).
+    /// For each phone of eight or more digits, all but its last four digits (a prefix: finds
+    /// a number differing in its last four). A difference further up is found through the
+    /// name (a near phone counts only beside a similar name): probing every customer who
+    /// shares the last four would read one in 10,000 of the tenant's customers per phone.
     pub phones: Vec<String>,
-    /// The name key's surname and first initial (`~murphy a`: Ann, Anne, Annie Murphy), when
-    /// the customer has something a namesake could share with them (a birthday, an email at
-    /// a business's domain).
+    /// The name key's surname and first initial (`~murphy a`: Ann, Anne, Annie Murphy).
     pub names: Vec<String>,
 }
 
@@ -154,17 +157,9 @@ pub fn probes(new: &Customer) -> Probes {
         let d = digits(phone);
         if d.len() >= 8 {
             out.phones.push(d[..d.len() - 4].to_owned());
-            out.phones.push(format!("{}#", &d[d.len() - 4..]));
         }
     }
-    let business_domain = new
-        .emails
-        .iter()
-        .filter_map(|e| e.split_once('@'))
-        .any(|(_, domain)| !is_mail_service(domain));
-    if new.date_of_birth.is_some() || business_domain {
-        out.names.extend(name_probe(&new.name));
-    }
+    out.names.extend(name_probe(&new.name));
     out
 }
 
@@ -209,8 +204,11 @@ pub fn normalized_name(name: &str) -> String {
         .join(" ")
 }
 
-/// Whether two names are similar (Jaro-Winkler ≥ [`SIMILAR_NAME`]; an empty name is like
-/// none). `Some(true)` when they are the same once normalized.
+/// Whether two names are similar: the same once normalized (`Some(true)`), or their last
+/// words (surnames) at a Jaro-Winkler similarity of [`SIMILAR_NAME`] or more and their first
+/// words at [`SIMILAR_FIRST_NAME`] or more, or one the start of the other (Ann, Anne; A.,
+/// Aoife). Compared word by word, not as one string: "Aoife Byrne" and "Aoife Ryan" share a
+/// first name, not a person (0.92 as one string). An empty name is like none.
 fn name_likeness(a: &str, b: &str) -> Option<bool> {
     let (a, b) = (normalized_name(a), normalized_name(b));
     if a.is_empty() || b.is_empty() {
@@ -219,7 +217,18 @@ fn name_likeness(a: &str, b: &str) -> Option<bool> {
     if a == b {
         return Some(true);
     }
-    (strsim::jaro_winkler(&a, &b) >= SIMILAR_NAME).then_some(false)
+    let (a_words, b_words): (Vec<&str>, Vec<&str>) =
+        (a.split(' ').collect(), b.split(' ').collect());
+    let similar = match (a_words.as_slice(), b_words.as_slice()) {
+        ([a_first, .., a_last], [b_first, .., b_last]) => {
+            strsim::jaro_winkler(a_last, b_last) >= SIMILAR_NAME
+                && (strsim::jaro_winkler(a_first, b_first) >= SIMILAR_FIRST_NAME
+                    || a_first.starts_with(b_first)
+                    || b_first.starts_with(a_first))
+        }
+        _ => strsim::jaro_winkler(&a, &b) >= SIMILAR_NAME,
+    };
+    similar.then_some(false)
 }
 
 fn is_mail_service(domain: &str) -> bool {
@@ -341,13 +350,12 @@ mod tests {
     }
 
     #[test]
-    fn probes_look_up_the_email_name_the_phone_around_its_last_four_and_the_surname_when_a_namesake_could_share_more(
-    ) {
+    fn probes_look_up_the_email_name_the_phone_but_its_last_four_and_the_surname_and_initial() {
         let mut new = customer("N", "Ann O'Murphy", "+353871234567", "ann.murphy@gmail.com");
         let p = probes(&new);
         assert_eq!(p.emails, ["ann.murphy@"]);
-        assert_eq!(p.phones, ["35387123", "4567#"]);
-        assert!(p.names.is_empty(), "a name alone is not worth a probe");
+        assert_eq!(p.phones, ["35387123"]);
+        assert_eq!(p.names, ["~omurphy a"]);
         new.date_of_birth = chrono::NaiveDate::from_ymd_opt(1990, 4, 2);
         assert_eq!(probes(&new).names, ["~omurphy a"]);
         let at_work = customer("W", "Ann Murphy", "+353871234567", "ann@acme.ie");
@@ -450,7 +458,16 @@ mod tests {
             "the very same email is exact (a link), not partial"
         );
         assert!(name_likeness("Ann Murphy", "Anne Murphy") == Some(false));
+        assert!(name_likeness("A. Murphy", "Ann Murphy") == Some(false));
+        assert!(name_likeness("Orla Gallagher", "orla galagher") == Some(false));
+        assert!(name_likeness("Kate Murphy", "Katie Murphy") == Some(false));
         assert!(name_likeness("Ann Murphy", "Ann Moore").is_none());
+        assert!(
+            name_likeness("Aoife Byrne", "Aoife Ryan").is_none(),
+            "0.92 as one string: a shared first name is not a person"
+        );
+        assert!(name_likeness("John Smith", "Joan Smith").is_none());
+        assert!(name_likeness("Client 1", "Client 2").is_none());
         assert!(name_likeness("", "Ann").is_none());
     }
 }

@@ -142,7 +142,8 @@ pub enum PairFilter {
 /// time (each page's customers in one batch) until `limit` are found or the pairs end. A
 /// pair whose customer is gone (deleted, or merged away by another pair) is no longer a
 /// question and is left out, but for a merged pair itself, whose removed customer is shown
-/// as it was. `next` resumes after the last pair looked at.
+/// as it was. `next` resumes after the last pair looked at; a request reads at most
+/// [`MAX_PAIR_PAGES`] pages, so a page can be short and still have a `next`.
 pub async fn pairs_page(
     store: &dyn Store,
     tenant: &str,
@@ -152,6 +153,7 @@ pub async fn pairs_page(
 ) -> Result<(Vec<PairWithSides>, Option<Cursor>), StoreError> {
     let mut out = Vec::new();
     let mut cursor = cursor;
+    let mut pages = 0;
     loop {
         let page = store
             .query(
@@ -182,17 +184,8 @@ pub async fn pairs_page(
             if !listed(&pair) {
                 continue;
             }
-            let mut sides = Vec::with_capacity(2);
-            for id in [&pair.existing_id, &pair.new_id] {
-                sides.push(match found.get(id) {
-                    Some(c) => Some(c.clone()),
-                    None if pair.status == "merged" => {
-                        super::merged_snapshot(store, tenant, id).await?
-                    }
-                    None => None,
-                });
-            }
-            let [existing, new] = [sides.remove(0), sides.remove(0)];
+            let existing = side(store, tenant, &found, &pair, &pair.existing_id).await?;
+            let new = side(store, tenant, &found, &pair, &pair.new_id).await?;
             let (Some(existing), Some(new)) = (existing, new) else {
                 continue;
             };
@@ -212,10 +205,31 @@ pub async fn pairs_page(
             }
         }
         cursor = page.next;
-        if cursor.is_none() {
-            return Ok((out, None));
+        pages += 1;
+        // Bounded work per request: a short page with a cursor asks the client to go on.
+        if cursor.is_none() || pages == MAX_PAIR_PAGES {
+            return Ok((out, cursor));
         }
     }
+}
+
+/// Pages of pairs one request reads at most (many reviewed pairs before a pending one).
+const MAX_PAIR_PAGES: u32 = 8;
+
+/// One side of a listed pair: the customer as read, or, for a merged pair, the one merged
+/// away as they were.
+async fn side(
+    store: &dyn Store,
+    tenant: &str,
+    found: &BTreeMap<String, Customer>,
+    pair: &DuplicatePair,
+    id: &str,
+) -> Result<Option<Customer>, StoreError> {
+    Ok(match found.get(id) {
+        Some(c) => Some(c.clone()),
+        None if pair.status == "merged" => super::merged_snapshot(store, tenant, id).await?,
+        None => None,
+    })
 }
 
 /// The tenant's pairs, newest first (one page).

@@ -115,14 +115,25 @@ pub async fn plan_row(
         });
     }
     let tenant = &import.tenant_id;
-    let by_phone = match &client.phone {
-        Some(p) => owner(store, &phone_owner_key(tenant, p)).await?,
-        None => None,
+    // Both owners in one read.
+    let phone_key = client.phone.as_ref().map(|p| phone_owner_key(tenant, p));
+    let email_key = client.email.as_ref().map(|e| email_owner_key(tenant, e));
+    let wanted: Vec<Key> = phone_key.iter().chain(&email_key).cloned().collect();
+    let found = if wanted.is_empty() {
+        Vec::new()
+    } else {
+        store.get_many(&wanted).await?
     };
-    let by_email = match &client.email {
-        Some(e) => owner(store, &email_owner_key(tenant, e)).await?,
-        None => None,
+    let owner_of = |key: &Option<Key>| {
+        let key = key.as_ref()?;
+        found
+            .iter()
+            .find(|item| Key::of(item).as_ref() == Some(key))
+            .and_then(|item| item.get("customer_id"))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
     };
+    let (by_phone, by_email) = (owner_of(&phone_key), owner_of(&email_key));
     let mine = imported_id(&import.id, index, "customer");
     if by_phone.as_deref() == Some(mine.as_str()) || by_email.as_deref() == Some(mine.as_str()) {
         return Ok(RowOutcome::Create);
