@@ -190,12 +190,7 @@ async fn a_missed_call_makes_the_customer_enters_the_queue_is_texted_and_handled
     app.advance(Duration::minutes(1));
     let other = staff_as("calls", "staff-2");
     let h2 = app
-        .call(
-            Method::POST,
-            &format!("/missed-calls/{id}/handled"),
-            Some(&other),
-            None,
-        )
+        .post_empty(&format!("/missed-calls/{id}/handled"), &other)
         .await;
     assert_eq!(h2.status, StatusCode::OK, "{}", h2.text);
     assert_eq!(h2.body["handled_by"], json!("staff-1"));
@@ -439,14 +434,7 @@ async fn a_new_lead_gets_a_contact_task_due_one_business_hour_later_that_staff_c
     // Completing: idempotent, who and when, out of the open lists.
     let done_at = app.now();
     let id = format!("{captured}.contact");
-    let r = app
-        .call(
-            Method::POST,
-            &format!("/tasks/{id}/complete"),
-            Some(&tok),
-            None,
-        )
-        .await;
+    let r = app.post_empty(&format!("/tasks/{id}/complete"), &tok).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["status"], json!("done"));
     assert_eq!(r.body["completed_by"], json!("staff-1"));

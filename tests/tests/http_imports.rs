@@ -111,12 +111,7 @@ async fn a_client_list_is_uploaded_mapped_previewed_imported_and_its_refusals_re
     assert_eq!(changed.body["tags"], json!(["from old system"]));
 
     let preview = app
-        .call(
-            Method::POST,
-            &format!("/imports/{id}/preview"),
-            Some(&token),
-            None,
-        )
+        .post_empty(&format!("/imports/{id}/preview"), &token)
         .await;
     assert_eq!(preview.status, StatusCode::OK, "{}", preview.text);
     let rows = preview.body["rows"].as_array().cloned().unwrap_or_default();
@@ -170,22 +165,12 @@ async fn a_client_list_is_uploaded_mapped_previewed_imported_and_its_refusals_re
     }
 
     let started = app
-        .call(
-            Method::POST,
-            &format!("/imports/{id}/start"),
-            Some(&token),
-            None,
-        )
+        .post_empty(&format!("/imports/{id}/start"), &token)
         .await;
     assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.text);
     assert_eq!(started.body["status"], "queued");
     let again = app
-        .call(
-            Method::POST,
-            &format!("/imports/{id}/start"),
-            Some(&token),
-            None,
-        )
+        .post_empty(&format!("/imports/{id}/start"), &token)
         .await;
     assert_eq!(
         again.status,
@@ -278,12 +263,7 @@ async fn a_client_list_is_uploaded_mapped_previewed_imported_and_its_refusals_re
 
     // Ended: cannot be cancelled or restarted.
     let cancel = app
-        .call(
-            Method::POST,
-            &format!("/imports/{id}/cancel"),
-            Some(&token),
-            None,
-        )
+        .post_empty(&format!("/imports/{id}/cancel"), &token)
         .await;
     assert_eq!(cancel.status, StatusCode::CONFLICT);
 }
@@ -345,22 +325,12 @@ async fn files_that_are_no_client_list_are_refused_with_the_reason() {
     assert_eq!(patch.fields(), ["mapping.name"]);
     // Cancelled before it started: nothing imported, and it stays cancelled.
     let cancel = app
-        .call(
-            Method::POST,
-            &format!("/imports/{id}/cancel"),
-            Some(&token),
-            None,
-        )
+        .post_empty(&format!("/imports/{id}/cancel"), &token)
         .await;
     assert_eq!(cancel.status, StatusCode::OK, "{}", cancel.text);
     assert_eq!(cancel.body["status"], "cancelled");
     let start = app
-        .call(
-            Method::POST,
-            &format!("/imports/{id}/start"),
-            Some(&token),
-            None,
-        )
+        .post_empty(&format!("/imports/{id}/start"), &token)
         .await;
     assert_eq!(start.status, StatusCode::CONFLICT);
     let unknown = app.get("/imports/01JDEM0000000000000000000Z", &token).await;
@@ -384,12 +354,7 @@ async fn near_duplicate_rows_of_one_file_become_one_pending_pair_each() {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let id = r.body["id"].as_str().unwrap_or_default().to_owned();
     let started = app
-        .call(
-            Method::POST,
-            &format!("/imports/{id}/start"),
-            Some(&token),
-            None,
-        )
+        .post_empty(&format!("/imports/{id}/start"), &token)
         .await;
     assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.text);
     app.drain().await;

@@ -85,6 +85,16 @@ pub fn status_event_sk(version: u64) -> String {
     format!("{STATUS_EVENT_PREFIX}{version:020}")
 }
 
+/// A ULID made again the same from the same inputs: `millis` as its time, its randomness
+/// drawn from `seed` (what a redone step or the other side of a pair must find again).
+pub fn derived_id(millis: u64, seed: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(seed);
+    let mut random = [0u8; 16];
+    random[6..].copy_from_slice(&digest[..10]);
+    ulid::Ulid::from_parts(millis, u128::from_be_bytes(random)).to_string()
+}
+
 /// A ULID for `at` that sorts after every id this process made before, even within one
 /// millisecond (notes written in a burst stay in order).
 pub fn sequential_id(at: DateTime<Utc>) -> String {

@@ -201,6 +201,11 @@ impl App {
         self.call(Method::POST, path, Some(token), Some(body)).await
     }
 
+    /// A POST without a body (an action: start, cancel, complete).
+    pub async fn post_empty(&self, path: &str, token: &str) -> Resp {
+        self.call(Method::POST, path, Some(token), None).await
+    }
+
     /// `POST /public/{tenant}/leads` with a JSON body.
     pub async fn capture(&self, tenant: &str, body: &Value) -> Resp {
         self.call(

@@ -45,7 +45,6 @@ async fn ids_with_token_prefix(
 /// twice (each of two customers made together finds the other; a chunk redone) writes one
 /// pair, and a pair once ignored or kept both is not raised again.
 pub fn pair_id(a: &str, b: &str) -> String {
-    use sha2::Digest;
     let (low, high) = if a <= b { (a, b) } else { (b, a) };
     let millis = [a, b]
         .iter()
@@ -53,10 +52,7 @@ pub fn pair_id(a: &str, b: &str) -> String {
         .map(|u| u.timestamp_ms())
         .max()
         .unwrap_or_default();
-    let digest = sha2::Sha256::digest(format!("{low}#{high}"));
-    let mut random = [0u8; 16];
-    random[6..].copy_from_slice(&digest[..10]);
-    ulid::Ulid::from_parts(millis, u128::from_be_bytes(random)).to_string()
+    keys::derived_id(millis, &format!("{low}#{high}"))
 }
 
 /// Finds the partial matches of a customer just made (`duplicate::probes` says where to look

@@ -79,14 +79,10 @@ use crate::store::retry::{optimistically, Attempt};
 /// timeline entry, its note): a ULID with the import's time and randomness drawn from the
 /// three, so a chunk redone after a crash finds what it made instead of making it twice.
 pub fn imported_id(import_id: &str, index: usize, salt: &str) -> String {
-    use sha2::Digest;
     let millis = ulid::Ulid::from_string(import_id)
         .map(|u| u.timestamp_ms())
         .unwrap_or_default();
-    let digest = sha2::Sha256::digest(format!("{import_id}#{index}#{salt}"));
-    let mut random = [0u8; 16];
-    random[6..].copy_from_slice(&digest[..10]);
-    ulid::Ulid::from_parts(millis, u128::from_be_bytes(random)).to_string()
+    keys::derived_id(millis, &format!("{import_id}#{index}#{salt}"))
 }
 
 /// What row `index` of `import` does, written nothing yet: refused (it cannot be read), a

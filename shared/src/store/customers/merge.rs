@@ -30,19 +30,31 @@ struct MergedRecord {
     customer: Customer,
 }
 
+/// The `MERGED` record of `id`, if it was merged.
+async fn merged_record(
+    store: &dyn Store,
+    tenant: &str,
+    id: &str,
+) -> Result<Option<MergedRecord>, StoreError> {
+    if id.is_empty() || id.contains('#') {
+        return Ok(None);
+    }
+    store
+        .get(&keys::merged_key(tenant, id))
+        .await?
+        .map(|item| from_item(&item))
+        .transpose()
+}
+
 /// Where a merged customer went, if `id` was merged.
 pub async fn merged_into(
     store: &dyn Store,
     tenant: &str,
     id: &str,
 ) -> Result<Option<String>, StoreError> {
-    if id.is_empty() || id.contains('#') {
-        return Ok(None);
-    }
-    Ok(match store.get(&keys::merged_key(tenant, id)).await? {
-        Some(item) => Some(from_item::<MergedRecord>(&item)?.merged_into),
-        None => None,
-    })
+    Ok(merged_record(store, tenant, id)
+        .await?
+        .map(|r| r.merged_into))
 }
 
 /// A merged customer as they were when merged, if `id` was merged.
@@ -51,13 +63,7 @@ pub async fn merged_snapshot(
     tenant: &str,
     id: &str,
 ) -> Result<Option<Customer>, StoreError> {
-    if id.is_empty() || id.contains('#') {
-        return Ok(None);
-    }
-    Ok(match store.get(&keys::merged_key(tenant, id)).await? {
-        Some(item) => Some(from_item::<MergedRecord>(&item)?.customer),
-        None => None,
-    })
+    Ok(merged_record(store, tenant, id).await?.map(|r| r.customer))
 }
 
 /// Every item of a customer's partition.
@@ -119,9 +125,8 @@ pub async fn merge(
     // The removed customer as it is, or as it was when this merge began.
     let (removed, removed_live) = match get(store, tenant, remove).await? {
         Some(c) => (c, true),
-        None => match store.get(&keys::merged_key(tenant, remove)).await? {
-            Some(item) => {
-                let record: MergedRecord = from_item(&item)?;
+        None => match merged_record(store, tenant, remove).await? {
+            Some(record) => {
                 if record.merged_into != keep {
                     return Err(CustomerWriteError::NotFound);
                 }
