@@ -19,6 +19,7 @@ on_both_stores!(
     same_phone_after_the_window_creates_a_new_lead,
     concurrent_captures_of_one_phone_create_exactly_one_lead,
     a_claim_whose_lead_was_never_written_is_taken_over_by_the_next_capture,
+    a_claim_made_while_counting_is_given_up_without_touching_anyone_elses,
     status_change_writes_the_event_and_bumps_the_version,
     stale_version_and_refused_transitions_write_nothing,
     counting_is_exact_before_and_after_the_job_and_never_twice,
@@ -153,6 +154,72 @@ async fn claim_holder(store: &dyn Store, phone: &str) -> Option<String> {
         .await
         .expect("claim")
         .and_then(|c| c.get("lead_id").and_then(|v| v.as_str()).map(str::to_owned))
+}
+
+/// The capture claims a phone while its rate limit is counted (`claim_if_unheld`): a new
+/// phone is claimed and, refused, given up with no trace; a phone with a claim (in its
+/// window or long after it) is never claimed this way, so a refused capture cannot take the
+/// "latest lead of this phone" from the lead that has it.
+async fn a_claim_made_while_counting_is_given_up_without_touching_anyone_elses(
+    shared: Arc<dyn Store>,
+) {
+    let store = shared.as_ref();
+    let fresh = lead_at("+353871000005", Source::Website, t0(), 0);
+    assert!(leads::claim_if_unheld(store, &fresh, 24, t0())
+        .await
+        .expect("claim"));
+    // Sent again (a retry of the same request): still this lead's.
+    assert!(leads::claim_if_unheld(store, &fresh, 24, t0())
+        .await
+        .expect("claim"));
+    leads::give_up_claim(store, &fresh).await;
+    assert_eq!(claim_holder(store, "+353871000005").await, None);
+    // Nothing left behind: the same phone is a new lead at once, not a wait for an orphan.
+    let next = lead_at(
+        "+353871000005",
+        Source::Website,
+        t0() + Duration::seconds(1),
+        0,
+    );
+    let started = std::time::Instant::now();
+    assert_eq!(
+        insert(store, &next, t0() + Duration::seconds(1)).await,
+        Inserted::Created
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+
+    // A phone whose claim is out of its window: not claimed this way, and the old lead
+    // still holds it after a refused capture gives up.
+    let old = lead_at("+353871000006", Source::Website, t0(), 0);
+    assert_eq!(insert(store, &old, t0()).await, Inserted::Created);
+    let later = t0() + Duration::hours(30);
+    let refused = lead_at("+353871000006", Source::Website, later, 0);
+    assert!(!leads::claim_if_unheld(store, &refused, 24, later)
+        .await
+        .expect("claim"));
+    leads::give_up_claim(store, &refused).await;
+    assert_eq!(
+        claim_holder(store, "+353871000006").await,
+        Some(old.id.clone())
+    );
+    // Admitted instead, `insert` takes the expired claim over as before.
+    assert_eq!(insert(store, &refused, later).await, Inserted::Created);
+    assert_eq!(
+        claim_holder(store, "+353871000006").await,
+        Some(refused.id.clone())
+    );
+    // Within the window: not claimed this way either, and `insert` finds the duplicate.
+    let soon = later + Duration::minutes(5);
+    let again = lead_at("+353871000006", Source::Website, soon, 0);
+    assert!(!leads::claim_if_unheld(store, &again, 24, soon)
+        .await
+        .expect("claim"));
+    assert_eq!(
+        insert(store, &again, soon).await,
+        Inserted::Duplicate {
+            existing_id: refused.id.clone()
+        }
+    );
 }
 
 async fn a_claim_whose_lead_was_never_written_is_taken_over_by_the_next_capture(

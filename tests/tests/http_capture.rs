@@ -774,9 +774,13 @@ async fn a_burst_from_one_address_is_answered_429_with_retry_after_while_another
     );
     // Another business's form is not held back by this one's flood.
     app.capture_ok("bistro", &lead(4)).await;
-    // And after the minute the same address captures again.
+    // And after the minute the same address captures again, the refused phone too: a new
+    // lead, not a duplicate of one that was never kept.
     app.advance(chrono::Duration::seconds(60));
     app.capture_ok(DEMO, &lead(5)).await;
+    let r = app.capture(DEMO, &lead(3)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["duplicate"], json!(false), "{}", r.text);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 
 use crate::context::Ctx;
 use crate::routes::schema::TenantPath;
-use crate::usecases::capture::record_new_lead;
+use crate::usecases::capture::record_admitted_lead;
 
 #[utoipa::path(
     post,
@@ -60,23 +60,26 @@ async fn capture(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErro
     let capture = read_capture(&input, &settings.default_region).map_err(ApiError::Validation)?;
     let now = ctx.clock.now();
     let client = source_ip(request);
-    admit(ctx, &tenant, client.as_deref(), &settings, now).await?;
     let id = ulid::Ulid::from_datetime(now.into()).to_string();
     if capture.is_bot {
-        // Answer exactly as for a person, so the bot learns nothing; keep nothing.
+        // Counted like a person's and answered exactly as one, so the bot learns nothing;
+        // nothing kept.
+        admit(ctx, &tenant, client.as_deref(), &settings, now).await?;
         tracing::info!(tenant = %tenant, "honeypot filled; submission discarded");
         return answer(kind, &id, &settings.redirect_url, false);
     }
     let mut new = capture.lead;
     new.touch.user_agent = header(request, "user-agent");
-    new.touch.ip = client;
+    new.touch.ip = client.clone();
     new.consent = capture.consented.then(|| Consent {
         sms_marketing: true,
         method: "landing_form".into(),
         at: now,
     });
     let lead = Lead::create(&tenant, &id, new, now);
-    match record_new_lead(ctx, &settings, &lead, now).await? {
+    // Counted while the phone is claimed (one round trip fewer); over the limit, nothing kept.
+    let admitted = admit(ctx, &tenant, client.as_deref(), &settings, now);
+    match record_admitted_lead(ctx, &settings, &lead, now, admitted).await? {
         Inserted::Created => {
             tracing::info!(tenant = %tenant, lead_id = %id, source = %lead.source, "lead captured");
             answer(kind, &id, &settings.redirect_url, false)

@@ -42,6 +42,43 @@ pub async fn insert(
     if let Some(existing_id) = claimed {
         return Ok(Inserted::Duplicate { existing_id });
     }
+    write_claimed(store, lead, stale_after_hours).await
+}
+
+/// Claims the lead's phone only if nobody holds it (or this lead already does), so giving
+/// the claim up again ([`give_up_claim`]) takes nothing from anyone: `true` when claimed,
+/// `false` when the phone has a claim (in its window or not) or the write collided, and
+/// [`insert`] must decide. A capture sends this while its rate limit is being counted:
+/// most phones are new, and their lead is then written one round trip sooner.
+pub async fn claim_if_unheld(
+    store: &dyn Store,
+    lead: &Lead,
+    window_hours: u32,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let unheld = Cond::Or(vec![
+        Cond::NotExists,
+        Cond::Eq("lead_id".into(), lead.id.clone().into()),
+    ]);
+    let item = claim_item(lead, window_hours, now);
+    match store
+        .write(Write::put(item).with_check(Check::new("phone_claim", unheld)))
+        .await
+    {
+        Ok(()) => Ok(true),
+        Err(StoreError::ConditionFailed("phone_claim")) => Ok(false),
+        Err(e) if e.is_retryable() => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Writes the lead whose phone this request has claimed; its claim is given up if the
+/// write fails.
+pub async fn write_claimed(
+    store: &dyn Store,
+    lead: &Lead,
+    stale_after_hours: u32,
+) -> Result<Inserted, StoreError> {
     let item = lead_item(
         lead,
         StaleDue::After(stale_after_hours),
@@ -54,10 +91,28 @@ pub async fn insert(
         // Already there: this very lead, written by an earlier try of this call.
         Ok(()) | Err(StoreError::ConditionFailed("lead_id")) => Ok(Inserted::Created),
         Err(e) => {
-            release(store, lead).await;
+            give_up_claim(store, lead).await;
             Err(e)
         }
     }
+}
+
+/// The claim item naming `lead` as the phone's latest lead, its window from `now`.
+fn claim_item(lead: &Lead, window_hours: u32, now: DateTime<Utc>) -> Item {
+    let now_ms = now.timestamp_millis();
+    let key = keys::phone_claim(&lead.tenant_id, &lead.phone);
+    let mut item = Item::new();
+    item.insert(PK.into(), key.pk.into());
+    item.insert(SK.into(), key.sk.into());
+    item.insert("lead_id".into(), lead.id.clone().into());
+    // No TTL: after its window the claim still names the latest lead with this phone,
+    // which is how a booking finds the lead it converts (customers::ingest).
+    item.insert(
+        "window_ends_ms".into(),
+        (now_ms + i64::from(window_hours) * 3_600_000).into(),
+    );
+    item.insert("claimed_ms".into(), now_ms.into());
+    item
 }
 
 /// Claims the lead's phone: `None` when claimed for it, the claiming lead's id when another
@@ -70,17 +125,7 @@ async fn claim(
 ) -> Result<Attempt<Option<String>>, StoreError> {
     let now_ms = now.timestamp_millis();
     let key = keys::phone_claim(&lead.tenant_id, &lead.phone);
-    let mut item = Item::new();
-    item.insert(PK.into(), key.pk.clone().into());
-    item.insert(SK.into(), key.sk.clone().into());
-    item.insert("lead_id".into(), lead.id.clone().into());
-    // No TTL: after its window the claim still names the latest lead with this phone,
-    // which is how a booking finds the lead it converts (customers::ingest).
-    item.insert(
-        "window_ends_ms".into(),
-        (now_ms + i64::from(window_hours) * 3_600_000).into(),
-    );
-    item.insert("claimed_ms".into(), now_ms.into());
+    let item = claim_item(lead, window_hours, now);
     let free = Cond::Or(vec![
         Cond::NotExists,
         Cond::Lt("window_ends_ms".into(), now_ms.into()),
@@ -146,9 +191,9 @@ async fn lead_exists(
     Ok(false)
 }
 
-/// Gives up the claim of a lead that could not be written (best effort: an orphan claim is
-/// taken over by the next capture of the phone anyway).
-async fn release(store: &dyn Store, lead: &Lead) {
+/// Gives up the claim of a lead that could not be written, or was refused (best effort: an
+/// orphan claim is taken over by the next capture of the phone anyway).
+pub async fn give_up_claim(store: &dyn Store, lead: &Lead) {
     let key = keys::phone_claim(&lead.tenant_id, &lead.phone);
     let check = Check::new(
         "phone_claim",
