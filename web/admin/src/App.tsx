@@ -10,14 +10,17 @@ import { beginSignIn, completeSignIn, isExpired, rememberIdToken, signOutUrl } f
 import { AnalyticsView } from './Analytics';
 import { Board } from './Board';
 import { CustomerList, CustomerProfile } from './Customers';
+import { NewCustomer } from './CustomerForm';
 import { DuplicatesView } from './Duplicates';
 import { ImportUpload, ImportView } from './Imports';
 import { LeadList, LeadView } from './Leads';
+import { NewLead } from './NewLead';
 import { MessagesView } from './Messages';
 import { MissedCallsView } from './MissedCalls';
 import { TasksView } from './Tasks';
 import { SettingsView } from './Settings';
 import { BASE, currentPath, Link, navigate, usePath } from './router';
+import { atLeast } from './roles';
 import { ErrorMessage, Loading } from './ui';
 
 /** The URL the provider sends the browser back to (registered with the provider). */
@@ -170,8 +173,6 @@ function Callback({ config, onSignedIn }: { config: AppConfig; onSignedIn: () =>
   return <Loading what="Signing you in" />;
 }
 
-const RANK: Record<string, number> = { staff: 0, admin: 1, owner: 2 };
-
 /** The screens, each with the least role that may open it (as the API's route table says). */
 const NAV: [string, string, string][] = [
   ['/board', 'Board', 'staff'],
@@ -185,34 +186,37 @@ const NAV: [string, string, string][] = [
   ['/settings', 'Settings', 'owner'],
 ];
 
-/** Screens opened from another (not in the nav): their title, least role, and the nav entry
- *  they belong under. */
+/** Screens opened from another (not in the nav): their path (one or two segments), title,
+ *  least role, and the nav entry they belong under. */
 const SUBSCREENS: [string, string, string, string][] = [
   ['/imports', 'Import clients', 'admin', '/customers'],
   ['/duplicates', 'Possible duplicates', 'admin', '/customers'],
+  ['/customers/new', 'Add a customer', 'admin', '/customers'],
+  ['/leads/new', 'New lead', 'admin', '/leads'],
 ];
 
-/** The title and least role of the screen at `top`, and the nav entry to mark. */
-function screenOf(top: string): { label: string; least: string; nav: string } {
-  const sub = SUBSCREENS.find(([p]) => p === top);
+/** The title and least role of the screen at `top` (`/customers`), or at `two` when that
+ *  is a subscreen (`/customers/new`), and the nav entry to mark. */
+function screenOf(top: string, two: string): { label: string; least: string; nav: string } {
+  const sub = SUBSCREENS.find(([p]) => p === two) ?? SUBSCREENS.find(([p]) => p === top);
   if (sub) return { label: sub[1], least: sub[2], nav: sub[3] };
   const entry = NAV.find(([p]) => p === top);
   return { label: entry?.[1] ?? 'Board', least: entry?.[2] ?? 'staff', nav: top };
 }
 
 /** Whether `role` may open a screen that needs `least`. */
-export function mayOpen(role: string | undefined, least: string): boolean {
-  return (RANK[role ?? 'staff'] ?? 0) >= (RANK[least] ?? 0);
-}
+export const mayOpen = atLeast;
 
 function Screen({ path, role }: { path: string; role: string }) {
   const [pathname, search] = path.split('?');
   const query = new URLSearchParams(search ?? '');
   const parts = pathname.split('/').filter(Boolean);
   // Keyed by id: another lead or customer starts from a clean form, never the last one's.
+  if (parts[0] === 'leads' && parts[1] === 'new') return <NewLead />;
   if (parts[0] === 'leads' && parts[1]) return <LeadView key={parts[1]} id={parts[1]} />;
-  if (parts[0] === 'leads') return <LeadList query={query} />;
-  if (parts[0] === 'customers' && parts[1]) return <CustomerProfile key={parts[1]} id={parts[1]} mergedFrom={query.get('merged')} />;
+  if (parts[0] === 'leads') return <LeadList query={query} role={role} />;
+  if (parts[0] === 'customers' && parts[1] === 'new') return <NewCustomer />;
+  if (parts[0] === 'customers' && parts[1]) return <CustomerProfile key={parts[1]} id={parts[1]} mergedFrom={query.get('merged')} role={role} />;
   if (parts[0] === 'customers') return <CustomerList query={query} role={role} />;
   if (parts[0] === 'imports' && parts[1]) return <ImportView key={parts[1]} id={parts[1]} />;
   if (parts[0] === 'imports') return <ImportUpload />;
@@ -319,8 +323,9 @@ function Shell({ config }: { config: AppConfig }) {
         }}
       />
     );
-  const top = `/${path.split('?')[0].split('/').filter(Boolean)[0] ?? 'board'}`;
-  const screen = screenOf(top);
+  const segments = path.split('?')[0].split('/').filter(Boolean);
+  const top = `/${segments[0] ?? 'board'}`;
+  const screen = screenOf(top, segments[1] ? `${top}/${segments[1]}` : top);
   const label = screen.label;
   const role = business?.role ?? 'staff';
   const title = `${label} · ${business?.business_name ?? 'Pipeline CRM'}`;

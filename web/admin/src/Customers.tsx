@@ -1,12 +1,17 @@
-// Customers: search as you type, sort by each KPI, filters; and one customer's profile.
-import { useEffect, useState } from 'preact/hooks';
+// Customers: search as you type, sort by each KPI, filters; and one customer's profile
+// (details and their edit, journey, tags, notes, texts, bookings, the timeline and its search).
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, apiBase, ApiError, getToken, qs } from './api';
-import { CustomerRow, dateTime, joinCsvPages, joinDays, money, shortDate, textsFromTimeline, TimelineDay, TIMELINE_TYPES } from './model';
+import { CustomerRow, dateTime, Lead, joinCsvPages, joinDays, money, notesFromTimeline, shortDate, textsFromTimeline, TimelineDay, TIMELINE_TYPES } from './model';
 import { Link, navigate } from './router';
 import { SOURCES } from './Leads';
 import { mayImport } from './imports';
 import { customerIdFromUrl, mayReview, mergedInto } from './duplicates';
-import { Empty, ErrorMessage, LoadMore, Loading, StatusBadge, useLoad, usePages } from './ui';
+import { Customer, milestoneDates } from './customerForm';
+import { EditProfile } from './CustomerForm';
+import { CustomerNotes, DeleteCustomer, Journey, ProfileFacts } from './ProfileParts';
+import { mayDeleteCustomers, mayEditCustomers } from './roles';
+import { Empty, ErrorMessage, LoadMore, Loading, StatusBadge, takeFlash, useLoad, usePages } from './ui';
 
 const SORTS: [string, string][] = [
   ['created', 'Newest'],
@@ -69,6 +74,8 @@ export function CustomerList({ query, role }: { query: URLSearchParams; role?: s
     navigate(`/customers${qs({ ...f, q, sort: s, order })}`, true);
   };
   const rows = page.items;
+  // What the last screen left to say (a customer deleted).
+  const [said] = useState(takeFlash);
   const [exporting, setExporting] = useState(false);
   const [exportError, setExportError] = useState<unknown>(null);
   const exportAll = async () => {
@@ -93,6 +100,7 @@ export function CustomerList({ query, role }: { query: URLSearchParams; role?: s
     <section aria-labelledby="customers-title">
       <div class="toolbar">
         <h1 id="customers-title">Customers</h1>
+        {mayEditCustomers(role) && <Link to="/customers/new" class="button">Add customer</Link>}
         {mayImport(role) && (
           <Link to="/imports" class="button secondary">
             Import clients
@@ -113,6 +121,9 @@ export function CustomerList({ query, role }: { query: URLSearchParams; role?: s
           {exporting ? 'Exporting…' : 'Export CSV'}
         </button>
       </div>
+      <p class="notice" role="status">
+        {said}
+      </p>
       <ErrorMessage error={exportError} />
       <form class="filters" onSubmit={(e) => e.preventDefault()}>
         <label>
@@ -209,21 +220,7 @@ function pick(o: Record<string, string>, keys: string[]): Record<string, string>
 }
 
 interface CustomerDetail {
-  customer: {
-    id: string;
-    name: string;
-    phones: string[];
-    emails: string[];
-    segment: string;
-    stage: string;
-    tier: string;
-    tags: string[];
-    auto_tags?: string[];
-    at_risk: boolean;
-    member_since?: string;
-    source?: string | null;
-    version: number;
-  };
+  customer: Customer;
   kpis: {
     visits: number;
     lifetime_value: number;
@@ -239,7 +236,7 @@ interface CustomerDetail {
     tier: string;
   };
   bookings: { booking_id: string; service?: string; start: string; status: string; paid_amount: number; currency?: string | null }[];
-  leads: { id: string; name: string; status: string }[];
+  leads: Lead[];
 }
 
 /** A CSV response of the API (which needs the bearer token, so no plain link). */
@@ -296,8 +293,18 @@ async function loadCustomer(id: string): Promise<CustomerDetail> {
   }
 }
 
+/** A page of a customer's timeline: `type` and `q` as the API takes them. */
+function timelinePage(id: string, params: { type?: string; q?: string; limit: number }, cursor: string | null) {
+  return api
+    .get<{ days: TimelineDay[]; next_cursor?: string | null }>(`/customers/${id}/timeline${qs({ ...params, cursor })}`)
+    .then((t) => ({ items: t.days, next: t.next_cursor ?? null }));
+}
+
+/** How long the timeline search waits for typing to settle. */
+export const SEARCH_DEBOUNCE_MS = 300;
+
 /** A customer's profile; `mergedFrom`: the merged-away id whose old link led here. */
-export function CustomerProfile({ id, mergedFrom }: { id: string; mergedFrom?: string | null }) {
+export function CustomerProfile({ id, mergedFrom, role }: { id: string; mergedFrom?: string | null; role?: string }) {
   const detail = useLoad(() => loadCustomer(id), [id]);
   // An old link of a merged customer: show the kept one at its own address.
   const movedTo = detail.data ? mergedInto(id, detail.data) : null;
@@ -305,29 +312,23 @@ export function CustomerProfile({ id, mergedFrom }: { id: string; mergedFrom?: s
     if (movedTo) navigate(`/customers/${movedTo}${qs({ merged: id })}`, true);
   }, [movedTo]);
   const [types, setTypes] = useState<string[]>([]);
-  const timeline = usePages(
-    (cursor) =>
-      api
-        .get<{ days: TimelineDay[]; next_cursor?: string | null }>(`/customers/${id}/timeline${qs({ type: types.join(','), limit: 100, cursor })}`)
-        .then((t) => ({ items: t.days, next: t.next_cursor ?? null })),
-    [id, types.join(',')],
-    joinDays,
-  );
-  const textPages = usePages(
-    (cursor) =>
-      api
-        .get<{ days: TimelineDay[]; next_cursor?: string | null }>(`/customers/${id}/timeline${qs({ type: 'message', limit: 100, cursor })}`)
-        .then((t) => ({ items: t.days, next: t.next_cursor ?? null })),
-    [id],
-    joinDays,
-  );
+  const [q, setQ] = useState('');
+  const search = useDebounced(q.trim(), SEARCH_DEBOUNCE_MS);
+  const timeline = usePages((cursor) => timelinePage(id, { type: types.join(','), q: search, limit: 100 }, cursor), [id, types.join(','), search], joinDays);
+  const textPages = usePages((cursor) => timelinePage(id, { type: 'message', limit: 100 }, cursor), [id], joinDays);
   const texts = textsFromTimeline(textPages.items);
+  const notePages = usePages((cursor) => timelinePage(id, { type: 'note', limit: 100 }, cursor), [id], joinDays);
+  const notes = notesFromTimeline(notePages.items);
+  const milestones = useLoad(() => timelinePage(id, { type: 'milestone', limit: 100 }, null), [id]);
+  const [editing, setEditing] = useState(false);
+  const editButton = useRef<HTMLButtonElement>(null);
   const [busy, setBusy] = useState(false);
   const [tag, setTag] = useState('');
   const [note, setNote] = useState('');
   const [sms, setSms] = useState('');
   const [error, setError] = useState<unknown>(null);
-  const [notice, setNotice] = useState('');
+  // What the last screen left to say (a customer just added).
+  const [notice, setNotice] = useState(takeFlash);
   if (detail.loading && !detail.data) return <Loading what="Loading the customer" />;
   if (!detail.data) return <ErrorMessage error={detail.error} retry={detail.reload} />;
   if (movedTo) return <Loading what="Opening the customer this one was merged into" />;
@@ -336,6 +337,12 @@ export function CustomerProfile({ id, mergedFrom }: { id: string; mergedFrom?: s
     detail.reload();
     timeline.reload();
     textPages.reload();
+    notePages.reload();
+  };
+  const closeEditor = (said: string) => {
+    setEditing(false);
+    setNotice(said);
+    requestAnimationFrame(() => editButton.current?.focus());
   };
   /** Runs one action at a time (a second click while one is on its way does nothing):
    * true when it succeeded. */
@@ -401,6 +408,41 @@ export function CustomerProfile({ id, mergedFrom }: { id: string; mergedFrom?: s
         {kpi('Favourite', k.most_booked_service ?? '—')}
       </div>
       <div class="grid2">
+        <section class="panel" aria-labelledby="profile-title">
+          <div class="toolbar">
+            <h2 id="profile-title">Profile</h2>
+            {mayEditCustomers(role) && !editing && (
+              <button
+                type="button"
+                class="secondary"
+                ref={editButton}
+                onClick={() => {
+                  setNotice('');
+                  setEditing(true);
+                }}
+              >
+                Edit profile
+              </button>
+            )}
+          </div>
+          {editing ? (
+            <EditProfile
+              key={c.version}
+              customer={c}
+              onSaved={(saved) => {
+                closeEditor(saved ? 'Profile saved.' : 'Nothing changed.');
+                if (saved) refresh();
+              }}
+              onCancel={() => closeEditor('')}
+              onReload={detail.reload}
+            />
+          ) : (
+            <ProfileFacts customer={c} />
+          )}
+        </section>
+        <Journey customer={c} leads={detail.data.leads} milestoneAt={milestoneDates(milestones.data?.items ?? [])} />
+      </div>
+      <div class="grid2">
         <div class="panel">
           <h2>Tags</h2>
           <ul class="chips" aria-label="Tags">
@@ -437,7 +479,9 @@ export function CustomerProfile({ id, mergedFrom }: { id: string; mergedFrom?: s
               Add tag
             </button>
           </form>
-          <h2>Add a note</h2>
+          <h2 id="notes-title" tabIndex={-1}>
+            Notes
+          </h2>
           <form
             class="inline"
             onSubmit={(e) => {
@@ -454,6 +498,19 @@ export function CustomerProfile({ id, mergedFrom }: { id: string; mergedFrom?: s
               Add note
             </button>
           </form>
+          {notePages.loading && notes.length === 0 && <Loading what="Loading notes" />}
+          <ErrorMessage error={notePages.error} retry={notePages.reload} />
+          {!notePages.loading && !notePages.error && (
+            <CustomerNotes
+              customerId={c.id}
+              notes={notes}
+              onChanged={() => {
+                notePages.reload();
+                timeline.reload();
+              }}
+            />
+          )}
+          <LoadMore pages={notePages} what="older notes" />
           <h2>Messages</h2>
           <form
             class="compose"
@@ -512,6 +569,10 @@ export function CustomerProfile({ id, mergedFrom }: { id: string; mergedFrom?: s
               Export CSV
             </button>
           </div>
+          <div class="field timeline-search">
+            <label for="timeline-q">Search the timeline</label>
+            <input id="timeline-q" type="search" value={q} maxLength={100} placeholder="Words in a note, text, booking…" onInput={(e) => setQ((e.target as HTMLInputElement).value)} />
+          </div>
           <fieldset class="types">
             <legend>Show</legend>
             {TIMELINE_TYPES.map((t) => (
@@ -529,7 +590,10 @@ export function CustomerProfile({ id, mergedFrom }: { id: string; mergedFrom?: s
           </fieldset>
           {timeline.loading && <Loading what="Loading the timeline" />}
           <ErrorMessage error={timeline.error} retry={timeline.reload} />
-          {!timeline.loading && !timeline.error && timeline.items.length === 0 && <Empty>Nothing on the timeline{types.length ? ' of these types' : ''}.</Empty>}
+          {!timeline.loading && !timeline.error && timeline.items.length === 0 && !search && <Empty>Nothing on the timeline{types.length ? ' of these types' : ''}.</Empty>}
+          <p class="state empty timeline-matches" role="status">
+            {search && !timeline.loading && !timeline.error && timeline.items.length === 0 && `No matches for “${search}”${types.length ? ' among these types' : ''}.`}
+          </p>
           {timeline.items.map((d) => (
             <div class="day" key={d.date}>
               <h3>
@@ -553,6 +617,7 @@ export function CustomerProfile({ id, mergedFrom }: { id: string; mergedFrom?: s
           <LoadMore pages={timeline} what="older entries" />
         </div>
       </div>
+      {mayDeleteCustomers(role) && <DeleteCustomer customer={c} />}
     </section>
   );
 }

@@ -5,6 +5,7 @@ import { LostReasonDialog, changeStatus } from './Board';
 import { canMove, currencySymbol, dateTime, fromMinor, Lead, LeadDetail, money, shortDate, Status, statusLabel, STATUSES, toMinor } from './model';
 import { Link, navigate } from './router';
 import { TaskTable } from './Tasks';
+import { mayCreateLeads } from './roles';
 import { Empty, ErrorMessage, LoadMore, Loading, StatusBadge, useLoad, usePages } from './ui';
 
 export const SOURCES = ['meta_ad', 'google_ad', 'instagram', 'facebook', 'whatsapp', 'gmb', 'website', 'organic', 'referral', 'walk_in', 'phone_call', 'qr', 'manual', 'import'];
@@ -14,7 +15,7 @@ interface Page<T> {
   next_cursor?: string | null;
 }
 
-export function LeadList({ query }: { query: URLSearchParams }) {
+export function LeadList({ query, role }: { query: URLSearchParams; role?: string }) {
   const filters = {
     status: query.get('status') ?? '',
     source: query.get('source') ?? '',
@@ -33,7 +34,14 @@ export function LeadList({ query }: { query: URLSearchParams }) {
   const items = page.items;
   return (
     <section aria-labelledby="leads-title">
-      <h1 id="leads-title">Leads</h1>
+      <div class="toolbar">
+        <h1 id="leads-title">Leads</h1>
+        {mayCreateLeads(role) && (
+          <Link to="/leads/new" class="button">
+            New lead
+          </Link>
+        )}
+      </div>
       <form class="filters" onSubmit={(e) => e.preventDefault()}>
         <label>
           Search

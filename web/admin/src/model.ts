@@ -214,6 +214,28 @@ export function textsFromTimeline(days: TimelineDay[]): SentText[] {
   return [...by.values()].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
 }
 
+/** A note staff wrote on a customer (a timeline entry of type `note`). */
+export type CustomerNote = Schemas['CustomerNote'];
+
+/** The notes on a timeline (`type=note` entries, whose data is the note), newest first. */
+export function notesFromTimeline(days: TimelineDay[]): CustomerNote[] {
+  const notes: CustomerNote[] = [];
+  for (const day of days) {
+    for (const e of day.entries) {
+      if (e.type !== 'note') continue;
+      const d = (e.data ?? {}) as Partial<CustomerNote>;
+      notes.push({
+        id: typeof d.id === 'string' ? d.id : e.id,
+        body: typeof d.body === 'string' ? d.body : e.text,
+        author: typeof d.author === 'string' ? d.author : '',
+        created_at: typeof d.created_at === 'string' ? d.created_at : e.at,
+        edited_at: typeof d.edited_at === 'string' ? d.edited_at : undefined,
+      });
+    }
+  }
+  return notes.sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0));
+}
+
 /**
  * One CSV file from the responses of a paged export: the first response's header row once,
  * then every response's rows (each later response repeats the header; it is dropped).

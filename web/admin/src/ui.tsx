@@ -1,4 +1,5 @@
-// Loading, empty and error states, and hooks that load data (one answer, or a list page by page) with them.
+// Loading, empty and error states, a form field with its error, a sentence for the next
+// screen, and hooks that load data (one answer, or a list page by page) with them.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
 import { ApiError, problemMessage } from './api';
@@ -148,4 +149,51 @@ export function LoadMore({ pages, what = 'more' }: { pages: Pick<Pages<unknown>,
 
 export function StatusBadge({ status }: { status: string }) {
   return <span class={`badge s-${status}`}>{status.replace(/_/g, ' ')}</span>;
+}
+
+/** What a field's input needs to be tied to its label and its message. */
+export interface FieldAttrs {
+  id: string;
+  'aria-invalid'?: 'true';
+  'aria-describedby'?: string;
+}
+
+/** A labelled input with its error (or else its hint) under it, read out with the input. */
+export function Field({
+  id,
+  label,
+  error,
+  hint,
+  children,
+}: {
+  id: string;
+  label: ComponentChildren;
+  error?: string | null;
+  hint?: string;
+  children: (a: FieldAttrs) => ComponentChildren;
+}) {
+  const said = error || hint;
+  return (
+    <div class={`field${error ? ' invalid' : ''}`}>
+      <label for={id}>{label}</label>
+      {children({ id, 'aria-invalid': error ? 'true' : undefined, 'aria-describedby': said ? `${id}-msg` : undefined })}
+      {said && (
+        <p id={`${id}-msg`} class={error ? 'field-error' : 'hint'}>
+          {said}
+        </p>
+      )}
+    </div>
+  );
+}
+
+let flashed = '';
+/** A sentence for the next screen to say (a deleted customer's list says so). */
+export function flash(text: string): void {
+  flashed = text;
+}
+/** The sentence left for this screen, once. */
+export function takeFlash(): string {
+  const t = flashed;
+  flashed = '';
+  return t;
 }

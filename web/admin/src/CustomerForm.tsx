@@ -1,0 +1,249 @@
+// Adding a customer (/customers/new) and editing a profile: the same fields, each with the
+// API's 422 message beside it. A phone or email another customer has (409) links to them; an
+// edit someone else's save overtook (412) says so and offers a reload instead of overwriting.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, ApiError } from './api';
+import {
+  Customer,
+  EMPTY_PROFILE,
+  FormField,
+  formFromCustomer,
+  isStale,
+  newCustomerBody,
+  ProfileForm,
+  profileErrors,
+  profilePatch,
+  Taken,
+  takenBy,
+} from './customerForm';
+import { Link, navigate } from './router';
+import { ErrorMessage, Field, flash } from './ui';
+
+/** The name of the customer a 409 names (null until read, or when it cannot be). */
+function useName(id: string | null): string | null {
+  const [name, setName] = useState<string | null>(null);
+  useEffect(() => {
+    setName(null);
+    if (!id) return;
+    let live = true;
+    api.get<{ customer: { name: string } }>(`/customers/${id}`).then(
+      (d) => live && setName(d.customer.name),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [id]);
+  return name;
+}
+
+/** "This phone already belongs to Ada Byrne. Open Ada Byrne" */
+export function TakenNotice({ taken }: { taken: Taken }) {
+  const name = useName(taken.existingId);
+  return (
+    <div class="error taken" role="alert">
+      <span>
+        This {taken.what} already belongs to {name ?? 'another customer'}, so nothing was saved.
+      </span>
+      <Link to={`/customers/${taken.existingId}`}>Open {name ?? 'that customer'}</Link>
+    </div>
+  );
+}
+
+/** What a submit that failed says above the form, and the message each field gets. */
+function useFailure(error: unknown, form: ProfileForm) {
+  const problem = error instanceof ApiError && error.status === 422 ? error.problem : null;
+  const { byField, rest } = profileErrors(problem, form);
+  const taken = takenBy(error);
+  if (taken) byField[taken.field] = `This ${taken.what} already belongs to another customer`;
+  let summary = null;
+  if (problem)
+    summary = (
+      <div class="error" role="alert">
+        <span>
+          Please check the marked fields.{rest.length > 0 && ` ${rest.join('; ')}.`}
+        </span>
+      </div>
+    );
+  else if (taken) summary = <TakenNotice taken={taken} />;
+  else if (error && !isStale(error)) summary = <ErrorMessage error={error} />;
+  return { byField, summary };
+}
+
+/** After a refused submit, the focus goes to the first field marked invalid. */
+function useFocusFirstInvalid(formRef: { current: HTMLFormElement | null }, error: unknown) {
+  useEffect(() => {
+    if (!error) return;
+    const bad = formRef.current?.querySelector<HTMLElement>('[aria-invalid=true]');
+    bad?.focus();
+  }, [error]);
+}
+
+/** The profile's inputs; `idPrefix` keeps their ids apart from the rest of the page. */
+export function ProfileFields({
+  form,
+  set,
+  errors,
+  creating,
+  idPrefix,
+}: {
+  form: ProfileForm;
+  set: (k: FormField, v: string | boolean) => void;
+  errors: Partial<Record<FormField, string>>;
+  creating: boolean;
+  idPrefix: string;
+}) {
+  const id = (k: FormField) => `${idPrefix}-${k.replace(/_/g, '-')}`;
+  const text = (k: FormField, label: string, extra: Record<string, unknown> = {}, hint?: string) => (
+    <Field id={id(k)} label={label} error={errors[k]} hint={hint}>
+      {(a) => <input {...a} name={k} type="text" value={form[k] as string} onInput={(e) => set(k, (e.target as HTMLInputElement).value)} {...extra} />}
+    </Field>
+  );
+  return (
+    <div class="profile-fields">
+      {text('name', 'Name', { required: true, maxLength: 200, autoComplete: 'off' })}
+      {text(
+        'phones',
+        creating ? 'Phone' : 'Phones',
+        { inputMode: 'tel', autoComplete: 'off' },
+        creating ? 'A phone or an email is needed. More than one? Separate them with commas.' : 'Separated by commas; the first is the primary.',
+      )}
+      {text('emails', creating ? 'Email' : 'Emails', { inputMode: 'email', autoComplete: 'off' }, creating ? undefined : 'Separated by commas; the first is the primary.')}
+      {text('date_of_birth', 'Birthday', { type: 'date' })}
+      {text('gender', 'Gender', { maxLength: 40 })}
+      {text('company', 'Company', { maxLength: 200 })}
+      {text('preferred_language', 'Preferred language', { maxLength: 20 }, 'e.g. en, ga, pl')}
+      {creating && text('tags', 'Tags', { autoComplete: 'off' }, 'Separated by commas, e.g. vip, walk-in')}
+      <div class="wide">
+        <Field id={id('address')} label="Address" error={errors.address} hint="Street, town, county and postcode, as you would write them on an envelope">
+          {(a) => <textarea {...a} name="address" rows={3} maxLength={500} value={form.address} onInput={(e) => set('address', (e.target as HTMLTextAreaElement).value)} />}
+        </Field>
+      </div>
+      <div class={`field wide${errors.marketing_consent ? ' invalid' : ''}`}>
+        <label class="check">
+          <input
+            type="checkbox"
+            name="marketing_consent"
+            checked={form.marketing_consent}
+            aria-invalid={errors.marketing_consent ? 'true' : undefined}
+            onChange={(e) => set('marketing_consent', (e.target as HTMLInputElement).checked)}
+          />
+          Agreed to marketing messages
+        </label>
+        {errors.marketing_consent && <p class="field-error">{errors.marketing_consent}</p>}
+      </div>
+    </div>
+  );
+}
+
+/** /customers/new: owners and admins add a customer by hand; the new profile opens. */
+export function NewCustomer() {
+  const [form, setForm] = useState<ProfileForm>(EMPTY_PROFILE);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const formRef = useRef<HTMLFormElement>(null);
+  const { byField, summary } = useFailure(error, form);
+  useFocusFirstInvalid(formRef, error);
+  const set = (k: FormField, v: string | boolean) => setForm((f) => ({ ...f, [k]: v }));
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const c = await api.post<Customer>('/customers', newCustomerBody(form));
+      flash(`Added ${c.name}.`);
+      navigate(`/customers/${c.id}`);
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+  return (
+    <section aria-labelledby="new-customer-title">
+      <p>
+        <Link to="/customers">← Customers</Link>
+      </p>
+      <h1 id="new-customer-title">Add a customer</h1>
+      <form class="form panel profile-form" ref={formRef} noValidate onSubmit={submit} aria-labelledby="new-customer-title">
+        {summary}
+        <ProfileFields form={form} set={set} errors={byField} creating idPrefix="new-customer" />
+        <div class="actions">
+          <Link to="/customers" class="button secondary">
+            Cancel
+          </Link>
+          <button type="submit" disabled={busy}>
+            {busy ? 'Adding…' : 'Add customer'}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}
+
+/**
+ * The profile's edit form. It sends only what changed, with If-Match the version read; when
+ * someone else saved in between (412) it says so and offers a reload (the parent keys this
+ * form by version, so the reloaded customer starts a fresh form).
+ */
+export function EditProfile({
+  customer,
+  onSaved,
+  onCancel,
+  onReload,
+}: {
+  customer: Customer;
+  onSaved: (c: Customer | null) => void;
+  onCancel: () => void;
+  onReload: () => void;
+}) {
+  const [form, setForm] = useState<ProfileForm>(() => formFromCustomer(customer));
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const formRef = useRef<HTMLFormElement>(null);
+  const { byField, summary } = useFailure(error, form);
+  useFocusFirstInvalid(formRef, error);
+  useEffect(() => {
+    formRef.current?.querySelector<HTMLInputElement>('input[name=name]')?.focus();
+  }, []);
+  const set = (k: FormField, v: string | boolean) => setForm((f) => ({ ...f, [k]: v }));
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (busy) return;
+    const patch = profilePatch(customer, form);
+    if (Object.keys(patch).length === 0) return onSaved(null);
+    setBusy(true);
+    setError(null);
+    try {
+      onSaved(await api.patch<Customer>(`/customers/${customer.id}`, patch, customer.version));
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="form profile-form" ref={formRef} noValidate onSubmit={submit} aria-labelledby="profile-title">
+      {isStale(error) && (
+        <div class="error stale-edit" role="alert">
+          <span>
+            {customer.name} was changed by someone else after you opened this form, so your changes were not saved. Reload to see theirs,
+            then make your changes again.
+          </span>
+          <button type="button" class="link" onClick={onReload}>
+            Reload
+          </button>
+        </div>
+      )}
+      {summary}
+      <ProfileFields form={form} set={set} errors={byField} creating={false} idPrefix="edit-customer" />
+      <div class="actions">
+        <button type="button" class="secondary" disabled={busy} onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" disabled={busy || isStale(error)}>
+          {busy ? 'Saving…' : 'Save profile'}
+        </button>
+      </div>
+    </form>
+  );
+}
