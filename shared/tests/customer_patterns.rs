@@ -367,7 +367,9 @@ async fn milestones_are_awarded_once_and_put_on_the_timeline(store: Arc<dyn Stor
         vec![
             Milestone::FirstCompleted,
             Milestone::RepeatCustomer,
-            Milestone::HighValue
+            Milestone::HighValue,
+            // 500.00 paid is 500 points: silver.
+            Milestone::TierSilver
         ]
     );
     let (timeline, _) = customers::timeline_page(&*store, T, &id, &[], None, 100, None)
@@ -380,8 +382,8 @@ async fn milestones_are_awarded_once_and_put_on_the_timeline(store: Arc<dyn Stor
         .collect();
     assert_eq!(
         milestones.len(),
-        4,
-        "first booking, first completed, repeat, high value: {milestones:?}"
+        5,
+        "first booking, first completed, repeat, high value, silver tier: {milestones:?}"
     );
     assert!(
         timeline.windows(2).all(|w| w[0].id >= w[1].id),

@@ -50,6 +50,7 @@ fn body_for(route: &Route) -> Option<Value> {
         ),
         (_, "update_import") => Some(json!({"tags": ["auth"]})),
         (_, "resolve_duplicate") => Some(json!({"action": "keep_both"})),
+        (_, "redeem_points") => Some(json!({"points": 1, "reason": "Auth test"})),
         ("PATCH", _) => Some(json!({"service": "Facial"})),
         (_, "change_lead_status") => Some(json!({"status": "contacted"})),
         (_, "add_lead_note") => Some(json!({"body": "Called back"})),

@@ -1007,3 +1007,196 @@ async fn the_customer_export_is_the_admins_csv_of_the_list_in_pages_with_safe_ce
         .await
         .assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+/// Redeems `points` for `reason` on the customer as staff, with `if_match` if given.
+async fn redeem(app: &App, id: &str, body: &Value, if_match: Option<&str>) -> Resp {
+    let mut rb = app
+        .req(Method::POST, &format!("/customers/{id}/points/redeem"))
+        .bearer_auth(staff("spa"))
+        .json(body);
+    if let Some(v) = if_match {
+        rb = rb.header("if-match", v);
+    }
+    send(rb).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn loyalty_points_are_redeemed_never_below_zero_and_tiers_are_kept_with_their_dates() {
+    let app = App::start_fixed(false).await;
+    hook_tenant(&app, "spa").await;
+    app.add_tenant("other").await;
+    let p = phone();
+    let c = create(&app, "spa", json!({"name": "Nora", "phone": p})).await;
+    let id = c["id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(c["tier_history"][0]["tier"], json!("bronze"), "{c}");
+    // 600.00 paid over two visits: 600 points, silver (500), and high value (500.00).
+    visits(&app, "spa", &p, "nora", &[30_000, 30_000], 0).await;
+    let detail = app.get(&format!("/customers/{id}"), &staff("spa")).await;
+    let customer = &detail.body["customer"];
+    assert_eq!(customer["points"], json!(600), "{customer}");
+    assert_eq!(customer["points_available"], json!(600));
+    assert_eq!(customer["points_redeemed"], json!(0));
+    assert_eq!(customer["tier"], json!("silver"));
+    let tiers: Vec<&Value> = customer["tier_history"]
+        .as_array()
+        .map(|h| h.iter().map(|t| &t["tier"]).collect())
+        .unwrap_or_default();
+    assert_eq!(tiers, [&json!("bronze"), &json!("silver")], "{customer}");
+    assert!(customer["tier_history"][1]["at"].is_string());
+    let milestones = customer["milestones"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(milestones.contains(&json!("tier_silver")), "{milestones:?}");
+    assert!(!milestones.contains(&json!("tier_gold")), "{milestones:?}");
+
+    // Staff redeem 250: 350 left, on the timeline with the reason.
+    let spent = redeem(
+        &app,
+        &id,
+        &json!({"points": 250, "reason": "Free blow-dry"}),
+        None,
+    )
+    .await;
+    assert_eq!(spent.status, StatusCode::OK, "{}", spent.text);
+    assert_eq!(spent.body["points_redeemed"], json!(250));
+    assert_eq!(spent.body["points_available"], json!(350));
+    assert_eq!(
+        spent.body["points"],
+        json!(600),
+        "earned points are not touched"
+    );
+    let version = spent.etag().unwrap_or_default();
+    // More than is left: 409 naming what is available, nothing spent.
+    let over = redeem(
+        &app,
+        &id,
+        &json!({"points": 351, "reason": "Spa day"}),
+        None,
+    )
+    .await;
+    over.assert_problem(StatusCode::CONFLICT);
+    assert_eq!(over.body["available"], json!(350), "{}", over.text);
+    assert_eq!(over.body["conflict"], json!("points"));
+    // A retried request carrying the version it was decided on cannot spend twice.
+    let first = redeem(
+        &app,
+        &id,
+        &json!({"points": 50, "reason": "Hand cream"}),
+        Some(&version),
+    )
+    .await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    let retried = redeem(
+        &app,
+        &id,
+        &json!({"points": 50, "reason": "Hand cream"}),
+        Some(&version),
+    )
+    .await;
+    retried.assert_problem(StatusCode::PRECONDITION_FAILED);
+    // Bad input is 422 naming each field.
+    for (body, fields) in [
+        (json!({"points": 0, "reason": "x"}), vec!["points"]),
+        (json!({"points": "ten", "reason": "x"}), vec!["points"]),
+        (json!({"points": 1.5, "reason": "x"}), vec!["points"]),
+        (json!({"points": 10}), vec!["reason"]),
+        (json!({"reason": "x", "extra": 1}), vec!["points", "extra"]),
+    ] {
+        let r = redeem(&app, &id, &body, None).await;
+        r.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+        r.assert_fields(&fields);
+    }
+    let after = app.get(&format!("/customers/{id}"), &staff("spa")).await;
+    assert_eq!(after.body["customer"]["points_available"], json!(300));
+    assert_eq!(after.body["customer"]["points_redeemed"], json!(300));
+    let tl = app
+        .get(
+            &format!("/customers/{id}/timeline?type=points"),
+            &staff("spa"),
+        )
+        .await;
+    assert_eq!(tl.status, StatusCode::OK, "{}", tl.text);
+    let texts: Vec<&str> = tl.body["entries"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["text"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        texts,
+        [
+            "50 points redeemed: Hand cream",
+            "250 points redeemed: Free blow-dry"
+        ]
+    );
+    let tiers = app
+        .get(
+            &format!("/customers/{id}/timeline?type=tier"),
+            &staff("spa"),
+        )
+        .await;
+    assert_eq!(
+        tiers.body["entries"][0]["text"],
+        json!("Tier Bronze → Silver"),
+        "{}",
+        tiers.text
+    );
+
+    // More visits: gold (2,000 points), its milestone, and the points redeemed stay spent.
+    visits(&app, "spa", &p, "nora2", &[150_000], 0).await;
+    let gold = app.get(&format!("/customers/{id}"), &staff("spa")).await;
+    let customer = &gold.body["customer"];
+    assert_eq!(customer["tier"], json!("gold"), "{customer}");
+    assert_eq!(customer["points"], json!(2_100));
+    assert_eq!(customer["points_available"], json!(1_800));
+    assert_eq!(customer["tier_history"].as_array().map(Vec::len), Some(3));
+    assert!(customer["milestones"]
+        .as_array()
+        .is_some_and(|m| m.contains(&json!("tier_gold"))));
+
+    // Another business's token finds no such customer.
+    let foreign = app
+        .req(Method::POST, &format!("/customers/{id}/points/redeem"))
+        .bearer_auth(staff("other"))
+        .json(&json!({"points": 1, "reason": "x"}));
+    send(foreign).await.assert_problem(StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn spend_and_visit_milestones_follow_the_businesss_own_thresholds() {
+    let app = App::start_fixed(false).await;
+    hook_tenant(&app, "spa").await;
+    let bad = app
+        .call(
+            Method::PATCH,
+            "/settings",
+            Some(&owner("spa")),
+            Some(&json!({"thresholds": {"visit_milestones": [5, 3, 9], "high_value_spend": -1}})),
+        )
+        .await;
+    bad.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    let set = app
+        .call(
+            Method::PATCH,
+            "/settings",
+            Some(&owner("spa")),
+            Some(
+                &json!({"thresholds": {"visit_milestones": [2, 4, 6], "high_value_spend": 10_000}}),
+            ),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.text);
+    assert_eq!(set.body["thresholds"]["visit_milestones"], json!([2, 4, 6]));
+    let p = phone();
+    let c = create(&app, "spa", json!({"name": "Orla", "phone": p})).await;
+    let id = c["id"].as_str().unwrap_or_default().to_owned();
+    visits(&app, "spa", &p, "orla", &[6_000, 6_000], 0).await;
+    let detail = app.get(&format!("/customers/{id}"), &staff("spa")).await;
+    let milestones = detail.body["customer"]["milestones"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    // Two visits and 120.00: the first visit milestone and high value, under these thresholds.
+    assert!(milestones.contains(&json!("visits10")), "{milestones:?}");
+    assert!(milestones.contains(&json!("high_value")), "{milestones:?}");
+    assert!(!milestones.contains(&json!("visits25")), "{milestones:?}");
+}

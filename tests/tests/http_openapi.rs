@@ -135,6 +135,7 @@ async fn every_route_of_the_table_is_mounted_and_unknown_paths_are_a_problem_404
             "erase_person" => Some(json!({"phone": "+353879990000"})),
             "update_import" => Some(json!({"tags": ["mounted"]})),
             "resolve_duplicate" => Some(json!({"action": "ignore"})),
+            "redeem_points" => Some(json!({"points": 1, "reason": "mounted"})),
             _ => None,
         };
         let token =

@@ -47,6 +47,7 @@ use crate::routes::{
         customers::delete::handle,
         privacy::erase::handle,
         customers::tags::add,
+        customers::points::redeem,
         customers::tags::remove,
         customers::notes::add,
         customers::notes::edit,
@@ -360,6 +361,10 @@ mod drift {
             (properties::<NewNote>(), names(&["body"])),
             (properties::<CustomerInput>(), customer),
             (properties::<NoteInput>(), names(&["body"])),
+            (
+                properties::<RedeemInput>(),
+                names(customers::points::FIELDS),
+            ),
             (properties::<BookingFact>(), names(booking::FACT_FIELDS)),
             (properties::<CallReport>(), names(call::CALL_FIELDS)),
             (properties::<RecoveryText>(), names(&["body"])),

@@ -100,6 +100,7 @@ pub async fn handle(function: &str, ctx: &Ctx, request: Request) -> Option<Respo
         "delete_customer" => customers::delete::handle(ctx, request).await,
         "erase_person" => privacy::erase::handle(ctx, request).await,
         "add_customer_tag" => customers::tags::add(ctx, request).await,
+        "redeem_points" => customers::points::redeem(ctx, request).await,
         "remove_customer_tag" => customers::tags::remove(ctx, request).await,
         "add_customer_note" => customers::notes::add(ctx, request).await,
         "edit_customer_note" => customers::notes::edit(ctx, request).await,

@@ -218,6 +218,18 @@ pub struct NoteInput {
     pub body: String,
 }
 
+/// `POST /customers/{id}/points/redeem`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedeemInput {
+    /// Points to spend: no more than the customer's `points_available`.
+    #[schema(minimum = 1, maximum = 1_000_000)]
+    pub points: i64,
+    /// What they were spent on (shown on the timeline).
+    #[schema(min_length = 1, max_length = 200)]
+    pub reason: String,
+}
+
 /// The booking system's kinds of fact.
 #[derive(Deserialize, ToSchema)]
 pub enum BookingFactType {

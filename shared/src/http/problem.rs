@@ -286,6 +286,10 @@ impl From<crate::store::customers::CustomerWriteError> for ApiError {
                 format!("the {field} {value} already belongs to customer {existing_id}"),
                 serde_json::json!({"conflict": field, "existing_id": existing_id}),
             ),
+            E::InsufficientPoints { available, asked } => ApiError::conflict(
+                format!("{asked} points asked, but the customer has {available} to redeem"),
+                serde_json::json!({"conflict": "points", "available": available}),
+            ),
             E::Store(s) => s.into(),
         }
     }

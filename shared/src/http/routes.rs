@@ -211,6 +211,13 @@ pub const ROUTES: &[Route] = &[
     ),
     admin(
         "POST",
+        "/customers/{id}/points/redeem",
+        "redeem_points",
+        Role::Staff,
+        "Spend some of a customer's loyalty points (never below zero)",
+    ),
+    admin(
+        "POST",
         "/customers/{id}/notes",
         "add_customer_note",
         Role::Staff,

@@ -357,6 +357,39 @@ pub async fn fresh_customer(app: &App, tenant: &str) -> String {
     .id
 }
 
+/// A new customer of `tenant` with 1,000 loyalty points (a completed visit paid 1,000.00,
+/// ingested straight in the store); its id.
+pub async fn paid_customer(app: &App, tenant: &str) -> String {
+    use crm_shared::domain::booking::{BookingFact, BookingKind, Contact};
+    let store = app.server.ctx.store.as_ref();
+    let settings = crm_shared::store::tenants::get(store, tenant)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("tenant {tenant} has settings"));
+    let fact = BookingFact {
+        kind: BookingKind::BookingCompleted,
+        booking_id: format!("PAID-{}", ulid::Ulid::new()),
+        version: 1,
+        start: app.now(),
+        service: Some("Massage".into()),
+        staff: None,
+        amount: Some(100_000),
+        currency: None,
+        paid: Some(true),
+        lead_id: None,
+    };
+    let contact = Contact {
+        name: Some("Paid Customer".into()),
+        phone: Some(e164(&phone())),
+        email: None,
+    };
+    match crm_shared::store::customers::ingest(store, &settings, &fact, &contact, app.now()).await {
+        Ok(crm_shared::store::customers::Ingested::Applied { customer, .. }) => customer.id,
+        other => panic!("paid customer: {other:?}"),
+    }
+}
+
 /// A note on a customer (made straight in the store); its id.
 pub async fn fresh_note(app: &App, tenant: &str, customer: &str) -> String {
     crm_shared::store::customers::add_note(
@@ -385,7 +418,11 @@ pub async fn target_path(
         .replace("{tenant}", tenant)
         .replace("{tag}", "test-tag");
     if path.starts_with("/customers/{id}") {
-        let customer = fresh_customer(app, tenant).await;
+        let customer = if path.contains("/points/") {
+            paid_customer(app, tenant).await
+        } else {
+            fresh_customer(app, tenant).await
+        };
         if path.contains("{note_id}") {
             let note = fresh_note(app, tenant, &customer).await;
             path = path.replace("{note_id}", &note);

@@ -108,6 +108,23 @@ export interface paths {
         patch: operations["edit_customer_note"];
         trace?: never;
     };
+    "/customers/{id}/points/redeem": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Spend some of a customer's loyalty points (never below zero) */
+        post: operations["redeem_points"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/customers/{id}/review-request": {
         parameters: {
             query?: never;
@@ -1066,8 +1083,22 @@ export interface components {
             opening?: components["schemas"]["OpeningBalance"];
             /** @description E.164; the first is the primary. */
             phones: string[];
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Loyalty points earned over the customer's lifetime (from what they paid).
+             */
             points: number;
+            /**
+             * Format: int64
+             * @description Points that can still be redeemed: earned less redeemed, never below zero (a refund
+             *     can take earned points below what was already redeemed).
+             */
+            points_available: number;
+            /**
+             * Format: int64
+             * @description Points spent on rewards (`POST /customers/{id}/points/redeem`).
+             */
+            points_redeemed: number;
             preferred_language?: string;
             /**
              * Format: date-time
@@ -1083,6 +1114,11 @@ export interface components {
             tags: string[];
             tenant_id: string;
             tier: components["schemas"]["Tier"];
+            /**
+             * @description The tiers the customer has held, oldest first (empty for customers made before it
+             *     was kept).
+             */
+            tier_history: components["schemas"]["TierChange"][];
             totals: components["schemas"]["BookingTotals"];
             /** @description Scheduled bookings and their start: the next booking is the earliest still ahead. */
             upcoming: {
@@ -1664,7 +1700,7 @@ export interface components {
          * @description Milestones awarded once per customer (DESIGN §2.2).
          * @enum {string}
          */
-        Milestone: "first_booking" | "first_completed" | "repeat_customer" | "high_value" | "visits10" | "visits25" | "visits50" | "anniversary1" | "anniversary2" | "vip_status";
+        Milestone: "first_booking" | "first_completed" | "repeat_customer" | "high_value" | "visits10" | "visits25" | "visits50" | "anniversary1" | "anniversary2" | "vip_status" | "tier_silver" | "tier_gold" | "tier_platinum";
         /** @description A caller the business did not speak to, waiting to be called or texted back. */
         MissedCall: {
             /**
@@ -1850,6 +1886,16 @@ export interface components {
         RecoveryTextAnswer: {
             message: components["schemas"]["Message"];
             missed_call: components["schemas"]["MissedCall"];
+        };
+        /** @description `POST /customers/{id}/points/redeem`. */
+        RedeemInput: {
+            /**
+             * Format: int64
+             * @description Points to spend: no more than the customer's `points_available`.
+             */
+            points: number;
+            /** @description What they were spent on (shown on the timeline). */
+            reason: string;
         };
         /** @description The answer to a signed request sent again within its window: nothing was done. */
         Replayed: {
@@ -2153,6 +2199,11 @@ export interface components {
              */
             dormant_after_days: number;
             /**
+             * Format: int64
+             * @description Lifetime spend that earns the `high_value` milestone (minor units).
+             */
+            high_value_spend?: number;
+            /**
              * Format: int32
              * @description Months without a booking after which an active customer is inactive.
              */
@@ -2181,9 +2232,20 @@ export interface components {
              * @description Completed visits that make a customer a VIP (segment).
              */
             vip_visits: number;
+            /**
+             * @description Completed visits that earn the three visit milestones (`visits10`, `visits25`,
+             *     `visits50`: named after their default counts, awarded at the tenant's).
+             */
+            visit_milestones?: number[];
         };
         /** @enum {string} */
         Tier: "bronze" | "silver" | "gold" | "platinum";
+        /** @description A loyalty tier and when the customer reached it (up or down: a refund can lower it). */
+        TierChange: {
+            /** Format: date-time */
+            at: string;
+            tier: components["schemas"]["Tier"];
+        };
         /** @description A page of a customer's timeline, newest first, and the same entries by date. */
         Timeline: {
             days: components["schemas"]["TimelineDay"][];
@@ -3114,6 +3176,126 @@ export interface operations {
             };
         };
     };
+    redeem_points: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The version you read (the ETag); a stale one is refused with 412 */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description Customer id (ULID) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RedeemInput"];
+            };
+        };
+        responses: {
+            /** @description The customer, with points_redeemed and points_available after it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Customer"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such customer in your tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description More points than the customer has to redeem (`available` says how many) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The customer changed since the version in If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over 16 KB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid fields, each named */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     request_review: {
         parameters: {
             query?: never;
@@ -3361,7 +3543,7 @@ export interface operations {
     customer_timeline: {
         parameters: {
             query?: {
-                /** @description Comma-separated types: lead, status, booking, milestone, segment, stage, note, tag, profile, created, message, call, import, merge */
+                /** @description Comma-separated types: lead, status, booking, milestone, segment, stage, note, tag, profile, created, message, call, import, merge, tier, points */
                 type?: string;
                 /** @description Only entries whose text contains this */
                 q?: string;

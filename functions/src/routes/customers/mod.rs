@@ -1,5 +1,5 @@
 //! Customer routes (`/customers…`, `/exports/customers.csv`): lists and search, the profile,
-//! edits, tags, notes, the timeline and the CSV export. `fields` reads the editable profile,
+//! edits, tags, notes, loyalty points, the timeline and the CSV export. `fields` reads the editable profile,
 //! `query` the list's filters and sort order (shared by the list and the export).
 
 pub mod create;
@@ -9,6 +9,7 @@ pub mod fields;
 pub mod get;
 pub mod list;
 pub mod notes;
+pub mod points;
 pub mod query;
 pub mod tags;
 pub mod timeline;

@@ -43,6 +43,9 @@ pub const TYPES: &[&str] = &[
     // Imports and merges (issue 19).
     "import",
     "merge",
+    // Loyalty (issue 20 item 5).
+    "tier",
+    "points",
 ];
 
 /// A page of a customer's timeline, newest first, and the same entries by date.

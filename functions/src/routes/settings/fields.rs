@@ -368,8 +368,10 @@ fn thresholds(f: &mut Fields, settings: &mut TenantSettings, v: &Value) {
                 t.dormant_after_days,
                 t.loyal_visits,
                 t.points_per_unit,
+                t.high_value_spend,
             ];
             let tiers = t.tier_points;
+            let visits = t.visit_milestones;
             if numbers.iter().any(|n| *n < 0) || t.inactive_after_months == 0 {
                 f.error(
                     "thresholds",
@@ -379,6 +381,11 @@ fn thresholds(f: &mut Fields, settings: &mut TenantSettings, v: &Value) {
                 f.error(
                     "thresholds.tier_points",
                     "must be three ascending, non-negative numbers",
+                );
+            } else if !(1 <= visits[0] && visits[0] < visits[1] && visits[1] < visits[2]) {
+                f.error(
+                    "thresholds.visit_milestones",
+                    "must be three rising visit counts, the first at least 1",
                 );
             } else {
                 settings.thresholds = t;

@@ -124,7 +124,7 @@ pub fn apply_booking(input: Ingest<'_>, now: DateTime<Utc>) -> BookingApplied {
         // A new customer's first segment is no change of one.
         changes.segment = None;
     }
-    let awarded: Vec<Milestone> = reached(&c.totals)
+    let awarded: Vec<Milestone> = reached(&c.totals, c.tier, input.thresholds)
         .into_iter()
         .filter(|m| !c.milestones.contains(m))
         .collect();

@@ -28,6 +28,21 @@ pub struct Thresholds {
     pub tier_points: [i64; 3],
     /// A service name containing this (case-insensitive) as the most-booked earns `spa_lover`.
     pub spa_keyword: String,
+    /// Lifetime spend that earns the `high_value` milestone (minor units).
+    #[serde(default = "default_high_value_spend")]
+    pub high_value_spend: i64,
+    /// Completed visits that earn the three visit milestones (`visits10`, `visits25`,
+    /// `visits50`: named after their default counts, awarded at the tenant's).
+    #[serde(default = "default_visit_milestones")]
+    pub visit_milestones: [i64; 3],
+}
+
+fn default_high_value_spend() -> i64 {
+    50_000
+}
+
+fn default_visit_milestones() -> [i64; 3] {
+    [10, 25, 50]
 }
 
 impl Default for Thresholds {
@@ -41,6 +56,8 @@ impl Default for Thresholds {
             points_per_unit: 1,
             tier_points: [500, 2_000, 5_000],
             spa_keyword: "spa".into(),
+            high_value_spend: default_high_value_spend(),
+            visit_milestones: default_visit_milestones(),
         }
     }
 }
@@ -252,6 +269,10 @@ pub enum Milestone {
     Anniversary1,
     Anniversary2,
     VipStatus,
+    /// Tier upgraded: lifetime points reached silver, gold, platinum (each once).
+    TierSilver,
+    TierGold,
+    TierPlatinum,
 }
 
 impl Milestone {
@@ -267,15 +288,16 @@ impl Milestone {
             Milestone::Anniversary1 => "anniversary_1",
             Milestone::Anniversary2 => "anniversary_2",
             Milestone::VipStatus => "vip_status",
+            Milestone::TierSilver => "tier_silver",
+            Milestone::TierGold => "tier_gold",
+            Milestone::TierPlatinum => "tier_platinum",
         }
     }
 }
 
-/// Lifetime spend that makes a customer high value (minor units).
-pub const HIGH_VALUE: i64 = 50_000;
-
-/// The real-time milestones the totals have reached (the store awards each once).
-pub fn reached(totals: &BookingTotals) -> Vec<Milestone> {
+/// The real-time milestones a customer with these totals and this tier has reached under
+/// the tenant's thresholds (the store awards each once).
+pub fn reached(totals: &BookingTotals, tier: Tier, t: &Thresholds) -> Vec<Milestone> {
     let mut out = Vec::new();
     if totals.bookings >= 1 {
         out.push(Milestone::FirstBooking);
@@ -286,15 +308,25 @@ pub fn reached(totals: &BookingTotals) -> Vec<Milestone> {
     if totals.visits >= 2 {
         out.push(Milestone::RepeatCustomer);
     }
-    if totals.lifetime_value >= HIGH_VALUE {
+    if totals.lifetime_value >= t.high_value_spend {
         out.push(Milestone::HighValue);
     }
-    for (n, m) in [
-        (10, Milestone::Visits10),
-        (25, Milestone::Visits25),
-        (50, Milestone::Visits50),
-    ] {
+    let visits = [
+        Milestone::Visits10,
+        Milestone::Visits25,
+        Milestone::Visits50,
+    ];
+    for (n, m) in t.visit_milestones.into_iter().zip(visits) {
         if totals.visits >= n {
+            out.push(m);
+        }
+    }
+    for (at, m) in [
+        (Tier::Silver, Milestone::TierSilver),
+        (Tier::Gold, Milestone::TierGold),
+        (Tier::Platinum, Milestone::TierPlatinum),
+    ] {
+        if tier >= at {
             out.push(m);
         }
     }
@@ -479,12 +511,63 @@ mod tests {
 
     #[test]
     fn milestones_follow_visits_and_spend() {
+        let t = Thresholds::default();
         assert_eq!(
-            reached(&totals(1, 0, 0, 0, 0)),
+            reached(&totals(1, 0, 0, 0, 0), Tier::Bronze, &t),
             vec![Milestone::FirstBooking]
         );
-        let m = reached(&totals(26, 25, 60_000, 0, 0));
+        let m = reached(&totals(26, 25, 60_000, 0, 0), Tier::Bronze, &t);
         assert!(m.contains(&Milestone::HighValue) && m.contains(&Milestone::Visits25));
         assert!(!m.contains(&Milestone::Visits50));
+    }
+
+    #[test]
+    fn spend_and_visit_milestones_follow_the_tenants_thresholds() {
+        let t = Thresholds {
+            high_value_spend: 20_000,
+            visit_milestones: [3, 6, 9],
+            ..Thresholds::default()
+        };
+        let m = reached(&totals(7, 6, 25_000, 0, 0), Tier::Bronze, &t);
+        assert!(m.contains(&Milestone::HighValue), "{m:?}");
+        assert!(m.contains(&Milestone::Visits10) && m.contains(&Milestone::Visits25));
+        assert!(!m.contains(&Milestone::Visits50));
+        // The defaults would have given none of these.
+        let d = reached(
+            &totals(7, 6, 25_000, 0, 0),
+            Tier::Bronze,
+            &Thresholds::default(),
+        );
+        assert!(!d.contains(&Milestone::HighValue) && !d.contains(&Milestone::Visits10));
+    }
+
+    #[test]
+    fn each_tier_reached_is_a_tier_upgraded_milestone() {
+        let t = Thresholds::default();
+        let at = |tier| reached(&totals(1, 1, 0, 0, 0), tier, &t);
+        assert!(!at(Tier::Bronze)
+            .iter()
+            .any(|m| m.as_str().starts_with("tier_")));
+        assert_eq!(
+            at(Tier::Gold)
+                .into_iter()
+                .filter(|m| m.as_str().starts_with("tier_"))
+                .collect::<Vec<_>>(),
+            vec![Milestone::TierSilver, Milestone::TierGold]
+        );
+        assert!(at(Tier::Platinum).contains(&Milestone::TierPlatinum));
+    }
+
+    #[test]
+    fn settings_stored_before_the_milestone_thresholds_read_with_their_defaults() {
+        let mut old = serde_json::to_value(Thresholds::default()).expect("json");
+        let map = old.as_object_mut().expect("object");
+        map.remove("high_value_spend");
+        map.remove("visit_milestones");
+        let t: Thresholds = serde_json::from_value(old).expect("reads");
+        assert_eq!(
+            (t.high_value_spend, t.visit_milestones),
+            (50_000, [10, 25, 50])
+        );
     }
 }

@@ -54,6 +54,8 @@ pub fn merged(
     c.marketing_consent = kept.marketing_consent || removed.marketing_consent;
     c.tags.extend(removed.tags.iter().cloned());
     c.milestones.extend(removed.milestones.iter().copied());
+    // Points spent by either record stay spent: the recomputed points are both records'.
+    c.points_redeemed = kept.points_redeemed.saturating_add(removed.points_redeemed);
     c.review_requested_at = c.review_requested_at.max(removed.review_requested_at);
     c.member_since = c.member_since.min(removed.member_since);
     c.created_at = c.created_at.min(removed.created_at);

@@ -29,6 +29,13 @@ pub struct StageChange {
     pub at: DateTime<Utc>,
 }
 
+/// A loyalty tier and when the customer reached it (up or down: a refund can lower it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TierChange {
+    pub tier: Tier,
+    pub at: DateTime<Utc>,
+}
+
 /// A customer: profile, KPIs and classifications, kept current by every booking fact.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Customer {
@@ -90,10 +97,25 @@ pub struct Customer {
     #[schema(required)]
     pub upcoming: BTreeMap<String, DateTime<Utc>>,
     pub segment: Segment,
+    /// Loyalty points earned over the customer's lifetime (from what they paid).
     #[serde(default)]
     #[schema(required)]
     pub points: i64,
+    /// Points spent on rewards (`POST /customers/{id}/points/redeem`).
+    #[serde(default)]
+    #[schema(required)]
+    pub points_redeemed: i64,
+    /// Points that can still be redeemed: earned less redeemed, never below zero (a refund
+    /// can take earned points below what was already redeemed).
+    #[serde(default)]
+    #[schema(required)]
+    pub points_available: i64,
     pub tier: Tier,
+    /// The tiers the customer has held, oldest first (empty for customers made before it
+    /// was kept).
+    #[serde(default)]
+    #[schema(required)]
+    pub tier_history: Vec<TierChange>,
     pub stage: JourneyStage,
     #[serde(default)]
     #[schema(required)]
@@ -187,7 +209,13 @@ impl Customer {
             upcoming: BTreeMap::new(),
             segment: Segment::Lead,
             points: 0,
+            points_redeemed: 0,
+            points_available: 0,
             tier: Tier::Bronze,
+            tier_history: vec![TierChange {
+                tier: Tier::Bronze,
+                at: now,
+            }],
             stage: JourneyStage::Discovery,
             stage_history: vec![StageChange {
                 stage: JourneyStage::Discovery,

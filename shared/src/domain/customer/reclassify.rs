@@ -5,7 +5,9 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::{classify, Customer, Facts, JourneyStage, Segment, StageChange, Thresholds};
+use super::{
+    classify, Customer, Facts, JourneyStage, Segment, StageChange, Thresholds, Tier, TierChange,
+};
 use crate::domain::timeline::Entry;
 
 /// What a reclassification changed.
@@ -13,6 +15,7 @@ use crate::domain::timeline::Entry;
 pub struct Reclassified {
     pub segment: Option<(Segment, Segment)>,
     pub stage: Option<(JourneyStage, JourneyStage)>,
+    pub tier: Option<(Tier, Tier)>,
     /// Auto tags gained and lost (manual tags are never touched).
     pub tags_added: Vec<String>,
     pub tags_removed: Vec<String>,
@@ -34,6 +37,13 @@ impl Reclassified {
             out.push((
                 "stage",
                 format!("Stage {from:?} → {to:?}"),
+                json!({"from": from, "to": to}),
+            ));
+        }
+        if let Some((from, to)) = self.tier {
+            out.push((
+                "tier",
+                format!("Tier {from:?} → {to:?}"),
                 json!({"from": from, "to": to}),
             ));
         }
@@ -62,7 +72,8 @@ impl Reclassified {
     }
 }
 
-/// Classifies `c` again at `now`, in place: segment, points, tier, auto tags, at-risk,
+/// Classifies `c` again at `now`, in place: segment, points (and what is left to redeem),
+/// tier (with its history), auto tags, at-risk,
 /// journey stage (with its history) and when it next changes by time alone. A scheduled
 /// booking holds the time-driven changes off until it has passed, so the latest one is the
 /// next change when nothing else is ahead (a booking whose outcome never arrives must not
@@ -83,13 +94,18 @@ pub fn reclassify(c: &mut Customer, thresholds: &Thresholds, now: DateTime<Utc>)
     let changes = Reclassified {
         segment: (c.segment != class.segment).then_some((c.segment, class.segment)),
         stage: (c.stage != class.stage).then_some((c.stage, class.stage)),
+        tier: (c.tier != class.tier).then_some((c.tier, class.tier)),
         tags_added: class.auto_tags.difference(&c.auto_tags).cloned().collect(),
         tags_removed: c.auto_tags.difference(&class.auto_tags).cloned().collect(),
         at_risk: (c.at_risk != class.at_risk).then_some((c.at_risk, class.at_risk)),
     };
     c.segment = class.segment;
     c.points = class.points;
+    c.points_available = (c.points - c.points_redeemed).max(0);
     c.tier = class.tier;
+    if let Some((_, to)) = changes.tier {
+        c.tier_history.push(TierChange { tier: to, at: now });
+    }
     c.auto_tags = class.auto_tags;
     c.at_risk = class.at_risk;
     c.next_change = class.next_change.or(latest_upcoming);

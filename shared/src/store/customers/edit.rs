@@ -27,6 +27,8 @@ pub enum CustomerWriteError {
         value: String,
         existing_id: String,
     },
+    #[error("{asked} points asked, {available} available")]
+    InsufficientPoints { available: i64, asked: i64 },
     #[error(transparent)]
     Store(#[from] StoreError),
 }

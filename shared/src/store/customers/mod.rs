@@ -32,6 +32,7 @@ mod index;
 mod ingest;
 mod merge;
 mod notes;
+mod points;
 mod timeline_pages;
 
 pub use convert::*;
@@ -45,6 +46,7 @@ pub use index::*;
 pub use ingest::*;
 pub use merge::*;
 pub use notes::*;
+pub use points::*;
 pub use timeline_pages::*;
 
 pub(crate) fn owner_item(key: &Key, customer_id: &str) -> Item {
