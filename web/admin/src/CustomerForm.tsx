@@ -114,11 +114,8 @@ export function ProfileFields({
       {text('company', 'Company', { maxLength: 200 })}
       {text('preferred_language', 'Preferred language', { maxLength: 20 }, 'e.g. en, ga, pl')}
       {creating && text('tags', 'Tags', { autoComplete: 'off' }, 'Separated by commas, e.g. vip, walk-in')}
-      <div class="wide">
-        <Field id={id('address')} label="Address" error={errors.address} hint="Street, town, county and postcode, as you would write them on an envelope">
-          {(a) => <textarea {...a} name="address" rows={3} maxLength={500} value={form.address} onInput={(e) => set('address', (e.target as HTMLTextAreaElement).value)} />}
-        </Field>
-      </div>
+      {/* One line: the API keeps the address as one text (no line breaks). */}
+      <div class="wide">{text('address', 'Address', { maxLength: 500, autoComplete: 'off' }, 'Street, town, county and postcode, separated by commas')}</div>
       <div class={`field wide${errors.marketing_consent ? ' invalid' : ''}`}>
         <label class="check">
           <input

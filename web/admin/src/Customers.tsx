@@ -431,7 +431,11 @@ export function CustomerProfile({ id, mergedFrom, role }: { id: string; mergedFr
               customer={c}
               onSaved={(saved) => {
                 closeEditor(saved ? 'Profile saved.' : 'Nothing changed.');
-                if (saved) refresh();
+                if (!saved) return;
+                // The saved customer (and its version) at once: an edit begun before the
+                // reload lands must not send the old version.
+                detail.setData({ ...detail.data!, customer: saved });
+                refresh();
               }}
               onCancel={() => closeEditor('')}
               onReload={detail.reload}
@@ -500,7 +504,8 @@ export function CustomerProfile({ id, mergedFrom, role }: { id: string; mergedFr
           </form>
           {notePages.loading && notes.length === 0 && <Loading what="Loading notes" />}
           <ErrorMessage error={notePages.error} retry={notePages.reload} />
-          {!notePages.loading && !notePages.error && (
+          {/* Kept on screen while they reload after an edit (the focus stays where it was). */}
+          {!notePages.error && !(notePages.loading && notes.length === 0) && (
             <CustomerNotes
               customerId={c.id}
               notes={notes}

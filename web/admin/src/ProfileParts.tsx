@@ -78,7 +78,7 @@ export function Journey({
         </div>
         <div>
           <dt>Tier</dt>
-          <dd class="tier">{c.tier}</dd>
+          <dd class="tier">{words(c.tier)}</dd>
         </div>
         <div>
           <dt>Points</dt>
@@ -120,7 +120,7 @@ export function Journey({
           <ol class="history tier-history" aria-labelledby="tiers-title">
             {tiers.map((t, i) => (
               <li key={`${t.tier}-${i}`}>
-                <span class="tier-name">{t.tier}</span> <span class="muted">· {shortDate(t.at)}</span>
+                <span class="tier-name">{words(t.tier)}</span> <span class="muted">· {shortDate(t.at)}</span>
               </li>
             ))}
           </ol>

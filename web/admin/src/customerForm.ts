@@ -196,9 +196,9 @@ export function milestoneDates(days: TimelineDay[]): Record<string, string> {
   return at;
 }
 
-/** A source or a stage as words: `walk_in` → "walk in". */
+/** A source, stage or tier as words: `walk_in` → "Walk in". */
 export function words(s: string): string {
-  return s.replace(/_/g, ' ');
+  return capitalize(s.replace(/_/g, ' '));
 }
 
 export interface TierChange {
