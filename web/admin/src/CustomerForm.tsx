@@ -17,29 +17,12 @@ import {
   takenBy,
 } from './customerForm';
 import { Link, navigate } from './router';
-import { ErrorMessage, Field, flash } from './ui';
-
-/** The name of the customer a 409 names (null until read, or when it cannot be). */
-function useName(id: string | null): string | null {
-  const [name, setName] = useState<string | null>(null);
-  useEffect(() => {
-    setName(null);
-    if (!id) return;
-    let live = true;
-    api.get<{ customer: { name: string } }>(`/customers/${id}`).then(
-      (d) => live && setName(d.customer.name),
-      () => undefined,
-    );
-    return () => {
-      live = false;
-    };
-  }, [id]);
-  return name;
-}
+import { CheckFields, ErrorMessage, Field, flash, useFocusFirstInvalid, useLoad } from './ui';
 
 /** "This phone already belongs to Ada Byrne. Open Ada Byrne" */
 export function TakenNotice({ taken }: { taken: Taken }) {
-  const name = useName(taken.existingId);
+  const them = useLoad(() => api.get<{ customer: { name: string } }>(`/customers/${taken.existingId}`), [taken.existingId]);
+  const name = them.data?.customer.name ?? null;
   return (
     <div class="error taken" role="alert">
       <span>
@@ -57,26 +40,10 @@ function useFailure(error: unknown, form: ProfileForm) {
   const taken = takenBy(error);
   if (taken) byField[taken.field] = `This ${taken.what} already belongs to another customer`;
   let summary = null;
-  if (problem)
-    summary = (
-      <div class="error" role="alert">
-        <span>
-          Please check the marked fields.{rest.length > 0 && ` ${rest.join('; ')}.`}
-        </span>
-      </div>
-    );
+  if (problem) summary = <CheckFields rest={rest} />;
   else if (taken) summary = <TakenNotice taken={taken} />;
   else if (error && !isStale(error)) summary = <ErrorMessage error={error} />;
   return { byField, summary };
-}
-
-/** After a refused submit, the focus goes to the first field marked invalid. */
-function useFocusFirstInvalid(formRef: { current: HTMLFormElement | null }, error: unknown) {
-  useEffect(() => {
-    if (!error) return;
-    const bad = formRef.current?.querySelector<HTMLElement>('[aria-invalid=true]');
-    bad?.focus();
-  }, [error]);
 }
 
 /** The profile's inputs; `idPrefix` keeps their ids apart from the rest of the page. */

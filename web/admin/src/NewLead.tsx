@@ -1,25 +1,15 @@
 // /leads/new: a lead taken by hand (a walk-in, a call). Each 422 message sits by its field; a
 // phone captured in the last 24 hours (409) shows that lead, with a link, instead of a second.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { api, ApiError } from './api';
 import { currencySymbol, dateTime, Lead } from './model';
 import { duplicateLeadId, EMPTY_LEAD, LEAD_SOURCES, LeadField, LeadForm, leadErrors, newLeadBody } from './newLead';
 import { Link, navigate } from './router';
-import { ErrorMessage, Field, StatusBadge } from './ui';
+import { CheckFields, ErrorMessage, Field, StatusBadge, useFocusFirstInvalid, useLoad } from './ui';
 
 /** The lead a 409 named: its name, status and when it came in, and a link to it. */
 function ExistingLead({ id }: { id: string }) {
-  const [lead, setLead] = useState<Lead | null>(null);
-  useEffect(() => {
-    let live = true;
-    api.get<Lead>(`/leads/${id}`).then(
-      (l) => live && setLead(l),
-      () => undefined,
-    );
-    return () => {
-      live = false;
-    };
-  }, [id]);
+  const lead = useLoad(() => api.get<Lead>(`/leads/${id}`), [id]).data;
   return (
     <div class="panel existing-lead" role="alert">
       <p>A lead with this phone came in during the last 24 hours, so no second one was made:</p>
@@ -47,9 +37,7 @@ export function NewLead() {
   Object.assign(byField, local);
   const existing = duplicateLeadId(error);
   if (existing) byField.phone = 'Already came in during the last 24 hours';
-  useEffect(() => {
-    if (error || Object.keys(local).length) formRef.current?.querySelector<HTMLElement>('[aria-invalid=true]')?.focus();
-  }, [error, local]);
+  useFocusFirstInvalid(formRef, error ?? (Object.keys(local).length ? local : null));
   const set = (k: LeadField, v: string) => setForm((f) => ({ ...f, [k]: v }));
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -79,13 +67,7 @@ export function NewLead() {
       </p>
       <h1 id="new-lead-title">New lead</h1>
       <form class="form panel profile-form" ref={formRef} noValidate onSubmit={submit} aria-labelledby="new-lead-title">
-        {problem && (
-          <div class="error" role="alert">
-            <span>
-              Please check the marked fields.{rest.length > 0 && ` ${rest.join('; ')}.`}
-            </span>
-          </div>
-        )}
+        {problem && <CheckFields rest={rest} />}
         {existing && <ExistingLead id={existing} />}
         {error && !problem && !existing && <ErrorMessage error={error} />}
         <div class="profile-fields">

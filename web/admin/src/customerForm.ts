@@ -177,6 +177,9 @@ const MILESTONE_LABEL: Record<Milestone, string> = {
   anniversary1: 'One year a customer',
   anniversary2: 'Two years a customer',
   vip_status: 'VIP status',
+  tier_silver: 'Silver tier',
+  tier_gold: 'Gold tier',
+  tier_platinum: 'Platinum tier',
 };
 
 export function milestoneLabel(m: string): string {
@@ -206,7 +209,8 @@ export interface TierChange {
   at: string;
 }
 
-/** The tiers the customer has held, oldest first; none when the API sends no `tier_history`. */
+/** The tiers the customer has held, oldest first; none when the API sends no `tier_history`
+ *  (an API from before it was kept: read defensively, as the balances below). */
 export function tierHistory(c: object): TierChange[] {
   const h = (c as { tier_history?: unknown }).tier_history;
   if (!Array.isArray(h)) return [];

@@ -5,6 +5,7 @@
 import type { components } from './api.gen';
 import { ApiError, Problem } from './api';
 import { toMinor } from './model';
+import { placeErrors } from './settings';
 
 export type NewLeadBody = components['schemas']['NewLead'];
 
@@ -44,19 +45,9 @@ export function newLeadBody(f: LeadForm): { body: NewLeadBody } | { errors: Part
 /** A 422's errors by the form field they go next to (`expected_value` in words a person
  *  typing money understands), and those no field shows. */
 export function leadErrors(problem: Problem | null | undefined): { byField: Partial<Record<LeadField, string>>; rest: string[] } {
-  const byField: Partial<Record<LeadField, string>> = {};
-  const rest: string[] = [];
-  for (const e of problem?.errors ?? []) {
-    if (!(e.field in EMPTY_LEAD)) {
-      rest.push(`${e.field.replace(/_/g, ' ')} ${e.reason}`);
-      continue;
-    }
-    const field = e.field as LeadField;
-    const reason = field === 'expected_value' ? 'must be an amount from 0 up' : e.reason;
-    const text = reason.charAt(0).toUpperCase() + reason.slice(1);
-    byField[field] = byField[field] ? `${byField[field]}; ${text}` : text;
-  }
-  return { byField, rest };
+  const { byField, rest } = placeErrors(problem, (f) => f in EMPTY_LEAD);
+  if (byField.expected_value) byField.expected_value = 'Must be an amount from 0 up';
+  return { byField, rest: rest.map((e) => `${e.field.replace(/_/g, ' ')} ${e.reason}`) };
 }
 
 /** The lead already holding this phone (a 409 within the dedupe window), if the API named it. */

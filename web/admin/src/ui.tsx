@@ -186,6 +186,24 @@ export function Field({
   );
 }
 
+/** What a form refused by a 422 says above its fields (each field says its own). */
+export function CheckFields({ rest = [] }: { rest?: string[] }) {
+  return (
+    <div class="error" role="alert">
+      <span>
+        Please check the marked fields.{rest.length > 0 && ` ${rest.join('; ')}.`}
+      </span>
+    </div>
+  );
+}
+
+/** After a refused submit (`error` set), the focus goes to the form's first field marked invalid. */
+export function useFocusFirstInvalid(form: { current: HTMLFormElement | null }, error: unknown): void {
+  useEffect(() => {
+    if (error) form.current?.querySelector<HTMLElement>('[aria-invalid=true]')?.focus();
+  }, [error]);
+}
+
 let flashed = '';
 /** A sentence for the next screen to say (a deleted customer's list says so). */
 export function flash(text: string): void {
