@@ -155,9 +155,7 @@ describe('the customer profile', () => {
     profileApi(beforeLoyalty(ADA));
     const root = await mount(<CustomerProfile id="01ADA" role="owner" />);
     await until(() => !!root.querySelector('.journey li[data-milestone]') && root.querySelector('.journey li')!.textContent!.includes('2 Mar'));
-    expect(facts(root.querySelector('.profile-facts'))).toMatchObject({
-      Phones: '+353861112233',
-      Emails: 'ada@example.ie',
+    expect(facts(root.querySelector('.profile-facts'))).toEqual({
       Birthday: '30 Apr 1990',
       Gender: 'female',
       Company: 'Acme',

@@ -10,18 +10,15 @@ import { Empty, ErrorMessage, Field, flash } from './ui';
 
 const or = (v: string | null | undefined) => (v && v.trim() ? v : '—');
 
-/** The profile's details, as the edit form has them. */
+/** The profile's details beyond the phones and emails the page's header shows. */
 export function ProfileFacts({ customer: c }: { customer: Customer }) {
   const facts: [string, string][] = [
-    ['Phones', or(c.phones.join(', '))],
-    ['Emails', or(c.emails.join(', '))],
     ['Birthday', dayDate(c.date_of_birth)],
     ['Gender', or(c.gender)],
     ['Company', or(c.company)],
     ['Language', or(c.preferred_language)],
     ['Address', or(c.address)],
     ['Marketing', c.marketing_consent ? 'Agreed to marketing messages' : 'No consent to marketing'],
-    ['Member since', shortDate(c.member_since)],
   ];
   return (
     <dl class="facts profile-facts">
