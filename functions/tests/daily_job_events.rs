@@ -50,6 +50,7 @@ async fn the_jobs_publish_segment_stage_and_milestone_events() {
         currency: Some("EUR".into()),
         paid: Some(true),
         lead_id: None,
+        source: None,
     };
     let contact = Contact {
         name: Some("Ann".into()),

@@ -289,6 +289,7 @@ pub async fn seed_demo(ctx: &Ctx) -> Result<(), Error> {
                     currency: paid.then(|| settings.currency.clone()),
                     paid: paid.then_some(true),
                     lead_id: None,
+                    source: None,
                 };
                 customers::ingest(store, &settings, &fact, &contact, now).await?;
             }

@@ -62,6 +62,7 @@ fn fact(kind: BookingKind, id: &str, version: u64, days: i64, amount: Option<i64
         currency: amount.map(|_| "EUR".into()),
         paid: amount.map(|_| true),
         lead_id: None,
+        source: None,
     }
 }
 

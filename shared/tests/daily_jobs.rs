@@ -71,6 +71,7 @@ async fn visit(
         currency: Some("EUR".into()),
         paid: Some(true),
         lead_id: None,
+        source: None,
     };
     let contact = Contact {
         name: Some(format!("Customer {booking}")),
@@ -145,6 +146,7 @@ async fn customers_go_dormant_then_inactive_and_churned_at_03_local_in_their_own
             currency: Some("EUR".into()),
             paid: Some(true),
             lead_id: None,
+            source: None,
         };
         later.start = fact_day;
         let contact = Contact {

@@ -45,6 +45,7 @@ fn fact(kind: BookingKind, id: &str, version: u64, days: i64, amount: Option<i64
         currency: Some("EUR".into()),
         paid: amount.map(|_| true),
         lead_id: None,
+        source: None,
     }
 }
 

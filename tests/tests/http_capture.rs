@@ -30,7 +30,11 @@ async fn a_json_capture_answers_201_and_the_lead_is_readable_with_an_e164_phone(
     );
     let id = r.body["lead_id"].as_str().unwrap_or_default().to_owned();
     assert!(is_ulid(&id), "lead_id should be a ULID: {}", r.text);
-    assert_eq!(r.body["redirect_url"], json!(DEMO_REDIRECT));
+    // The booking page learns which lead it is (issue 20 item 2), to send it back.
+    assert_eq!(
+        r.body["redirect_url"],
+        json!(booking_page(DEMO_REDIRECT, &id))
+    );
     assert_eq!(r.body["duplicate"], json!(false));
 
     let lead = app.lead(&admin(DEMO), &id).await;
@@ -108,7 +112,11 @@ async fn a_form_post_answers_303_to_the_tenants_redirect_and_stores_the_lead() {
     ]))
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
-    assert_eq!(r.header("location").as_deref(), Some(DEMO_REDIRECT));
+    let location = r.header("location").unwrap_or_default();
+    assert!(
+        location.starts_with(&format!("{DEMO_REDIRECT}?lead_id=")),
+        "{location}"
+    );
     let found = app
         .list_all(&admin(DEMO), &format!("q={}", digits(&number)), 25)
         .await;
@@ -120,6 +128,8 @@ async fn a_form_post_answers_303_to_the_tenants_redirect_and_stores_the_lead() {
     assert_eq!(found[0]["phone"], json!(e164(&number)));
     assert_eq!(found[0]["name"], json!("Form Person"));
     assert_eq!(found[0]["consent"]["sms_marketing"], json!(true));
+    let lead_id = found[0]["id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(location, booking_page(DEMO_REDIRECT, &lead_id));
 
     // The same phone again by form: the same redirect, still one lead.
     let again = send(
@@ -128,7 +138,10 @@ async fn a_form_post_answers_303_to_the_tenants_redirect_and_stores_the_lead() {
     )
     .await;
     assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.text);
-    assert_eq!(again.header("location").as_deref(), Some(DEMO_REDIRECT));
+    assert_eq!(
+        again.header("location"),
+        Some(booking_page(DEMO_REDIRECT, &lead_id))
+    );
     let found = app
         .list_all(&admin(DEMO), &format!("q={}", digits(&number)), 25)
         .await;
@@ -158,7 +171,10 @@ async fn the_same_phone_in_another_format_within_24h_returns_the_same_lead_as_a_
         assert_eq!(r.status, StatusCode::OK, "{variant}: {}", r.text);
         assert_eq!(r.body["lead_id"], json!(first), "{variant}");
         assert_eq!(r.body["duplicate"], json!(true), "{variant}");
-        assert_eq!(r.body["redirect_url"], json!(DEMO_REDIRECT));
+        assert_eq!(
+            r.body["redirect_url"],
+            json!(booking_page(DEMO_REDIRECT, &first))
+        );
         answers.push(r);
     }
     // 20 h after the first capture: still one lead, untouched by the repeats.
@@ -316,9 +332,12 @@ async fn a_filled_honeypot_answers_201_but_stores_nothing() {
         r.text
     );
     assert_eq!(r.body["duplicate"], json!(false));
-    assert_eq!(r.body["redirect_url"], json!(DEMO_REDIRECT));
     let id = r.body["lead_id"].as_str().unwrap_or_default().to_owned();
     assert!(is_ulid(&id), "{}", r.text);
+    assert_eq!(
+        r.body["redirect_url"],
+        json!(booking_page(DEMO_REDIRECT, &id))
+    );
 
     app.get_lead(&admin(DEMO), &id)
         .await
@@ -636,8 +655,11 @@ async fn the_same_phone_at_two_businesses_makes_a_lead_at_each() {
         "dedupe is per tenant: {}",
         r.text
     );
-    assert_eq!(r.body["redirect_url"], json!(redirect_of("gym-two")));
     let there = r.body["lead_id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(
+        r.body["redirect_url"],
+        json!(booking_page(&redirect_of("gym-two"), &there))
+    );
     assert_ne!(here, there);
     assert_eq!(
         app.lead(&admin("gym-two"), &there).await["tenant_id"],

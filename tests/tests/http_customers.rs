@@ -1200,3 +1200,154 @@ async fn spend_and_visit_milestones_follow_the_businesss_own_thresholds() {
     assert!(milestones.contains(&json!("high_value")), "{milestones:?}");
     assert!(!milestones.contains(&json!("visits25")), "{milestones:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_returning_prospect_keeps_the_first_touch_and_the_last_goes_on_the_lead_and_customer() {
+    let app = App::start_fixed(false).await;
+    hook_tenant(&app, "spa").await;
+    let national = "087 444 1212";
+    let first = app
+        .capture(
+            "spa",
+            &json!({"name": "Ciara Walsh", "phone": national, "utm_source": "facebook", "utm_campaign": "spring", "fbclid": "IwAR-first"}),
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    let lead_id = first.body["lead_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(
+        first.body["redirect_url"],
+        json!(booking_page(&redirect_of("spa"), &lead_id))
+    );
+    // Back two hours later from a Google ad: the same lead, its last touch kept.
+    app.advance(chrono::Duration::hours(2));
+    let again = app
+        .capture(
+            "spa",
+            &json!({"name": "Ciara Walsh", "phone": national, "utm_source": "google", "utm_campaign": "brand", "gclid": "Cj0-last"}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+    assert_eq!(again.body["lead_id"], json!(lead_id));
+    let lead = app.lead(&admin("spa"), &lead_id).await;
+    assert_eq!(
+        lead["source"],
+        json!("meta_ad"),
+        "first touch stays: {lead}"
+    );
+    assert_eq!(lead["touch"]["fbclid"], json!("IwAR-first"));
+    let last = &lead["last_touch"];
+    assert_eq!(last["source"], json!("google_ad"), "{lead}");
+    assert_eq!(last["gclid"], json!("Cj0-last"));
+    assert_eq!(last["utm_campaign"], json!("brand"));
+    assert_eq!(last["at"], json!(app.now()));
+    assert!(last.get("ip").is_none(), "no address kept twice: {last}");
+
+    // The booking page sends the lead id back: the customer's first touch is the lead's,
+    // its last touch the lead's last.
+    let mut booked = fact("BookingCreated", "B-ciara", 1, national);
+    booked["lead_id"] = json!(lead_id);
+    let r = hook(&app, "spa", &booked).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let customer_id = r.body["customer_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let detail = app
+        .get(&format!("/customers/{customer_id}"), &staff("spa"))
+        .await;
+    let c = &detail.body["customer"];
+    assert_eq!(c["source"], json!("meta_ad"), "{c}");
+    assert_eq!(c["last_touch"]["source"], json!("google_ad"), "{c}");
+    assert_eq!(c["last_touch"]["gclid"], json!("Cj0-last"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn customers_not_made_from_a_lead_get_an_acquisition_source() {
+    let app = App::start_fixed(false).await;
+    hook_tenant(&app, "spa").await;
+    let source_of = |r: &Resp| r.body["customer"]["source"].clone();
+    // A booking with no lead behind it: organic, or what the booking system says.
+    let r = hook(
+        &app,
+        "spa",
+        &fact("BookingCreated", "B-org", 1, "087 555 0001"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let id = r.body["customer_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let organic = app.get(&format!("/customers/{id}"), &staff("spa")).await;
+    assert_eq!(source_of(&organic), json!("organic"), "{}", organic.text);
+    let mut walk_in = fact("BookingCreated", "B-walk", 1, "087 555 0002");
+    walk_in["customer"]["email"] = json!("walk@example.ie");
+    walk_in["source"] = json!("walk_in");
+    let r = hook(&app, "spa", &walk_in).await;
+    let id = r.body["customer_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let walked = app.get(&format!("/customers/{id}"), &staff("spa")).await;
+    assert_eq!(source_of(&walked), json!("walk_in"), "{}", walked.text);
+    let mut bad = fact("BookingCreated", "B-bad", 1, "087 555 0003");
+    bad["source"] = json!("billboard");
+    let r = hook(&app, "spa", &bad).await;
+    r.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_fields(&["source"]);
+    // By hand: as entered, else manual; a bad one is a 422 naming it.
+    let by_hand = create(&app, "spa", json!({"name": "Hand Made", "phone": phone()})).await;
+    assert_eq!(by_hand["source"], json!("manual"), "{by_hand}");
+    let referred = create(
+        &app,
+        "spa",
+        json!({"name": "Referred", "phone": phone(), "source": "referral"}),
+    )
+    .await;
+    assert_eq!(referred["source"], json!("referral"), "{referred}");
+    let r = app
+        .post(
+            "/customers",
+            &admin("spa"),
+            &json!({"name": "Bad", "phone": phone(), "source": "billboard"}),
+        )
+        .await;
+    r.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    r.assert_fields(&["source"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_lead_id_parameter_on_the_booking_redirect_is_the_businesss_choice() {
+    let app = App::start_fixed(false).await;
+    hook_tenant(&app, "spa").await;
+    let patch = |body: Value| {
+        let app = &app;
+        async move {
+            app.call(Method::PATCH, "/settings", Some(&owner("spa")), Some(&body))
+                .await
+        }
+    };
+    let bad = patch(json!({"lead_id_param": "lead id!"})).await;
+    bad.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    bad.assert_fields(&["lead_id_param"]);
+    let set = patch(json!({"lead_id_param": "crm_ref"})).await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.text);
+    assert_eq!(set.body["lead_id_param"], json!("crm_ref"));
+    let r = app
+        .capture("spa", &capture_body("Param Person", &phone()))
+        .await;
+    let id = r.body["lead_id"].as_str().unwrap_or_default();
+    assert_eq!(
+        r.body["redirect_url"],
+        json!(format!("{}?crm_ref={id}", redirect_of("spa")))
+    );
+    let off = patch(json!({"lead_id_param": ""})).await;
+    assert_eq!(off.status, StatusCode::OK, "{}", off.text);
+    let r = app
+        .capture("spa", &capture_body("No Param", &phone()))
+        .await;
+    assert_eq!(r.body["redirect_url"], json!(redirect_of("spa")));
+}

@@ -196,6 +196,9 @@ pub struct CustomerInput {
     pub preferred_language: Option<String>,
     #[schema(nullable = false)]
     pub marketing_consent: Option<bool>,
+    /// How they first came (first touch). Made by hand without one: `manual`.
+    #[schema(nullable = false)]
+    pub source: Option<crm_shared::domain::source::Source>,
     #[schema(nullable = false, value_type = Option<Vec<TagText>>)]
     pub tags: Option<Vec<String>>,
 }
@@ -262,6 +265,10 @@ pub struct BookingFact {
     pub paid: Option<bool>,
     #[schema(max_length = 40)]
     pub lead_id: Option<String>,
+    /// How the client came, as the booking system knows it: a customer this booking makes
+    /// without a lead gets it as their acquisition source (default `organic`).
+    #[schema(nullable = false)]
+    pub source: Option<crm_shared::domain::source::Source>,
     /// Ignored (the path names the tenant).
     #[schema(nullable = false)]
     pub tenant_id: Option<String>,
@@ -382,6 +389,9 @@ pub struct SettingsPatch {
     pub default_region: Option<String>,
     #[schema(nullable = false, format = "uri", max_length = 500)]
     pub redirect_url: Option<String>,
+    /// The query parameter naming the lead on the redirect (empty: none; default `lead_id`).
+    #[schema(nullable = false, max_length = 40, pattern = "^[A-Za-z0-9_.-]*$")]
+    pub lead_id_param: Option<String>,
     #[schema(nullable = false, minimum = 1, maximum = 720)]
     pub stale_after_hours: Option<u32>,
     #[schema(nullable = false, minimum = 1, maximum = 168)]

@@ -130,6 +130,7 @@ pub async fn customer(ctx: &Ctx) -> Result<String, Error> {
         currency: None,
         paid: None,
         lead_id: None,
+        source: None,
     };
     let contact = Contact {
         name: Some("Seed Customer".into()),

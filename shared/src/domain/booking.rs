@@ -75,6 +75,10 @@ pub struct BookingFact {
     pub paid: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lead_id: Option<String>,
+    /// How the client came, as the booking system knows it (`walk_in`, `referral`…): the
+    /// acquisition source of a customer this booking makes without a lead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<crate::domain::source::Source>,
 }
 
 /// A booking as we hold it: the state of its highest version.
@@ -235,13 +239,14 @@ pub const FACT_FIELDS: &[&str] = &[
     "currency",
     "paid",
     "lead_id",
+    "source",
     "customer",
     "tenant_id",
 ];
 
 /// Reads a booking fact: `type` (or the EventBridge detail-type as `kind`), `booking_id`,
 /// `version` ≥ 1, `start` (RFC 3339), optional `service`, `staff`, `amount` (minor units),
-/// `currency`, `paid`, `lead_id`, and `customer` `{name, phone, email}` (phone read in
+/// `currency`, `paid`, `lead_id`, `source`, and `customer` `{name, phone, email}` (phone read in
 /// `region`). Every bad field is named.
 pub fn read_fact(
     input: &serde_json::Map<String, serde_json::Value>,
@@ -323,6 +328,16 @@ pub fn read_fact(
     }
     let paid = f.flag(input, "paid");
     let lead_id = f.text(input, "lead_id", 40, false);
+    let source = f.text(input, "source", 40, false).and_then(|s| {
+        let parsed = crate::domain::source::Source::parse(&s);
+        if parsed.is_none() {
+            f.error(
+                "source",
+                "is not a known source (walk_in, referral, organic…)",
+            );
+        }
+        parsed
+    });
     let contact = match input.get("customer") {
         None | Some(Value::Null) => Contact::default(),
         Some(Value::Object(c)) => {
@@ -369,6 +384,7 @@ pub fn read_fact(
                 currency,
                 paid,
                 lead_id,
+                source,
             },
             contact,
         )),
@@ -398,6 +414,7 @@ mod tests {
             currency: Some("EUR".into()),
             paid: amount.map(|_| true),
             lead_id: None,
+            source: None,
         }
     }
 

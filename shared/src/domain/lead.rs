@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::source::{Source, Touch};
+use crate::domain::source::{LastTouch, Source, Touch};
 
 /// Pipeline status of a lead.
 #[derive(
@@ -135,6 +135,11 @@ pub struct Lead {
     #[serde(default)]
     #[schema(required)]
     pub touch: Touch,
+    /// The latest capture of the same phone within the dedupe window, when there was one
+    /// (absent: the first touch is also the last).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub last_touch: Option<LastTouch>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub consent: Option<Consent>,
@@ -213,6 +218,7 @@ impl Lead {
             expected_value: new.expected_value,
             source: new.source.unwrap_or(Source::Manual),
             touch: new.touch,
+            last_touch: None,
             consent: new.consent,
             customer_id: None,
             converted_booking_id: None,
@@ -349,6 +355,15 @@ impl LeadPatch {
     }
 }
 
+impl Lead {
+    /// The lead's latest touch: its last capture, else the first.
+    pub fn latest_touch(&self) -> LastTouch {
+        self.last_touch
+            .clone()
+            .unwrap_or_else(|| LastTouch::of(self.source, &self.touch, self.created_at))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -379,6 +394,7 @@ mod tests {
             expected_value: 0,
             source: Source::Website,
             touch: Touch::default(),
+            last_touch: None,
             consent: None,
             customer_id: None,
             converted_booking_id: None,

@@ -110,6 +110,40 @@ pub struct Touch {
     pub ip: Option<String>,
 }
 
+/// The latest visit that brought someone back (DESIGN §2.1: last touch is kept too): its
+/// source, when, and its campaign fields and click ids (never the address or browser: the
+/// first touch keeps those once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LastTouch {
+    pub source: Source,
+    pub at: chrono::DateTime<chrono::Utc>,
+    #[serde(flatten)]
+    pub touch: Touch,
+}
+
+impl LastTouch {
+    /// A visit from `source` at `at` with what `touch` says of its campaign.
+    pub fn of(source: Source, touch: &Touch, at: chrono::DateTime<chrono::Utc>) -> Self {
+        LastTouch {
+            source,
+            at,
+            touch: Touch {
+                user_agent: None,
+                ip: None,
+                ..touch.clone()
+            },
+        }
+    }
+
+    /// The later of `current` and `new` (the current one when they are as recent).
+    pub fn latest(current: Option<LastTouch>, new: LastTouch) -> LastTouch {
+        match current {
+            Some(c) if c.at >= new.at => c,
+            _ => new,
+        }
+    }
+}
+
 impl Touch {
     /// Meta's click id as the `_fbc` cookie holds it (`fb.1.<ms>.<fbclid>`), derived rather
     /// than stored: it repeats the fbclid, and each stored byte is billed on every write.

@@ -118,6 +118,10 @@ pub struct TenantSettings {
     pub time_zone: String,
     /// Where a prospect is sent after leaving their details (the booking system).
     pub redirect_url: String,
+    /// The query parameter that carries the lead's id on that redirect, so the booking
+    /// system can send it back with the booking (empty: the id is not added).
+    #[serde(default = "default_lead_id_param")]
+    pub lead_id_param: String,
     /// Hours after capture an open lead without a booking is flagged stale.
     #[serde(default = "default_stale_after_hours")]
     pub stale_after_hours: u32,
@@ -178,6 +182,32 @@ pub struct TenantSettings {
 }
 
 impl TenantSettings {
+    /// The booking page a prospect is sent to after leaving `lead_id`: the redirect URL with
+    /// the lead's id in [`Self::lead_id_param`] (replacing one the URL already names).
+    pub fn redirect_for(&self, lead_id: &str) -> String {
+        let param = self.lead_id_param.as_str();
+        if param.is_empty() {
+            return self.redirect_url.clone();
+        }
+        let (rest, fragment) = match self.redirect_url.split_once('#') {
+            Some((r, f)) => (r, Some(f)),
+            None => (self.redirect_url.as_str(), None),
+        };
+        let (base, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let mut pairs: Vec<String> = query
+            .split('&')
+            .filter(|p| !p.is_empty() && p.split('=').next() != Some(param))
+            .map(str::to_owned)
+            .collect();
+        pairs.push(format!("{param}={lead_id}"));
+        let mut url = format!("{base}?{}", pairs.join("&"));
+        if let Some(f) = fragment {
+            url.push('#');
+            url.push_str(f);
+        }
+        url
+    }
+
     /// Why a text to `to` (E.164) must not go out at all, if it must not: a country the
     /// business does not text, or a premium-rate or shared-cost line.
     pub fn sms_destination_refusal(&self, to: &str) -> Option<String> {
@@ -209,6 +239,10 @@ impl TenantSettings {
 fn default_time_zone() -> String {
     "Europe/Dublin".into()
 }
+fn default_lead_id_param() -> String {
+    "lead_id".into()
+}
+
 fn default_stale_after_hours() -> u32 {
     48
 }
@@ -235,6 +269,7 @@ impl TenantSettings {
             default_region: default_region.into(),
             time_zone: default_time_zone(),
             redirect_url: redirect_url.into(),
+            lead_id_param: default_lead_id_param(),
             stale_after_hours: default_stale_after_hours(),
             dedupe_window_hours: default_dedupe_window_hours(),
             currency: default_currency(),
@@ -351,5 +386,28 @@ impl NewBusiness {
         settings.time_zone = self.time_zone.clone();
         settings.currency = self.currency.clone();
         settings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_redirect_names_the_lead_in_the_tenants_parameter_keeping_the_rest_of_the_url() {
+        let mut s = TenantSettings::new("t", "T", "IE", "https://book.example/t");
+        assert_eq!(s.redirect_for("01L"), "https://book.example/t?lead_id=01L");
+        s.redirect_url = "https://book.example/t?service=spa&lead_id=old#top".into();
+        assert_eq!(
+            s.redirect_for("01L"),
+            "https://book.example/t?service=spa&lead_id=01L#top"
+        );
+        s.lead_id_param = "ref".into();
+        assert_eq!(
+            s.redirect_for("01L"),
+            "https://book.example/t?service=spa&lead_id=old&ref=01L#top"
+        );
+        s.lead_id_param = String::new();
+        assert_eq!(s.redirect_for("01L"), s.redirect_url);
     }
 }

@@ -315,6 +315,11 @@ pub fn redirect_of(tenant: &str) -> String {
     format!("https://booking.example.com/{tenant}")
 }
 
+/// The booking page a capture sends a prospect to: the tenant's redirect naming the lead.
+pub fn booking_page(redirect: &str, lead_id: &str) -> String {
+    format!("{redirect}?lead_id={lead_id}")
+}
+
 /// The id of the demo seed's first customer (the one with a long booking history).
 pub async fn demo_customer(app: &App) -> String {
     let phone = e164(crm_local::seed::DEMO_CUSTOMER_PHONE);
@@ -378,6 +383,7 @@ pub async fn paid_customer(app: &App, tenant: &str) -> String {
         currency: None,
         paid: Some(true),
         lead_id: None,
+        source: None,
     };
     let contact = Contact {
         name: Some("Paid Customer".into()),

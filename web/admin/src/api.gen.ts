@@ -860,6 +860,11 @@ export interface components {
             lead_id?: string | null;
             paid?: boolean | null;
             service?: string | null;
+            /**
+             * @description How the client came, as the booking system knows it: a customer this booking makes
+             *     without a lead gets it as their acquisition source (default `organic`).
+             */
+            source?: components["schemas"]["Source"];
             staff?: string | null;
             /** Format: date-time */
             start: string;
@@ -1020,6 +1025,7 @@ export interface components {
             /** @description The same phone within the dedupe window: `lead_id` is the lead captured then. */
             duplicate: boolean;
             lead_id: string;
+            /** @description The booking page, naming the lead in the tenant's `lead_id_param` (default `lead_id`). */
             redirect_url: string;
         };
         /** @description Consent to marketing SMS, as given on the form. */
@@ -1055,6 +1061,8 @@ export interface components {
             id: string;
             /** Format: date-time */
             last_booking?: string;
+            /** @description The latest touch of the leads that became this customer (absent when none did). */
+            last_touch?: components["schemas"]["LastTouch"];
             /** Format: date-time */
             last_visit?: string;
             lead_ids: string[];
@@ -1106,7 +1114,12 @@ export interface components {
              */
             review_requested_at?: string;
             segment: components["schemas"]["Segment"];
-            /** @description First-touch source, from the lead that became this customer; never overwritten. */
+            /**
+             * @description First-touch source, never overwritten by what comes later: the lead that became this
+             *     customer's, else how they came (a booking: what the booking system says, else
+             *     `organic`; a call: `phone_call`; by hand: as entered, else `manual`; an import: the
+             *     file's, else `import`).
+             */
             source?: components["schemas"]["Source"];
             stage: components["schemas"]["JourneyStage"];
             stage_history: components["schemas"]["StageChange"][];
@@ -1154,6 +1167,8 @@ export interface components {
             /** @description Every phone, primary first. */
             phones?: components["schemas"]["PhoneText"][];
             preferred_language?: string | null;
+            /** @description How they first came (first touch). Made by hand without one: `manual`. */
+            source?: components["schemas"]["Source"];
             tags?: components["schemas"]["TagText"][];
         };
         /** @description A note staff wrote on a customer (on their timeline too). */
@@ -1512,6 +1527,16 @@ export interface components {
             /** Format: int32 */
             review_count?: number;
         };
+        /**
+         * @description The latest visit that brought someone back (DESIGN §2.1: last touch is kept too): its
+         *     source, when, and its campaign fields and click ids (never the address or browser: the
+         *     first touch keeps those once).
+         */
+        LastTouch: components["schemas"]["Touch"] & {
+            /** Format: date-time */
+            at: string;
+            source: components["schemas"]["Source"];
+        };
         /** @description A lead. Money is in minor units (cents) to keep sums exact. */
         Lead: {
             /** Format: date-time */
@@ -1531,6 +1556,11 @@ export interface components {
             /** Format: date-time */
             follow_up_at?: string;
             id: string;
+            /**
+             * @description The latest capture of the same phone within the dedupe window, when there was one
+             *     (absent: the first touch is also the last).
+             */
+            last_touch?: components["schemas"]["LastTouch"];
             lost_reason?: string;
             message?: string;
             name: string;
@@ -1967,6 +1997,8 @@ export interface components {
             /** @description ISO 3166 alpha-2 region for reading national phone numbers. */
             default_region: string;
             landing: components["schemas"]["LandingSettings"];
+            /** @description The query parameter naming the lead on that redirect (empty: none). */
+            lead_id_param: string;
             meta: components["schemas"]["MetaView"] | null;
             /** Format: int32 */
             missed_call_sms_after_minutes?: number;
@@ -2028,6 +2060,8 @@ export interface components {
                 /** Format: int32 */
                 review_count?: number | null;
             };
+            /** @description The query parameter naming the lead on the redirect (empty: none; default `lead_id`). */
+            lead_id_param?: string;
             meta?: {
                 access_token?: string;
                 pixel_id?: string;

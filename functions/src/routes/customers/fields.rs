@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 use crm_shared::domain::customer::Profile;
 use crm_shared::domain::phone;
+use crm_shared::domain::source::Source;
 use crm_shared::domain::validation::{is_plausible_email, FieldError, Fields};
 use serde_json::{Map, Value};
 
@@ -20,6 +21,7 @@ pub const PROFILE_FIELDS: &[&str] = &[
     "company",
     "preferred_language",
     "marketing_consent",
+    "source",
 ];
 
 /// A tag as staff type it: trimmed, 1–40 characters, no `#` or control characters.
@@ -138,6 +140,22 @@ pub fn read_profile(
     let company = f.clearable_text(input, "company", 200);
     let preferred_language = f.clearable_text(input, "preferred_language", 20);
     let marketing_consent = f.flag(input, "marketing_consent");
+    let source = match input.get("source") {
+        None | Some(Value::Null) => None,
+        Some(v) => {
+            let parsed = v.as_str().and_then(Source::parse);
+            if parsed.is_none() {
+                f.error(
+                    "source",
+                    format!(
+                        "must be one of {}",
+                        Source::ALL.map(Source::as_str).join(", ")
+                    ),
+                );
+            }
+            parsed
+        }
+    };
     let mut tags = BTreeSet::new();
     if creating {
         match input.get("tags") {
@@ -172,6 +190,7 @@ pub fn read_profile(
             company,
             preferred_language,
             marketing_consent,
+            source,
         },
         tags,
     ))

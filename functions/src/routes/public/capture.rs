@@ -2,12 +2,13 @@
 
 use crm_shared::domain::capture::read_capture;
 use crm_shared::domain::lead::{Consent, Lead};
+use crm_shared::domain::source::LastTouch;
 use crm_shared::domain::tenant::is_valid_tenant_id;
 use crm_shared::http::problem::ApiError;
 use crm_shared::http::request::{
     json, object_body, path_param, respond, see_other, source_ip, BodyKind,
 };
-use crm_shared::store::leads::Inserted;
+use crm_shared::store::leads::{self, Inserted};
 use crm_shared::store::limits::{self, Admission};
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -66,7 +67,7 @@ async fn capture(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErro
         // nothing kept.
         admit(ctx, &tenant, client.as_deref(), &settings, now).await?;
         tracing::info!(tenant = %tenant, "honeypot filled; submission discarded");
-        return answer(kind, &id, &settings.redirect_url, false);
+        return answer(kind, &id, &settings.redirect_for(&id), false);
     }
     let mut new = capture.lead;
     new.touch.user_agent = header(request, "user-agent");
@@ -82,11 +83,24 @@ async fn capture(ctx: &Ctx, request: &Request) -> Result<Response<Body>, ApiErro
     match record_admitted_lead(ctx, &settings, &lead, now, admitted).await? {
         Inserted::Created => {
             tracing::info!(tenant = %tenant, lead_id = %id, source = %lead.source, "lead captured");
-            answer(kind, &id, &settings.redirect_url, false)
+            answer(kind, &id, &settings.redirect_for(&id), false)
         }
         Inserted::Duplicate { existing_id } => {
             tracing::info!(tenant = %tenant, lead_id = %existing_id, "duplicate capture");
-            answer(kind, &existing_id, &settings.redirect_url, true)
+            // The same person came back: their latest touch is kept on the lead (best
+            // effort: the lead is there either way).
+            let touch = LastTouch::of(lead.source, &lead.touch, now);
+            if let Err(e) =
+                leads::touch_again(ctx.store.as_ref(), &tenant, &existing_id, &touch).await
+            {
+                tracing::warn!(tenant = %tenant, lead_id = %existing_id, error = %e, "last touch not kept");
+            }
+            answer(
+                kind,
+                &existing_id,
+                &settings.redirect_for(&existing_id),
+                true,
+            )
         }
     }
 }
@@ -126,6 +140,7 @@ async fn admit(
 #[derive(Serialize, ToSchema)]
 pub struct CaptureResponse {
     pub lead_id: String,
+    /// The booking page, naming the lead in the tenant's `lead_id_param` (default `lead_id`).
     pub redirect_url: String,
     /// The same phone within the dedupe window: `lead_id` is the lead captured then.
     pub duplicate: bool,

@@ -21,6 +21,7 @@ pub const FIELDS: &[&str] = &[
     "time_zone",
     "default_region",
     "redirect_url",
+    "lead_id_param",
     "stale_after_hours",
     "dedupe_window_hours",
     "currency",
@@ -52,6 +53,8 @@ pub struct SettingsView {
     /// IANA time zone name.
     pub time_zone: String,
     pub redirect_url: String,
+    /// The query parameter naming the lead on that redirect (empty: none).
+    pub lead_id_param: String,
     pub stale_after_hours: u32,
     pub dedupe_window_hours: u32,
     /// ISO 4217.
@@ -130,6 +133,7 @@ impl SettingsView {
             default_region: s.default_region,
             time_zone: s.time_zone,
             redirect_url: s.redirect_url,
+            lead_id_param: s.lead_id_param,
             stale_after_hours: s.stale_after_hours,
             dedupe_window_hours: s.dedupe_window_hours,
             currency: s.currency,
@@ -202,6 +206,18 @@ pub fn apply(
             "redirect_url" => match v.as_str() {
                 Some(u) if is_web_url(u) && u.len() <= 500 => settings.redirect_url = u.to_owned(),
                 _ => f.error(field, "must be an http(s) URL of at most 500 characters"),
+            },
+            "lead_id_param" => match v.as_str() {
+                Some(p)
+                    if p.len() <= 40
+                        && p.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b)) =>
+                {
+                    settings.lead_id_param = p.to_owned()
+                }
+                _ => f.error(
+                    field,
+                    "must be a query parameter name (letters, digits, _ - .; at most 40) or empty",
+                ),
             },
             "review_url" => match v {
                 Value::Null => settings.review_url = None,

@@ -10,6 +10,7 @@ use serde_json::json;
 use super::{milestone_due, reached, reclassify, Customer, Milestone, Thresholds};
 use crate::domain::booking::{BookingFact, BookingKind, BookingState, BookingStatus, Contact};
 use crate::domain::lead::{Lead, LeadStatus};
+use crate::domain::source::LastTouch;
 use crate::domain::timeline::{self, Entry};
 
 /// A booking fact applied to its customer: the customer after it, the milestones it
@@ -105,6 +106,7 @@ pub fn apply_booking(input: Ingest<'_>, now: DateTime<Utc>) -> BookingApplied {
         if !c.lead_ids.contains(&lead.id) {
             c.lead_ids.push(lead.id.clone());
         }
+        c.last_touch = Some(LastTouch::latest(c.last_touch.take(), lead.latest_touch()));
     }
     if let Some(phone) = &input.contact.phone {
         if !c.phones.contains(phone) {

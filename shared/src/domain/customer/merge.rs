@@ -43,6 +43,10 @@ pub fn merged(
         c.source = removed.source;
     }
     c.source = c.source.or(removed.source);
+    c.last_touch = match (kept.last_touch.clone(), removed.last_touch.clone()) {
+        (a, Some(b)) => Some(crate::domain::source::LastTouch::latest(a, b)),
+        (a, None) => a,
+    };
     c.date_of_birth = c.date_of_birth.or(removed.date_of_birth);
     c.gender = c.gender.clone().or_else(|| removed.gender.clone());
     c.address = c.address.clone().or_else(|| removed.address.clone());

@@ -50,10 +50,17 @@ pub struct Customer {
     #[serde(default)]
     #[schema(required)]
     pub emails: Vec<String>,
-    /// First-touch source, from the lead that became this customer; never overwritten.
+    /// First-touch source, never overwritten by what comes later: the lead that became this
+    /// customer's, else how they came (a booking: what the booking system says, else
+    /// `organic`; a call: `phone_call`; by hand: as entered, else `manual`; an import: the
+    /// file's, else `import`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub source: Option<Source>,
+    /// The latest touch of the leads that became this customer (absent when none did).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub last_touch: Option<crate::domain::source::LastTouch>,
     #[serde(default)]
     #[schema(required)]
     pub lead_ids: Vec<String>,
@@ -194,6 +201,7 @@ impl Customer {
             phones,
             emails,
             source: lead.map(|l| l.source),
+            last_touch: lead.map(Lead::latest_touch),
             lead_ids: lead.map(|l| l.id.clone()).into_iter().collect(),
             date_of_birth: None,
             gender: None,
@@ -268,6 +276,8 @@ pub struct Profile {
     pub company: Option<Option<String>>,
     pub preferred_language: Option<Option<String>>,
     pub marketing_consent: Option<bool>,
+    /// The acquisition source, as staff enter or correct it.
+    pub source: Option<Source>,
 }
 
 impl Profile {
@@ -275,6 +285,9 @@ impl Profile {
     pub fn apply(&self, c: &mut Customer) {
         if let Some(v) = &self.name {
             c.name = v.clone();
+        }
+        if let Some(v) = self.source {
+            c.source = Some(v);
         }
         if let Some(v) = &self.phones {
             c.phones = v.clone();

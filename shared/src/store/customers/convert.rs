@@ -52,6 +52,7 @@ pub async fn convert(
             // The first touch is the lead's.
             let before = c.clone();
             c.source = Some(lead.source);
+            c.last_touch = Some(lead.latest_touch());
             c.lead_ids.push(lead.id.clone());
             c.version += 1;
             if commit(store, tenant, &before, &c, Vec::new()).await? == Attempt::Collided {
@@ -74,6 +75,10 @@ pub async fn convert(
             if after.source.is_none() {
                 after.source = Some(lead.source);
             }
+            after.last_touch = Some(crate::domain::source::LastTouch::latest(
+                after.last_touch.take(),
+                lead.latest_touch(),
+            ));
             after.version = before.version + 1;
             after.updated_at = now;
             Ok(commit(store, tenant, &before, &after, Vec::new())

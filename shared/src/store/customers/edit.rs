@@ -144,7 +144,8 @@ pub async fn create(
 }
 
 /// Creates a customer as [`create`] does, with a first-touch `source` and the text of the
-/// timeline's `created` entry (a caller becomes a customer with `phone_call`).
+/// timeline's `created` entry (a caller becomes a customer with `phone_call`). Without one,
+/// the source is the profile's, else `manual` (made by hand).
 pub async fn create_from(
     store: &dyn Store,
     settings: &TenantSettings,
@@ -165,7 +166,9 @@ pub async fn create_from(
     );
     profile.apply(&mut c);
     c.tags = tags.clone();
-    c.source = source;
+    c.source = source
+        .or(c.source)
+        .or(Some(crate::domain::source::Source::Manual));
     reclassify(&mut c, &settings.thresholds, now);
     c.next_milestone = milestone_due(&c, tz, now);
     c.version = 1;

@@ -18,6 +18,7 @@ use crate::domain::customer::{
 };
 use crate::domain::hours::zone;
 use crate::domain::lead::{Lead, LeadStatus, StatusEvent};
+use crate::domain::source::Source;
 use crate::domain::tenant::TenantSettings;
 use crate::domain::timeline::Entry;
 use crate::ports::store::{from_item, Check, Cond, Store, StoreError, Write};
@@ -174,13 +175,17 @@ async fn attempt(
     let resolved = resolve(store, tenant, fact, contact).await?;
     let is_new = resolved.customer.is_none();
     let customer = resolved.customer.clone().unwrap_or_else(|| {
-        Customer::new(
+        let mut c = Customer::new(
             keys::sequential_id(now),
             tenant,
             contact,
             resolved.lead.as_ref(),
             now,
-        )
+        );
+        // No lead made them: how the booking system says they came, else they found the
+        // business themselves.
+        c.source = c.source.or(fact.source).or(Some(Source::Organic));
+        c
     });
     let bkey = booking_key(tenant, &customer.id, &fact.booking_id);
     let current: Option<BookingState> =

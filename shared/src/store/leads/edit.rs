@@ -83,3 +83,30 @@ pub async fn link_customer(
     })
     .await
 }
+
+/// Keeps `touch` as the lead's last touch (a later capture of the same phone within the
+/// window), unless it already has a later one. The version moves, so an edit decided on the
+/// lead before it is refused or retried rather than dropping the touch.
+pub async fn touch_again(
+    store: &dyn Store,
+    tenant: &str,
+    id: &str,
+    touch: &LastTouch,
+) -> Result<Lead, LeadWriteError> {
+    optimistically(|| async move {
+        let (lead, stored) = load(store, tenant, id).await?;
+        if lead.last_touch.as_ref().is_some_and(|t| t.at >= touch.at) {
+            return Ok(Attempt::Done(lead));
+        }
+        let mut next = lead.clone();
+        next.last_touch = Some(touch.clone());
+        next.version = lead.version + 1;
+        next.updated_at = touch.at;
+        let item = rewritten_item(&next, &stored)?;
+        let writes = vec![Write::put(item).with_check(version_check(lead.version))];
+        Ok(commit_versioned(store, tenant, id, writes, false)
+            .await?
+            .map(|()| next))
+    })
+    .await
+}

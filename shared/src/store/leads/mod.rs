@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::domain::lead::{is_lead_id, ContactTask, LeadPatch, Note};
 use crate::domain::lead::{transition, Lead, LeadStatus, StatusEvent, TransitionError};
 use crate::domain::lead_detail::LeadDetail;
-use crate::domain::source::Source;
+use crate::domain::source::{LastTouch, Source};
 use crate::ports::store::{
     table, to_item, Check, Cond, Cursor, Index, Item, Key, Query, SkCond, Store, StoreError,
     Update, Write, PK, SK,
