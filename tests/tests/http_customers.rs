@@ -1050,6 +1050,30 @@ async fn loyalty_points_are_redeemed_never_below_zero_and_tiers_are_kept_with_th
     assert!(milestones.contains(&json!("tier_silver")), "{milestones:?}");
     assert!(!milestones.contains(&json!("tier_gold")), "{milestones:?}");
 
+    // A customer stored before points could be redeemed (no points_available) reads with
+    // what they earned available.
+    let store = app.server.ctx.store.as_ref();
+    let key = crm_shared::store::keys::customer_key("spa", &id);
+    let mut old = store
+        .get(&key)
+        .await
+        .ok()
+        .flatten()
+        .expect("stored customer");
+    old.remove("points_available");
+    old.remove("points_redeemed");
+    store
+        .write(crm_shared::ports::store::Write::put(old))
+        .await
+        .expect("put back");
+    let before = app.get(&format!("/customers/{id}"), &staff("spa")).await;
+    assert_eq!(
+        before.body["customer"]["points_available"],
+        json!(600),
+        "{}",
+        before.text
+    );
+
     // Staff redeem 250: 350 left, on the timeline with the reason.
     let spent = redeem(
         &app,

@@ -79,7 +79,7 @@ pub async fn record_candidates(
     let wanted: Vec<_> = seen.iter().map(|id| customer_key(tenant, id)).collect();
     let mut found = BTreeMap::new();
     for item in store.get_many(&wanted).await? {
-        let theirs: Customer = from_item(&item)?;
+        let theirs: Customer = customer_of(&item)?;
         if let Some(matched) = duplicate::score(new, &theirs) {
             found.insert(theirs.id.clone(), matched);
         }
@@ -172,7 +172,7 @@ pub async fn pairs_page(
         let keys: Vec<Key> = wanted.iter().map(|id| customer_key(tenant, id)).collect();
         let mut found = BTreeMap::new();
         for item in store.get_many(&keys).await? {
-            let c: Customer = from_item(&item)?;
+            let c: Customer = customer_of(&item)?;
             found.insert(c.id.clone(), c);
         }
         let count = pairs.len();

@@ -10,8 +10,7 @@ use super::*;
 use crate::domain::customer::{JourneyStage, Segment};
 use crate::domain::source::Source;
 use crate::ports::store::{
-    from_item, to_item, Cond, Cursor, Index, Item, Key, Query, SkCond, Store, StoreError, Write,
-    PK, SK,
+    to_item, Cond, Cursor, Index, Item, Key, Query, SkCond, Store, StoreError, Write, PK, SK,
 };
 use crate::store::keys::{self, search_pk};
 use crate::store::page;
@@ -309,7 +308,7 @@ pub async fn search(
         let keys: Vec<Key> = ids.iter().map(|id| customer_key(tenant, id)).collect();
         let mut found: BTreeMap<String, Customer> = BTreeMap::new();
         for item in store.get_many(&keys).await? {
-            let c: Customer = from_item(&item)?;
+            let c: Customer = customer_of(&item)?;
             found.insert(c.id.clone(), c);
         }
         for id in ids {

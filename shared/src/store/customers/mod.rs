@@ -143,8 +143,18 @@ pub async fn get(
     store
         .get(&customer_key(tenant, id))
         .await?
-        .map(|i| from_item(&i))
+        .map(|i| customer_of(&i))
         .transpose()
+}
+
+/// A customer from its stored item. Customers stored before points could be redeemed have
+/// no `points_available`: it is what they earned, less what they redeemed (none).
+pub fn customer_of(item: &Item) -> Result<Customer, StoreError> {
+    let mut c: Customer = from_item(item)?;
+    if !item.contains_key("points_available") {
+        c.points_available = (c.points - c.points_redeemed).max(0);
+    }
+    Ok(c)
 }
 
 /// The customer's bookings, newest start first.
