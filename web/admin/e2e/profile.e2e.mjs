@@ -233,7 +233,9 @@ test('an owner: a new lead (and its twin refused), a customer added, every field
   await journey.getByRole('heading', { name: 'Journey' }).waitFor();
   const journeyFacts = journey.locator('dl');
   assert.equal(orla.source, 'walk_in');
-  assert.equal(await fact(journeyFacts, 'First touch'), 'Walk in');
+  // First touch: her lead's source and when it came in (no campaign: typed in by hand); no other touch.
+  assert.match(await fact(journeyFacts, 'First touch'), /^Walk in · \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}$/);
+  assert.equal(await fact(journeyFacts, 'Last touch'), 'Same as the first');
   assert.match(await fact(journeyFacts, 'Stage'), new RegExp(`^${orla.stage} · since \\d{1,2} [A-Z][a-z]{2} \\d{4}$`, 'i'));
   assert.equal((await fact(journeyFacts, 'Tier')).toLowerCase(), orla.tier);
   assert.ok(orla.milestones.includes('first_booking') && orla.milestones.includes('first_completed'), JSON.stringify(orla.milestones));

@@ -5,10 +5,12 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError } from './api';
 import {
   Customer,
+  CUSTOMER_SOURCES,
   EMPTY_PROFILE,
   FormField,
   formFromCustomer,
   isStale,
+  words,
   newCustomerBody,
   ProfileForm,
   profileErrors,
@@ -80,6 +82,24 @@ export function ProfileFields({
       {text('gender', 'Gender', { maxLength: 40 })}
       {text('company', 'Company', { maxLength: 200 })}
       {text('preferred_language', 'Preferred language', { maxLength: 20 }, 'e.g. en, ga, pl')}
+      <Field
+        id={id('source')}
+        label="How they first came"
+        error={errors.source}
+        hint={creating ? 'Their first touch. Not given: manual.' : 'Their first touch (acquisition source).'}
+      >
+        {(a) => (
+          <select {...a} name="source" value={form.source} onChange={(e) => set('source', (e.target as HTMLSelectElement).value)}>
+            {/* A customer always has a source once saved; only an unsaved or older one has none. */}
+            {(creating || form.source === '') && <option value="">{creating ? 'Not given (manual)' : 'Not known'}</option>}
+            {CUSTOMER_SOURCES.map((s) => (
+              <option key={s} value={s}>
+                {words(s)}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
       {creating && text('tags', 'Tags', { autoComplete: 'off' }, 'Separated by commas, e.g. vip, walk-in')}
       {/* One line: the API keeps the address as one text (no line breaks). */}
       <div class="wide">{text('address', 'Address', { maxLength: 500, autoComplete: 'off' }, 'Street, town, county and postcode, separated by commas')}</div>

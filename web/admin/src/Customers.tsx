@@ -10,6 +10,7 @@ import { customerIdFromUrl, mayReview, mergedInto } from './duplicates';
 import { Customer, milestoneDates } from './customerForm';
 import { EditProfile } from './CustomerForm';
 import { CustomerNotes, DeleteCustomer, Journey, ProfileFacts } from './ProfileParts';
+import { RedeemPoints } from './RedeemPoints';
 import { mayDeleteCustomers, mayEditCustomers } from './roles';
 import { Empty, ErrorMessage, LoadMore, Loading, StatusBadge, takeFlash, useLoad, usePages } from './ui';
 
@@ -444,7 +445,20 @@ export function CustomerProfile({ id, mergedFrom, role }: { id: string; mergedFr
             <ProfileFacts customer={c} />
           )}
         </section>
-        <Journey customer={c} leads={detail.data.leads} milestoneAt={milestoneDates(milestones.data?.items ?? [])} />
+        <Journey customer={c} leads={detail.data.leads} milestoneAt={milestoneDates(milestones.data?.items ?? [])}>
+          <RedeemPoints
+            customer={c}
+            onRedeemed={(saved, said) => {
+              setError(null);
+              setNotice(said);
+              // The new balance and version at once (a second redeem must not send the old
+              // version), then everything the redeem changed (KPIs, timeline).
+              detail.setData({ ...detail.data!, customer: saved });
+              refresh();
+            }}
+            onStale={detail.reload}
+          />
+        </Journey>
       </div>
       <div class="grid2">
         <div class="panel">

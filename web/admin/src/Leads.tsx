@@ -2,9 +2,11 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError, qs } from './api';
 import { LostReasonDialog, changeStatus } from './Board';
+import { lastTouch, leadFirstTouch } from './attribution';
 import { canMove, currencySymbol, dateTime, fromMinor, Lead, LeadDetail, money, shortDate, Status, statusLabel, STATUSES, toMinor } from './model';
 import { Link, navigate } from './router';
 import { TaskTable } from './Tasks';
+import { TouchLine } from './Touches';
 import { mayCreateLeads } from './roles';
 import { Empty, ErrorMessage, LoadMore, Loading, StatusBadge, useLoad, usePages } from './ui';
 
@@ -179,8 +181,14 @@ export function LeadView({ id }: { id: string }) {
                 <dd>{l.service ?? '—'}</dd>
                 <dt>Value</dt>
                 <dd>{money(l.expected_value)}</dd>
-                <dt>Source</dt>
-                <dd>{l.source.replace(/_/g, ' ')}</dd>
+                <dt>First touch</dt>
+                <dd class="first-touch">
+                  <TouchLine touch={leadFirstTouch(l)} />
+                </dd>
+                <dt>Last touch</dt>
+                <dd class="last-touch">
+                  {lastTouch(l) ? <TouchLine touch={lastTouch(l)!} /> : <span class="muted">Same as the first (one enquiry)</span>}
+                </dd>
                 <dt>Assignee</dt>
                 <dd>{l.assignee ?? '—'}</dd>
                 {l.lost_reason && (
@@ -189,8 +197,6 @@ export function LeadView({ id }: { id: string }) {
                     <dd>{l.lost_reason}</dd>
                   </>
                 )}
-                <dt>Captured</dt>
-                <dd>{dateTime(l.created_at)}</dd>
                 {l.customer_id && (
                   <>
                     <dt>Customer</dt>

@@ -164,7 +164,15 @@ describe('the customer profile', () => {
       Marketing: 'Agreed to marketing messages',
     });
     const journey = root.querySelector('.journey') as HTMLElement;
-    expect(facts(journey.querySelector('dl'))).toEqual({ 'First touch': 'Walk in', Stage: 'Activation · since 5 Mar 2026', Tier: 'Silver', Points: '120 earned' });
+    expect(facts(journey.querySelector('dl'))).toEqual({
+      'First touch': 'Walk in · 1 Mar 2026, 10:00',
+      'Last touch': 'Same as the first',
+      Stage: 'Activation · since 5 Mar 2026',
+      Tier: 'Silver',
+      Points: '120 earned',
+    });
+    // No balances from this API: nothing to redeem from.
+    expect(button(root, 'Redeem points')).toBeUndefined();
     expect([...journey.querySelectorAll('.milestones li')].map((l) => l.textContent)).toEqual(['First booking · 2 Mar 2026']);
     // No tier history nor point balances from this API: nothing about them.
     expect(journey.textContent).not.toMatch(/Tier history|redeemed|available/);
@@ -303,6 +311,140 @@ describe('the customer profile', () => {
     await type(box, '');
     await until(() => root.querySelectorAll('.timeline li').length === 2);
     expect(root.querySelector('.timeline-matches')?.textContent).toBe('');
+  });
+});
+
+describe('redeeming points', () => {
+  const RICH = { ...ADA, points: 120, points_redeemed: 20, points_available: 100 } as Customer;
+  const redeemed = (n: number) => ({ ...RICH, points_redeemed: 20 + n, points_available: 100 - n, version: 4 });
+
+  async function openRedeem(root: HTMLElement) {
+    await until(() => !!button(root, 'Redeem points'));
+    await act(() => button(root, 'Redeem points')!.click());
+    const form = root.querySelector('form.redeem-form') as HTMLFormElement;
+    expect(document.activeElement).toBe(byLabel(form, 'Points'));
+    expect(form.querySelector('.redeem-available')?.textContent).toBe('100 points available');
+    return form;
+  }
+
+  it('spends them with the version shown as If-Match, and the journey shows the new balance at once', async () => {
+    const seen = profileApi(RICH, (method, path) => {
+      if (method === 'POST' && path === '/customers/01ADA/points/redeem') return { status: 200, body: redeemed(40) };
+      // The reload after the redeem is slow to show: the answer of the POST is shown first.
+      return undefined;
+    });
+    const root = await mount(<CustomerProfile id="01ADA" role="staff" />);
+    const form = await openRedeem(root);
+    await type(byLabel(form, 'Points'), '40');
+    await type(byLabel(form, 'Spent on'), ' Free facial ');
+    await act(() => form.requestSubmit());
+    await until(() => root.querySelector('.notice')?.textContent === '40 points redeemed (Free facial); 60 left.');
+    expect(seen.filter((r) => r.method === 'POST')).toEqual([{ method: 'POST', path: '/customers/01ADA/points/redeem', body: { points: 40, reason: 'Free facial' }, ifMatch: '"3"' }]);
+    expect(root.querySelector('.journey .points')?.textContent).toBe('120 earned, 60 redeemed, 60 available');
+    expect(root.querySelector('form.redeem-form')).toBeNull();
+    await until(() => document.activeElement?.textContent === 'Redeem points');
+    // The timeline was asked again (the "40 points redeemed" entry comes from it).
+    const after = seen.findIndex((r) => r.method === 'POST');
+    expect(seen.slice(after).some((r) => r.method === 'GET' && /timeline\?limit=100$/.test(r.path))).toBe(true);
+  });
+
+  it('refuses more than available, no number and no reason before sending', async () => {
+    const seen = profileApi(RICH);
+    const root = await mount(<CustomerProfile id="01ADA" role="staff" />);
+    const form = await openRedeem(root);
+    await type(byLabel(form, 'Points'), '101');
+    await act(() => form.requestSubmit());
+    await until(() => byLabel(form, 'Points').getAttribute('aria-invalid') === 'true');
+    const message = (label: string) => root.querySelector(`#${byLabel(form, label).getAttribute('aria-describedby')}`)?.textContent;
+    expect(message('Points')).toBe('More than the 100 points available');
+    expect(message('Spent on')).toBe('Say what the points are spent on (it shows on the timeline)');
+    expect(document.activeElement).toBe(byLabel(form, 'Points'));
+    expect(form.querySelector('[role=alert]')?.textContent).toBe('Please check the marked fields.');
+    await type(byLabel(form, 'Points'), '2.5');
+    await act(() => form.requestSubmit());
+    expect(message('Points')).toBe('Enter a whole number of points');
+    expect(seen.filter((r) => r.method === 'POST')).toEqual([]);
+  });
+
+  it('shows the 409’s available points by the field, and reloads the profile', async () => {
+    let posted = false;
+    const seen = profileApi(RICH, (method, path) => {
+      if (method === 'POST') {
+        posted = true;
+        return { status: 409, body: { status: 409, title: 'Conflict', conflict: 'points', available: 30, detail: '90 points asked, but the customer has 30 to redeem' } };
+      }
+      if (method === 'GET' && path === '/customers/01ADA') return { status: 200, body: detail(posted ? { ...RICH, points_redeemed: 90, points_available: 30, version: 5 } : RICH) };
+      return undefined;
+    });
+    const root = await mount(<CustomerProfile id="01ADA" role="staff" />);
+    const form = await openRedeem(root);
+    await type(byLabel(form, 'Points'), '90');
+    await type(byLabel(form, 'Spent on'), 'Gift card');
+    await act(() => form.requestSubmit());
+    await until(() => form.querySelector('.redeem-available')?.textContent === '30 points available');
+    expect(root.querySelector(`#${byLabel(form, 'Points').getAttribute('aria-describedby')}`)?.textContent).toBe('More than the 30 points available');
+    // A second try goes with the reloaded version.
+    await type(byLabel(form, 'Points'), '30');
+    await act(() => form.requestSubmit());
+    await until(() => seen.filter((r) => r.method === 'POST').length === 2);
+    expect(seen.filter((r) => r.method === 'POST').map((r) => r.ifMatch)).toEqual(['"3"', '"5"']);
+  });
+
+  it('says a stale profile spent nothing (412) and reloads the balance', async () => {
+    // Someone else redeemed 40 since the profile was read: the reload shows it.
+    let posted = false;
+    profileApi(RICH, (method, path) => {
+      if (method === 'POST') {
+        posted = true;
+        return { status: 412, body: { status: 412, title: 'Precondition Failed', current_version: 4 } };
+      }
+      if (method === 'GET' && path === '/customers/01ADA') return { status: 200, body: detail(posted ? redeemed(40) : RICH) };
+      return undefined;
+    });
+    const root = await mount(<CustomerProfile id="01ADA" role="staff" />);
+    const form = await openRedeem(root);
+    await type(byLabel(form, 'Points'), '40');
+    await type(byLabel(form, 'Spent on'), 'Free facial');
+    await act(() => form.requestSubmit());
+    await until(() => form.querySelector('.redeem-available')?.textContent === '60 points available');
+    expect(form.querySelector('[role=alert]')?.textContent).toMatch(/^This customer changed since the profile was shown .*so nothing was spent\. The balance has been reloaded/);
+  });
+
+  it('offers nothing to redeem when none are available', async () => {
+    profileApi({ ...RICH, points_redeemed: 120, points_available: 0 });
+    const root = await mount(<CustomerProfile id="01ADA" role="staff" />);
+    await until(() => !!button(root, 'Redeem points'));
+    expect(button(root, 'Redeem points')!.disabled).toBe(true);
+    expect(root.querySelector('#redeem-none')?.textContent).toBe('No points to redeem yet.');
+  });
+});
+
+describe('the touches', () => {
+  const touch = { utm_source: 'facebook', utm_campaign: 'spring', fbclid: 'abc' };
+  const LEAD = { id: '01LEAD', tenant_id: 'demo', name: 'Ada', phone: '+353861112233', phone_raw: '086 111 2233', status: 'new', expected_value: 0, source: 'meta_ad', touch, stale: false, created_at: '2026-03-01T09:00:00Z', updated_at: '2026-03-02T09:00:00Z', version: 2 };
+  const LAST = { source: 'google_ad', at: '2026-03-02T09:30:00Z', utm_source: 'google', utm_medium: 'cpc', utm_campaign: 'brand', gclid: 'G1' };
+
+  it('shows the customer’s first touch from their lead and their last touch on the journey', async () => {
+    stubFetch((method, path) => {
+      if (path === '/customers/01ADA') return { status: 200, body: { ...detail({ ...ADA, source: 'meta_ad', last_touch: LAST }), leads: [LEAD] } };
+      if (path.startsWith('/customers/01ADA/timeline')) return { status: 200, body: { days: [], entries: [], next_cursor: null } };
+      return undefined;
+    });
+    const root = await mount(<CustomerProfile id="01ADA" role="staff" />);
+    await until(() => !!root.querySelector('.journey .last-touch'));
+    const f = facts(root.querySelector('.journey dl'));
+    expect(f['First touch']).toBe('Meta ad · facebook / spring · 1 Mar 2026, 09:00');
+    expect(f['Last touch']).toBe('Google ad · google / cpc / brand · 2 Mar 2026, 09:30');
+  });
+
+  it('filters the timeline by the new types', async () => {
+    const seen = profileApi(ADA);
+    const root = await mount(<CustomerProfile id="01ADA" role="staff" />);
+    await until(() => root.querySelectorAll('.timeline li').length === 2);
+    const boxes = [...root.querySelectorAll<HTMLInputElement>('fieldset.types input')].map((i) => i.value);
+    expect(boxes).toEqual(expect.arrayContaining(['tier', 'points', 'import', 'merge']));
+    await act(() => root.querySelector<HTMLInputElement>('fieldset.types input[value=points]')!.click());
+    await until(() => seen.some((r) => r.path === '/customers/01ADA/timeline?type=points&limit=100'));
   });
 });
 

@@ -1,11 +1,14 @@
-// Parts of a customer's profile: their details, their journey (first-touch source, stage,
+// Parts of a customer's profile: their details, their journey (first and last touch, stage,
 // tier, milestones with dates, points), their notes (edit, delete after a confirm) and the
 // owner's delete (the customer's name typed to confirm).
 import { useEffect, useRef, useState } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
 import { api } from './api';
+import { customerFirstTouch, lastTouch } from './attribution';
 import { Customer, milestoneLabel, pointBalance, tierHistory, words } from './customerForm';
 import { CustomerNote, dateTime, dayDate, Lead, shortDate } from './model';
 import { navigate } from './router';
+import { TouchLine } from './Touches';
 import { Empty, ErrorMessage, Field, flash } from './ui';
 
 const or = (v: string | null | undefined) => (v && v.trim() ? v : '—');
@@ -32,26 +35,23 @@ export function ProfileFacts({ customer: c }: { customer: Customer }) {
   );
 }
 
-/** Where the first lead came from beyond its source: its campaign, if the touch had one. */
-function campaignOf(leads: Pick<Lead, 'created_at' | 'touch'>[]): string | null {
-  const first = [...leads].sort((a, b) => (a.created_at < b.created_at ? -1 : 1))[0];
-  const t = first?.touch;
-  if (!t) return null;
-  const parts = [t.utm_source, t.utm_medium, t.utm_campaign].filter((p): p is string => !!p);
-  return parts.length ? parts.join(' / ') : null;
-}
-
-/** First-touch source, stage, tier and points, milestones with the day each was reached. */
+/**
+ * First and last touch, stage, tier and points, milestones with the day each was reached;
+ * `children` (the points' actions) under the facts.
+ */
 export function Journey({
   customer: c,
   leads,
   milestoneAt,
+  children,
 }: {
   customer: Customer;
   leads: Pick<Lead, 'created_at' | 'touch'>[];
   milestoneAt: Record<string, string>;
+  children?: ComponentChildren;
 }) {
-  const campaign = campaignOf(leads);
+  const first = customerFirstTouch(c, leads);
+  const last = lastTouch(c, first);
   const stageSince = c.stage_history.filter((s) => s.stage === c.stage).at(-1)?.at;
   const tiers = tierHistory(c);
   const { redeemed, available } = pointBalance(c);
@@ -62,9 +62,12 @@ export function Journey({
         <div>
           <dt>First touch</dt>
           <dd class="first-touch">
-            {c.source ? words(c.source) : 'Not known (added by hand or imported)'}
-            {campaign && <span class="muted"> · {campaign}</span>}
+            <TouchLine touch={first} unknown="Not known (added by hand or imported)" />
           </dd>
+        </div>
+        <div>
+          <dt>Last touch</dt>
+          <dd class="last-touch">{last ? <TouchLine touch={last} /> : <span class="muted">Same as the first</span>}</dd>
         </div>
         <div>
           <dt>Stage</dt>
@@ -86,6 +89,7 @@ export function Journey({
           </dd>
         </div>
       </dl>
+      {children}
       <h3 id="milestones-title">Milestones</h3>
       {c.milestones.length === 0 ? (
         <Empty>No milestones yet.</Empty>

@@ -16,7 +16,9 @@ import {
   TEMPLATE_KINDS,
   TEMPLATE_LABELS,
   TEMPLATE_VARIABLES,
+  THRESHOLD_HINTS,
   THRESHOLD_LABELS,
+  DEFAULT_LEAD_ID_PARAM,
 } from './settings';
 import { ErrorMessage, Loading, useLoad } from './ui';
 import { setCurrency } from './model';
@@ -25,6 +27,7 @@ import { setCurrency } from './model';
 const SHOWN = new Set([
   'business_name',
   'redirect_url',
+  'lead_id_param',
   'services',
   'time_zone',
   'currency',
@@ -41,6 +44,8 @@ const SHOWN = new Set([
   'thresholds.vip_ltv',
   'thresholds.tier_points',
   'thresholds.spa_keyword',
+  'thresholds.high_value_spend',
+  'thresholds.visit_milestones',
   'templates',
   ...TEMPLATE_KINDS.map((k) => `templates.${k}`),
   'meta',
@@ -181,6 +186,13 @@ function SettingsEditor({
           <legend>Business</legend>
           {text('business_name', 'Business name', 'text', { required: true, maxLength: 100 })}
           {text('redirect_url', 'Booking page (where the landing page sends prospects)', 'url')}
+          {text(
+            'lead_id_param',
+            'Lead id parameter on that link',
+            'text',
+            { maxLength: 40, autoComplete: 'off', spellcheck: false },
+            `The booking page is opened with ?${form.lead_id_param.trim() || DEFAULT_LEAD_ID_PARAM}=<the lead's id> added, so your booking system can send it back with the booking and it is matched to the lead. Letters, digits, _ - . (at most 40); leave empty to add nothing.`,
+          )}
           {text('services', 'Services (comma-separated)')}
           {field('time_zone', 'Time zone', (a) => (
             <>
@@ -331,17 +343,22 @@ function SettingsEditor({
         <fieldset class="panel">
           <legend>Customer thresholds</legend>
           {spanErr('thresholds')}
-          {[...NUMBER_THRESHOLDS, 'vip_ltv', 'tier_points', 'spa_keyword'].map((k) =>
-            field(`thresholds.${k}`, THRESHOLD_LABELS[k], (a) => (
-              <input
-                {...a}
-                name={`thresholds.${k}`}
-                type={k === 'tier_points' || k === 'spa_keyword' ? 'text' : 'number'}
-                step={k === 'vip_ltv' ? '0.01' : undefined}
-                value={form.thresholds[k]}
-                onInput={(e) => setIn('thresholds', k, (e.target as HTMLInputElement).value)}
-              />
-            )),
+          {[...NUMBER_THRESHOLDS, 'vip_ltv', 'high_value_spend', 'tier_points', 'visit_milestones', 'spa_keyword'].map((k) =>
+            field(
+              `thresholds.${k}`,
+              THRESHOLD_LABELS[k],
+              (a) => (
+                <input
+                  {...a}
+                  name={`thresholds.${k}`}
+                  type={k === 'tier_points' || k === 'visit_milestones' || k === 'spa_keyword' ? 'text' : 'number'}
+                  step={k === 'vip_ltv' || k === 'high_value_spend' ? '0.01' : undefined}
+                  value={form.thresholds[k]}
+                  onInput={(e) => setIn('thresholds', k, (e.target as HTMLInputElement).value)}
+                />
+              ),
+              THRESHOLD_HINTS[k],
+            ),
           )}
         </fieldset>
 

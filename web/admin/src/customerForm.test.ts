@@ -87,6 +87,21 @@ describe('the customer form', () => {
     });
   });
 
+  it('sends the source chosen, and none when not given (the API then says manual)', () => {
+    expect(newCustomerBody({ ...EMPTY_PROFILE, name: 'Ada', phones: '087', source: 'referral' })).toEqual({ name: 'Ada', phones: ['087'], source: 'referral' });
+    expect(newCustomerBody({ ...EMPTY_PROFILE, name: 'Ada', phones: '087' })).not.toHaveProperty('source');
+  });
+
+  it('patches a changed source, never clears one, and reads a customer without one as empty', () => {
+    const form = formFromCustomer(ADA);
+    expect(form.source).toBe(ADA.source ?? '');
+    expect(profilePatch(ADA, { ...form, source: 'google_ad' })).toEqual({ source: 'google_ad' });
+    expect(profilePatch(ADA, { ...form, source: '' })).toEqual({});
+    const { source: _s, ...noSource } = ADA;
+    expect(formFromCustomer(noSource as Customer).source).toBe('');
+    expect(profilePatch(noSource as Customer, { ...formFromCustomer(noSource as Customer) })).toEqual({});
+  });
+
   it('splits a typed list on commas, semicolons and lines', () => {
     expect(splitList(' +353 1, 0862;\n\n087 3 ,')).toEqual(['+353 1', '0862', '087 3']);
   });

@@ -1,7 +1,7 @@
 // A customer's profile as a form: the fields of POST /customers and PATCH /customers/{id}
 // (CustomerInput), the body each sends (a PATCH only what changed, an emptied field as null),
 // where a 422's errors go, the customer a 409 names; and what the profile shows of the
-// customer's journey (first-touch source, milestones with their dates, stage, tier, points),
+// customer's journey (acquisition source, milestones with their dates, stage, tier, points),
 // read defensively where the API may not send a field yet.
 
 import type { components } from './api.gen';
@@ -13,6 +13,27 @@ type Schemas = components['schemas'];
 export type Customer = Schemas['Customer'];
 export type CustomerInput = Schemas['CustomerInput'];
 export type Milestone = Schemas['Milestone'];
+export type Source = Schemas['Source'];
+
+/** Every acquisition source, in the order the form offers them (by hand first). */
+export const CUSTOMER_SOURCES = [
+  'manual',
+  'walk_in',
+  'phone_call',
+  'referral',
+  'website',
+  'whatsapp',
+  'instagram',
+  'facebook',
+  'meta_ad',
+  'google_ad',
+  'gmb',
+  'organic',
+  'qr',
+  'import',
+] as const satisfies readonly Source[];
+/** A source the API has and CUSTOMER_SOURCES leaves out fails the type-check here. */
+export const EVERY_SOURCE_LISTED: [Exclude<Source, (typeof CUSTOMER_SOURCES)[number]>] extends [never] ? true : never = true;
 
 /** The form as its inputs hold it. Phones and emails are typed as one list each (primary first). */
 export interface ProfileForm {
@@ -25,6 +46,8 @@ export interface ProfileForm {
   company: string;
   preferred_language: string;
   marketing_consent: boolean;
+  /** How they first came (acquisition source); '' = not given (the API then says `manual`). */
+  source: string;
   /** Only when adding a customer (tags are edited one by one on the profile). */
   tags: string;
 }
@@ -42,6 +65,7 @@ export const EMPTY_PROFILE: ProfileForm = {
   company: '',
   preferred_language: '',
   marketing_consent: false,
+  source: '',
   tags: '',
 };
 
@@ -60,6 +84,7 @@ export function formFromCustomer(c: Customer): ProfileForm {
     company: c.company ?? '',
     preferred_language: c.preferred_language ?? '',
     marketing_consent: c.marketing_consent,
+    source: c.source ?? '',
     tags: c.tags.join(', '),
   };
 }
@@ -86,6 +111,7 @@ export function newCustomerBody(f: ProfileForm): CustomerInput {
   if (f.date_of_birth.trim()) body.date_of_birth = f.date_of_birth.trim();
   for (const k of CLEARABLE) if (f[k].trim()) body[k] = f[k].trim();
   if (f.marketing_consent) body.marketing_consent = true;
+  if (f.source) body.source = f.source as Source;
   return body;
 }
 
@@ -105,6 +131,8 @@ export function profilePatch(c: Customer, f: ProfileForm): CustomerInput {
     if (v !== (c[k] ?? '')) patch[k] = v === '' ? null : v;
   }
   if (f.marketing_consent !== c.marketing_consent) patch.marketing_consent = f.marketing_consent;
+  // A source cannot be cleared (every customer has one): only a chosen one is sent.
+  if (f.source && f.source !== (c.source ?? '')) patch.source = f.source as Source;
   return patch;
 }
 

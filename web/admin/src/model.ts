@@ -159,7 +159,8 @@ export function joinDays(have: TimelineDay[], page: TimelineDay[]): TimelineDay[
   return [...have.slice(0, -1), { date: last.date, counts, entries: [...last.entries, ...first.entries] }, ...page.slice(1)];
 }
 
-export const TIMELINE_TYPES = ['lead', 'status', 'booking', 'milestone', 'segment', 'stage', 'note', 'tag', 'profile', 'created', 'message', 'call'];
+/** The timeline's entry types, each a filter on the profile. */
+export const TIMELINE_TYPES = ['lead', 'status', 'booking', 'milestone', 'segment', 'stage', 'tier', 'points', 'note', 'tag', 'profile', 'created', 'message', 'call', 'import', 'merge'];
 
 /** A caller the business did not speak to (GET /missed-calls). */
 export type MissedCall = Schemas['MissedCall'];

@@ -134,6 +134,37 @@ describe('settings form → PATCH body', () => {
     expect(settingsPatch(s, f)).toEqual({ thresholds: { loyal_visits: 4, vip_ltv: 150_050, tier_points: [400, 1500, 4000] } });
   });
 
+  it('shows the high-value spend in currency units and the visit milestones as three numbers, and sends them changed', () => {
+    const s = { ...settings(), thresholds: { ...settings().thresholds, high_value_spend: 50_000, visit_milestones: [10, 25, 50] as [number, number, number] } };
+    const f = formFromSettings(s);
+    expect([f.thresholds.high_value_spend, f.thresholds.visit_milestones]).toEqual(['500', '10, 25, 50']);
+    expect(settingsPatch(s, f)).toEqual({});
+    f.thresholds.high_value_spend = '750.25';
+    f.thresholds.visit_milestones = '5, 12,30';
+    expect(settingsPatch(s, f)).toEqual({ thresholds: { high_value_spend: 75_025, visit_milestones: [5, 12, 30] } });
+    // What is not a number goes as typed, for the API to name the field.
+    f.thresholds.visit_milestones = '5, many, 30';
+    expect(settingsPatch(s, f).thresholds).toMatchObject({ visit_milestones: [5, 'many', 30] });
+  });
+
+  it('sends nothing for the new thresholds an older API does not send, unless typed', () => {
+    const s = settings();
+    const f = formFromSettings(s);
+    expect([f.thresholds.high_value_spend, f.thresholds.visit_milestones]).toEqual(['', '']);
+    expect(settingsPatch(s, f)).toEqual({});
+  });
+
+  it('sends the lead id parameter changed, empty as empty (no parameter), and reads a missing one as the default', () => {
+    const s = { ...settings(), lead_id_param: 'lead_id' };
+    const f = formFromSettings(s);
+    expect(f.lead_id_param).toBe('lead_id');
+    expect(settingsPatch(s, f)).toEqual({});
+    expect(settingsPatch(s, { ...f, lead_id_param: ' crm_lead ' })).toEqual({ lead_id_param: 'crm_lead' });
+    expect(settingsPatch(s, { ...f, lead_id_param: '' })).toEqual({ lead_id_param: '' });
+    expect(formFromSettings(settings()).lead_id_param).toBe('lead_id');
+    expect(settingsPatch({ ...s, lead_id_param: '' }, { ...f, lead_id_param: '' })).toEqual({});
+  });
+
   it('keeps the stored token unless a new one is typed, and removes Meta when emptied', () => {
     const s = settings();
     const f = formFromSettings(s);

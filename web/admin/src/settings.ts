@@ -31,12 +31,21 @@ export interface Thresholds {
   points_per_unit: number;
   tier_points: [number, number, number];
   spa_keyword: string;
+  /** Lifetime spend (minor units) that earns the high_value milestone (absent from older APIs). */
+  high_value_spend?: number;
+  /** Completed visits for the three visit milestones, rising (absent from older APIs). */
+  visit_milestones?: [number, number, number];
 }
+
+/** The query parameter naming the lead on the redirect to the booking page, when none is set. */
+export const DEFAULT_LEAD_ID_PARAM = 'lead_id';
 
 /** GET /settings (secrets only as "set"). */
 export interface Settings {
   business_name: string;
   redirect_url: string;
+  /** The query parameter naming the lead on that redirect ('' = none; absent from older APIs). */
+  lead_id_param?: string;
   time_zone: string;
   default_region: string;
   currency: string;
@@ -106,13 +115,22 @@ export const THRESHOLD_LABELS: Record<string, string> = {
   dormant_after_days: 'Days without a visit until dormant',
   points_per_unit: 'Points per unit of currency paid',
   tier_points: 'Points for silver, gold, platinum',
+  high_value_spend: 'Lifetime spend that earns the high value milestone',
+  visit_milestones: 'Visits for the three visit milestones',
   spa_keyword: 'Service word that earns spa_lover',
+};
+
+/** What a threshold's box takes, where its label alone does not say. */
+export const THRESHOLD_HINTS: Record<string, string> = {
+  tier_points: 'Three rising numbers, separated by commas.',
+  visit_milestones: 'Three rising numbers of completed visits, separated by commas (by default 10, 25, 50).',
 };
 
 /** Everything the form holds, as the text its inputs show. */
 export interface SettingsForm {
   business_name: string;
   redirect_url: string;
+  lead_id_param: string;
   services: string;
   time_zone: string;
   currency: string;
@@ -148,6 +166,7 @@ export function formFromSettings(s: Settings): SettingsForm {
   return {
     business_name: s.business_name,
     redirect_url: s.redirect_url,
+    lead_id_param: s.lead_id_param ?? DEFAULT_LEAD_ID_PARAM,
     services: s.services.join(', '),
     time_zone: s.time_zone,
     currency: s.currency,
@@ -167,6 +186,8 @@ export function formFromSettings(s: Settings): SettingsForm {
       vip_ltv: fromMinor(t.vip_ltv, s.currency),
       tier_points: t.tier_points.join(', '),
       spa_keyword: t.spa_keyword,
+      high_value_spend: t.high_value_spend != null ? fromMinor(t.high_value_spend, s.currency) : '',
+      visit_milestones: (t.visit_milestones ?? []).join(', '),
     },
     templates: Object.fromEntries(TEMPLATE_KINDS.map((k) => [k, s.templates[k]?.text ?? ''])) as Record<TemplateKind, string>,
     reset: [],
@@ -204,6 +225,9 @@ export function settingsPatch(s: Settings, f: SettingsForm): Record<string, unkn
   };
   text('business_name', f.business_name);
   text('redirect_url', f.redirect_url);
+  // Empty is a setting of its own (no parameter), so it is sent as ''.
+  const param = f.lead_id_param.trim();
+  if (param !== (s.lead_id_param ?? DEFAULT_LEAD_ID_PARAM)) patch.lead_id_param = param;
   text('time_zone', f.time_zone);
   text('currency', f.currency.toUpperCase());
   text('default_region', f.default_region.toUpperCase());
@@ -252,6 +276,17 @@ export function settingsPatch(s: Settings, f: SettingsForm): Record<string, unkn
   if (ltvMinor !== s.thresholds.vip_ltv) thresholds.vip_ltv = ltvMinor;
   const tiers = (f.thresholds.tier_points ?? '').split(',').map((x) => num(x));
   if (!sameJson(tiers, s.thresholds.tier_points)) thresholds.tier_points = tiers;
+  // An API from before these sends neither; an untouched empty box then sends nothing.
+  const spend = f.thresholds.high_value_spend?.trim() ?? '';
+  if (spend !== '' || s.thresholds.high_value_spend != null) {
+    const spendMinor = toMinor(spend, s.currency) ?? spend;
+    if (spendMinor !== s.thresholds.high_value_spend) thresholds.high_value_spend = spendMinor;
+  }
+  const visitsText = f.thresholds.visit_milestones?.trim() ?? '';
+  if (visitsText !== '' || s.thresholds.visit_milestones != null) {
+    const visits = visitsText.split(',').map((x) => num(x));
+    if (!sameJson(visits, s.thresholds.visit_milestones)) thresholds.visit_milestones = visits;
+  }
   const keyword = (f.thresholds.spa_keyword ?? '').trim();
   if (keyword !== s.thresholds.spa_keyword) thresholds.spa_keyword = keyword;
   if (Object.keys(thresholds).length) patch.thresholds = thresholds;
