@@ -220,11 +220,13 @@ test('with JavaScript off on a phone: the form posts and the 303 lands on the bo
   const answer = await posted;
   assert.equal(answer.status(), 303);
   assert.equal(answer.request().headers()['content-type'], 'application/x-www-form-urlencoded');
-  assert.equal(answer.headers()['location'], 'https://booking.example.com/demo-day-spa');
   await followed;
   const found = await apiJson('GET', '/leads?q=Noscript');
   assert.equal(found.body.items.length, 1, JSON.stringify(found.body));
   noJsLead = found.body.items[0].id;
+  // The booking page, naming the lead (settings.lead_id_param, by default lead_id) so the
+  // booking system can send it back.
+  assert.equal(answer.headers()['location'], `https://booking.example.com/demo-day-spa?lead_id=${noJsLead}`);
   const stored = await apiJson('GET', `/leads/${noJsLead}`);
   assert.equal(stored.body.source, 'google_ad');
   assert.equal(stored.body.touch.gclid, 'Cj0-e2e');
