@@ -98,6 +98,7 @@ pub async fn start_with_capi(
     } = embedded::open(&config, clock, capi)?;
     workers::subscribe(&ctx, &bus);
     workers::route_conversions(&ctx, &bus);
+    workers::route_auto_texts(&ctx, &bus);
     workers::upgrade_stored_data(&ctx).await;
     if config.seed {
         seed::seed_demo(&ctx).await?;

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crm_functions::workers::{
-    count_leads, ingest_booking, milestones, run_import, segment_refresh, send_conversions,
-    send_sms, stale_leads,
+    auto_texts, count_leads, ingest_booking, milestones, run_import, segment_refresh,
+    send_conversions, send_sms, stale_leads,
 };
 use crm_functions::Ctx;
 use crm_shared::adapters::local_bus::LocalBus;
@@ -284,6 +284,27 @@ pub fn route_conversions(ctx: &Ctx, bus: &LocalBus) {
                     .await
                     .map_err(|e| BusError(format!("not queued for the Conversions API: {e}")))?;
                 Ok(())
+            })
+        }),
+    );
+}
+
+/// Routes `lead.captured` and `milestone.reached` on the local bus to `auto_texts`, as the
+/// template's rule on `AutoTextsFunction` does in AWS. Delivered once the text is recorded
+/// and queued (or found not due); a failure is handed back, so the change log publishes the
+/// event again.
+pub fn route_auto_texts(ctx: &Ctx, bus: &LocalBus) {
+    let ctx = ctx.clone();
+    bus.subscribe(
+        &["lead.captured", "milestone.reached"],
+        Arc::new(move |event| {
+            let ctx = ctx.clone();
+            Box::pin(async move {
+                let envelope = serde_json::to_value(&event).map_err(|e| BusError(e.to_string()))?;
+                auto_texts::handle(&ctx, envelope)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| BusError(format!("automatic text: {e}")))
             })
         }),
     );

@@ -68,6 +68,8 @@ SMS_SENDERS = {
     "send_sms",
     "call_webhook",
     "missed_call_sms",
+    # Texts that go out by themselves (issue 20 item 7).
+    "auto_texts",
 }
 QUEUE_GRANTS = {
     fn: {"SmsQueue.Arn"} | ({"SmsDeadLetterQueue.Arn"} if fn == "send_sms" else set())
@@ -542,7 +544,8 @@ def test_lead_counting_runs_on_a_schedule_only(template, resources, functions):
     assert r["EventBus"]["Type"] == "AWS::Events::EventBus"
     queues = {k for k, v in r.items() if v["Type"] == "AWS::SQS::Queue"}
     stream_dlq = {"PublishEventsDeadLetterQueue"}
-    assert queues == {"BookingDeadLetterQueue", "SmsQueue", "SmsDeadLetterQueue"} | CONVERSIONS_QUEUES | stream_dlq | IMPORTS_QUEUES, (
+    auto_texts_dlq = {"AutoTextsDeadLetterQueue"}
+    assert queues == {"BookingDeadLetterQueue", "SmsQueue", "SmsDeadLetterQueue"} | CONVERSIONS_QUEUES | stream_dlq | IMPORTS_QUEUES | auto_texts_dlq, (
         f"unexpected queues: {queues}"
     )
     rules = {k for k, v in r.items() if v["Type"] == "AWS::Events::Rule"}
@@ -575,7 +578,7 @@ def test_booking_facts_reach_their_consumer_and_failures_are_kept(resources, fun
     assert queue["MessageRetentionPeriod"] == 1209600 and queue["SqsManagedSseEnabled"] is True
     (st,) = plain(resources["BookingDeadLetterQueuePolicy"]["Properties"])["PolicyDocument"]["Statement"]
     assert st["Principal"] == {"Service": "events.amazonaws.com"} and st["Action"] == "sqs:SendMessage"
-    samples = sorted(f.stem for f in (EVENTS / "eventbridge").glob("*.json"))
+    samples = sorted(f.stem for f in (EVENTS / "eventbridge").glob("Booking*.json"))
     assert samples == sorted(BOOKING_FACTS), samples
     for kind in BOOKING_FACTS:
         sample = load_event(EVENTS / "eventbridge" / f"{kind}.json")
@@ -963,3 +966,21 @@ def test_lead_and_status_events_come_from_the_table_stream(resources, functions)
     assert passed_sk == ["01J", "E#0", "E#0", "TL#", "TL#"], passed_sk
     assert "PublishEventsDeadLetterAlarm" in resources
     assert "PublishEventsIteratorAgeAlarm" in resources
+
+
+def test_automatic_texts_take_their_events_from_the_bus_and_failures_are_kept(resources, functions):
+    """auto_texts (issue 20 item 7) takes lead.captured and milestone.reached from the bus
+    (the stream's events, source pipeline.crm); what it cannot handle is retried, then kept
+    in its own dead-letter queue, which alarms; it may queue texts and nothing else."""
+    fn = plain(functions["AutoTextsFunction"]["Properties"])
+    (event,) = fn["Events"].values()
+    assert event["Type"] == "EventBridgeRule"
+    pattern = event["Properties"]["Pattern"]
+    assert pattern == {"source": ["pipeline.crm"], "detail-type": ["lead.captured", "milestone.reached"]}
+    dlq = {"Fn::GetAtt": ["AutoTextsDeadLetterQueue", "Arn"]}
+    assert event["Properties"]["DeadLetterConfig"]["Arn"] == dlq
+    assert fn["DeadLetterQueue"]["TargetArn"] == dlq
+    alarm = plain(resources["AutoTextsDeadLetterAlarm"]["Properties"])
+    assert alarm["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["AutoTextsDeadLetterQueue", "QueueName"]}
+    for name in ("lead.captured", "milestone.reached"):
+        assert (EVENTS / "eventbridge" / f"{name}.json").exists(), name

@@ -918,3 +918,129 @@ async fn a_stop_the_provider_reports_on_a_shared_sender_opts_out_of_every_busine
         vec![DEMO.to_owned()]
     );
 }
+
+/// Every message of the demo business (the newest 100).
+async fn all_messages(app: &App) -> Vec<Value> {
+    let r = app.get("/messages?limit=100", &staff(DEMO)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.body["items"].as_array().cloned().unwrap_or_default()
+}
+
+/// Posts a booking fact to the demo business's signed webhook.
+async fn demo_booking(app: &App, fact: &Value) {
+    let body = fact.to_string();
+    let r = send(
+        app.req(Method::POST, "/hooks/demo/bookings")
+            .header("content-type", "application/json")
+            .header("x-crm-signature", demo_signature(app, &body))
+            .body(body),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn automatic_texts_go_to_consenting_leads_and_customers_only_once_switched_on() {
+    let app = App::start(true).await;
+    let consenting = |name: &str| {
+        let mut body = capture_body(name, &phone());
+        body["consent"] = json!(true);
+        body
+    };
+    // Off by default: a consenting lead gets nothing by itself.
+    let quiet = app.capture_ok(DEMO, &consenting("Quiet Lead")).await;
+    app.server.settle_events().await;
+    let on = patch_settings(
+        &app,
+        &owner(DEMO),
+        &json!({"auto_texts": {"lead_follow_up": true, "milestone_greetings": true}}),
+    )
+    .await;
+    assert_eq!(on.status, StatusCode::OK, "{}", on.text);
+    assert_eq!(
+        on.body["auto_texts"],
+        json!({"lead_follow_up": true, "milestone_greetings": true})
+    );
+    let bad = patch_settings(
+        &app,
+        &owner(DEMO),
+        &json!({"auto_texts": {"lead_follow_up": 5, "sms": true}}),
+    )
+    .await;
+    bad.assert_problem(StatusCode::UNPROCESSABLE_ENTITY);
+    bad.assert_fields(&["auto_texts.lead_follow_up", "auto_texts.sms"]);
+
+    let asked = app.capture_ok(DEMO, &consenting("Keen Lead")).await;
+    let silent = app
+        .capture_ok(DEMO, &capture_body("Silent Lead", &phone()))
+        .await;
+    app.server.settle_events().await;
+    // The same lead's event delivered again (EventBridge delivers at least once) queues no
+    // second text.
+    let again = json!({"detail-type": "lead.captured", "source": "pipeline.crm", "detail": {
+        "event_id": format!("lead.captured:{asked}"), "tenant_id": DEMO, "lead_id": asked,
+        "source": "website", "created_at": app.now()}});
+    for _ in 0..2 {
+        crm_functions::workers::auto_texts::handle(&app.server.ctx, again.clone())
+            .await
+            .unwrap_or_else(|e| panic!("again: {e}"));
+    }
+    let messages = all_messages(&app).await;
+    let to_lead = |id: &str| -> Vec<&Value> {
+        messages
+            .iter()
+            .filter(|m| m["lead_id"] == json!(id))
+            .collect()
+    };
+    let follow_ups = to_lead(&asked);
+    assert_eq!(follow_ups.len(), 1, "{messages:?}");
+    assert_eq!(follow_ups[0]["kind"], json!("follow_up"));
+    assert!(
+        follow_ups[0]["body"]
+            .as_str()
+            .is_some_and(|b| b.starts_with("Hi Keen")),
+        "{}",
+        follow_ups[0]
+    );
+    assert!(to_lead(&silent).is_empty(), "no consent, no text");
+    assert!(to_lead(&quiet).is_empty(), "captured while it was off");
+
+    // A customer who consented to marketing is greeted at their first booking; one who did
+    // not is not.
+    let greeted_phone = phone();
+    let made = app
+        .post(
+            "/customers",
+            &admin(DEMO),
+            &json!({"name": "Greta Glad", "phone": greeted_phone, "marketing_consent": true}),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    let greeted = made.body["id"].as_str().unwrap_or_default().to_owned();
+    let plain_phone = phone();
+    let plain = app
+        .post(
+            "/customers",
+            &admin(DEMO),
+            &json!({"name": "Paul Plain", "phone": plain_phone}),
+        )
+        .await;
+    let plain = plain.body["id"].as_str().unwrap_or_default().to_owned();
+    for (booking, p) in [("AUTO-1", &greeted_phone), ("AUTO-2", &plain_phone)] {
+        demo_booking(
+            &app,
+            &json!({"type": "BookingCreated", "booking_id": booking, "version": 1,
+                "start": "2026-12-20T10:00:00Z", "customer": {"phone": p}}),
+        )
+        .await;
+    }
+    app.server.settle_events().await;
+    let greetings: Vec<Value> = all_messages(&app)
+        .await
+        .into_iter()
+        .filter(|m| m["kind"] == json!("milestone"))
+        .collect();
+    assert_eq!(greetings.len(), 1, "{greetings:?}");
+    assert_eq!(greetings[0]["customer_id"], json!(greeted));
+    assert!(greetings.iter().all(|m| m["customer_id"] != json!(plain)));
+}

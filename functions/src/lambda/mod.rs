@@ -233,7 +233,7 @@ macro_rules! workers {
 
 workers!(
     workers: count_leads, ingest_booking, stale_leads, segment_refresh, milestones, pre_token,
-        publish_events;
+        publish_events, auto_texts;
     queues: send_sms, send_conversions, run_import,
 );
 

@@ -389,6 +389,9 @@ pub struct SettingsPatch {
     pub default_region: Option<String>,
     #[schema(nullable = false, format = "uri", max_length = 500)]
     pub redirect_url: Option<String>,
+    /// Texts that go out by themselves (each off by default).
+    #[schema(nullable = false)]
+    pub auto_texts: Option<crm_shared::domain::tenant::AutoTexts>,
     /// The query parameter naming the lead on the redirect (empty: none; default `lead_id`).
     #[schema(nullable = false, max_length = 40, pattern = "^[A-Za-z0-9_.-]*$")]
     pub lead_id_param: Option<String>,

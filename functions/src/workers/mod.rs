@@ -1,5 +1,6 @@
 //! Consumers and scheduled jobs: one module each.
 
+pub mod auto_texts;
 pub mod count_leads;
 pub mod ingest_booking;
 pub mod milestones;

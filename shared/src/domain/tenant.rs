@@ -118,6 +118,9 @@ pub struct TenantSettings {
     pub time_zone: String,
     /// Where a prospect is sent after leaving their details (the booking system).
     pub redirect_url: String,
+    /// Texts sent without anyone asking (DESIGN §2.4), each off until the owner turns it on.
+    #[serde(default)]
+    pub auto_texts: AutoTexts,
     /// The query parameter that carries the lead's id on that redirect, so the booking
     /// system can send it back with the booking (empty: the id is not added).
     #[serde(default = "default_lead_id_param")]
@@ -239,6 +242,17 @@ impl TenantSettings {
 fn default_time_zone() -> String {
     "Europe/Dublin".into()
 }
+/// Which texts go out by themselves (quiet hours and opt-outs apply as to every text).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AutoTexts {
+    /// A follow-up text to a new lead who consented to texts, after capture.
+    #[serde(default)]
+    pub lead_follow_up: bool,
+    /// A greeting to a customer who consented to marketing when they reach a milestone.
+    #[serde(default)]
+    pub milestone_greetings: bool,
+}
+
 fn default_lead_id_param() -> String {
     "lead_id".into()
 }
@@ -270,6 +284,7 @@ impl TenantSettings {
             time_zone: default_time_zone(),
             redirect_url: redirect_url.into(),
             lead_id_param: default_lead_id_param(),
+            auto_texts: AutoTexts::default(),
             stale_after_hours: default_stale_after_hours(),
             dedupe_window_hours: default_dedupe_window_hours(),
             currency: default_currency(),

@@ -484,6 +484,8 @@ pub const WORKERS: &[&str] = &[
     "pre_token",
     // The table's stream consumer: lead.captured and lead.status_changed (the outbox).
     "publish_events",
+    // Texts that go out by themselves: a lead's follow-up, milestone greetings (issue 20).
+    "auto_texts",
 ];
 
 /// The route serving `method` + `path` template, if any.

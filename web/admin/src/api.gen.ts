@@ -815,6 +815,13 @@ export interface components {
                 [key: string]: number;
             };
         };
+        /** @description Which texts go out by themselves (quiet hours and opt-outs apply as to every text). */
+        AutoTexts: {
+            /** @description A follow-up text to a new lead who consented to texts, after capture. */
+            lead_follow_up?: boolean;
+            /** @description A greeting to a customer who consented to marketing when they reach a milestone. */
+            milestone_greetings?: boolean;
+        };
         /** @description The board: a column per status, in status order. */
         Board: {
             columns: components["schemas"]["BoardColumn"][];
@@ -1987,6 +1994,7 @@ export interface components {
         ServiceText: string;
         /** @description The settings as the API shows them: without their secrets, at their version. */
         Settings: {
+            auto_texts: components["schemas"]["AutoTexts"];
             business_hours: components["schemas"]["DailySpan"];
             business_name: string;
             capture_limits: components["schemas"]["CaptureLimits"];
@@ -2028,6 +2036,8 @@ export interface components {
         };
         /** @description `PATCH /settings`: the fields given change. */
         SettingsPatch: {
+            /** @description Texts that go out by themselves (each off by default). */
+            auto_texts?: components["schemas"]["AutoTexts"];
             /** @description A daily span of local time, `HH:MM` to `HH:MM` (it may wrap past midnight). */
             business_hours?: {
                 end: string;

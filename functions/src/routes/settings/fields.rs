@@ -22,6 +22,7 @@ pub const FIELDS: &[&str] = &[
     "default_region",
     "redirect_url",
     "lead_id_param",
+    "auto_texts",
     "stale_after_hours",
     "dedupe_window_hours",
     "currency",
@@ -55,6 +56,7 @@ pub struct SettingsView {
     pub redirect_url: String,
     /// The query parameter naming the lead on that redirect (empty: none).
     pub lead_id_param: String,
+    pub auto_texts: crm_shared::domain::tenant::AutoTexts,
     pub stale_after_hours: u32,
     pub dedupe_window_hours: u32,
     /// ISO 4217.
@@ -134,6 +136,7 @@ impl SettingsView {
             time_zone: s.time_zone,
             redirect_url: s.redirect_url,
             lead_id_param: s.lead_id_param,
+            auto_texts: s.auto_texts,
             stale_after_hours: s.stale_after_hours,
             dedupe_window_hours: s.dedupe_window_hours,
             currency: s.currency,
@@ -206,6 +209,22 @@ pub fn apply(
             "redirect_url" => match v.as_str() {
                 Some(u) if is_web_url(u) && u.len() <= 500 => settings.redirect_url = u.to_owned(),
                 _ => f.error(field, "must be an http(s) URL of at most 500 characters"),
+            },
+            "auto_texts" => match v.as_object() {
+                Some(m) => {
+                    let mut g = Fields::default();
+                    g.reject_unknown(m, &["lead_follow_up", "milestone_greetings"]);
+                    if let Some(on) = g.flag(m, "lead_follow_up") {
+                        settings.auto_texts.lead_follow_up = on;
+                    }
+                    if let Some(on) = g.flag(m, "milestone_greetings") {
+                        settings.auto_texts.milestone_greetings = on;
+                    }
+                    for e in g.errors {
+                        f.error(&format!("auto_texts.{}", e.field), e.reason);
+                    }
+                }
+                None => f.error(field, "must be {lead_follow_up, milestone_greetings}"),
             },
             "lead_id_param" => match v.as_str() {
                 Some(p)
