@@ -304,6 +304,23 @@ function SettingsEditor({
         </fieldset>
 
         <fieldset class="panel">
+          <legend>Automatic texts</legend>
+          <p class="hint">Sent only to people who agreed to texts; quiet hours and opt-outs apply.</p>
+          <div class={`field${byField['auto_texts'] || byField['auto_texts.lead_follow_up'] ? ' invalid' : ''}`}>
+            <label class="check">
+              <input type="checkbox" name="auto_lead_follow_up" checked={form.auto_lead_follow_up} onChange={(e) => set('auto_lead_follow_up', (e.target as HTMLInputElement).checked)} />
+              Text a new lead a follow-up after they leave their details
+            </label>
+          </div>
+          <div class={`field${byField['auto_texts.milestone_greetings'] ? ' invalid' : ''}`}>
+            <label class="check">
+              <input type="checkbox" name="auto_milestone_greetings" checked={form.auto_milestone_greetings} onChange={(e) => set('auto_milestone_greetings', (e.target as HTMLInputElement).checked)} />
+              Greet customers when they reach a milestone
+            </label>
+          </div>
+        </fieldset>
+
+        <fieldset class="panel">
           <legend>Reviews and missed calls</legend>
           {text('review_delay_minutes', 'Minutes after a visit to ask for a review', 'number', { min: 0, max: 10080 })}
           {text('review_url', 'Review page (e.g. your Google review link)', 'url', {}, 'Leave empty to use none.')}

@@ -56,6 +56,19 @@ describe('settings form → PATCH body', () => {
     });
   });
 
+  it('sends an automatic text switch only when it changed, off when the API has none', () => {
+    const s = settings();
+    const f = formFromSettings(s);
+    expect([f.auto_lead_follow_up, f.auto_milestone_greetings]).toEqual([false, false]);
+    expect(settingsPatch(s, { ...f, auto_lead_follow_up: true })).toEqual({ auto_texts: { lead_follow_up: true } });
+    const on = { ...s, auto_texts: { lead_follow_up: true, milestone_greetings: true } };
+    const g = formFromSettings(on);
+    expect(settingsPatch(on, g)).toEqual({});
+    expect(settingsPatch(on, { ...g, auto_milestone_greetings: false })).toEqual({
+      auto_texts: { milestone_greetings: false },
+    });
+  });
+
   it('sends only the capture limit that changed, as a number', () => {
     const s = settings();
     const f = { ...formFromSettings(s), capture_per_client_per_minute: '4' };

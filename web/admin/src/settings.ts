@@ -46,6 +46,8 @@ export interface Settings {
   redirect_url: string;
   /** The query parameter naming the lead on that redirect ('' = none; absent from older APIs). */
   lead_id_param?: string;
+  /** Texts that go out by themselves (absent from older APIs: both off). */
+  auto_texts?: { lead_follow_up: boolean; milestone_greetings: boolean };
   time_zone: string;
   default_region: string;
   currency: string;
@@ -145,6 +147,9 @@ export interface SettingsForm {
   review_url: string;
   missed_call_auto: boolean;
   missed_call_sms_after_minutes: string;
+  /** Automatic texts (issue 20): a new lead's follow-up, milestone greetings. */
+  auto_lead_follow_up: boolean;
+  auto_milestone_greetings: boolean;
   thresholds: Record<string, string>;
   templates: Record<TemplateKind, string>;
   /** Kinds to put back to the built-in text (sent as null). */
@@ -181,6 +186,8 @@ export function formFromSettings(s: Settings): SettingsForm {
     review_url: s.review_url ?? '',
     missed_call_auto: s.missed_call_sms_after_minutes != null,
     missed_call_sms_after_minutes: s.missed_call_sms_after_minutes != null ? String(s.missed_call_sms_after_minutes) : '5',
+    auto_lead_follow_up: s.auto_texts?.lead_follow_up ?? false,
+    auto_milestone_greetings: s.auto_texts?.milestone_greetings ?? false,
     thresholds: {
       ...Object.fromEntries(NUMBER_THRESHOLDS.map((k) => [k, String(t[k])])),
       vip_ltv: fromMinor(t.vip_ltv, s.currency),
@@ -265,6 +272,10 @@ export function settingsPatch(s: Settings, f: SettingsForm): Record<string, unkn
   if (reviewUrl !== (s.review_url ?? null)) patch.review_url = reviewUrl;
   const auto = f.missed_call_auto ? num(f.missed_call_sms_after_minutes) : null;
   if (auto !== (s.missed_call_sms_after_minutes ?? null)) patch.missed_call_sms_after_minutes = auto;
+  const autoTexts: Record<string, boolean> = {};
+  if (f.auto_lead_follow_up !== (s.auto_texts?.lead_follow_up ?? false)) autoTexts.lead_follow_up = f.auto_lead_follow_up;
+  if (f.auto_milestone_greetings !== (s.auto_texts?.milestone_greetings ?? false)) autoTexts.milestone_greetings = f.auto_milestone_greetings;
+  if (Object.keys(autoTexts).length) patch.auto_texts = autoTexts;
 
   const thresholds: Record<string, unknown> = {};
   for (const k of NUMBER_THRESHOLDS) {
