@@ -1002,6 +1002,14 @@ async fn automatic_texts_go_to_consenting_leads_and_customers_only_once_switched
         "{}",
         follow_ups[0]
     );
+    // Its booking link names the lead, so the booking it leads to converts it.
+    assert!(
+        follow_ups[0]["body"]
+            .as_str()
+            .is_some_and(|b| b.contains(&format!("?lead_id={asked}"))),
+        "{}",
+        follow_ups[0]
+    );
     assert!(to_lead(&silent).is_empty(), "no consent, no text");
     assert!(to_lead(&quiet).is_empty(), "captured while it was off");
 

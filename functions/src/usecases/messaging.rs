@@ -59,10 +59,13 @@ pub enum MessagingError {
 }
 
 /// The body of a kind's text for this recipient: the tenant's template or the built-in one.
+/// A text to a lead links the booking page naming the lead (`TenantSettings::redirect_for`),
+/// so the booking it leads to converts that lead.
 pub fn compose(
     settings: &TenantSettings,
     kind: MessageKind,
     name: &str,
+    lead_id: Option<&str>,
 ) -> Result<String, TemplateError> {
     let template = settings
         .templates
@@ -73,7 +76,13 @@ pub fn compose(
         ("first_name", first_name(name)),
         ("name", name.to_owned()),
         ("business", settings.business_name.clone()),
-        ("booking_url", settings.redirect_url.clone()),
+        (
+            "booking_url",
+            lead_id.map_or_else(
+                || settings.redirect_url.clone(),
+                |id| settings.redirect_for(id),
+            ),
+        ),
         (
             "review_url",
             settings.review_url.clone().unwrap_or_default(),
@@ -121,9 +130,11 @@ pub async fn enqueue(
     let body = match out.body {
         Some(body) => body,
         None => {
-            compose(settings, out.kind, &out.name).map_err(|error| MessagingError::Template {
-                kind: out.kind.as_str(),
-                error,
+            compose(settings, out.kind, &out.name, out.lead_id.as_deref()).map_err(|error| {
+                MessagingError::Template {
+                    kind: out.kind.as_str(),
+                    error,
+                }
             })?
         }
     };
