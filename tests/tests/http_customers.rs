@@ -1268,6 +1268,18 @@ async fn a_returning_prospect_keeps_the_first_touch_and_the_last_goes_on_the_lea
     assert_eq!(last["utm_campaign"], json!("brand"));
     assert_eq!(last["at"], json!(app.now()));
     assert!(last.get("ip").is_none(), "no address kept twice: {last}");
+    // The same form sent again (a double tap) says nothing new: no write, the version stays.
+    app.advance(chrono::Duration::minutes(1));
+    let repeat = app
+        .capture(
+            "spa",
+            &json!({"name": "Ciara Walsh", "phone": national, "utm_source": "google", "utm_campaign": "brand", "gclid": "Cj0-last"}),
+        )
+        .await;
+    assert_eq!(repeat.status, StatusCode::OK, "{}", repeat.text);
+    let same = app.lead(&admin("spa"), &lead_id).await;
+    assert_eq!(same["version"], lead["version"], "{same}");
+    assert_eq!(same["last_touch"], lead["last_touch"]);
 
     // The booking page sends the lead id back: the customer's first touch is the lead's,
     // its last touch the lead's last.

@@ -85,7 +85,7 @@ pub async fn link_customer(
 }
 
 /// Keeps `touch` as the lead's last touch (a later capture of the same phone within the
-/// window), unless it already has a later one. The version moves, so an edit decided on the
+/// window), unless it already has a later one or says nothing the latest did not. The version moves, so an edit decided on the
 /// lead before it is refused or retried rather than dropping the touch.
 pub async fn touch_again(
     store: &dyn Store,
@@ -95,7 +95,10 @@ pub async fn touch_again(
 ) -> Result<Lead, LeadWriteError> {
     optimistically(|| async move {
         let (lead, stored) = load(store, tenant, id).await?;
-        if lead.last_touch.as_ref().is_some_and(|t| t.at >= touch.at) {
+        let latest = lead.latest_touch();
+        // Not later, or nothing new (the same form sent again, a double tap): no write, so
+        // the lead's version stays and nobody's edit is refused for it.
+        if latest.at >= touch.at || (latest.source, &latest.touch) == (touch.source, &touch.touch) {
             return Ok(Attempt::Done(lead));
         }
         let mut next = lead.clone();
