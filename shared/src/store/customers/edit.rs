@@ -287,15 +287,28 @@ pub async fn update(
             Value::Null,
             now,
         )?;
-        match commit(store, tenant, &before, &after, vec![entry]).await? {
-            Attempt::Collided if expected_version.is_some() => {
-                let current = load_customer(store, tenant, id).await?.version;
-                Err(CustomerWriteError::StaleVersion { current })
-            }
-            done => Ok(done.map(|()| after)),
-        }
+        commit_expected(store, tenant, &before, after, vec![entry], expected_version).await
     })
     .await
+}
+
+/// [`commit`] for a change decided on `expected_version` (an `If-Match`): a collision is then
+/// `StaleVersion` naming the version now stored, not a retry on it.
+pub(super) async fn commit_expected(
+    store: &dyn Store,
+    tenant: &str,
+    before: &Customer,
+    after: Customer,
+    extra: Vec<Write>,
+    expected_version: Option<u64>,
+) -> Result<Attempt<Customer>, CustomerWriteError> {
+    match commit(store, tenant, before, &after, extra).await? {
+        Attempt::Collided if expected_version.is_some() => {
+            let current = load_customer(store, tenant, &before.id).await?.version;
+            Err(CustomerWriteError::StaleVersion { current })
+        }
+        done => Ok(done.map(|()| after)),
+    }
 }
 
 /// Adds (`add`) or removes a manual tag; classification never touches these.

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::*;
 use crate::ports::store::Store;
-use crate::store::retry::{optimistically, Attempt};
+use crate::store::retry::optimistically;
 
 /// A redemption: how many points, why, by whom, and (optionally) the version it was
 /// decided on, so a retried request cannot spend twice.
@@ -62,13 +62,15 @@ pub async fn redeem_points(
             }),
             now,
         )?;
-        match commit(store, tenant, &before, &after, vec![entry]).await? {
-            Attempt::Collided if r.expected_version.is_some() => {
-                let current = load_customer(store, tenant, id).await?.version;
-                Err(CustomerWriteError::StaleVersion { current })
-            }
-            done => Ok(done.map(|()| after)),
-        }
+        commit_expected(
+            store,
+            tenant,
+            &before,
+            after,
+            vec![entry],
+            r.expected_version,
+        )
+        .await
     })
     .await
 }
